@@ -1,0 +1,71 @@
+/**
+ * Wire encodings, negotiated per connection by WebSocket subprotocol.
+ * JSON travels in text frames, MessagePack in binary frames. Decoders throw on bad input;
+ * callers turn that into a `bad_frame` error, never a crash.
+ */
+import { Decoder, Encoder } from "@msgpack/msgpack";
+
+export type Encoding = "json" | "msgpack";
+export const ENCODINGS: readonly Encoding[] = ["json", "msgpack"];
+export const SUBPROTOCOLS: Record<Encoding, string> = {
+  json: "hubbub.v1.json",
+  msgpack: "hubbub.v1.msgpack",
+};
+
+/**
+ * Picks the encoding from a `Sec-WebSocket-Protocol` header: the first offered protocol we
+ * speak wins; no header means JSON; offers that are all unknown mean `undefined` (refuse).
+ */
+export function negotiateEncoding(header: string | null | undefined): Encoding | undefined {
+  if (!header || header.trim() === "") return "json";
+  for (const offered of header.split(",").map((s) => s.trim())) {
+    for (const enc of ENCODINGS) if (SUBPROTOCOLS[enc] === offered) return enc;
+  }
+  return undefined;
+}
+
+export type WireData = string | Uint8Array;
+
+export interface Codec {
+  readonly encoding: Encoding;
+  encode(frame: object): WireData;
+  /** Throws on malformed input. */
+  decode(data: string | ArrayBuffer | Uint8Array): unknown;
+}
+
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+
+export const jsonCodec: Codec = {
+  encoding: "json",
+  encode: (frame) => JSON.stringify(frame),
+  decode(data) {
+    const text = typeof data === "string" ? data : textDecoder.decode(data);
+    return JSON.parse(text);
+  },
+};
+
+/** Decode limits for untrusted input: no string, array or map can be declared larger than a frame may be. */
+export interface MsgpackLimits { maxPayload: number }
+
+export function msgpackCodec(limits: MsgpackLimits = { maxPayload: 1 << 20 }): Codec {
+  const encoder = new Encoder({ ignoreUndefined: true });
+  const decoder = new Decoder({
+    maxStrLength: limits.maxPayload,
+    maxBinLength: 0,
+    maxExtLength: 0,
+    maxArrayLength: 10_000,
+    maxMapLength: 10_000,
+  });
+  return {
+    encoding: "msgpack",
+    encode: (frame) => encoder.encode(frame),
+    decode(data) {
+      if (typeof data === "string") throw new Error("text frame on a msgpack connection");
+      return decoder.decode(data instanceof Uint8Array ? data : new Uint8Array(data));
+    },
+  };
+}
+
+export function codecFor(encoding: Encoding, limits?: MsgpackLimits): Codec {
+  return encoding === "json" ? jsonCodec : msgpackCodec(limits);
+}

@@ -1,0 +1,143 @@
+/**
+ * Every frame of protocol v1. Both directions carry plain objects with a `type`;
+ * the same shapes travel as JSON text or MessagePack binary (see codec.ts).
+ * Commands may carry an `id` (a short string or a finite number) that the reply echoes.
+ */
+import type { ErrorCode } from "./codes.ts";
+
+export type CommandId = string | number;
+
+/** Last seq a client has seen, per stream. */
+export type Cursors = Record<string, number>;
+
+export type ClientKind = string; // "web", "cli", or anything an embedder chooses (validated as a device id)
+
+// ---------- client -> server ----------
+
+export interface HelloFrame {
+  type: "hello";
+  id?: CommandId;
+  /** The user, in `--auth dev` mode. Ignored when a token is required. */
+  user?: string;
+  /** An HS256 JWT whose `sub` is the user, when the server has a secret. */
+  token?: string;
+  device: string;
+  client: ClientKind;
+  /**
+   * Present: this is a resume. Every stream of the user is replayed after its cursor;
+   * a stream missing from the map is replayed from where the user joined it.
+   * Absent: a fresh start, nothing is replayed (use `history` to backfill).
+   */
+  cursors?: Cursors;
+}
+export interface JoinFrame { type: "join"; id?: CommandId; room: string }
+export interface LeaveFrame { type: "leave"; id?: CommandId; room: string }
+export type SendTarget = { room: string } | { user: string };
+export interface SendFrame {
+  type: "send";
+  id?: CommandId;
+  to: SendTarget;
+  /** Client message id: a retry with the same one returns the original ack and appends nothing. */
+  cmid: string;
+  text: string;
+}
+export interface EditFrame { type: "edit"; id?: CommandId; stream: string; seq: number; cmid: string; text: string }
+export interface DeleteFrame { type: "delete"; id?: CommandId; stream: string; seq: number; cmid: string }
+export interface HistoryFrame {
+  type: "history";
+  id?: CommandId;
+  stream: string;
+  /** Page of events with seq < before (newest page when both are absent). */
+  before?: number;
+  /** Page of events with seq > after. */
+  after?: number;
+  limit?: number;
+}
+export interface ReadFrame { type: "read"; id?: CommandId; stream: string; seq: number }
+export interface TypingFrame { type: "typing"; stream: string }
+export interface PingFrame { type: "ping"; id?: CommandId; t?: number }
+export interface RoomsFrame { type: "rooms"; id?: CommandId }
+export interface WhoFrame { type: "who"; id?: CommandId; room: string }
+
+export type ClientFrame =
+  | HelloFrame | JoinFrame | LeaveFrame | SendFrame | EditFrame | DeleteFrame
+  | HistoryFrame | ReadFrame | TypingFrame | PingFrame | RoomsFrame | WhoFrame;
+export type ClientFrameType = ClientFrame["type"];
+
+// ---------- server -> client ----------
+
+export type EventKind =
+  | "message"      // body: {text}
+  | "edit"         // body: {target, text}
+  | "delete"       // body: {target}
+  | "joined"       // body: {} (room stream: author joined)
+  | "left"         // body: {}
+  | "read"         // body: {stream, seq} (user stream: read cursor moved)
+  | "room_joined"  // body: {room} (user stream: this user joined a room, on any device)
+  | "room_left"    // body: {room}
+  | "broadcast";   // body: {text} (broadcast stream, from an operator)
+
+export type EventBody = Record<string, string | number>;
+
+export interface EventData {
+  stream: string;
+  seq: number;
+  /** Global position in the log: increases across all streams. */
+  pos: number;
+  /** Server time of the append, ms since the epoch. */
+  at: number;
+  author: string;
+  kind: EventKind;
+  body: EventBody;
+  cmid?: string;
+}
+export interface EventFrame extends EventData { type: "event" }
+
+export interface StreamInfo {
+  stream: string;
+  kind: "room" | "dm" | "user" | "broadcast";
+  /** Room name, or the other user of a DM. */
+  name: string;
+  head: number;
+  /** Messages by others after my read cursor. */
+  unread: number;
+}
+export interface WelcomeFrame {
+  type: "welcome";
+  id?: CommandId;
+  user: string;
+  device: string;
+  /** Identifies this log; if it changes, a client's cursors belong to another log and must be dropped. */
+  epoch: string;
+  streams: StreamInfo[];
+  /** My read cursor per stream. */
+  reads: Cursors;
+  /** Send an app-level ping at least this often (ms). */
+  heartbeatMs: number;
+  limits: { maxPayload: number; maxText: number };
+}
+export interface AckFrame { type: "ack"; id?: CommandId; stream: string; seq: number; pos: number; duplicate?: boolean }
+export interface SyncedFrame { type: "synced"; id?: CommandId }
+/** Events of `stream` up to `first - 1` are gone (retention): replay continues from `first`. */
+export interface TruncatedFrame { type: "truncated"; stream: string; cursor: number; first: number }
+export interface PresenceEntry { user: string; device: string; client: ClientKind }
+export interface PresenceFrame {
+  type: "presence";
+  id?: CommandId;
+  room: string;
+  /** Full list (answer to `who`, and on join); otherwise absent. */
+  online?: PresenceEntry[];
+  joined?: PresenceEntry[];
+  left?: PresenceEntry[];
+}
+export interface TypingEventFrame { type: "typing"; stream: string; user: string }
+export interface PageFrame { type: "page"; id?: CommandId; stream: string; events: EventData[]; more: boolean }
+export interface RoomSummary { room: string; members: number; head: number; member: boolean }
+export interface RoomListFrame { type: "room_list"; id?: CommandId; rooms: RoomSummary[] }
+export interface ErrorFrame { type: "error"; id?: CommandId; code: ErrorCode; message: string }
+export interface PongFrame { type: "pong"; id?: CommandId; t?: number }
+
+export type ServerFrame =
+  | WelcomeFrame | EventFrame | AckFrame | SyncedFrame | TruncatedFrame | PresenceFrame
+  | TypingEventFrame | PageFrame | RoomListFrame | ErrorFrame | PongFrame;
+export type ServerFrameType = ServerFrame["type"];

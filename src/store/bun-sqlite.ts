@@ -1,0 +1,17 @@
+/** The EventLog on bun:sqlite: the only file that imports it. */
+import { Database } from "bun:sqlite";
+import { drizzle } from "drizzle-orm/bun-sqlite";
+import { migrate } from "drizzle-orm/bun-sqlite/migrator";
+import type { EventLog, OpenOptions } from "./event-log.ts";
+import { MIGRATIONS_FOLDER, ensureParentDir, pragmas } from "./open-common.ts";
+import * as schema from "./schema.ts";
+import { createSqliteLog } from "./sqlite-log.ts";
+
+export function openBunSqliteLog(opts: OpenOptions): EventLog {
+  ensureParentDir(opts.path);
+  const client = new Database(opts.path, { create: true });
+  for (const p of pragmas(opts)) client.run(p);
+  const db = drizzle({ client, schema });
+  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  return createSqliteLog(db, (r) => (r as { changes: number }).changes, () => client.close());
+}
