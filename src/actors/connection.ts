@@ -1,0 +1,345 @@
+/**
+ * One actor per WebSocket connection. It speaks the protocol with one client: hello and
+ * authentication, replay of what the client missed, routing commands to room and user actors,
+ * and everything sent back on this socket.
+ *
+ * Gap-free resume rests on one rule: a delivery group (topic) is joined in the same synchronous
+ * block that sends the last part of its replay. Commit-then-publish is also one synchronous
+ * block (see journal.ts), so every event is either already in the log when that block reads it,
+ * or is published after the subscription: never both, never neither.
+ */
+import {
+  BROADCAST_STREAM, CloseCode, ErrorCode, parseStream, roomStream, userStream,
+  type ClientFrame, type Codec, type CommandId, type Cursors, type EventData, type HelloFrame,
+  type HistoryFrame, type ServerFrame, type StreamInfo,
+} from "../protocol/index.ts";
+import { isMember, readCursor } from "../projections/projection.ts";
+import { Mailbox } from "./mailbox.ts";
+import type { Hub } from "./hub.ts";
+import { type Socket, topicFor } from "./ports.ts";
+import { errorFrame } from "./replies.ts";
+import { BROADCAST_GROUP, roomGroup, userGroup } from "./topics.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+
+export type ConnectionMessage =
+  | { kind: "frame"; frame: ClientFrame }
+  | { kind: "reject"; id: CommandId | undefined; code: ErrorCode; message: string }
+  | { kind: "out"; frame: ServerFrame }
+  | { kind: "follow-room"; room: string; from: number }
+  | { kind: "unfollow-room"; room: string }
+  | { kind: "closed" };
+
+/** Replay is sent in pages of this many events; between pages the actor waits for the socket to drain. */
+const PAGE = 1000;
+/** Replay pauses while more than this many bytes wait to be written to the socket. */
+const REPLAY_HIGH_WATER = 1 << 20;
+
+let nextConnectionId = 1;
+
+export class ConnectionActor {
+  readonly id = nextConnectionId++;
+  user = "";
+  device = "";
+  client = "";
+  private phase: "new" | "greeting" | "live" | "closed" = "new";
+  private readonly mailbox: Mailbox<ConnectionMessage>;
+  private readonly groups = new Set<string>();
+  private readonly rooms = new Set<string>();
+  private readonly limiter: RateLimiter | undefined;
+  private readonly helloTimer: ReturnType<typeof setTimeout>;
+
+  constructor(private readonly socket: Socket, private readonly codec: Codec, private readonly hub: Hub) {
+    const { rateLimit, helloTimeoutMs } = hub.config;
+    this.limiter = rateLimit > 0 ? new RateLimiter(rateLimit, Math.max(2 * rateLimit, 20)) : undefined;
+    this.mailbox = new Mailbox<ConnectionMessage>({
+      name: `connection:${this.id}`,
+      capacity: 1000,
+      overflow: "reject",
+      handle: (m) => this.handle(m),
+      onError: (e, m) => {
+        hub.logger.error(`connection ${this.id} failed on ${m.kind}`, e);
+        if (m.kind === "frame") this.deliver(errorFrame(m.frame.type === "typing" ? undefined : m.frame.id, ErrorCode.Internal, "the server failed on this command"));
+      },
+    });
+    this.helloTimer = setTimeout(() => {
+      if (this.phase === "new") this.closeSocket(CloseCode.HelloTimeout, "no hello in time");
+    }, helloTimeoutMs);
+    hub.connections.add(this);
+  }
+
+  post(m: ConnectionMessage): void {
+    if (this.phase === "closed" && m.kind !== "closed") return;
+    if (this.mailbox.post(m) === "rejected") this.closeSocket(CloseCode.Flood, "too many frames in flight");
+  }
+
+  /** Queue a frame for this client, after anything already queued for it. */
+  reply(frame: ServerFrame): void { this.post({ kind: "out", frame }); }
+
+  /** The transport calls this the moment the socket closes. */
+  socketClosed(): void {
+    if (this.phase === "closed") return;
+    this.phase = "closed";
+    clearTimeout(this.helloTimer);
+    this.mailbox.close();
+    this.cleanup();
+  }
+
+  closeSocket(code: number, reason: string): void {
+    this.socket.close(code, reason);
+    this.socketClosed();
+  }
+
+  closeIfSlow(): boolean {
+    if (this.phase === "closed" || this.socket.bufferedAmount() <= this.hub.config.slowConsumerBytes) return false;
+    this.closeSocket(CloseCode.SlowConsumer, "slow consumer: reconnect and resume from your cursors");
+    return true;
+  }
+
+  /** A method, not a field test, because the phase changes across awaits. */
+  closed(): boolean { return this.phase === "closed"; }
+
+  canRead(stream: string): boolean {
+    const s = parseStream(stream);
+    if (!s) return false;
+    switch (s.kind) {
+      case "room": return isMember(this.hub.projection, s.room, this.user);
+      case "dm": return s.users[0] === this.user || s.users[1] === this.user;
+      case "user": return s.user === this.user;
+      case "broadcast": return true;
+    }
+  }
+
+  private deliver(frame: ServerFrame): void {
+    if (this.phase === "closed") return;
+    this.socket.send(this.codec.encode(frame));
+    this.closeIfSlow();
+  }
+
+  private handle(m: ConnectionMessage): void | Promise<void> {
+    switch (m.kind) {
+      case "out": return this.deliver(m.frame);
+      case "reject": return this.deliver(errorFrame(m.id, m.code, m.message));
+      case "frame": return this.command(m.frame);
+      case "follow-room": return this.followRoomLive(m.room, m.from);
+      case "unfollow-room": return this.unfollowRoom(m.room);
+      case "closed": return;
+    }
+  }
+
+  private command(f: ClientFrame): void | Promise<void> {
+    if (f.type === "hello") {
+      if (this.phase !== "new") return this.deliver(errorFrame(f.id, ErrorCode.AlreadyHello, "this connection already said hello"));
+      return this.hello(f);
+    }
+    if (f.type === "ping") return this.deliver({ type: "pong", id: f.id, t: f.t });
+    if (this.phase === "new") {
+      return this.deliver(errorFrame(f.type === "typing" ? undefined : f.id, ErrorCode.HelloRequired, "send hello first"));
+    }
+    if (this.limiter && !this.limiter.take()) {
+      if (this.limiter.flooding()) return this.closeSocket(CloseCode.Flood, "rate limit exceeded repeatedly");
+      return this.deliver(errorFrame(f.type === "typing" ? undefined : f.id, ErrorCode.RateLimited, `more than ${this.hub.config.rateLimit} commands per second; slow down`));
+    }
+    const hub = this.hub;
+    switch (f.type) {
+      case "join": return hub.roomOrNew(f.room).post({ kind: "join", conn: this, id: f.id });
+      case "leave": return this.toRoom(f.room, f.id, (r) => r.post({ kind: "leave", conn: this, id: f.id }));
+      case "send":
+        if ("room" in f.to) return this.toRoom(f.to.room, f.id, (r) => r.post({ kind: "send", conn: this, frame: f }));
+        return hub.user(this.user).post({ kind: "dm", conn: this, frame: f, to: f.to.user });
+      case "edit":
+      case "delete": {
+        const s = parseStream(f.stream);
+        if (s?.kind === "room") return this.toRoom(s.room, f.id, (r) => r.post({ kind: "change", conn: this, frame: f }));
+        if (s?.kind === "dm") return hub.user(this.user).post({ kind: "change", conn: this, frame: f });
+        return this.deliver(errorFrame(f.id, ErrorCode.InvalidField, "only messages in rooms and DMs can be changed"));
+      }
+      case "read": return hub.user(this.user).post({ kind: "read", conn: this, frame: f });
+      case "typing": {
+        const s = parseStream(f.stream);
+        if (s?.kind === "room") return hub.room(s.room)?.post({ kind: "typing", conn: this });
+        if (s?.kind === "dm" && this.canRead(f.stream)) return hub.user(this.user).post({ kind: "typing", conn: this, stream: f.stream });
+        return;
+      }
+      case "history": return this.history(f);
+      case "rooms": return this.deliver({ type: "room_list", id: f.id, rooms: this.roomList() });
+      case "who": return this.toRoom(f.room, f.id, (r) => r.post({ kind: "who", conn: this, id: f.id }));
+    }
+  }
+
+  private toRoom(room: string, id: CommandId | undefined, then: (r: NonNullable<ReturnType<Hub["room"]>>) => void): void {
+    const r = this.hub.room(room);
+    if (!r) return this.deliver(errorFrame(id, ErrorCode.UnknownRoom, `there is no room ${room}; join it to create it`));
+    then(r);
+  }
+
+  // ---------- hello, welcome, replay ----------
+
+  private async hello(f: HelloFrame): Promise<void> {
+    clearTimeout(this.helloTimer);
+    this.phase = "greeting";
+    const auth = await this.hub.authenticate(f);
+    if (this.closed()) return;
+    if (!auth.ok) {
+      this.deliver(errorFrame(f.id, ErrorCode.Unauthorized, auth.message));
+      return this.closeSocket(CloseCode.Unauthorized, auth.message.slice(0, 100));
+    }
+    this.user = auth.user;
+    this.device = f.device;
+    this.client = f.client;
+    this.hub.user(this.user).post({ kind: "attach", conn: this });
+
+    const p = this.hub.projection;
+    const log = this.hub.log;
+    const rooms = [...(p.userRooms.get(this.user) ?? [])];
+    const dms = [...(p.userDms.get(this.user) ?? [])];
+    const own = userStream(this.user);
+    this.deliver({
+      type: "welcome", id: f.id, user: this.user, device: this.device, epoch: log.epoch,
+      streams: [
+        this.info(own, "user", this.user),
+        this.info(BROADCAST_STREAM, "broadcast", "broadcast"),
+        ...rooms.map((r) => this.info(roomStream(r), "room", r)),
+        ...dms.map((d) => this.info(d, "dm", dmOther(d, this.user))),
+      ],
+      reads: Object.fromEntries(p.reads.get(this.user) ?? []),
+      heartbeatMs: this.hub.config.heartbeatMs,
+      limits: { maxPayload: this.hub.config.maxPayload, maxText: this.hub.config.maxText },
+    });
+
+    const cursors = f.cursors;
+    const from = (stream: string, ifMissing: number): number =>
+      cursors === undefined ? log.head(stream) : (cursors[stream] ?? ifMissing);
+    const mine = new Map<string, number>([[own, from(own, 0)], ...dms.map((d): [string, number] => [d, from(d, 0)])]);
+    // DMs that start while we replay are picked up in the final synchronous step, from their first event.
+    await this.follow(userGroup(this.user), mine, () => (p.userDms.get(this.user) ?? new Set()));
+    await this.follow(BROADCAST_GROUP, new Map([[BROADCAST_STREAM, from(BROADCAST_STREAM, 0)]]));
+    for (const r of rooms) {
+      const joinedAt = p.rooms.get(r)?.get(this.user) ?? 1;
+      await this.followRoom(r, from(roomStream(r), joinedAt - 1), cursors);
+    }
+    if (this.closed()) return;
+    this.deliver({ type: "synced", id: f.id });
+    this.phase = "live";
+    for (const r of this.rooms) this.hub.room(r)?.post({ kind: "presence-on", conn: this });
+  }
+
+  private info(stream: string, kind: StreamInfo["kind"], name: string): StreamInfo {
+    const log = this.hub.log;
+    return {
+      stream, kind, name, head: log.head(stream),
+      unread: log.countMessagesAfter(stream, readCursor(this.hub.projection, this.user, stream), this.user),
+    };
+  }
+
+  private async followRoom(room: string, from: number, _cursors?: Cursors): Promise<void> {
+    if (this.rooms.has(room)) return;
+    this.rooms.add(room);
+    await this.follow(roomGroup(room), new Map([[roomStream(room), from]]));
+  }
+
+  /** A room joined (on this or another device) while this connection is up. */
+  private async followRoomLive(room: string, from: number): Promise<void> {
+    if (this.rooms.has(room) || !isMember(this.hub.projection, room, this.user)) return;
+    await this.followRoom(room, from);
+    if (this.phase === "live") this.hub.room(room)?.post({ kind: "presence-on", conn: this });
+  }
+
+  private unfollowRoom(room: string): void {
+    if (!this.rooms.delete(room)) return;
+    const group = roomGroup(room);
+    this.socket.unsubscribe(topicFor(group, this.socket.encoding));
+    this.groups.delete(group);
+    this.hub.room(room)?.post({ kind: "presence-off", conn: this });
+  }
+
+  /**
+   * Replays each stream of a delivery group from its cursor, then joins the group's topic.
+   * Large backlogs are paged with pauses for the socket to drain; the last page and the
+   * subscription happen in one synchronous block (the rule at the top of this file).
+   */
+  private async follow(group: string, cursors: Map<string, number>, lateStreams?: () => Iterable<string>): Promise<void> {
+    if (this.groups.has(group)) return;
+    for (const [stream, from] of cursors) {
+      cursors.set(stream, await this.catchUp(stream, from));
+      if (this.closed()) return;
+    }
+    // ---- synchronous from here: no await until subscribed ----
+    if (lateStreams) for (const s of lateStreams()) if (!cursors.has(s)) cursors.set(s, this.checkKept(s, 0));
+    for (const [stream, cursor] of cursors) {
+      let c = cursor;
+      for (let page = this.hub.log.readAfter(stream, c, PAGE); page.length > 0; page = this.hub.log.readAfter(stream, c, PAGE)) {
+        c = this.sendEvents(page);
+      }
+    }
+    this.socket.subscribe(topicFor(group, this.socket.encoding));
+    this.groups.add(group);
+  }
+
+  private async catchUp(stream: string, from: number): Promise<number> {
+    const log = this.hub.log;
+    let cursor = this.checkKept(stream, from);
+    while (log.head(stream) - cursor > PAGE && !this.closed()) {
+      const page = log.readAfter(stream, cursor, PAGE);
+      if (page.length === 0) break;
+      cursor = this.sendEvents(page);
+      while (this.socket.bufferedAmount() > REPLAY_HIGH_WATER && !this.closed()) await Bun.sleep(2);
+    }
+    return cursor;
+  }
+
+  /** Says `truncated` when the cursor points before what the log still keeps, and moves it to the first kept event. */
+  private checkKept(stream: string, cursor: number): number {
+    const head = this.hub.log.head(stream);
+    if (cursor > head) return head; // a cursor from the future: the client will notice the epoch
+    const first = this.hub.log.first(stream);
+    if (cursor >= first - 1) return cursor;
+    this.deliver({ type: "truncated", stream, cursor, first });
+    return first - 1;
+  }
+
+  private sendEvents(events: EventData[]): number {
+    for (const e of events) this.deliver({ type: "event", ...e });
+    return events[events.length - 1]!.seq;
+  }
+
+  // ---------- reads ----------
+
+  private history(f: HistoryFrame): void {
+    const s = parseStream(f.stream);
+    if (s?.kind === "room" && !this.hub.projection.rooms.has(s.room)) {
+      return this.deliver(errorFrame(f.id, ErrorCode.UnknownRoom, `there is no room ${s.room}`));
+    }
+    if (!this.canRead(f.stream)) return this.deliver(errorFrame(f.id, ErrorCode.NotMember, `you cannot read ${f.stream}`));
+    const log = this.hub.log;
+    const limit = f.limit ?? 50;
+    let events: EventData[];
+    let more: boolean;
+    if (f.after !== undefined) {
+      events = log.readAfter(f.stream, f.after, limit);
+      more = events.length > 0 && events[events.length - 1]!.seq < log.head(f.stream);
+    } else {
+      events = log.readBefore(f.stream, f.before ?? log.head(f.stream) + 1, limit);
+      more = events.length > 0 && events[0]!.seq > log.first(f.stream);
+    }
+    this.deliver({ type: "page", id: f.id, stream: f.stream, events, more });
+  }
+
+  private roomList() {
+    const p = this.hub.projection;
+    return [...p.rooms].slice(0, 1000).map(([room, members]) => ({
+      room, members: members.size, head: this.hub.log.head(roomStream(room)), member: members.has(this.user),
+    }));
+  }
+
+  private cleanup(): void {
+    this.hub.connections.delete(this);
+    if (!this.user) return;
+    this.hub.user(this.user).post({ kind: "detach", conn: this });
+    for (const r of this.rooms) this.hub.room(r)?.post({ kind: "presence-off", conn: this });
+  }
+}
+
+function dmOther(stream: string, me: string): string {
+  const s = parseStream(stream);
+  return s?.kind === "dm" ? (s.users[0] === me ? s.users[1] : s.users[0]) : "";
+}

@@ -1,0 +1,152 @@
+/**
+ * The actor system: the directory of room and user actors, the journal, the read model and
+ * fan-out. It owns the commit path — the only code that runs when an append becomes durable:
+ * fold the event into the projection, publish it once per wire encoding, then tell the actors
+ * that react to it. All of that happens in one synchronous block after COMMIT.
+ */
+import type { Config } from "../server/config.ts";
+import {
+  BROADCAST_STREAM, ENCODINGS, ErrorCode, codecFor, parseStream,
+  type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type ServerFrame,
+} from "../protocol/index.ts";
+import type { AppendRequest, EventLog } from "../store/event-log.ts";
+import { type Projection, apply } from "../projections/projection.ts";
+import { saveSnapshot } from "../projections/snapshot.ts";
+import { AppendError, Journal } from "./journal.ts";
+import type { AppendOutcome } from "../store/event-log.ts";
+import { type Fanout, topicFor } from "./ports.ts";
+import { groupsOf } from "./topics.ts";
+import { RoomActor } from "./room.ts";
+import { UserActor } from "./user.ts";
+import type { ConnectionActor } from "./connection.ts";
+import type { Logger } from "../server/logger.ts";
+
+/** Turns a hello into a user name, or says why not. */
+export type Authenticator = (hello: HelloFrame) => Promise<{ ok: true; user: string } | { ok: false; message: string }>;
+
+export type HubConfig = Pick<Config,
+  "maxPayload" | "maxText" | "rateLimit" | "heartbeatMs" | "helloTimeoutMs" | "slowConsumerBytes"
+  | "presenceGraceMs" | "retain" | "snapshotEvery">;
+
+/** The author of operator broadcasts: '@' cannot appear in a user name, so nobody can pose as it. */
+export const OPERATOR = "@operator";
+
+export class Hub {
+  readonly journal: Journal;
+  readonly connections = new Set<ConnectionActor>();
+  private readonly rooms = new Map<string, RoomActor>();
+  private readonly users = new Map<string, UserActor>();
+  /** One codec per encoding for fan-out: a frame is encoded once per encoding, never per subscriber. */
+  private readonly codecs: Record<Encoding, Codec>;
+  private sinceSnapshot = 0;
+
+  constructor(
+    readonly log: EventLog,
+    readonly projection: Projection,
+    readonly fanout: Fanout,
+    readonly config: HubConfig,
+    readonly authenticate: Authenticator,
+    readonly logger: Logger,
+  ) {
+    this.journal = new Journal(log, {
+      maxBatch: 1000,
+      maxQueued: 100_000,
+      onError: (e) => logger.error("journal", e),
+    });
+    this.codecs = { json: codecFor("json"), msgpack: codecFor("msgpack", { maxPayload: config.maxPayload }) };
+  }
+
+  /** The actor of an existing room, or undefined. */
+  room(name: string): RoomActor | undefined {
+    let r = this.rooms.get(name);
+    if (!r && this.projection.rooms.has(name)) this.rooms.set(name, (r = new RoomActor(name, this)));
+    return r;
+  }
+
+  /** The actor of a room, creating the room's actor if the room is new (its first join creates it in the log). */
+  roomOrNew(name: string): RoomActor {
+    let r = this.room(name);
+    if (!r) this.rooms.set(name, (r = new RoomActor(name, this)));
+    return r;
+  }
+
+  user(name: string): UserActor {
+    let u = this.users.get(name);
+    if (!u) this.users.set(name, (u = new UserActor(name, this)));
+    return u;
+  }
+
+  /** Appends through the journal; on commit, runs the commit path, then `done`. */
+  append(requests: AppendRequest[], done: (result: AppendOutcome[] | AppendError) => void): void {
+    this.journal.submit(requests, (result) => {
+      if (!(result instanceof AppendError)) for (const o of result) if (!o.duplicate) this.committed(o.event);
+      done(result);
+    });
+  }
+
+  private committed(e: EventData): void {
+    apply(this.projection, e);
+    this.publish(groupsOf(e.stream), { type: "event", ...e });
+    const s = parseStream(e.stream);
+    if (s?.kind === "room" && (e.kind === "joined" || e.kind === "left")) {
+      this.user(e.author).post({ kind: "membership", room: s.room, joined: e.kind === "joined", seq: e.seq });
+    }
+    if (s?.kind === "room" && this.config.retain > 0 && e.seq % 1000 === 0) this.log.prune(e.stream, this.config.retain);
+    this.sinceSnapshot += 1;
+    if (this.config.snapshotEvery > 0 && this.sinceSnapshot >= this.config.snapshotEvery) this.snapshot();
+  }
+
+  /** Encodes a frame once per encoding that has subscribers, and publishes it to every group. */
+  publish(groups: string[], frame: ServerFrame): void {
+    for (const enc of ENCODINGS) {
+      let data: string | Uint8Array | undefined;
+      for (const g of groups) {
+        const topic = topicFor(g, enc);
+        if (this.fanout.subscriberCount(topic) === 0) continue;
+        data ??= this.codecs[enc].encode(frame);
+        this.fanout.publish(topic, data);
+      }
+    }
+  }
+
+  snapshot(): void {
+    this.sinceSnapshot = 0;
+    try { saveSnapshot(this.log, this.projection); } catch (e) { this.logger.error("snapshot", e); }
+  }
+
+  /** An operator announcement, logged like any event. */
+  broadcast(text: string): Promise<AckFrame> {
+    return new Promise((resolve, reject) => {
+      this.append([{ stream: BROADCAST_STREAM, kind: "broadcast", author: OPERATOR, body: { text }, at: Date.now() }], (r) => {
+        if (r instanceof AppendError) return reject(r);
+        const e = r[0]!.event;
+        resolve({ type: "ack", stream: e.stream, seq: e.seq, pos: e.pos });
+      });
+    });
+  }
+
+  /** Closes connections whose unsent backlog is over the limit: they resume from the log, losing nothing. */
+  sweepSlowConsumers(): number {
+    let closed = 0;
+    for (const c of this.connections) if (c.closeIfSlow()) closed += 1;
+    return closed;
+  }
+
+  /** Writes what is queued, snapshots, and closes every connection with "going away". */
+  shutdown(closeCode: number, reason: string): void {
+    this.journal.flush();
+    this.snapshot();
+    for (const c of [...this.connections]) c.closeSocket(closeCode, reason);
+  }
+
+  stats() {
+    return {
+      connections: this.connections.size,
+      rooms: this.projection.rooms.size,
+      lastPos: this.log.lastPos(),
+      journal: { ...this.journal.stats },
+    };
+  }
+}
+
+export { AppendError, ErrorCode };

@@ -1,0 +1,99 @@
+/**
+ * The journal: the single writer of the event log, with group commit.
+ *
+ * Batching rule: every append submitted during one turn of the event loop is written in ONE
+ * transaction at the end of that turn (setImmediate), up to `maxBatch` events per transaction
+ * (a longer queue is written as several back-to-back transactions). Under load a turn carries
+ * every frame the socket layer delivered in it, so the fsync cost is shared by all of them;
+ * at rest a lone message waits for nothing but the end of its own turn.
+ *
+ * After COMMIT, and in the same synchronous block, each submitter's callback runs with its
+ * outcomes, in submission order. Nothing is visible or acknowledged before that point, and
+ * because commit and fan-out happen in one block, a reader that reads the log and subscribes
+ * in one block of its own can never fall between them.
+ */
+import { ErrorCode } from "../protocol/index.ts";
+import type { AppendOutcome, AppendRequest, EventLog } from "../store/event-log.ts";
+
+export class AppendError extends Error {
+  constructor(readonly code: ErrorCode, message: string) { super(message); }
+}
+
+export type AppendCallback = (result: AppendOutcome[] | AppendError) => void;
+
+interface Pending { requests: AppendRequest[]; done: AppendCallback }
+
+export interface JournalStats {
+  transactions: number;
+  events: number;
+  largestBatch: number;
+  failedBatches: number;
+}
+
+export interface JournalOptions {
+  maxBatch: number;
+  /** Queued events beyond which new appends are refused with `overloaded`. */
+  maxQueued: number;
+  onError: (error: unknown) => void;
+}
+
+export class Journal {
+  private queue: Pending[] = [];
+  private queuedEvents = 0;
+  private scheduled = false;
+  readonly stats: JournalStats = { transactions: 0, events: 0, largestBatch: 0, failedBatches: 0 };
+
+  constructor(private readonly log: EventLog, private readonly opts: JournalOptions) {}
+
+  submit(requests: AppendRequest[], done: AppendCallback): void {
+    if (this.queuedEvents + requests.length > this.opts.maxQueued) {
+      done(new AppendError(ErrorCode.Overloaded, "the server is writing as fast as it can; retry shortly"));
+      return;
+    }
+    this.queue.push({ requests, done });
+    this.queuedEvents += requests.length;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Writes everything queued now. Also called on shutdown so nothing submitted is dropped. */
+  flush(): void {
+    this.scheduled = false;
+    while (this.queue.length > 0) {
+      const batch: Pending[] = [];
+      let n = 0;
+      while (this.queue.length > 0 && (n === 0 || n + this.queue[0]!.requests.length <= this.opts.maxBatch)) {
+        const p = this.queue.shift()!;
+        batch.push(p);
+        n += p.requests.length;
+      }
+      this.queuedEvents -= n;
+      this.commit(batch, n);
+    }
+  }
+
+  private commit(batch: Pending[], n: number): void {
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = this.log.append(batch.flatMap((p) => p.requests));
+    } catch (e) {
+      this.stats.failedBatches += 1;
+      this.opts.onError(e);
+      // One bad request must not fail its neighbours: retry each alone.
+      if (batch.length > 1) for (const p of batch) this.commit([p], p.requests.length);
+      else batch[0]?.done(new AppendError(ErrorCode.Internal, "the event could not be stored"));
+      return;
+    }
+    this.stats.transactions += 1;
+    this.stats.events += n;
+    if (n > this.stats.largestBatch) this.stats.largestBatch = n;
+    let i = 0;
+    for (const p of batch) {
+      const mine = outcomes.slice(i, i + p.requests.length);
+      i += p.requests.length;
+      try { p.done(mine); } catch (e) { this.opts.onError(e); }
+    }
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * One actor per room. It serialises every command about its room — membership, sends,
+ * edits, typing, presence — so the membership it checks is the membership the log will show.
+ * A command's events are submitted to the journal in the order the room accepted them.
+ */
+import type { EventBody } from "../protocol/index.ts";
+import { ErrorCode, roomStream, type CommandId, type DeleteFrame, type EditFrame, type PresenceEntry, type SendFrame } from "../protocol/index.ts";
+import { Mailbox } from "./mailbox.ts";
+import type { Hub } from "./hub.ts";
+import type { ConnectionActor } from "./connection.ts";
+import { AppendError } from "./journal.ts";
+import { appendReply, errorFrame } from "./replies.ts";
+import { roomGroup } from "./topics.ts";
+import { userStream } from "../protocol/index.ts";
+
+export type RoomMessage =
+  | { kind: "join"; conn: ConnectionActor; id: CommandId | undefined }
+  | { kind: "leave"; conn: ConnectionActor; id: CommandId | undefined }
+  | { kind: "send"; conn: ConnectionActor; frame: SendFrame }
+  | { kind: "change"; conn: ConnectionActor; frame: EditFrame | DeleteFrame }
+  | { kind: "typing"; conn: ConnectionActor }
+  | { kind: "who"; conn: ConnectionActor; id: CommandId | undefined }
+  | { kind: "presence-on"; conn: ConnectionActor }
+  | { kind: "presence-off"; conn: ConnectionActor }
+  | { kind: "presence-expire"; key: string };
+
+interface Presence { entry: PresenceEntry; conns: Set<ConnectionActor>; leaveTimer?: ReturnType<typeof setTimeout> }
+
+export class RoomActor {
+  readonly stream: string;
+  private readonly mailbox: Mailbox<RoomMessage>;
+  /**
+   * Members as this actor has accepted them, including joins/leaves submitted but not yet
+   * committed, so a send right behind a join in the same tick is accepted (the journal keeps the order).
+   */
+  private readonly members: Set<string>;
+  private readonly presence = new Map<string, Presence>();
+
+  constructor(readonly name: string, private readonly hub: Hub) {
+    this.stream = roomStream(name);
+    this.members = new Set(hub.projection.rooms.get(name)?.keys() ?? []);
+    this.mailbox = new Mailbox<RoomMessage>({
+      name: `room:${name}`,
+      capacity: 50_000,
+      overflow: "reject",
+      handle: (m) => this.handle(m),
+      onError: (e, m) => {
+        hub.logger.error(`room ${name} failed on ${m.kind}`, e);
+        if ("conn" in m && "id" in m) m.conn.reply(errorFrame(m.id as CommandId | undefined, ErrorCode.Internal, "the room could not process this command"));
+      },
+    });
+  }
+
+  post(m: RoomMessage): void {
+    if (this.mailbox.post(m) === "rejected" && "conn" in m) {
+      m.conn.reply(errorFrame(undefined, ErrorCode.Overloaded, `room ${this.name} is overloaded; retry shortly`));
+    }
+  }
+
+  isMember(user: string): boolean { return this.members.has(user); }
+
+  private handle(m: RoomMessage): void {
+    switch (m.kind) {
+      case "join": return this.join(m.conn, m.id);
+      case "leave": return this.leave(m.conn, m.id);
+      case "send": return this.send(m.conn, m.frame);
+      case "change": return this.change(m.conn, m.frame);
+      case "typing":
+        if (this.members.has(m.conn.user)) this.hub.publish([roomGroup(this.name)], { type: "typing", stream: this.stream, user: m.conn.user });
+        return;
+      case "who": return m.conn.reply({ type: "presence", id: m.id, room: this.name, online: this.online() });
+      case "presence-on": return this.presenceOn(m.conn);
+      case "presence-off": return this.presenceOff(m.conn);
+      case "presence-expire": return this.presenceExpire(m.key);
+    }
+  }
+
+  private join(conn: ConnectionActor, id: CommandId | undefined): void {
+    const user = conn.user;
+    if (this.members.has(user)) {
+      const seq = this.hub.projection.rooms.get(this.name)?.get(user);
+      conn.reply({ type: "ack", id, stream: this.stream, seq: seq ?? this.hub.log.head(this.stream), pos: 0, duplicate: true });
+      return;
+    }
+    this.members.add(user);
+    const at = Date.now();
+    this.hub.append([
+      { stream: this.stream, kind: "joined", author: user, body: {}, at },
+      { stream: userStream(user), kind: "room_joined", author: user, body: { room: this.name }, at },
+    ], (r) => {
+      if (r instanceof AppendError) this.members.delete(user);
+      conn.reply(appendReply(id, r));
+    });
+  }
+
+  private leave(conn: ConnectionActor, id: CommandId | undefined): void {
+    const user = conn.user;
+    if (!this.members.has(user)) return conn.reply(errorFrame(id, ErrorCode.NotMember, `you are not a member of ${this.name}`));
+    this.members.delete(user);
+    const at = Date.now();
+    this.hub.append([
+      { stream: this.stream, kind: "left", author: user, body: {}, at },
+      { stream: userStream(user), kind: "room_left", author: user, body: { room: this.name }, at },
+    ], (r) => {
+      if (r instanceof AppendError) this.members.add(user);
+      conn.reply(appendReply(id, r));
+    });
+  }
+
+  private send(conn: ConnectionActor, f: SendFrame): void {
+    if (!this.members.has(conn.user)) {
+      return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `join ${this.name} before sending to it`));
+    }
+    this.hub.append(
+      [{ stream: this.stream, kind: "message", author: conn.user, body: { text: f.text }, cmid: f.cmid, at: Date.now() }],
+      (r) => conn.reply(appendReply(f.id, r)),
+    );
+  }
+
+  private change(conn: ConnectionActor, f: EditFrame | DeleteFrame): void {
+    const target = this.hub.log.get(this.stream, f.seq);
+    if (!this.members.has(conn.user)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `join ${this.name} first`));
+    if (!target || target.kind !== "message") return conn.reply(errorFrame(f.id, ErrorCode.UnknownEvent, `no message ${f.seq} in ${this.stream}`));
+    if (target.author !== conn.user) return conn.reply(errorFrame(f.id, ErrorCode.NotAuthor, "only the author can change a message"));
+    const body: EventBody = f.type === "edit" ? { target: f.seq, text: f.text } : { target: f.seq };
+    this.hub.append(
+      [{ stream: this.stream, kind: f.type, author: conn.user, body, cmid: f.cmid, at: Date.now() }],
+      (r) => conn.reply(appendReply(f.id, r)),
+    );
+  }
+
+  private online(): PresenceEntry[] {
+    return [...this.presence.values()].map((p) => p.entry);
+  }
+
+  private presenceOn(conn: ConnectionActor): void {
+    const key = `${conn.user}/${conn.device}`;
+    const p = this.presence.get(key);
+    if (p) {
+      // The same device is back (within the grace period, or a second socket): no flapping.
+      clearTimeout(p.leaveTimer);
+      p.leaveTimer = undefined;
+      p.conns.add(conn);
+    } else {
+      const entry: PresenceEntry = { user: conn.user, device: conn.device, client: conn.client };
+      this.presence.set(key, { entry, conns: new Set([conn]) });
+      this.hub.publish([roomGroup(this.name)], { type: "presence", room: this.name, joined: [entry] });
+    }
+    conn.reply({ type: "presence", room: this.name, online: this.online() });
+  }
+
+  private presenceOff(conn: ConnectionActor): void {
+    const key = `${conn.user}/${conn.device}`;
+    const p = this.presence.get(key);
+    if (!p || !p.conns.delete(conn) || p.conns.size > 0) return;
+    const grace = this.hub.config.presenceGraceMs;
+    if (grace <= 0) return this.presenceExpire(key);
+    p.leaveTimer = setTimeout(() => this.post({ kind: "presence-expire", key }), grace);
+  }
+
+  private presenceExpire(key: string): void {
+    const p = this.presence.get(key);
+    if (!p || p.conns.size > 0) return;
+    this.presence.delete(key);
+    this.hub.publish([roomGroup(this.name)], { type: "presence", room: this.name, left: [p.entry] });
+  }
+}

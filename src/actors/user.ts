@@ -1,0 +1,114 @@
+/**
+ * One actor per user. It owns what belongs to the person rather than to a room: their
+ * devices (connections), their direct messages, their read cursors. When the user joins or
+ * leaves a room on one device, it tells every device, so all of them follow the same streams.
+ */
+import type { EventBody } from "../protocol/index.ts";
+import {
+  ErrorCode, dmPeer, dmStream, parseStream, userStream,
+  type CommandId, type DeleteFrame, type EditFrame, type ReadFrame, type SendFrame,
+} from "../protocol/index.ts";
+import { readCursor } from "../projections/projection.ts";
+import { Mailbox } from "./mailbox.ts";
+import type { Hub } from "./hub.ts";
+import type { ConnectionActor } from "./connection.ts";
+import { appendReply, errorFrame } from "./replies.ts";
+import { AppendError } from "./journal.ts";
+import { userGroup } from "./topics.ts";
+
+export type UserMessage =
+  | { kind: "attach"; conn: ConnectionActor }
+  | { kind: "detach"; conn: ConnectionActor }
+  | { kind: "dm"; conn: ConnectionActor; frame: SendFrame; to: string }
+  | { kind: "change"; conn: ConnectionActor; frame: EditFrame | DeleteFrame }
+  | { kind: "read"; conn: ConnectionActor; frame: ReadFrame }
+  | { kind: "typing"; conn: ConnectionActor; stream: string }
+  | { kind: "membership"; room: string; joined: boolean; seq: number };
+
+export class UserActor {
+  private readonly mailbox: Mailbox<UserMessage>;
+  readonly devices = new Set<ConnectionActor>();
+  /** Read cursors submitted but maybe not committed yet: a cursor never moves backwards. */
+  private readonly pendingReads = new Map<string, number>();
+
+  constructor(readonly name: string, private readonly hub: Hub) {
+    this.mailbox = new Mailbox<UserMessage>({
+      name: `user:${name}`,
+      capacity: 10_000,
+      overflow: "reject",
+      handle: (m) => this.handle(m),
+      onError: (e, m) => {
+        hub.logger.error(`user ${name} failed on ${m.kind}`, e);
+        if ("frame" in m) m.conn.reply(errorFrame(m.frame.id, ErrorCode.Internal, "could not process this command"));
+      },
+    });
+  }
+
+  post(m: UserMessage): void {
+    if (this.mailbox.post(m) === "rejected" && "conn" in m) {
+      m.conn.reply(errorFrame(undefined, ErrorCode.Overloaded, "too many commands in flight; retry shortly"));
+    }
+  }
+
+  private handle(m: UserMessage): void {
+    switch (m.kind) {
+      case "attach": this.devices.add(m.conn); return;
+      case "detach": this.devices.delete(m.conn); return;
+      case "dm": return this.dm(m.conn, m.frame, m.to);
+      case "change": return this.change(m.conn, m.frame);
+      case "read": return this.read(m.conn, m.frame);
+      case "typing": {
+        const peer = dmPeer(m.stream, this.name);
+        if (peer) this.hub.publish([userGroup(peer)], { type: "typing", stream: m.stream, user: this.name });
+        return;
+      }
+      case "membership":
+        for (const d of this.devices) d.post(m.joined ? { kind: "follow-room", room: m.room, from: m.seq - 1 } : { kind: "unfollow-room", room: m.room });
+        return;
+    }
+  }
+
+  private dm(conn: ConnectionActor, f: SendFrame, to: string): void {
+    if (to === this.name) return conn.reply(errorFrame(f.id, ErrorCode.InvalidField, "you cannot send a direct message to yourself"));
+    this.hub.append(
+      [{ stream: dmStream(this.name, to), kind: "message", author: this.name, body: { text: f.text }, cmid: f.cmid, at: Date.now() }],
+      (r) => conn.reply(appendReply(f.id, r)),
+    );
+  }
+
+  private change(conn: ConnectionActor, f: EditFrame | DeleteFrame): void {
+    if (!dmPeer(f.stream, this.name)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `you are not part of ${f.stream}`));
+    const target = this.hub.log.get(f.stream, f.seq);
+    if (!target || target.kind !== "message") return conn.reply(errorFrame(f.id, ErrorCode.UnknownEvent, `no message ${f.seq} in ${f.stream}`));
+    if (target.author !== this.name) return conn.reply(errorFrame(f.id, ErrorCode.NotAuthor, "only the author can change a message"));
+    const body: EventBody = f.type === "edit" ? { target: f.seq, text: f.text } : { target: f.seq };
+    this.hub.append(
+      [{ stream: f.stream, kind: f.type, author: this.name, body, cmid: f.cmid, at: Date.now() }],
+      (r) => conn.reply(appendReply(f.id, r)),
+    );
+  }
+
+  private read(conn: ConnectionActor, f: ReadFrame): void {
+    if (!conn.canRead(f.stream)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `you cannot read ${f.stream}`));
+    const head = this.hub.log.head(f.stream);
+    if (f.seq > head) return conn.reply(errorFrame(f.id, ErrorCode.InvalidField, `seq ${f.seq} is beyond the head of ${f.stream} (${head})`));
+    const current = Math.max(readCursor(this.hub.projection, this.name, f.stream), this.pendingReads.get(f.stream) ?? 0);
+    const own = userStream(this.name);
+    if (f.seq <= current) {
+      return conn.reply({ type: "ack", id: f.id, stream: own, seq: this.hub.log.head(own), pos: 0, duplicate: true });
+    }
+    this.pendingReads.set(f.stream, f.seq);
+    this.hub.append(
+      [{ stream: own, kind: "read", author: this.name, body: { stream: f.stream, seq: f.seq }, at: Date.now() }],
+      (r) => {
+        if (r instanceof AppendError && this.pendingReads.get(f.stream) === f.seq) this.pendingReads.delete(f.stream);
+        conn.reply(appendReply(f.id, r));
+      },
+    );
+  }
+}
+
+export const isDmStreamOf = (stream: string, user: string): boolean => {
+  const s = parseStream(stream);
+  return s?.kind === "dm" && (s.users[0] === user || s.users[1] === user);
+};

@@ -1,0 +1,61 @@
+/**
+ * The read model: who is in which room, which DMs each user has, and read cursors.
+ * It is a pure fold over the log (`apply`), so it can always be rebuilt by replaying the log,
+ * and it is written only by the journal's commit path (one event at a time, synchronously).
+ * Actors read it to decide; they never write it.
+ */
+import type { EventData } from "../protocol/index.ts";
+import { parseStream } from "../protocol/index.ts";
+
+export interface Projection {
+  /** room -> member -> seq of the member's latest `joined` event in that room. */
+  rooms: Map<string, Map<string, number>>;
+  /** user -> rooms the user is a member of. */
+  userRooms: Map<string, Set<string>>;
+  /** user -> DM streams the user takes part in. */
+  userDms: Map<string, Set<string>>;
+  /** user -> stream -> read cursor (never moves backwards). */
+  reads: Map<string, Map<string, number>>;
+  /** pos of the last event applied. */
+  pos: number;
+}
+
+export function emptyProjection(): Projection {
+  return { rooms: new Map(), userRooms: new Map(), userDms: new Map(), reads: new Map(), pos: 0 };
+}
+
+function setOf<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
+  let s = m.get(k);
+  if (!s) m.set(k, (s = new Set()));
+  return s;
+}
+
+export function apply(p: Projection, e: EventData): void {
+  p.pos = e.pos;
+  const s = parseStream(e.stream);
+  if (!s) return;
+  if (s.kind === "room") {
+    let members = p.rooms.get(s.room);
+    if (!members) p.rooms.set(s.room, (members = new Map()));
+    if (e.kind === "joined") {
+      members.set(e.author, e.seq);
+      setOf(p.userRooms, e.author).add(s.room);
+    } else if (e.kind === "left") {
+      members.delete(e.author);
+      p.userRooms.get(e.author)?.delete(s.room);
+    }
+  } else if (s.kind === "dm" && e.seq === 1) {
+    setOf(p.userDms, s.users[0]).add(e.stream);
+    setOf(p.userDms, s.users[1]).add(e.stream);
+  } else if (s.kind === "user" && e.kind === "read") {
+    const stream = e.body.stream;
+    const seq = e.body.seq;
+    if (typeof stream !== "string" || typeof seq !== "number") return;
+    let reads = p.reads.get(s.user);
+    if (!reads) p.reads.set(s.user, (reads = new Map()));
+    if (seq > (reads.get(stream) ?? 0)) reads.set(stream, seq);
+  }
+}
+
+export const isMember = (p: Projection, room: string, user: string): boolean => p.rooms.get(room)?.has(user) ?? false;
+export const readCursor = (p: Projection, user: string, stream: string): number => p.reads.get(user)?.get(stream) ?? 0;

@@ -1,0 +1,130 @@
+/**
+ * Every setting, its flag, its environment variable and its default, in one place.
+ * Precedence: flag > environment variable > default.
+ */
+import { parseArgs } from "node:util";
+
+export interface Config {
+  host: string;
+  port: number;
+  /** SQLite file, or ":memory:". */
+  db: string;
+  synchronous: "NORMAL" | "FULL";
+  /** "dev": hello names the user (trusted). "jwt": hello must carry an HS256 JWT signed with jwtSecret. */
+  auth: "dev" | "jwt";
+  jwtSecret: string | undefined;
+  /** Bearer token for POST /api/broadcast; unset disables the endpoint. */
+  adminToken: string | undefined;
+  /** Largest WebSocket frame accepted, bytes; larger closes with 1009. */
+  maxPayload: number;
+  /** Longest message text, characters. */
+  maxText: number;
+  /** Commands per second per connection (token bucket), 0 = unlimited. */
+  rateLimit: number;
+  /** Bun closes a connection that sent nothing for this long (it pings first), seconds. */
+  idleTimeout: number;
+  /** Interval clients are told to ping at, ms. */
+  heartbeatMs: number;
+  /** A connection must say hello within this, ms. */
+  helloTimeoutMs: number;
+  /** A connection whose unsent backlog exceeds this is closed with 4200 (slow consumer, resume). */
+  slowConsumerBytes: number;
+  /** A presence leave is announced only after this grace, ms, so a quick reconnect does not flap. */
+  presenceGraceMs: number;
+  /** Keep only the newest N events per room stream (0 keeps everything); older cursors get `truncated`. */
+  retain: number;
+  /** Save a projection snapshot every N events, and at shutdown. */
+  snapshotEvery: number;
+  /** Browser origins allowed to open /ws besides the server's own; "*" allows any. */
+  allowedOrigins: string[];
+}
+
+export const DEFAULTS: Config = {
+  host: "127.0.0.1",
+  port: 8080,
+  db: "./data/hubbub.db",
+  synchronous: "FULL",
+  auth: "dev",
+  jwtSecret: undefined,
+  adminToken: undefined,
+  maxPayload: 64 * 1024,
+  maxText: 4000,
+  rateLimit: 200,
+  idleTimeout: 30,
+  heartbeatMs: 10_000,
+  helloTimeoutMs: 10_000,
+  slowConsumerBytes: 4 * 1024 * 1024,
+  presenceGraceMs: 2000,
+  retain: 0,
+  snapshotEvery: 50_000,
+  allowedOrigins: [],
+};
+
+/** flag name -> [env var, kind]. The README's configuration table is this table. */
+export const FLAGS = {
+  host: ["HUBBUB_HOST", "string"],
+  port: ["HUBBUB_PORT", "number"],
+  db: ["HUBBUB_DB", "string"],
+  synchronous: ["HUBBUB_SYNCHRONOUS", "string"],
+  auth: ["HUBBUB_AUTH", "string"],
+  "jwt-secret": ["HUBBUB_JWT_SECRET", "string"],
+  "admin-token": ["HUBBUB_ADMIN_TOKEN", "string"],
+  "max-payload": ["HUBBUB_MAX_PAYLOAD", "number"],
+  "max-text": ["HUBBUB_MAX_TEXT", "number"],
+  "rate-limit": ["HUBBUB_RATE_LIMIT", "number"],
+  "idle-timeout": ["HUBBUB_IDLE_TIMEOUT", "number"],
+  "heartbeat-ms": ["HUBBUB_HEARTBEAT_MS", "number"],
+  "hello-timeout-ms": ["HUBBUB_HELLO_TIMEOUT_MS", "number"],
+  "slow-consumer-bytes": ["HUBBUB_SLOW_CONSUMER_BYTES", "number"],
+  "presence-grace-ms": ["HUBBUB_PRESENCE_GRACE_MS", "number"],
+  retain: ["HUBBUB_RETAIN", "number"],
+  "snapshot-every": ["HUBBUB_SNAPSHOT_EVERY", "number"],
+  "allowed-origins": ["HUBBUB_ALLOWED_ORIGINS", "string"],
+} as const;
+
+export class ConfigError extends Error {}
+
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+export function parseConfig(argv: string[], env: Record<string, string | undefined>): Config {
+  const options = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: "string" as const }]));
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true }).values;
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  const raw: Record<string, unknown> = {};
+  for (const [flag, [envName, kind]] of Object.entries(FLAGS)) {
+    const v = (values[flag] as string | undefined) ?? env[envName];
+    if (v === undefined || v === "") continue;
+    if (kind === "number") {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new ConfigError(`--${flag} (${envName}) must be a non-negative number, got "${v}"`);
+      raw[camel(flag)] = n;
+    } else raw[camel(flag)] = v;
+  }
+  return finish({ ...DEFAULTS, ...raw } as Config, raw);
+}
+
+/** Checks a config made in code or from flags, and fills what follows from other settings. */
+export function finish(c: Config, given: Record<string, unknown> = c as unknown as Record<string, unknown>): Config {
+  if (typeof given.allowedOrigins === "string") c.allowedOrigins = given.allowedOrigins.split(",").map((s) => s.trim()).filter(Boolean);
+  if (c.synchronous !== "NORMAL" && c.synchronous !== "FULL") throw new ConfigError(`--synchronous must be NORMAL or FULL`);
+  if (c.auth !== "dev" && c.auth !== "jwt") throw new ConfigError(`--auth must be dev or jwt`);
+  if (c.jwtSecret && given.auth === undefined) c.auth = "jwt";
+  if (c.auth === "jwt" && !c.jwtSecret) throw new ConfigError("--auth jwt needs --jwt-secret (HUBBUB_JWT_SECRET)");
+  if (c.port > 65535) throw new ConfigError("--port must be at most 65535");
+  if (c.idleTimeout > 960) throw new ConfigError("--idle-timeout must be at most 960 seconds (a Bun limit)");
+  return c;
+}
+
+export function helpText(): string {
+  const lines = ["Usage: bun run src/main.ts [options]", "", "Options (flag, env var, default):"];
+  for (const [flag, [envName]] of Object.entries(FLAGS)) {
+    const d = DEFAULTS[camel(flag) as keyof Config];
+    const shown = Array.isArray(d) ? d.join(",") || "(none)" : d === undefined ? "(unset)" : String(d);
+    lines.push(`  --${flag.padEnd(20)} ${envName.padEnd(28)} ${shown}`);
+  }
+  return lines.join("\n");
+}

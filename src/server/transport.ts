@@ -1,0 +1,106 @@
+/**
+ * The Bun WebSocket adapter: it only translates. Upgrade (origin check, encoding negotiation),
+ * then for each frame: decode, validate, enqueue on the connection actor. No business logic
+ * and no awaiting here, and nothing may throw out of a handler (in Bun that ends the process).
+ */
+import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import {
+  CloseCode, ErrorCode, SUBPROTOCOLS, codecFor, guardClientFrame, negotiateEncoding,
+  type Codec, type Encoding, type GuardLimits,
+} from "../protocol/index.ts";
+import { ConnectionActor } from "../actors/connection.ts";
+import type { Hub } from "../actors/hub.ts";
+import type { Socket } from "../actors/ports.ts";
+import type { Config } from "./config.ts";
+
+export interface SocketData {
+  encoding: Encoding | undefined;
+  conn?: ConnectionActor;
+}
+
+export type HubServer = Server<SocketData>;
+
+function originAllowed(req: Request, config: Config): boolean {
+  const origin = req.headers.get("origin");
+  if (!origin) return true; // not a browser: CLI, SDK under Bun/Node
+  if (config.allowedOrigins.includes("*") || config.allowedOrigins.includes(origin)) return true;
+  try {
+    return new URL(origin).host === req.headers.get("host");
+  } catch {
+    return false;
+  }
+}
+
+export function upgrade(req: Request, server: HubServer, config: Config): Response | undefined {
+  if (!originAllowed(req, config)) return new Response("origin not allowed (see --allowed-origins)\n", { status: 403 });
+  const offered = req.headers.get("sec-websocket-protocol");
+  const encoding = negotiateEncoding(offered);
+  // An unknown subprotocol is still upgraded, so the client gets a close code that says "stop", not a bare failure.
+  const headers = encoding && offered ? { "Sec-WebSocket-Protocol": SUBPROTOCOLS[encoding] } : undefined;
+  if (server.upgrade(req, { data: { encoding }, headers })) return undefined;
+  return new Response("expected a WebSocket upgrade\n", { status: 426 });
+}
+
+function bunSocket(ws: ServerWebSocket<SocketData>, encoding: Encoding): Socket {
+  return {
+    encoding,
+    send: (data) => void ws.send(data, false),
+    subscribe: (topic) => ws.subscribe(topic),
+    unsubscribe: (topic) => ws.unsubscribe(topic),
+    close: (code, reason) => ws.close(code, reason),
+    bufferedAmount: () => ws.getBufferedAmount(),
+  };
+}
+
+export function websocketHandler(hub: Hub, config: Config): WebSocketHandler<SocketData> {
+  const codecs: Record<Encoding, Codec> = {
+    json: codecFor("json"),
+    msgpack: codecFor("msgpack", { maxPayload: config.maxPayload }),
+  };
+  const limits: GuardLimits = { maxText: config.maxText, maxCursors: 5000, maxPage: 500 };
+  return {
+    maxPayloadLength: config.maxPayload,
+    idleTimeout: config.idleTimeout,
+    sendPings: true,
+    perMessageDeflate: false,
+    // Bun's own hard stop; hubbub closes with 4200 (resume) well before this, see Hub.sweepSlowConsumers.
+    backpressureLimit: Math.max(config.slowConsumerBytes * 4, 16 * 1024 * 1024),
+    closeOnBackpressureLimit: true,
+    open(ws) {
+      try {
+        const enc = ws.data.encoding;
+        if (!enc) return ws.close(CloseCode.UnsupportedProtocol, `speak one of: ${Object.values(SUBPROTOCOLS).join(", ")}`);
+        ws.data.conn = new ConnectionActor(bunSocket(ws, enc), codecs[enc], hub);
+      } catch (e) {
+        hub.logger.error("open", e);
+        ws.close(CloseCode.InternalError, "internal error");
+      }
+    },
+    message(ws, message) {
+      const conn = ws.data.conn;
+      if (!conn) return;
+      try {
+        const enc = ws.data.encoding as Encoding;
+        let raw: unknown;
+        try {
+          raw = codecs[enc].decode(typeof message === "string" ? message : new Uint8Array(message));
+        } catch {
+          const hint = enc === "msgpack" ? "send one MessagePack-encoded object per binary frame" : "send one JSON object per text frame";
+          return conn.post({ kind: "reject", id: undefined, code: ErrorCode.BadFrame, message: `undecodable frame: ${hint}` });
+        }
+        const g = guardClientFrame(raw, limits);
+        if (g.ok) conn.post({ kind: "frame", frame: g.frame });
+        else conn.post({ kind: "reject", id: g.id, code: g.code, message: g.message });
+      } catch (e) {
+        hub.logger.error("message", e);
+      }
+    },
+    close(ws) {
+      try {
+        ws.data.conn?.socketClosed();
+      } catch (e) {
+        hub.logger.error("close", e);
+      }
+    },
+  };
+}
