@@ -7,7 +7,7 @@
 import type { Config } from "../server/config.ts";
 import {
   BROADCAST_STREAM, ENCODINGS, ErrorCode, codecFor, parseStream,
-  type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type ServerFrame,
+  type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type ServerFrame, type WireData,
 } from "../protocol/index.ts";
 import type { AppendRequest, EventLog } from "../store/event-log.ts";
 import { type Projection, apply } from "../projections/projection.ts";
@@ -99,7 +99,7 @@ export class Hub {
   /** Encodes a frame once per encoding that has subscribers, and publishes it to every group. */
   publish(groups: string[], frame: ServerFrame): void {
     for (const enc of ENCODINGS) {
-      let data: string | Uint8Array | undefined;
+      let data: WireData | undefined;
       for (const g of groups) {
         const topic = topicFor(g, enc);
         if (this.fanout.subscriberCount(topic) === 0) continue;

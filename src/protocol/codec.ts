@@ -24,7 +24,7 @@ export function negotiateEncoding(header: string | null | undefined): Encoding |
   return undefined;
 }
 
-export type WireData = string | Uint8Array;
+export type WireData = string | Uint8Array<ArrayBuffer>;
 
 export interface Codec {
   readonly encoding: Encoding;

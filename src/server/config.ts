@@ -108,11 +108,12 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
 }
 
 /** Checks a config made in code or from flags, and fills what follows from other settings. */
-export function finish(c: Config, given: Record<string, unknown> = c as unknown as Record<string, unknown>): Config {
-  if (typeof given.allowedOrigins === "string") c.allowedOrigins = given.allowedOrigins.split(",").map((s) => s.trim()).filter(Boolean);
+export function finish(c: Config, given: object = {}): Config {
+  const g = given as Record<string, unknown>;
+  if (typeof g.allowedOrigins === "string") c.allowedOrigins = g.allowedOrigins.split(",").map((s) => s.trim()).filter(Boolean);
   if (c.synchronous !== "NORMAL" && c.synchronous !== "FULL") throw new ConfigError(`--synchronous must be NORMAL or FULL`);
   if (c.auth !== "dev" && c.auth !== "jwt") throw new ConfigError(`--auth must be dev or jwt`);
-  if (c.jwtSecret && given.auth === undefined) c.auth = "jwt";
+  if (c.jwtSecret && g.auth === undefined) c.auth = "jwt";
   if (c.auth === "jwt" && !c.jwtSecret) throw new ConfigError("--auth jwt needs --jwt-secret (HUBBUB_JWT_SECRET)");
   if (c.port > 65535) throw new ConfigError("--port must be at most 65535");
   if (c.idleTimeout > 960) throw new ConfigError("--idle-timeout must be at most 960 seconds (a Bun limit)");

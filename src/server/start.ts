@@ -24,7 +24,7 @@ export interface RunningServer {
 }
 
 export async function startServer(overrides: Partial<Config> = {}, logger: Logger = jsonLogger()): Promise<RunningServer> {
-  const config = finish({ ...DEFAULTS, ...overrides });
+  const config = finish({ ...DEFAULTS, ...overrides }, overrides);
   const log = await openEventLog({ path: config.db, synchronous: config.synchronous });
   const { projection, report } = rebuild(log);
   const startedAt = Date.now();
