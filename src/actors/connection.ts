@@ -47,6 +47,7 @@ export class ConnectionActor {
   private readonly rooms = new Set<string>();
   private readonly limiter: RateLimiter | undefined;
   private readonly helloTimer: ReturnType<typeof setTimeout>;
+  private overLimitLastSweep = false;
 
   constructor(private readonly socket: Socket, private readonly codec: Codec, private readonly hub: Hub) {
     const { rateLimit, helloTimeoutMs } = hub.config;
@@ -89,8 +90,15 @@ export class ConnectionActor {
     this.socketClosed();
   }
 
+  /**
+   * Called by the hub's sweep (every second). A burst can briefly fill any socket's buffer, so
+   * only a backlog still over the limit at two sweeps in a row counts as a slow consumer.
+   */
   closeIfSlow(): boolean {
-    if (this.phase === "closed" || this.socket.bufferedAmount() <= this.hub.config.slowConsumerBytes) return false;
+    const over = this.phase !== "closed" && this.socket.bufferedAmount() > this.hub.config.slowConsumerBytes;
+    const sustained = over && this.overLimitLastSweep;
+    this.overLimitLastSweep = over;
+    if (!sustained) return false;
     this.closeSocket(CloseCode.SlowConsumer, "slow consumer: reconnect and resume from your cursors");
     return true;
   }
@@ -112,7 +120,6 @@ export class ConnectionActor {
   private deliver(frame: ServerFrame): void {
     if (this.phase === "closed") return;
     this.socket.send(this.codec.encode(frame));
-    this.closeIfSlow();
   }
 
   private handle(m: ConnectionMessage): void | Promise<void> {

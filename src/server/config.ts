@@ -21,7 +21,10 @@ export interface Config {
   maxText: number;
   /** Commands per second per connection (token bucket), 0 = unlimited. */
   rateLimit: number;
-  /** Bun closes a connection that sent nothing for this long (it pings first), seconds. */
+  /**
+   * Seconds of silence after which Bun pings a socket; silent for as long again, it is closed.
+   * Bun's timers tick every 4 s, so a dead peer is dropped within 2 × max(this, 4) rounded up to 4 s.
+   */
   idleTimeout: number;
   /** Interval clients are told to ping at, ms. */
   heartbeatMs: number;
@@ -50,7 +53,7 @@ export const DEFAULTS: Config = {
   maxPayload: 64 * 1024,
   maxText: 4000,
   rateLimit: 200,
-  idleTimeout: 30,
+  idleTimeout: 15,
   heartbeatMs: 10_000,
   helloTimeoutMs: 10_000,
   slowConsumerBytes: 4 * 1024 * 1024,

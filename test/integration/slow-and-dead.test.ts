@@ -1,0 +1,55 @@
+import { expect, test } from "bun:test";
+import type { AckFrame, PresenceFrame } from "../../src/protocol/index.ts";
+import { TestClient, range, seqs, start } from "./harness.ts";
+
+/** Bun's WebSocket client can stop reading, leaving bytes in the kernel: a slow or frozen peer. */
+const pause = (c: TestClient) => (c.ws as unknown as { pause(): boolean }).pause();
+
+test("a slow consumer is closed with 4200, others are unaffected, and it resumes without losing anything", async () => {
+  const server = await start({ slowConsumerBytes: 256 * 1024 });
+  const writer = await TestClient.connect(server.url, "writer");
+  await writer.request({ type: "join", room: "firehose" });
+  const healthy = await TestClient.connect(server.url, "healthy");
+  await healthy.request({ type: "join", room: "firehose" });
+  const slow = await TestClient.connect(server.url, "slow", { cursors: {} });
+  await slow.request({ type: "join", room: "firehose" });
+  const cursors = slow.cursors();
+  pause(slow);
+  const text = "x".repeat(2000);
+  const total = 4000;
+  for (let i = 0; i < total; i++) writer.send({ type: "send", to: { room: "firehose" }, cmid: `f${i}`, text });
+  const last = 3 + total;
+  await writer.waitFor((f) => f.type === "ack" && (f as AckFrame).seq === last, 20_000);
+  // The sweep runs every second.
+  const deadline = Date.now() + 5000;
+  while (server.hub.connections.size > 2 && Date.now() < deadline) await Bun.sleep(100);
+  expect(server.hub.connections.size).toBe(2);
+  await healthy.waitFor((f) => f.type === "event" && f.seq === last, 10_000);
+  expect(seqs(healthy.events("room:firehose").filter((e) => e.kind === "message"))).toEqual(range(4, last));
+  // Back with its cursors: the whole backlog, once, in order.
+  const back = await TestClient.connect(server.url, "slow", { cursors });
+  await back.waitFor((f) => f.type === "event" && f.seq === last, 10_000);
+  expect(seqs(back.events("room:firehose"))).toEqual(range(cursors["room:firehose"]! + 1, last));
+  for (const c of [writer, healthy, back]) c.close();
+  await server.stop();
+}, 40_000);
+
+test("a peer that goes silent is dropped by the heartbeat and leaves presence within the window", async () => {
+  const server = await start({ idleTimeout: 1, presenceGraceMs: 200 });
+  const watcher = await TestClient.connect(server.url, "watcher");
+  await watcher.request({ type: "join", room: "pulse" });
+  const ghost = await TestClient.connect(server.url, "ghost");
+  await ghost.request({ type: "join", room: "pulse" });
+  await watcher.waitFor((f) => f.type === "presence" && !!f.joined?.some((e) => e.user === "ghost"));
+  const frozenAt = Date.now();
+  pause(ghost);
+  // Keep the watcher itself alive with app-level pings while waiting.
+  const keepAlive = setInterval(() => watcher.send({ type: "ping" }), 250);
+  const left = (await watcher.waitFor((f) => f.type === "presence" && !!f.left?.some((e) => e.user === "ghost"), 10_000)) as PresenceFrame;
+  clearInterval(keepAlive);
+  expect(left.left?.[0]?.user).toBe("ghost");
+  // Documented window: 2 × max(idleTimeout, 4 s) (Bun's timer tick) + grace, plus slack for a loaded machine.
+  expect(Date.now() - frozenAt).toBeLessThan(8000 + 200 + 3000);
+  watcher.close();
+  await server.stop();
+}, 20_000);
