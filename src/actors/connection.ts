@@ -10,7 +10,7 @@
  */
 import {
   BROADCAST_STREAM, CloseCode, ErrorCode, parseStream, roomStream, userStream,
-  type ClientFrame, type Codec, type CommandId, type Cursors, type EventData, type HelloFrame,
+  type ClientFrame, type Codec, type CommandId, type EventData, type HelloFrame,
   type HistoryFrame, type ServerFrame, type StreamInfo,
 } from "../protocol/index.ts";
 import { isMember, readCursor } from "../projections/projection.ts";
@@ -222,7 +222,7 @@ export class ConnectionActor {
     await this.follow(BROADCAST_GROUP, new Map([[BROADCAST_STREAM, from(BROADCAST_STREAM, 0)]]));
     for (const r of rooms) {
       const joinedAt = p.rooms.get(r)?.get(this.user) ?? 1;
-      await this.followRoom(r, from(roomStream(r), joinedAt - 1), cursors);
+      await this.followRoom(r, from(roomStream(r), joinedAt - 1));
     }
     if (this.closed()) return;
     this.deliver({ type: "synced", id: f.id });
@@ -238,7 +238,7 @@ export class ConnectionActor {
     };
   }
 
-  private async followRoom(room: string, from: number, _cursors?: Cursors): Promise<void> {
+  private async followRoom(room: string, from: number): Promise<void> {
     if (this.rooms.has(room)) return;
     this.rooms.add(room);
     await this.follow(roomGroup(room), new Map([[roomStream(room), from]]));

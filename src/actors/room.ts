@@ -3,13 +3,13 @@
  * edits, typing, presence — so the membership it checks is the membership the log will show.
  * A command's events are submitted to the journal in the order the room accepted them.
  */
-import type { EventBody } from "../protocol/index.ts";
 import { ErrorCode, roomStream, type CommandId, type DeleteFrame, type EditFrame, type PresenceEntry, type SendFrame } from "../protocol/index.ts";
 import { Mailbox } from "./mailbox.ts";
 import type { Hub } from "./hub.ts";
 import type { ConnectionActor } from "./connection.ts";
 import { AppendError } from "./journal.ts";
 import { appendReply, errorFrame } from "./replies.ts";
+import { changeMessage } from "./message-change.ts";
 import { roomGroup } from "./topics.ts";
 import { userStream } from "../protocol/index.ts";
 
@@ -118,15 +118,8 @@ export class RoomActor {
   }
 
   private change(conn: ConnectionActor, f: EditFrame | DeleteFrame): void {
-    const target = this.hub.log.get(this.stream, f.seq);
     if (!this.members.has(conn.user)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `join ${this.name} first`));
-    if (!target || target.kind !== "message") return conn.reply(errorFrame(f.id, ErrorCode.UnknownEvent, `no message ${f.seq} in ${this.stream}`));
-    if (target.author !== conn.user) return conn.reply(errorFrame(f.id, ErrorCode.NotAuthor, "only the author can change a message"));
-    const body: EventBody = f.type === "edit" ? { target: f.seq, text: f.text } : { target: f.seq };
-    this.hub.append(
-      [{ stream: this.stream, kind: f.type, author: conn.user, body, cmid: f.cmid, at: Date.now() }],
-      (r) => conn.reply(appendReply(f.id, r)),
-    );
+    changeMessage(this.hub, conn, f);
   }
 
   private online(): PresenceEntry[] {

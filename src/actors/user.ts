@@ -3,9 +3,8 @@
  * devices (connections), their direct messages, their read cursors. When the user joins or
  * leaves a room on one device, it tells every device, so all of them follow the same streams.
  */
-import type { EventBody } from "../protocol/index.ts";
 import {
-  ErrorCode, dmPeer, dmStream, parseStream, userStream,
+  ErrorCode, dmPeer, dmStream, userStream,
   type CommandId, type DeleteFrame, type EditFrame, type ReadFrame, type SendFrame,
 } from "../protocol/index.ts";
 import { readCursor } from "../projections/projection.ts";
@@ -13,6 +12,7 @@ import { Mailbox } from "./mailbox.ts";
 import type { Hub } from "./hub.ts";
 import type { ConnectionActor } from "./connection.ts";
 import { appendReply, errorFrame } from "./replies.ts";
+import { changeMessage } from "./message-change.ts";
 import { AppendError } from "./journal.ts";
 import { userGroup } from "./topics.ts";
 
@@ -78,14 +78,7 @@ export class UserActor {
 
   private change(conn: ConnectionActor, f: EditFrame | DeleteFrame): void {
     if (!dmPeer(f.stream, this.name)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `you are not part of ${f.stream}`));
-    const target = this.hub.log.get(f.stream, f.seq);
-    if (!target || target.kind !== "message") return conn.reply(errorFrame(f.id, ErrorCode.UnknownEvent, `no message ${f.seq} in ${f.stream}`));
-    if (target.author !== this.name) return conn.reply(errorFrame(f.id, ErrorCode.NotAuthor, "only the author can change a message"));
-    const body: EventBody = f.type === "edit" ? { target: f.seq, text: f.text } : { target: f.seq };
-    this.hub.append(
-      [{ stream: f.stream, kind: f.type, author: this.name, body, cmid: f.cmid, at: Date.now() }],
-      (r) => conn.reply(appendReply(f.id, r)),
-    );
+    changeMessage(this.hub, conn, f);
   }
 
   private read(conn: ConnectionActor, f: ReadFrame): void {
@@ -107,8 +100,3 @@ export class UserActor {
     );
   }
 }
-
-export const isDmStreamOf = (stream: string, user: string): boolean => {
-  const s = parseStream(stream);
-  return s?.kind === "dm" && (s.users[0] === user || s.users[1] === user);
-};

@@ -112,3 +112,25 @@ for (const encoding of ["json", "msgpack"] as const) {
     });
   });
 }
+
+describe("edits and deletes", () => {
+  test("only the author can edit or delete, in rooms and DMs, and both are events", async () => {
+    const server = await start();
+    const a = await TestClient.connect(server.url, "amy");
+    const b = await TestClient.connect(server.url, "ben");
+    await a.request({ type: "join", room: "ed" });
+    await b.request({ type: "join", room: "ed" });
+    const sent = (await a.request({ type: "send", to: { room: "ed" }, cmid: "orig", text: "helo" })) as AckFrame;
+    expect(((await b.request({ type: "edit", stream: "room:ed", seq: sent.seq, cmid: "x", text: "hijack" })) as ErrorFrame).code).toBe("not_author");
+    expect(((await a.request({ type: "edit", stream: "room:ed", seq: 1, cmid: "x", text: "no" })) as ErrorFrame).code).toBe("unknown_event");
+    const edit = (await a.request({ type: "edit", stream: "room:ed", seq: sent.seq, cmid: "e1", text: "hello" })) as AckFrame;
+    expect(await b.waitFor((f) => f.type === "event" && f.seq === edit.seq)).toMatchObject({ kind: "edit", body: { target: sent.seq, text: "hello" } });
+    const dm = (await a.request({ type: "send", to: { user: "ben" }, cmid: "dm", text: "secret" })) as AckFrame;
+    const del = (await a.request({ type: "delete", stream: dm.stream, seq: dm.seq, cmid: "d1" })) as AckFrame;
+    expect(await b.waitFor((f) => f.type === "event" && f.stream === dm.stream && f.seq === del.seq)).toMatchObject({ kind: "delete", body: { target: dm.seq } });
+    const c = await TestClient.connect(server.url, "cat");
+    expect(((await c.request({ type: "delete", stream: dm.stream, seq: dm.seq, cmid: "d2" })) as ErrorFrame).code).toBe("not_member");
+    for (const x of [a, b, c]) x.close();
+    await server.stop();
+  });
+});

@@ -1,0 +1,19 @@
+/**
+ * Edit and delete of a message, the same in rooms and DMs once the caller has checked that the
+ * user may write to the stream: the target must be a message and the user its author.
+ */
+import { ErrorCode, type DeleteFrame, type EditFrame, type EventBody } from "../protocol/index.ts";
+import type { ConnectionActor } from "./connection.ts";
+import type { Hub } from "./hub.ts";
+import { appendReply, errorFrame } from "./replies.ts";
+
+export function changeMessage(hub: Hub, conn: ConnectionActor, f: EditFrame | DeleteFrame): void {
+  const target = hub.log.get(f.stream, f.seq);
+  if (!target || target.kind !== "message") return conn.reply(errorFrame(f.id, ErrorCode.UnknownEvent, `no message ${f.seq} in ${f.stream}`));
+  if (target.author !== conn.user) return conn.reply(errorFrame(f.id, ErrorCode.NotAuthor, "only the author can change a message"));
+  const body: EventBody = f.type === "edit" ? { target: f.seq, text: f.text } : { target: f.seq };
+  hub.append(
+    [{ stream: f.stream, kind: f.type, author: conn.user, body, cmid: f.cmid, at: Date.now() }],
+    (r) => conn.reply(appendReply(f.id, r)),
+  );
+}
