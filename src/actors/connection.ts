@@ -34,6 +34,9 @@ const PAGE = 1000;
 /** Replay pauses while more than this many bytes wait to be written to the socket. */
 const REPLAY_HIGH_WATER = 1 << 20;
 
+/** Unread counts in `welcome` stop at this; clients show it as "1000+". */
+export const UNREAD_CAP = 1000;
+
 let nextConnectionId = 1;
 
 export class ConnectionActor {
@@ -234,7 +237,7 @@ export class ConnectionActor {
     const log = this.hub.log;
     return {
       stream, kind, name, head: log.head(stream),
-      unread: log.countMessagesAfter(stream, readCursor(this.hub.projection, this.user, stream), this.user),
+      unread: log.countMessagesAfter(stream, readCursor(this.hub.projection, this.user, stream), this.user, UNREAD_CAP),
     };
   }
 

@@ -58,8 +58,11 @@ export interface EventLog {
   findByCmid(author: string, cmid: string): StoredEvent | undefined;
   /** The event at (stream, seq), if kept. */
   get(stream: string, seq: number): StoredEvent | undefined;
-  /** Messages in `stream` after `afterSeq` written by someone other than `notAuthor`. */
-  countMessagesAfter(stream: string, afterSeq: number, notAuthor: string): number;
+  /**
+   * Messages in `stream` after `afterSeq` written by someone other than `notAuthor`, counting at
+   * most `max` (the count scans the rows, and "999+" is all a badge needs).
+   */
+  countMessagesAfter(stream: string, afterSeq: number, notAuthor: string, max?: number): number;
   /** Deletes all but the newest `keep` events of a stream; returns how many went. */
   prune(stream: string, keep: number): number;
   loadSnapshot(name: string): Snapshot | undefined;

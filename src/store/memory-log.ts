@@ -61,8 +61,8 @@ export function createMemoryLog(): EventLog {
     lastPos: () => (all.length === 0 ? 0 : all[all.length - 1]!.pos),
     findByCmid: (author, cmid) => byCmid.get(cmidKey(author, cmid)),
     get: (stream, seq) => streamOf(stream).find((e) => e.seq === seq),
-    countMessagesAfter: (stream, seq, notAuthor) =>
-      streamOf(stream).filter((e) => e.seq > seq && e.kind === "message" && e.author !== notAuthor).length,
+    countMessagesAfter: (stream, seq, notAuthor, max = Infinity) =>
+      Math.min(max, streamOf(stream).filter((e) => e.seq > seq && e.kind === "message" && e.author !== notAuthor).length),
     prune(stream, keep) {
       const list = streamOf(stream);
       const cut = (heads.get(stream) ?? 0) - keep;

@@ -42,9 +42,10 @@ export function createSqliteLog(db: SyncSqliteDb, changesOf: (result: unknown) =
   const all = db.select().from(events).where(gt(events.pos, p("pos"))).orderBy(asc(events.pos)).limit(p("limit")).prepare();
   const one = db.select().from(events).where(and(eq(events.stream, p("stream")), eq(events.seq, p("seq")))).prepare();
   const firstSeq = db.select({ v: min(events.seq) }).from(events).where(eq(events.stream, p("stream"))).prepare();
-  const unread = db.select({ n: sql<number>`count(*)` }).from(events).where(and(
+  const unreadRows = db.select({ one: sql`1` }).from(events).where(and(
     eq(events.stream, p("stream")), gt(events.seq, p("seq")), eq(events.kind, "message"), ne(events.author, p("author")),
-  )).prepare();
+  )).limit(p("max")).as("unread_rows");
+  const unread = db.select({ n: sql<number>`count(*)` }).from(unreadRows).prepare();
 
   const heads = new Map<string, number>();
   for (const r of db.select({ stream: events.stream, head: max(events.seq) }).from(events).groupBy(events.stream).all()) {
@@ -109,7 +110,8 @@ export function createSqliteLog(db: SyncSqliteDb, changesOf: (result: unknown) =
       const r = one.get({ stream, seq });
       return r ? toEvent(r) : undefined;
     },
-    countMessagesAfter: (stream, seq, author) => Number(unread.get({ stream, seq, author })?.n ?? 0),
+    countMessagesAfter: (stream, seq, author, max = -1) =>
+      Number(unread.get({ stream, seq, author, max: Number.isFinite(max) ? max : -1 })?.n ?? 0),
     prune(stream, keep) {
       const cut = (heads.get(stream) ?? 0) - keep;
       if (cut <= 0) return 0;
