@@ -24,7 +24,9 @@ export function createMemoryLog(): EventLog {
         if (original) { staged.push({ event: original, duplicate: true }); continue; }
         const seq = (batchHeads.get(req.stream) ?? heads.get(req.stream) ?? 0) + 1;
         pos += 1;
-        const event: StoredEvent = { stream: req.stream, seq, pos, at: req.at, author: req.author, kind: req.kind, body: structuredClone(req.body) };
+        // A JSON round-trip, like the SQLite adapters: a body that cannot be stored fails the batch here too.
+        const body = JSON.parse(JSON.stringify(req.body)) as StoredEvent["body"];
+        const event: StoredEvent = { stream: req.stream, seq, pos, at: req.at, author: req.author, kind: req.kind, body };
         if (req.cmid !== undefined) event.cmid = req.cmid;
         batchHeads.set(req.stream, seq);
         if (key !== undefined) batchCmids.set(key, event);
