@@ -26,7 +26,6 @@ export type ConnectionMessage =
   | { kind: "reject"; id: CommandId | undefined; code: ErrorCode; message: string }
   | { kind: "out"; frame: ServerFrame }
   | { kind: "follow-room"; room: string; from: number }
-  | { kind: "unfollow-room"; room: string }
   | { kind: "closed" };
 
 /** Replay is sent in pages of this many events; between pages the actor waits for the socket to drain. */
@@ -131,7 +130,6 @@ export class ConnectionActor {
       case "reject": return this.deliver(errorFrame(m.id, m.code, m.message));
       case "frame": return this.command(m.frame);
       case "follow-room": return this.followRoomLive(m.room, m.from);
-      case "unfollow-room": return this.unfollowRoom(m.room);
       case "closed": return;
     }
   }
@@ -244,7 +242,8 @@ export class ConnectionActor {
   private async followRoom(room: string, from: number): Promise<void> {
     if (this.rooms.has(room)) return;
     this.rooms.add(room);
-    await this.follow(roomGroup(room), new Map([[roomStream(room), from]]));
+    const member = () => this.rooms.has(room) && isMember(this.hub.projection, room, this.user);
+    await this.follow(roomGroup(room), new Map([[roomStream(room), from]]), undefined, member);
   }
 
   /** A room joined (on this or another device) while this connection is up. */
@@ -254,7 +253,12 @@ export class ConnectionActor {
     if (this.phase === "live") this.hub.room(room)?.post({ kind: "presence-on", conn: this });
   }
 
-  private unfollowRoom(room: string): void {
+  /**
+   * The user left `room` (on any device). Called synchronously from the commit path, not queued:
+   * losing read access must not wait behind a replay, or events after the leave could still
+   * reach this socket. It touches only this connection's own subscription bookkeeping.
+   */
+  revokeRoom(room: string): void {
     if (!this.rooms.delete(room)) return;
     const group = roomGroup(room);
     this.socket.unsubscribe(topicFor(group, this.socket.encoding));
@@ -267,13 +271,19 @@ export class ConnectionActor {
    * Large backlogs are paged with pauses for the socket to drain; the last page and the
    * subscription happen in one synchronous block (the rule at the top of this file).
    */
-  private async follow(group: string, cursors: Map<string, number>, lateStreams?: () => Iterable<string>): Promise<void> {
+  private async follow(
+    group: string,
+    cursors: Map<string, number>,
+    lateStreams?: () => Iterable<string>,
+    allowed: () => boolean = () => true,
+  ): Promise<void> {
     if (this.groups.has(group)) return;
     for (const [stream, from] of cursors) {
-      cursors.set(stream, await this.catchUp(stream, from));
-      if (this.closed()) return;
+      cursors.set(stream, await this.catchUp(stream, from, allowed));
+      if (this.closed() || !allowed()) return;
     }
     // ---- synchronous from here: no await until subscribed ----
+    if (!allowed()) return;
     if (lateStreams) for (const s of lateStreams()) if (!cursors.has(s)) cursors.set(s, this.checkKept(s, 0));
     for (const [stream, cursor] of cursors) {
       let c = cursor;
@@ -285,10 +295,10 @@ export class ConnectionActor {
     this.groups.add(group);
   }
 
-  private async catchUp(stream: string, from: number): Promise<number> {
+  private async catchUp(stream: string, from: number, allowed: () => boolean): Promise<number> {
     const log = this.hub.log;
     let cursor = this.checkKept(stream, from);
-    while (log.head(stream) - cursor > PAGE && !this.closed()) {
+    while (log.head(stream) - cursor > PAGE && !this.closed() && allowed()) {
       const page = log.readAfter(stream, cursor, PAGE);
       if (page.length === 0) break;
       cursor = this.sendEvents(page);

@@ -63,7 +63,10 @@ export class UserActor {
         return;
       }
       case "membership":
-        for (const d of this.devices) d.post(m.joined ? { kind: "follow-room", room: m.room, from: m.seq - 1 } : { kind: "unfollow-room", room: m.room });
+        for (const d of this.devices) {
+          if (m.joined) d.post({ kind: "follow-room", room: m.room, from: m.seq - 1 });
+          else d.revokeRoom(m.room);
+        }
         return;
     }
   }
