@@ -1,0 +1,22 @@
+/** Client state in a JSON file (the CLI's --state). Written atomically: a crash never leaves half a file. */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { ClientStorage, SavedState } from "./storage.ts";
+
+export function fileStorage(path: string): ClientStorage {
+  return {
+    load() {
+      try {
+        return JSON.parse(readFileSync(path, "utf8")) as SavedState;
+      } catch {
+        return undefined;
+      }
+    },
+    save(s) {
+      mkdirSync(dirname(path), { recursive: true });
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(s));
+      renameSync(tmp, path);
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/** Test doubles for the SDK: a manual clock and a scripted WebSocket. */
+import { jsonCodec, type ClientFrame, type ServerFrame } from "../protocol/index.ts";
+import type { Clock, SocketFactory, SocketLike } from "./client.ts";
+
+export class ManualClock implements Clock {
+  t = 1_000_000;
+  private timers = new Map<number, { at: number; fn: () => void }>();
+  private next = 1;
+  now = () => this.t;
+  setTimeout = (fn: () => void, ms: number) => { const id = this.next++; this.timers.set(id, { at: this.t + ms, fn }); return id; };
+  clearTimeout = (h: unknown) => { this.timers.delete(h as number); };
+  /** Moves time forward, running due timers in order. */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const due = [...this.timers.entries()].filter(([, x]) => x.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.t = Math.max(this.t, due[1].at);
+      due[1].fn();
+    }
+    this.t = end;
+  }
+}
+
+export class FakeServerSocket implements SocketLike {
+  binaryType = "blob";
+  readyState = 0;
+  onopen: SocketLike["onopen"] = null;
+  onmessage: SocketLike["onmessage"] = null;
+  onclose: SocketLike["onclose"] = null;
+  onerror: SocketLike["onerror"] = null;
+  readonly sent: ClientFrame[] = [];
+  constructor(readonly url: string, readonly protocols: string[]) {}
+  send(data: string | ArrayBufferView | ArrayBuffer): void { this.sent.push(jsonCodec.decode(data as string) as ClientFrame); }
+  close(code = 1000, reason = ""): void { this.serverClose(code, reason); }
+  // the "server" side:
+  open(): void { this.readyState = 1; this.onopen?.({}); }
+  push(f: ServerFrame): void { this.onmessage?.({ data: jsonCodec.encode(f) }); }
+  serverClose(code: number, reason = ""): void {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
+  }
+}
+
+/** A factory that records every socket the client opens. */
+export function fakeSockets(): { factory: SocketFactory; sockets: FakeServerSocket[] } {
+  const sockets: FakeServerSocket[] = [];
+  return { sockets, factory: (url, protocols) => { const s = new FakeServerSocket(url, protocols); sockets.push(s); return s; } };
+}
+
+export const welcome = (over: Partial<Extract<ServerFrame, { type: "welcome" }>> = {}): ServerFrame => ({
+  type: "welcome", id: "hello", user: "ann", device: "d", epoch: "e1", streams: [], reads: {}, heartbeatMs: 1000,
+  limits: { maxPayload: 65536, maxText: 4000 }, ...over,
+});
