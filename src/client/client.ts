@@ -463,6 +463,15 @@ export class HubbubClient {
     }
   }
 
+  /**
+   * Marks everything after `seq` in `stream` as not seen yet, so the next resume replays it.
+   * For consumers that stop part-way through what they received (e.g. `tail --count`).
+   */
+  rewind(stream: string, seq: number): void {
+    this.cursors.rewind(stream, seq);
+    this.persist(true);
+  }
+
   /** Writes cursors and outbox now (call before a process exits). */
   flush(): void { this.persist(true); }
 }

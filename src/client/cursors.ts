@@ -24,6 +24,10 @@ export class CursorBook {
     return "gap";
   }
 
+  rewind(stream: string, seq: number): void {
+    if ((this.cursors[stream] ?? 0) > seq) this.cursors[stream] = seq;
+  }
+
   advance(e: EventData): void {
     if ((this.cursors[e.stream] ?? 0) < e.seq) this.cursors[e.stream] = e.seq;
   }
