@@ -127,6 +127,8 @@ export class HubbubClient {
     const g = globalThis as { addEventListener?: (n: string, f: () => void) => void; document?: { visibilityState?: string } };
     // Browsers: come back at once when the network or the tab does, instead of waiting out the backoff.
     g.addEventListener?.("online", () => this.retryNow());
+    // A browser that knows it is offline is right: do not wait three heartbeats to notice.
+    g.addEventListener?.("offline", () => this.drop(1006, "the browser went offline"));
     g.addEventListener?.("visibilitychange", () => { if (g.document?.visibilityState === "visible") this.retryNow(); });
   }
 
@@ -304,10 +306,7 @@ export class HubbubClient {
     const tick = () => {
       if (this.clock.now() - this.lastTraffic > 3 * this.heartbeatMs) {
         // Silent for three intervals: the socket may not know yet, but this connection is dead.
-        const ws = this.ws;
-        this.ws = undefined;
-        try { ws?.close(4103, "heartbeat timeout"); } catch { /* already gone */ }
-        this.onClosed(4103, "heartbeat timeout");
+        this.drop(4103, "heartbeat timeout");
         return;
       }
       this.transmit({ type: "ping", t: this.clock.now() });
@@ -317,6 +316,15 @@ export class HubbubClient {
   }
 
   private stopHeartbeat(): void { this.clock.clearTimeout(this.heartbeatTimer); }
+
+  /** Gives up on the current socket (it may not know it is dead yet) and goes reconnecting. */
+  private drop(code: number, reason: string): void {
+    const ws = this.ws;
+    if (!ws || !this.wantOpen) return;
+    this.ws = undefined;
+    try { ws.close(code === 1006 ? 4103 : code, reason); } catch { /* already gone */ }
+    this.onClosed(code, reason);
+  }
 
   // ---------- frames ----------
 

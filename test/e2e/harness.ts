@@ -1,0 +1,56 @@
+/**
+ * Browser-test harness (runs under Node with node:test): spawns hubbub as a Bun subprocess on a
+ * free port with a temp database, and launches Debian's Chromium through playwright-core.
+ * No browser is ever downloaded.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser } from "playwright-core";
+
+export const ROOT = new URL("../..", import.meta.url).pathname;
+export const BUN = join(ROOT, "node_modules", ".bin", "bun");
+
+export interface Server { url: string; proc: ChildProcessWithoutNullStreams; stop(): Promise<void> }
+
+export function startServer(extra: string[] = []): Promise<Server> {
+  const db = join(mkdtempSync(join(tmpdir(), "hubbub-e2e-")), "hubbub.db");
+  const proc = spawn(BUN, ["run", "src/main.ts", "--port", "0", "--db", db, "--presence-grace-ms", "0", ...extra], { cwd: ROOT });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
+    proc.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /^hubbub listening on (http:\/\/\S+)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          url: m[1]!, proc,
+          stop: () => new Promise((r) => { proc.once("exit", () => r()); proc.kill("SIGTERM"); }),
+        });
+      }
+    });
+    proc.stderr.on("data", (d: Buffer) => { out += d.toString(); });
+    proc.once("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}
+
+/** Runs the CLI (under Bun) and returns its output. */
+export function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(BUN, ["run", "src/cli/main.ts", ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d: Buffer) => { out += d.toString(); });
+    p.stderr.on("data", (d: Buffer) => { err += d.toString(); });
+    p.once("exit", (code) => resolve({ code: code ?? -1, out, err }));
+  });
+}

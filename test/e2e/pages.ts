@@ -1,0 +1,58 @@
+/** Page helpers for the browser tests: what a person does, expressed with accessible locators. */
+import type { BrowserContext, Page } from "playwright-core";
+
+export async function signIn(ctx: BrowserContext, url: string, name: string): Promise<Page> {
+  const page = await ctx.newPage();
+  page.on("pageerror", (e) => console.error(`[${name}] page error: ${e.message}`));
+  await page.goto(url);
+  await page.getByLabel("Your name").fill(name);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForSelector("#status[data-state=live]");
+  return page;
+}
+
+export async function joinRoom(page: Page, room: string): Promise<void> {
+  await page.getByLabel("Join or create a room").fill(room);
+  await page.getByRole("button", { name: "Join" }).click();
+  await page.waitForSelector(`#conv-title:has-text("#${room}")`);
+}
+
+export async function say(page: Page, text: string): Promise<void> {
+  await page.getByLabel("Message", { exact: true }).fill(text);
+  await page.keyboard.press("Enter");
+}
+
+export const messageTexts = (page: Page) => page.locator("article.msg .text").allTextContents();
+
+/** Sends `n` messages straight over a WebSocket opened inside the page (fast seeding). */
+export function seedMessages(page: Page, user: string, room: string, n: number): Promise<void> {
+  return page.evaluate(async ({ user, room, n }) => {
+    const ws = new WebSocket(location.origin.replace("http", "ws") + "/ws", "hubbub.v1.json");
+    await new Promise((r) => (ws.onopen = r));
+    let acks = 0;
+    const done = new Promise<void>((resolve) => {
+      ws.onmessage = (m) => { const f = JSON.parse(m.data as string); if (f.type === "ack" && f.id === "last") resolve(); if (f.type === "ack") acks++; };
+    });
+    ws.send(JSON.stringify({ type: "hello", user, device: "seeder", client: "script" }));
+    ws.send(JSON.stringify({ type: "join", room }));
+    for (let i = 1; i <= n; i++) ws.send(JSON.stringify({ type: "send", id: i === n ? "last" : i, to: { room }, cmid: `seed-${room}-${i}`, text: `seed ${i}` }));
+    await done;
+    ws.close();
+  }, { user, room, n });
+}
+
+/** The texts of a stream's messages as the server's log has them (read over a WebSocket in the page). */
+export function logTexts(page: Page, user: string, stream: string): Promise<string[]> {
+  return page.evaluate(async ({ user, stream }) => {
+    const ws = new WebSocket(location.origin.replace("http", "ws") + "/ws", "hubbub.v1.json");
+    await new Promise((r) => (ws.onopen = r));
+    const page = new Promise<{ events: { kind: string; body: { text?: string } }[] }>((resolve) => {
+      ws.onmessage = (m) => { const f = JSON.parse(m.data as string); if (f.type === "page") resolve(f); };
+    });
+    ws.send(JSON.stringify({ type: "hello", user, device: "checker", client: "script" }));
+    ws.send(JSON.stringify({ type: "history", id: 1, stream, limit: 500 }));
+    const p = await page;
+    ws.close();
+    return p.events.filter((e) => e.kind === "message").map((e) => e.body.text ?? "");
+  }, { user, stream });
+}
