@@ -13,15 +13,20 @@ export function renderStreams(list: HTMLElement, streams: StreamView[], current:
   }));
 }
 
+/** One line per person, with the kinds of client they are on (a person may have several devices). */
 export function renderOnline(list: HTMLElement, entries: PresenceEntry[], me: string, dm: (user: string) => void): void {
   if (entries.length === 0) {
     list.replaceChildren(el("li", { class: "muted" }, "nobody (open a room)"));
     return;
   }
-  list.replaceChildren(...entries.map((e) => {
-    const name = e.user === me
-      ? el("span", {}, `${e.user} (you)`)
-      : (() => { const b = el("button", { type: "button", title: `Message ${e.user}` }, e.user); b.addEventListener("click", () => dm(e.user)); return b; })();
-    return el("li", { "data-user": e.user }, name, el("span", { class: "kind", title: `device ${e.device}` }, e.client));
+  const people = new Map<string, PresenceEntry[]>();
+  for (const e of entries) people.set(e.user, [...(people.get(e.user) ?? []), e]);
+  list.replaceChildren(...[...people].map(([user, devices]) => {
+    const name = user === me
+      ? el("span", {}, `${user} (you)`)
+      : (() => { const b = el("button", { type: "button", title: `Message ${user}` }, user); b.addEventListener("click", () => dm(user)); return b; })();
+    const kinds = [...new Set(devices.map((d) => d.client))].map((k) => el("span", { class: "kind" }, k));
+    const label = `${devices.length} device${devices.length > 1 ? "s" : ""}: ${devices.map((d) => `${d.client} ${d.device}`).join(", ")}`;
+    return el("li", { "data-user": user, title: label }, name, el("span", { class: "kinds", "aria-label": label }, ...kinds));
   }));
 }
