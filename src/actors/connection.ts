@@ -7,11 +7,15 @@
  * block that sends the last part of its replay. Commit-then-publish is also one synchronous
  * block (see journal.ts), so every event is either already in the log when that block reads it,
  * or is published after the subscription: never both, never neither.
+ *
+ * Frames for this client are queued and written once per turn in one corked batch (a syscall
+ * per ack was the largest cost under load); the queue is flushed before subscribing, so the
+ * replay is on the wire before anything the topic brings.
  */
 import {
   BROADCAST_STREAM, CloseCode, ErrorCode, parseStream, roomStream, userStream,
   type ClientFrame, type Codec, type CommandId, type EventData, type HelloFrame,
-  type HistoryFrame, type ServerFrame, type StreamInfo,
+  type HistoryFrame, type ServerFrame, type StreamInfo, type WireData,
 } from "../protocol/index.ts";
 import { isMember, readCursor } from "../projections/projection.ts";
 import { Mailbox } from "./mailbox.ts";
@@ -50,6 +54,8 @@ export class ConnectionActor {
   private readonly limiter: RateLimiter | undefined;
   private readonly helloTimer: ReturnType<typeof setTimeout>;
   private overLimitLastSweep = false;
+  private outbound: WireData[] = [];
+  private flushScheduled = false;
 
   constructor(private readonly socket: Socket, private readonly codec: Codec, private readonly hub: Hub) {
     const { rateLimit, helloTimeoutMs } = hub.config;
@@ -88,6 +94,7 @@ export class ConnectionActor {
   }
 
   closeSocket(code: number, reason: string): void {
+    this.flushOut();
     this.socket.close(code, reason);
     this.socketClosed();
   }
@@ -121,7 +128,19 @@ export class ConnectionActor {
 
   private deliver(frame: ServerFrame): void {
     if (this.phase === "closed") return;
-    this.socket.send(this.codec.encode(frame));
+    this.outbound.push(this.codec.encode(frame));
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flushOut());
+    }
+  }
+
+  private flushOut(): void {
+    this.flushScheduled = false;
+    if (this.outbound.length === 0) return;
+    const batch = this.outbound;
+    this.outbound = [];
+    if (this.phase !== "closed") this.socket.sendBatch(batch);
   }
 
   private handle(m: ConnectionMessage): void | Promise<void> {
@@ -291,6 +310,7 @@ export class ConnectionActor {
         c = this.sendEvents(page);
       }
     }
+    this.flushOut();
     this.socket.subscribe(topicFor(group, this.socket.encoding));
     this.groups.add(group);
   }

@@ -6,7 +6,8 @@ import type { Encoding, WireData } from "../protocol/index.ts";
 
 export interface Socket {
   readonly encoding: Encoding;
-  send(data: WireData): void;
+  /** Writes frames in order, as one batch where the transport can (Bun: one corked write). */
+  sendBatch(frames: WireData[]): void;
   subscribe(topic: string): void;
   unsubscribe(topic: string): void;
   close(code: number, reason: string): void;

@@ -44,7 +44,10 @@ export function upgrade(req: Request, server: HubServer, config: Config): Respon
 function bunSocket(ws: ServerWebSocket<SocketData>, encoding: Encoding): Socket {
   return {
     encoding,
-    send: (data) => void ws.send(data, false),
+    sendBatch: (frames) => {
+      if (frames.length === 1) ws.send(frames[0]!, false);
+      else ws.cork(() => { for (const f of frames) ws.send(f, false); });
+    },
     subscribe: (topic) => ws.subscribe(topic),
     unsubscribe: (topic) => ws.unsubscribe(topic),
     close: (code, reason) => ws.close(code, reason),

@@ -13,5 +13,12 @@ export function openBunSqliteLog(opts: OpenOptions): EventLog {
   for (const p of pragmas(opts)) client.run(p);
   const db = drizzle({ client, schema });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  return createSqliteLog(db, (r) => (r as { changes: number }).changes, () => client.close());
+  const hot = {
+    prepareRun(sql: string) {
+      const stmt = client.prepare(sql);
+      return (...params: unknown[]) => stmt.run(...(params as never[])).changes;
+    },
+    immediate<T>(fn: () => T): T { return client.transaction(fn).immediate(); },
+  };
+  return createSqliteLog(db, (r) => (r as { changes: number }).changes, hot, () => client.close());
 }

@@ -22,7 +22,7 @@ export class FakeSocket implements Socket {
   readonly encoding = "json" as const;
   closed: { code: number; reason: string } | undefined;
   constructor(private readonly fanout: FakeFanout, private readonly onFrame: (f: ServerFrame) => void) {}
-  send(data: WireData): void { this.receive(data); }
+  sendBatch(frames: WireData[]): void { for (const f of frames) this.receive(f); }
   receive(data: WireData): void {
     if (!this.closed) this.onFrame(jsonCodec.decode(data) as ServerFrame);
   }
