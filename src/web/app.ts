@@ -1,44 +1,32 @@
 /**
  * The web app's controller: sign-in, then one HubbubClient whose events feed ChatState and
- * re-render the views. Cursors and the outbox live in localStorage, so a reload resumes where
- * it stopped and unsent messages are sent after it.
+ * re-render the views. Cursors, the device id and the outbox live in localStorage (one key per
+ * user and server), so a reload resumes where it stopped and unsent messages go out after it.
  */
 import { HubbubClient, localStorageStorage, type ConnectionState } from "../client/index.ts";
-import { isUserName, isRoomName, roomStream, parseStream } from "../protocol/index.ts";
+import { dmPeer, isRoomName, isUserName, parseStream, roomStream } from "../protocol/index.ts";
 import { ChatState } from "./chat-state.ts";
 import { $ } from "./views/dom.ts";
 import { renderMessages } from "./views/messages.ts";
 import { renderOnline, renderStreams } from "./views/sidebar.ts";
-import { statusText } from "./views/status.ts";
+import { askForSession, savedSession, signOut, type Session } from "./views/signin.ts";
+import { statusAnnouncement, statusText } from "./views/status.ts";
 
-const SESSION_KEY = "hubbub:session";
-
-function signIn(): void {
-  const saved = localStorage.getItem(SESSION_KEY);
-  if (saved) {
-    const s = JSON.parse(saved) as { user?: string; token?: string };
-    return start(s.user, s.token);
+/** The user a token names, read without verifying it: only used to pick a storage key. */
+function tokenSubject(token: string): string {
+  try {
+    const payload = JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as { sub?: unknown };
+    return typeof payload.sub === "string" ? payload.sub : "token";
+  } catch {
+    return "token";
   }
-  $("signin").hidden = false;
-  $<HTMLInputElement>("signin-name").focus();
-  $<HTMLFormElement>("signin-form").addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const user = $<HTMLInputElement>("signin-name").value.trim() || undefined;
-    const token = $<HTMLInputElement>("signin-token").value.trim() || undefined;
-    if (!token && (!user || !isUserName(user))) {
-      $("signin-error").textContent = "Enter a name of 1–32 letters, digits, _ . or -";
-      return;
-    }
-    localStorage.setItem(SESSION_KEY, JSON.stringify({ user, token }));
-    start(user, token);
-  });
 }
 
-function start(user: string | undefined, token: string | undefined): void {
-  $("signin").hidden = true;
-  $("app").hidden = false;
-  $("app").dataset.view = "list";
-  const who = user ?? "token";
+function start({ user, token }: Session): void {
+  const app = $("app");
+  app.hidden = false;
+  app.dataset.view = "list";
+  const who = user ?? tokenSubject(token ?? "");
   const client = new HubbubClient({
     url: location.origin, user, token, client: "web",
     storage: localStorageStorage(`hubbub:${who}@${location.host}`),
@@ -47,6 +35,8 @@ function start(user: string | undefined, token: string | undefined): void {
   let current: string | undefined = sessionStorage.getItem("hubbub:current") ?? undefined;
   let dividerAfter: number | undefined;
   let connection: ConnectionState = client.state;
+  let welcomed = false;
+  const loading = new Set<string>();
   const typingUntil = new Map<string, number>();
   const messagesBox = $("messages");
   const input = $<HTMLTextAreaElement>("composer-input");
@@ -58,6 +48,11 @@ function start(user: string | undefined, token: string | undefined): void {
     renderStreams($("room-list"), state.list("room"), current, open);
     renderStreams($("dm-list"), state.list("dm"), current, open);
     renderOnline($("online-list"), current ? state.online(current) : [], state.me, (u) => open(state.dmWith(u)));
+    const unread = [...state.streams.values()].reduce((n, s) => n + s.unread, 0);
+    document.title = unread > 0 ? `(${unread}) hubbub` : "hubbub";
+    const b = state.broadcast;
+    $("broadcast").hidden = !b || localStorage.getItem("hubbub:broadcast-seen") === String(b.seq);
+    $("broadcast-text").textContent = b?.text ?? "";
   }
 
   function renderConversation(keepBottom = atBottom()): void {
@@ -67,7 +62,10 @@ function start(user: string | undefined, token: string | undefined): void {
     $<HTMLButtonElement>("composer-send").disabled = !view;
     if (!current) { messagesBox.replaceChildren(); return; }
     const before = messagesBox.scrollHeight - messagesBox.scrollTop;
-    renderMessages(messagesBox, state.messagesOf(current), state.me, dividerAfter, state.moreBefore.get(current) ?? true);
+    renderMessages(messagesBox, state.messagesOf(current), {
+      me: state.me, dividerAfter, more: state.moreBefore.get(current) ?? true,
+      dismiss: (m) => { state.dismiss(m.stream, m.key); renderConversation(); input.focus(); },
+    });
     if (keepBottom) messagesBox.scrollTop = messagesBox.scrollHeight;
     else messagesBox.scrollTop = messagesBox.scrollHeight - before; // older messages were added above
     markRead();
@@ -76,17 +74,21 @@ function start(user: string | undefined, token: string | undefined): void {
   function renderStatus(): void {
     const s = $("status");
     s.dataset.state = connection.name;
-    s.textContent = statusText(connection, Date.now());
+    const waiting = client.pendingSends().length;
+    s.textContent = statusText(connection, Date.now()) + (waiting > 0 && connection.name !== "live" ? ` · ${waiting} waiting to send` : "");
+    const spoken = statusAnnouncement(connection);
+    if ($("status-sr").textContent !== spoken) $("status-sr").textContent = spoken;
   }
-  setInterval(() => { if (connection.name === "reconnecting") renderStatus(); renderTyping(); }, 500);
 
   function renderTyping(): void {
     const now = Date.now();
     const names = [...typingUntil].filter(([k, until]) => until > now && k.startsWith(`${current}|`)).map(([k]) => k.split("|")[1]);
-    $("typing").textContent = names.length ? `${names.join(", ")} ${names.length > 1 ? "are" : "is"} typing…` : "";
+    const text = names.length ? `${names.join(", ")} ${names.length > 1 ? "are" : "is"} typing…` : "";
+    if ($("typing").textContent !== text) $("typing").textContent = text;
   }
+  setInterval(() => { if (connection.name === "reconnecting") renderStatus(); renderTyping(); }, 500);
 
-  /** Tell the server (and so my other devices) what I have seen: only when I can see it. */
+  /** Tells the server (and so my other devices) what I have seen: only when I can see it. */
   function markRead(): void {
     if (!current || document.visibilityState !== "visible" || !atBottom() || connection.name !== "live") return;
     const view = state.streams.get(current);
@@ -97,14 +99,30 @@ function start(user: string | undefined, token: string | undefined): void {
     renderSidebar();
   }
 
+  /** Pages back through history; keeps going while the list does not fill the view yet. */
   async function loadOlder(): Promise<void> {
-    if (!current || connection.name !== "live" || state.moreBefore.get(current) === false) return;
     const stream = current;
+    if (!stream || connection.name !== "live" || state.moreBefore.get(stream) === false || loading.has(stream)) return;
+    loading.add(stream);
     const page = await client.history(stream, { before: state.oldest.get(stream), limit: 50 }).catch(() => undefined);
-    if (!page || stream !== current) return;
+    loading.delete(stream);
+    if (!page) return;
     for (const e of page.events) state.event(e, false);
     state.moreBefore.set(stream, page.more);
+    if (stream !== current) return;
     renderConversation(false);
+    if (page.more && messagesBox.scrollHeight <= messagesBox.clientHeight) await loadOlder();
+  }
+
+  /** A read cursor moved past messages this tab never loaded: fetch them (if few) to count what is unread. */
+  async function recount(stream: string): Promise<void> {
+    const view = state.streams.get(stream);
+    if (!view || view.head - view.read > 500) return; // the upper bound will do; the welcome recounts later
+    const page = await client.history(stream, { after: view.read, limit: 500 }).catch(() => undefined);
+    if (!page) return;
+    for (const e of page.events) state.event(e, false);
+    state.recount(stream);
+    renderSidebar();
   }
 
   function open(stream: string): void {
@@ -113,10 +131,11 @@ function start(user: string | undefined, token: string | undefined): void {
     current = stream;
     sessionStorage.setItem("hubbub:current", stream);
     dividerAfter = view.read;
-    $("app").dataset.view = "conversation";
+    app.dataset.view = "conversation";
     renderSidebar();
     renderConversation(true);
-    if (!state.oldest.has(stream) || state.messagesOf(stream).length < 20) void loadOlder().then(() => renderConversation(true));
+    renderTyping();
+    if (state.messagesOf(stream).length < 30) void loadOlder().then(() => { if (current === stream) renderConversation(true); });
     input.focus();
   }
 
@@ -124,30 +143,43 @@ function start(user: string | undefined, token: string | undefined): void {
   client.on("welcome", (w) => {
     state.welcome(w);
     renderSidebar();
-    if (current && state.streams.has(current)) open(current);
+    // Only the first welcome restores the open conversation: a reconnect must not move focus.
+    if (!welcomed && current && state.streams.has(current)) open(current);
+    else if (current && !state.streams.has(current)) { current = undefined; renderConversation(); }
+    welcomed = true;
   });
   client.on("event", (e) => {
     const bottom = atBottom();
     state.event(e, true);
+    if (e.kind === "message") typingUntil.delete(`${e.stream}|${e.author}`);
+    if (e.kind === "read" && !state.recount(String(e.body.stream))) void recount(String(e.body.stream));
+    if (e.kind === "room_left" && current === roomStream(String(e.body.room))) { current = undefined; app.dataset.view = "list"; }
     if (e.stream === current || e.stream.startsWith("user:")) renderConversation(bottom);
     renderSidebar();
+    renderTyping();
   });
-  client.on("outbox", (item) => { state.outbox(item); renderConversation(true); });
+  client.on("outbox", (item) => { state.outbox(item); renderConversation(true); renderStatus(); });
   client.on("presence", (p) => { state.presenceFrame(p); renderSidebar(); });
   client.on("typing", (t) => {
     if (t.user === state.me) return;
     typingUntil.set(`${t.stream}|${t.user}`, Date.now() + 3000);
     renderTyping();
   });
-  client.on("error", (e) => { if (e.code === "unauthorized") { localStorage.removeItem(SESSION_KEY); $("status").textContent = e.message; } });
+  client.on("error", (e) => { if (e.code === "unauthorized") { client.close(); signOut(e.message); } });
   for (const item of client.pendingSends()) state.outbox(item);
 
   messagesBox.addEventListener("scroll", () => { if (messagesBox.scrollTop < 40) void loadOlder(); markRead(); });
-  document.addEventListener("visibilitychange", markRead);
+  document.addEventListener("visibilitychange", () => {
+    // Coming back to the tab, new messages show below the divider, where I stopped reading.
+    if (document.visibilityState === "hidden" && current) dividerAfter = state.streams.get(current)?.read;
+    markRead();
+  });
 
   let lastTyping = 0;
   input.addEventListener("input", () => {
-    if (current && Date.now() - lastTyping > 2000) { lastTyping = Date.now(); client.typing(current); }
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
+    if (current && input.value && Date.now() - lastTyping > 2000) { lastTyping = Date.now(); client.typing(current); }
   });
   input.addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); $<HTMLFormElement>("composer").requestSubmit(); }
@@ -158,38 +190,46 @@ function start(user: string | undefined, token: string | undefined): void {
     if (!text || !current) return;
     const p = parseStream(current);
     if (p?.kind === "room") client.send({ room: p.room }, text);
-    else if (p?.kind === "dm") client.send({ user: p.users[0] === state.me ? p.users[1] : p.users[0] }, text);
+    else if (p?.kind === "dm") client.send({ user: dmPeer(current, state.me) ?? p.users[0] }, text);
     input.value = "";
+    input.style.height = "auto";
+    lastTyping = 0;
+    input.focus();
   });
   $<HTMLFormElement>("join-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const field = $<HTMLInputElement>("join-room");
-    const room = field.value.trim();
-    if (!isRoomName(room)) return;
+    const room = field.value.trim().replace(/^#/, "");
+    if (!isRoomName(room)) return setFormError("join-error", "Room names are 1–64 letters, digits, _ . or -");
     try {
       await client.join(room);
       field.value = "";
+      setFormError("join-error", "");
       open(roomStream(room));
-    } catch (e) { $("status").textContent = (e as Error).message; }
+    } catch (e) { setFormError("join-error", (e as Error).message); }
   });
   $<HTMLFormElement>("dm-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const field = $<HTMLInputElement>("dm-user");
-    const u = field.value.trim();
-    if (!isUserName(u) || u === state.me) return;
+    const u = field.value.trim().replace(/^@/, "");
+    if (!isUserName(u)) return setFormError("dm-error", "User names are 1–32 letters, digits, _ . or -");
+    if (u === state.me) return setFormError("dm-error", "That is you.");
     field.value = "";
+    setFormError("dm-error", "");
     open(state.dmWith(u));
   });
-  $("back").addEventListener("click", () => { $("app").dataset.view = "list"; });
-  $("signout").addEventListener("click", () => {
-    client.close();
-    localStorage.removeItem(SESSION_KEY);
-    location.reload();
+  $("back").addEventListener("click", () => { app.dataset.view = "list"; $("room-list").querySelector("button")?.focus(); });
+  $("broadcast-dismiss").addEventListener("click", () => {
+    if (state.broadcast) localStorage.setItem("hubbub:broadcast-seen", String(state.broadcast.seq));
+    renderSidebar();
   });
+  $("signout").addEventListener("click", () => { client.close(); signOut(); });
 
   renderStatus();
   renderSidebar();
   client.connect();
 }
 
-signIn();
+function setFormError(id: string, text: string): void { $(id).textContent = text; }
+
+void (async () => start(savedSession() ?? await askForSession()))();

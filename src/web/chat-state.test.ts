@@ -51,3 +51,47 @@ test("rooms joined or left on another device appear and disappear; presence appl
   s.presenceFrame({ type: "presence", room: "b", left: [{ user: "bob", device: "1", client: "cli" }] });
   expect(s.online("room:b").map((e) => e.user)).toEqual(["cy"]);
 });
+
+test("a resume's replay is not counted twice: the welcome's unread already includes it", () => {
+  const s = new ChatState();
+  s.welcome({ ...welcome, streams: [{ stream: "room:a", kind: "room", name: "a", head: 5, unread: 2 }], reads: { "room:a": 3 } });
+  s.event(msg(4, "bob"), true); // replayed after the cursor: part of the 2
+  s.event(msg(5, "bob"), true);
+  expect(s.streams.get("room:a")?.unread).toBe(2);
+  s.event(msg(6, "bob"), true); // new since the welcome
+  expect(s.streams.get("room:a")?.unread).toBe(3);
+});
+
+test("a message whose text is 'joined' is a message, not a join notice", () => {
+  const s = new ChatState();
+  s.welcome(welcome);
+  s.event(msg(4, "bob", { body: { text: "joined" } }), true);
+  s.event(msg(5, "cy", { kind: "joined", body: {} }), true);
+  expect(s.messagesOf("room:a").map((m) => [m.kind, m.text])).toEqual([["message", "joined"], ["joined", "joined"]]);
+  expect(s.streams.get("room:a")?.unread).toBe(3);
+});
+
+test("an edit seen before its message (history loaded later) still applies", () => {
+  const s = new ChatState();
+  s.welcome(welcome);
+  s.event(msg(4, "bob", { kind: "edit", body: { target: 2, text: "fixed" } }), true);
+  s.event(msg(2, "bob"), false);
+  expect(s.messagesOf("room:a")[0]).toMatchObject({ seq: 2, text: "fixed", edited: true });
+});
+
+test("a read cursor past messages not loaded gives an upper bound and says so", () => {
+  const s = new ChatState();
+  s.welcome({ ...welcome, streams: [{ stream: "room:a", kind: "room", name: "a", head: 10, unread: 8 }], reads: { "room:a": 2 } });
+  expect(s.markRead("room:a", 7)).toBe(false);
+  expect(s.streams.get("room:a")?.unread).toBe(3);
+  for (let i = 8; i <= 10; i++) s.event(msg(i, i === 9 ? "ann" : "bob"), false);
+  expect(s.markRead("room:a", 8)).toBe(true);
+  expect(s.streams.get("room:a")?.unread).toBe(1);
+});
+
+test("the newest broadcast wins", () => {
+  const s = new ChatState();
+  s.event({ stream: "broadcast", seq: 2, pos: 1, at: 5, author: "@operator", kind: "broadcast", body: { text: "maintenance at 6" } }, true);
+  s.event({ stream: "broadcast", seq: 1, pos: 0, at: 4, author: "@operator", kind: "broadcast", body: { text: "old" } }, false);
+  expect(s.broadcast).toEqual({ text: "maintenance at 6", at: 5, seq: 2 });
+});

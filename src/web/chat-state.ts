@@ -1,17 +1,22 @@
 /**
  * What the web app knows, built from what the SDK tells it: the streams and their unread
  * counts, the messages loaded per stream (with pending/sent/failed for my own), read cursors,
- * presence and typing. No DOM here, so it can be tested on its own.
+ * presence and the latest broadcast. No DOM here, so it can be tested on its own.
+ *
+ * Unread counts start from the server's (welcome) and then count only messages past the head
+ * the welcome reported: a resume replays what was missed, and those events are already in the
+ * server's count.
  */
 import type { OutboxItem } from "../client/index.ts";
 import {
-  dmStream, parseStream, roomStream,
+  dmPeer, dmStream, parseStream, roomStream,
   type EventData, type PresenceEntry, type PresenceFrame, type StreamInfo, type WelcomeFrame,
 } from "../protocol/index.ts";
 
 export interface Message {
   key: string;
   stream: string;
+  kind: "message" | "joined" | "left";
   seq?: number;
   cmid?: string;
   author: string;
@@ -28,22 +33,32 @@ export interface StreamView {
   kind: StreamInfo["kind"];
   name: string;
   unread: number;
+  /** My read cursor (any device of mine). */
   read: number;
+  /** The newest seq known to exist in the stream. */
+  head: number;
 }
+
+/** An edit or delete seen before the message it changes was loaded (history comes later). */
+interface Change { seq: number; text?: string; deleted?: boolean }
 
 export class ChatState {
   me = "";
   readonly streams = new Map<string, StreamView>();
   private readonly messages = new Map<string, Map<string, Message>>();
+  private readonly changes = new Map<string, Map<number, Change>>();
+  /** Lowest seq loaded per stream; everything from there to the head is loaded (loads are contiguous). */
   readonly oldest = new Map<string, number>();
   readonly moreBefore = new Map<string, boolean>();
   readonly presence = new Map<string, Map<string, PresenceEntry>>();
+  broadcast: { text: string; at: number; seq: number } | undefined;
 
   welcome(w: WelcomeFrame): void {
     this.me = w.user;
+    this.presence.clear(); // each room's full list follows the welcome
     for (const s of w.streams) {
       if (s.kind === "user" || s.kind === "broadcast") continue;
-      this.streams.set(s.stream, { stream: s.stream, kind: s.kind, name: s.name, unread: s.unread, read: w.reads[s.stream] ?? 0 });
+      this.streams.set(s.stream, { stream: s.stream, kind: s.kind, name: s.name, unread: s.unread, read: w.reads[s.stream] ?? 0, head: s.head });
     }
   }
 
@@ -53,8 +68,8 @@ export class ChatState {
     if (existing) return existing;
     const p = parseStream(stream);
     if (!p || p.kind === "user" || p.kind === "broadcast") return undefined;
-    const name = p.kind === "room" ? p.room : p.users[0] === this.me ? p.users[1] : p.users[0];
-    const view: StreamView = { stream, kind: p.kind, name, unread: 0, read: 0 };
+    const name = p.kind === "room" ? p.room : dmPeer(stream, this.me) ?? p.users[0];
+    const view: StreamView = { stream, kind: p.kind, name, unread: 0, read: 0, head: 0 };
     this.streams.set(stream, view);
     return view;
   }
@@ -78,39 +93,78 @@ export class ChatState {
 
   /** Applies one event; `live` is false for history pages (they never count as unread). */
   event(e: EventData, live: boolean): void {
-    const user = parseStream(e.stream);
-    if (user?.kind === "user") return this.ownEvent(e);
-    if (user?.kind === "broadcast") return;
+    const parsed = parseStream(e.stream);
+    if (parsed?.kind === "user") return this.ownEvent(e);
+    if (parsed?.kind === "broadcast") {
+      if (e.kind === "broadcast" && (!this.broadcast || e.seq > this.broadcast.seq)) this.broadcast = { text: String(e.body.text ?? ""), at: e.at, seq: e.seq };
+      return;
+    }
     const view = this.ensure(e.stream);
     if (!view) return;
     const bucket = this.bucket(e.stream);
     if (e.kind === "message") {
       if (e.cmid) bucket.delete(`c:${e.cmid}`);
-      bucket.set(`s:${e.seq}`, { key: `s:${e.seq}`, stream: e.stream, seq: e.seq, cmid: e.cmid, author: e.author, at: e.at, text: String(e.body.text ?? ""), state: "sent" });
-      if (live && e.author !== this.me && e.seq > view.read) view.unread += 1;
+      const m: Message = { key: `s:${e.seq}`, stream: e.stream, kind: "message", seq: e.seq, cmid: e.cmid, author: e.author, at: e.at, text: String(e.body.text ?? ""), state: "sent" };
+      const change = this.changes.get(e.stream)?.get(e.seq);
+      if (change) applyChange(m, change);
+      bucket.set(m.key, m);
+      if (live && e.author !== this.me && e.seq > view.head && e.seq > view.read) view.unread += 1;
     } else if (e.kind === "edit" || e.kind === "delete") {
-      const target = bucket.get(`s:${e.body.target}`);
-      if (target && e.kind === "edit") Object.assign(target, { text: String(e.body.text), edited: true });
-      if (target && e.kind === "delete") Object.assign(target, { text: "message deleted", deleted: true });
+      const target = Number(e.body.target);
+      const change: Change = e.kind === "edit" ? { seq: e.seq, text: String(e.body.text ?? "") } : { seq: e.seq, deleted: true };
+      let changes = this.changes.get(e.stream);
+      if (!changes) this.changes.set(e.stream, (changes = new Map()));
+      const prior = changes.get(target);
+      if (!prior || prior.seq < e.seq) changes.set(target, change);
+      const m = bucket.get(`s:${target}`);
+      if (m && (!prior || prior.seq < e.seq)) applyChange(m, change);
     } else if (e.kind === "joined" || e.kind === "left") {
-      bucket.set(`s:${e.seq}`, { key: `s:${e.seq}`, stream: e.stream, seq: e.seq, author: e.author, at: e.at, text: e.kind === "joined" ? "joined" : "left", state: "sent" });
+      bucket.set(`s:${e.seq}`, { key: `s:${e.seq}`, stream: e.stream, kind: e.kind, seq: e.seq, author: e.author, at: e.at, text: e.kind, state: "sent" });
     }
+    if (e.seq > view.head) view.head = e.seq;
     const oldest = this.oldest.get(e.stream);
     if (oldest === undefined || e.seq < oldest) this.oldest.set(e.stream, e.seq);
   }
 
   private ownEvent(e: EventData): void {
     if (e.kind === "room_joined") this.ensure(roomStream(String(e.body.room)));
-    if (e.kind === "room_left") this.streams.delete(roomStream(String(e.body.room)));
+    if (e.kind === "room_left") {
+      this.streams.delete(roomStream(String(e.body.room)));
+      this.presence.delete(String(e.body.room));
+    }
     if (e.kind === "read") this.markRead(String(e.body.stream), Number(e.body.seq));
   }
 
-  /** A read cursor moved (here or on another device): recount what is still unread. */
-  markRead(stream: string, seq: number): void {
+  /**
+   * A read cursor moved (here or on another device): recount what is still unread. Returns
+   * false when messages after the cursor are not loaded, so the count is only an upper bound
+   * until they are (the app then fetches them).
+   */
+  markRead(stream: string, seq: number): boolean {
     const view = this.streams.get(stream);
-    if (!view || seq <= view.read) return;
+    if (!view || seq <= view.read) return true;
     view.read = seq;
-    view.unread = this.messagesOf(stream).filter((m) => m.seq !== undefined && m.seq > seq && m.author !== this.me && m.text !== "joined" && m.text !== "left").length;
+    return this.recount(stream);
+  }
+
+  /** Recounts a stream's unread messages from what is loaded (see markRead). */
+  recount(stream: string): boolean {
+    const view = this.streams.get(stream);
+    if (!view) return true;
+    if (!this.loadedAfter(stream, view.read)) {
+      view.unread = Math.min(view.unread, Math.max(0, view.head - view.read));
+      return false;
+    }
+    view.unread = this.messagesOf(stream).filter((m) => m.kind === "message" && m.seq !== undefined && m.seq > view.read && m.author !== this.me).length;
+    return true;
+  }
+
+  /** Whether every event after `seq` up to the head is loaded. */
+  loadedAfter(stream: string, seq: number): boolean {
+    const view = this.streams.get(stream);
+    if (!view || seq >= view.head) return true;
+    const oldest = this.oldest.get(stream);
+    return oldest !== undefined && oldest <= seq + 1;
   }
 
   /** Newest seq loaded in a stream: what "read up to here" means. */
@@ -128,10 +182,13 @@ export class ChatState {
     const delivered = [...bucket.values()].some((m) => m.cmid === item.cmid && m.seq !== undefined);
     if (item.status === "sent" || delivered) { bucket.delete(key); return; }
     bucket.set(key, {
-      key, stream, cmid: item.cmid, author: this.me, at: item.createdAt, text: item.text, state: item.status,
+      key, stream, kind: "message", cmid: item.cmid, author: this.me, at: item.createdAt, text: item.text, state: item.status,
       error: item.error ? `${item.error.code}: ${item.error.message}` : undefined,
     });
   }
+
+  /** Forgets a failed message the user dismissed. */
+  dismiss(stream: string, key: string): void { this.messages.get(stream)?.delete(key); }
 
   presenceFrame(p: PresenceFrame): void {
     let room = this.presence.get(p.room);
@@ -142,9 +199,21 @@ export class ChatState {
     for (const e of p.left ?? []) room.delete(k(e));
   }
 
+  /** Who is online in a room; for a DM, the two people as seen in any room I follow. */
   online(stream: string): PresenceEntry[] {
     const p = parseStream(stream);
-    if (p?.kind !== "room") return [];
-    return [...(this.presence.get(p.room)?.values() ?? [])].sort((a, b) => a.user.localeCompare(b.user));
+    let entries: PresenceEntry[] = [];
+    if (p?.kind === "room") entries = [...(this.presence.get(p.room)?.values() ?? [])];
+    if (p?.kind === "dm") {
+      const seen = new Map<string, PresenceEntry>();
+      for (const room of this.presence.values()) for (const [k, e] of room) if (p.users.includes(e.user)) seen.set(k, e);
+      entries = [...seen.values()];
+    }
+    return entries.sort((a, b) => a.user.localeCompare(b.user) || a.device.localeCompare(b.device));
   }
+}
+
+function applyChange(m: Message, c: Change): void {
+  if (c.deleted) Object.assign(m, { text: "message deleted", deleted: true });
+  else if (c.text !== undefined) Object.assign(m, { text: c.text, edited: true });
 }

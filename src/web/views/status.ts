@@ -11,3 +11,13 @@ export function statusText(s: ConnectionState, now: number): string {
     case "stopped": return `stopped: ${s.reason}`;
   }
 }
+
+/** What a screen reader hears: the state only, not every tick of the countdown. */
+export function statusAnnouncement(s: ConnectionState): string {
+  switch (s.name) {
+    case "live": return "connected";
+    case "reconnecting": return "connection lost, reconnecting";
+    case "stopped": return `disconnected: ${s.reason}`;
+    default: return "connecting";
+  }
+}
