@@ -26,7 +26,7 @@ export type Authenticator = (hello: HelloFrame) => Promise<{ ok: true; user: str
 
 export type HubConfig = Pick<Config,
   "maxPayload" | "maxText" | "rateLimit" | "heartbeatMs" | "helloTimeoutMs" | "slowConsumerBytes"
-  | "presenceGraceMs" | "retain" | "snapshotEvery">;
+  | "presenceGraceMs" | "retain" | "snapshotEvery" | "commitWindowMs">;
 
 /** The author of operator broadcasts: '@' cannot appear in a user name, so nobody can pose as it. */
 export const OPERATOR = "@operator";
@@ -51,6 +51,7 @@ export class Hub {
     this.journal = new Journal(log, {
       maxBatch: 1000,
       maxQueued: 100_000,
+      coalesceMs: config.commitWindowMs,
       onError: (e) => logger.error("journal", e),
     });
     this.codecs = { json: codecFor("json"), msgpack: codecFor("msgpack", { maxPayload: config.maxPayload }) };

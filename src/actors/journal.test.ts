@@ -9,7 +9,7 @@ const turn = () => new Promise((r) => setImmediate(r));
 describe("Journal (group commit)", () => {
   test("everything submitted in one turn is one transaction; callbacks run after commit, in order", async () => {
     const log = createMemoryLog();
-    const j = new Journal(log, { maxBatch: 1000, maxQueued: 10_000, onError: () => {} });
+    const j = new Journal(log, { maxBatch: 1000, maxQueued: 10_000, coalesceMs: 0, onError: () => {} });
     const calls: string[] = [];
     for (let i = 0; i < 50; i++) {
       j.submit([req("room:a", `c${i}`)], (r) => {
@@ -25,7 +25,7 @@ describe("Journal (group commit)", () => {
 
   test("a long queue becomes several transactions of at most maxBatch events", async () => {
     const log = createMemoryLog();
-    const j = new Journal(log, { maxBatch: 10, maxQueued: 10_000, onError: () => {} });
+    const j = new Journal(log, { maxBatch: 10, maxQueued: 10_000, coalesceMs: 0, onError: () => {} });
     for (let i = 0; i < 25; i++) j.submit([req("room:a")], () => {});
     await turn();
     expect(j.stats).toMatchObject({ transactions: 3, events: 25, largestBatch: 10 });
@@ -34,7 +34,7 @@ describe("Journal (group commit)", () => {
   test("one bad request fails alone: its neighbours are retried one by one and succeed", async () => {
     const log = createMemoryLog();
     const errors: unknown[] = [];
-    const j = new Journal(log, { maxBatch: 1000, maxQueued: 10_000, onError: (e) => errors.push(e) });
+    const j = new Journal(log, { maxBatch: 1000, maxQueued: 10_000, coalesceMs: 0, onError: (e) => errors.push(e) });
     const results: string[] = [];
     const record = (name: string) => (r: AppendOutcome[] | AppendError) => results.push(r instanceof AppendError ? `${name}:${r.code}` : `${name}:${r[0]!.event.seq}`);
     j.submit([req("room:a", "ok1")], record("a"));
@@ -46,7 +46,7 @@ describe("Journal (group commit)", () => {
   });
 
   test("over maxQueued, new appends are refused with overloaded at once", () => {
-    const j = new Journal(createMemoryLog(), { maxBatch: 1000, maxQueued: 3, onError: () => {} });
+    const j = new Journal(createMemoryLog(), { maxBatch: 1000, maxQueued: 3, coalesceMs: 0, onError: () => {} });
     const results: (string | number)[] = [];
     for (let i = 0; i < 4; i++) j.submit([req("room:a")], (r) => results.push(r instanceof AppendError ? r.code : r.length));
     expect(results).toEqual(["overloaded"]);

@@ -40,6 +40,8 @@ export interface Config {
   snapshotEvery: number;
   /** Browser origins allowed to open /ws besides the server's own; "*" allows any. */
   allowedOrigins: string[];
+  /** Under load, a commit waits until this many ms after the previous one so more appends share it (0: every turn). */
+  commitWindowMs: number;
 }
 
 export const DEFAULTS: Config = {
@@ -61,6 +63,7 @@ export const DEFAULTS: Config = {
   retain: 0,
   snapshotEvery: 50_000,
   allowedOrigins: [],
+  commitWindowMs: 1,
 };
 
 /** flag name -> [env var, kind]. The README's configuration table is this table. */
@@ -83,6 +86,7 @@ export const FLAGS = {
   retain: ["HUBBUB_RETAIN", "number"],
   "snapshot-every": ["HUBBUB_SNAPSHOT_EVERY", "number"],
   "allowed-origins": ["HUBBUB_ALLOWED_ORIGINS", "string"],
+  "commit-window-ms": ["HUBBUB_COMMIT_WINDOW_MS", "number"],
 } as const;
 
 export class ConfigError extends Error {}
