@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { launch, startServer, type Server } from "./harness.ts";
+import { signToken } from "./jwt.ts";
+import { LOWEST_CONTRAST } from "./contrast.ts";
 import { joinRoom, logTexts, messageTexts, say, seedMessages, signIn } from "./pages.ts";
 
 describe("web app", () => {
@@ -20,9 +22,20 @@ describe("web app", () => {
     await alice.waitForSelector('article.msg.mine[data-state="sent"]:has-text("hi bob")');
     await bob.waitForSelector('article.msg:not(.mine):has-text("hi bob")');
     await bob.waitForSelector('#online-list li[data-user="alice"] .kind:has-text("web")');
-    await say(bob, "hello alice");
+    await bob.getByLabel("Message", { exact: true }).fill("hello al");
+    await alice.waitForSelector('#typing:has-text("bob is typing")');
+    await bob.getByLabel("Message", { exact: true }).fill("hello alice");
+    await bob.keyboard.press("Enter");
     await alice.waitForSelector('article.msg:has-text("hello alice")');
+    assert.equal(await alice.locator("#typing").textContent(), "", "a message ends the typing indicator");
     assert.deepEqual(await messageTexts(alice), ["hi bob", "hello alice"]);
+    // A DM started from the online list.
+    await alice.click('#online-list li[data-user="bob"] button');
+    await alice.waitForSelector('#conv-title:text-is("bob")');
+    await say(alice, "just between us");
+    await bob.waitForSelector('#dm-list button[data-stream="dm:alice:bob"] .badge:has-text("1")');
+    await bob.click('#dm-list button[data-stream="dm:alice:bob"]');
+    await bob.waitForSelector('article.msg:not(.mine):has-text("just between us")');
   });
 
   test("a second browser of the same user shows the same read state and unread counts", async () => {
@@ -49,16 +62,27 @@ describe("web app", () => {
     const ctx = await browser.newContext();
     const erin = await signIn(ctx, server.url, "erin");
     const fay = await signIn(await browser.newContext(), server.url, "fay");
+    await joinRoom(erin, "side");
+    await joinRoom(fay, "side");
     await joinRoom(erin, "trip");
     await joinRoom(fay, "trip");
     await ctx.setOffline(true);
     await erin.waitForSelector("#status[data-state=reconnecting]");
+    assert.match(await erin.locator("#status").textContent() ?? "", /retrying in \d+ s/);
     await say(erin, "sent while offline 1");
     await say(erin, "sent while offline 2");
     assert.equal(await erin.locator('article.msg.mine[data-state="pending"]').count(), 2);
+    assert.match(await erin.locator("#status").textContent() ?? "", /2 waiting to send/);
     await say(fay, "meanwhile");
+    await fay.click('#room-list button[data-stream="room:side"]');
+    await say(fay, "side 1");
+    await say(fay, "side 2");
+    await fay.waitForSelector('article.msg.mine[data-state="sent"]:has-text("side 2")');
+    await fay.click('#room-list button[data-stream="room:trip"]');
     await ctx.setOffline(false);
     await erin.waitForSelector("#status[data-state=live]", { timeout: 20_000 });
+    // The resume replayed what erin missed; the badge counts it once, not once more per replayed event.
+    assert.equal(await erin.locator('#room-list button[data-stream="room:side"] .badge').textContent(), "2");
     await erin.waitForSelector('article.msg:has-text("meanwhile")');
     await fay.waitForSelector('article.msg:has-text("sent while offline 2")');
     await erin.waitForFunction(() => document.querySelectorAll('article.msg.mine[data-state="sent"]').length === 2);
@@ -86,24 +110,92 @@ describe("web app", () => {
     assert.equal(texts[129], "seed 130");
   });
 
-  test("keyboard only: sign in, join, write and send without a mouse", async () => {
-    const ctx = await browser.newContext();
-    const page = await ctx.newPage();
+  test("keyboard only: Tab through the app, join, send, and keep focus while messages arrive", async () => {
+    const page = await (await browser.newContext()).newPage();
+    const focused = () => page.evaluate(() => {
+      const a = document.activeElement as HTMLElement | null;
+      return a?.id || (a?.dataset.stream ? `stream:${a.dataset.stream}` : a?.tagName ?? "");
+    });
+    const tabTo = async (target: string, key = "Tab") => {
+      for (let i = 0; i < 25 && (await focused()) !== target; i++) await page.keyboard.press(key);
+      assert.equal(await focused(), target, `${key} reaches ${target}`);
+    };
     await page.goto(server.url);
-    await page.keyboard.type("hana"); // the name field has focus on load
+    assert.equal(await focused(), "signin-name", "the name field has focus on load");
+    assert.ok(!(await page.locator("#app").isVisible()), "the app stays hidden (and out of the Tab order) until sign-in");
+    await page.keyboard.type("hana");
     await page.keyboard.press("Enter");
     await page.waitForSelector("#status[data-state=live]");
-    await page.getByLabel("Join or create a room").focus();
+    await tabTo("join-room");
     await page.keyboard.type("keys");
     await page.keyboard.press("Enter");
     await page.waitForSelector('#conv-title:has-text("#keys")');
-    // Joining puts the focus in the composer.
+    assert.equal(await focused(), "composer-input", "joining puts the focus in the composer");
     await page.keyboard.type("typed, never clicked");
     await page.keyboard.press("Enter");
     await page.waitForSelector('article.msg.mine[data-state="sent"]:has-text("typed, never clicked")');
-    // Tab order reaches the send button right after the composer.
-    await page.getByLabel("Message", { exact: true }).focus();
     await page.keyboard.press("Tab");
-    assert.equal(await page.evaluate(() => document.activeElement?.id), "composer-send");
+    assert.equal(await focused(), "composer-send", "the send button follows the composer");
+    // Back to the room list with Shift+Tab; messages arriving meanwhile must not steal the focus.
+    await tabTo("stream:room:keys", "Shift+Tab");
+    await seedMessages(page, "ivan", "keys", 3);
+    await page.waitForSelector('article.msg:has-text("seed 3")');
+    assert.equal(await focused(), "stream:room:keys");
+    await page.keyboard.press("Enter");
+    assert.equal(await focused(), "composer-input");
+    await page.keyboard.type("still no mouse");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector('article.msg.mine[data-state="sent"]:has-text("still no mouse")');
+  });
+
+  test("phone width: the list and the conversation take turns, with a way back", async () => {
+    const page = await signIn(await browser.newContext({ viewport: { width: 390, height: 844 } }), server.url, "jo");
+    assert.ok(await page.locator(".sidebar").isVisible());
+    assert.ok(!(await page.locator(".conversation").isVisible()));
+    await joinRoom(page, "pocket");
+    assert.ok(await page.locator(".conversation").isVisible());
+    assert.ok(!(await page.locator(".sidebar").isVisible()));
+    await say(page, "small screen");
+    await page.waitForSelector('article.msg.mine[data-state="sent"]:has-text("small screen")');
+    const box = await page.locator("article.msg.mine").boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390, "messages fit the width");
+    await page.getByRole("button", { name: "Back to rooms" }).click();
+    assert.ok(await page.locator(".sidebar").isVisible());
+  });
+
+  for (const colorScheme of ["light", "dark"] as const) {
+    test(`readable in ${colorScheme} mode: text contrast at least 4.5:1`, async () => {
+      const page = await signIn(await browser.newContext({ colorScheme }), server.url, `kim-${colorScheme}`);
+      await joinRoom(page, "contrast");
+      await seedMessages(page, "lee", "contrast", 1);
+      await say(page, "mine");
+      await page.waitForSelector('article.msg.mine[data-state="sent"]');
+      const worst = await page.evaluate(LOWEST_CONTRAST);
+      assert.ok(worst[1] >= 4.5, `lowest contrast ${worst[1].toFixed(2)} for ${worst[0]}`);
+    });
+  }
+});
+
+describe("web app on a server that requires tokens", () => {
+  const secret = "e2e-secret-at-least-32-bytes-long!!";
+  let server: Server;
+  let browser: Browser;
+  before(async () => { server = await startServer(["--jwt-secret", secret]); browser = await launch(); });
+  after(async () => { await browser.close(); await server.stop(); });
+
+  test("a refused token brings the sign-in back with the reason; a good one signs in as its subject", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(server.url);
+    await page.getByLabel("Token").fill(signToken("not-the-secret-but-long-enough-too!", "mallory"));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForSelector('#signin-error:has-text("invalid token")');
+    assert.ok(await page.locator("#signin").isVisible());
+    await page.getByLabel("Token").fill(signToken(secret, "ivy"));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForSelector("#status[data-state=live]");
+    assert.equal(await page.locator("#me-name").textContent(), "ivy");
+    await joinRoom(page, "vault");
+    await say(page, "signed");
+    await page.waitForSelector('article.msg.mine[data-state="sent"]:has-text("signed")');
   });
 });
