@@ -1,0 +1,40 @@
+/**
+ * 2. Durability cost: hubbub's fan-out with the log at synchronous=NORMAL and FULL, against raw
+ * Bun in the same run, and how many events each transaction carried (group commit at work).
+ */
+import { measureFanout, type FanoutResult } from "./fanout.bench.ts";
+import { fmt, fmtSpread, table } from "./lib/stats.ts";
+import { hubbub, rawBun } from "./lib/targets.ts";
+import type { Section } from "./run.ts";
+
+interface Health { journal: { transactions: number; events: number; largestBatch: number } }
+const health = async (port: number) => (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as Health;
+
+export async function durability(o: { quick: boolean }): Promise<Section> {
+  const opts = { seconds: o.quick ? 1 : 2, reps: o.quick ? 2 : 3, pacedRate: 20_000, probe: health };
+  const rows: { n: number; name: string; r: FanoutResult }[] = [];
+  for (const n of o.quick ? [16] : [16, 64]) {
+    for (const [name, t] of [
+      ["raw Bun pub/sub", rawBun],
+      ["hubbub NORMAL", hubbub("hubbub NORMAL", "json", ["--synchronous", "NORMAL"])],
+      ["hubbub FULL", hubbub("hubbub FULL", "json", ["--synchronous", "FULL"])],
+      ["hubbub FULL, commit every turn", hubbub("hubbub FULL, no window", "json", ["--synchronous", "FULL", "--commit-window-ms", "0"])],
+    ] as const) {
+      process.stderr.write(`  durability N=${n} ${name}…\n`);
+      rows.push({ n, name, r: await measureFanout(t, n, opts) });
+    }
+  }
+  const md = table(["N", "server", "deliveries/s", "× raw", "per server CPU-s", "× raw", "paced p99 ms", "events per transaction (mean / max)"],
+    rows.map(({ n, name, r }) => {
+      const raw = rows.find((x) => x.n === n && x.name === "raw Bun pub/sub")!.r;
+      const h = r.probe as Health | undefined;
+      const per = h ? `${fmt(h.journal.events / Math.max(1, h.journal.transactions), 1)} / ${fmt(h.journal.largestBatch)}` : "–";
+      return [String(n), name, fmtSpread(r.deliveriesPerSec), fmt(r.deliveriesPerSec.median / raw.deliveriesPerSec.median, 2),
+        fmtSpread(r.perCpuSecond), fmt(r.perCpuSecond.median / raw.perCpuSecond.median, 2), fmt(r.paced.p99, 2), per];
+    }));
+  return {
+    name: "durability", title: "2. Durability cost: synchronous NORMAL vs FULL, and group commit",
+    markdown: `Same load as the fan-out benchmark. "commit every turn" turns the 1 ms commit window off (--commit-window-ms 0).\n\n${md}`,
+    json: rows.map(({ name, r }) => ({ name, ...r })),
+  };
+}

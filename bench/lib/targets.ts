@@ -1,0 +1,37 @@
+/** The servers the benchmarks run: hubbub and the baselines, each as its own process. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Dialect } from "./loadgen.ts";
+import { spawnServer, type ServerProc } from "./proc.ts";
+
+export interface Target {
+  name: string;
+  dialect: Dialect;
+  start(): Promise<ServerProc>;
+}
+
+const READY = /listening (\d+)/;
+const HUBBUB_READY = /hubbub listening on http:\/\/127\.0\.0\.1:(\d+)/;
+export const tempDb = () => join(mkdtempSync(join(tmpdir(), "hubbub-bench-")), "bench.db");
+
+export function hubbub(name: string, encoding: "json" | "msgpack", extra: string[] = []): Target {
+  return {
+    name,
+    dialect: { kind: "hubbub", encoding },
+    start: () => spawnServer([process.execPath, "run", "src/main.ts", "--port", "0", "--db", tempDb(), "--rate-limit", "0", ...extra], HUBBUB_READY),
+  };
+}
+
+export const rawBun: Target = {
+  name: "raw Bun pub/sub", dialect: { kind: "relay" },
+  start: () => spawnServer([process.execPath, "bench/baselines/raw-bun.ts"], READY),
+};
+export const wsNode: Target = {
+  name: "Node 20 ws", dialect: { kind: "relay" },
+  start: () => spawnServer(["node", "bench/baselines/ws-node.mjs"], READY),
+};
+export const socketIo: Target = {
+  name: "Socket.IO 4", dialect: { kind: "socketio" },
+  start: () => spawnServer(["node", "bench/baselines/socketio.mjs"], READY),
+};
