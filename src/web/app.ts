@@ -1,11 +1,12 @@
 /**
  * The web app's controller: sign-in, then one HubbubClient whose events feed ChatState and
- * re-render the views. Cursors, the device id and the outbox live in localStorage (one key per
- * user and server), so a reload resumes where it stopped and unsent messages go out after it.
+ * re-render the views. The outbox lives in localStorage (see tab-storage.ts), so messages
+ * written offline go out after a reload, or from another tab if this one is closed.
  */
-import { HubbubClient, localStorageStorage, type ConnectionState } from "../client/index.ts";
+import { HubbubClient, type ConnectionState } from "../client/index.ts";
 import { dmPeer, isRoomName, isUserName, parseStream, roomStream } from "../protocol/index.ts";
 import { ChatState } from "./chat-state.ts";
+import { profileDevice, tabId, tabStorage } from "./tab-storage.ts";
 import { $ } from "./views/dom.ts";
 import { renderMessages } from "./views/messages.ts";
 import { renderOnline, renderStreams } from "./views/sidebar.ts";
@@ -28,9 +29,10 @@ function start({ user, token }: Session): void {
   app.dataset.view = "list";
   const who = user ?? tokenSubject(token ?? "");
   const client = new HubbubClient({
-    url: location.origin, user, token, client: "web",
-    storage: localStorageStorage(`hubbub:${who}@${location.host}`),
+    url: location.origin, user, token, client: "web", device: profileDevice(),
+    storage: tabStorage({ base: `hubbub:${who}@${location.host}`, tab: tabId() }),
   });
+  setInterval(() => client.flush(), 20_000); // tells sibling tabs this one is still open
   const state = new ChatState();
   let current: string | undefined = sessionStorage.getItem("hubbub:current") ?? undefined;
   let dividerAfter: number | undefined;

@@ -93,6 +93,28 @@ describe("web app", () => {
     assert.deepEqual(await logTexts(fay, "fay", "room:trip"), ["meanwhile", "sent while offline 1", "sent while offline 2"]);
   });
 
+  test("a message written offline in a tab that is then closed is sent by the next tab, once", async () => {
+    const ctx = await browser.newContext();
+    const first = await signIn(ctx, server.url, "ola");
+    await joinRoom(first, "drafts");
+    const second = await ctx.newPage(); // a sibling tab, open the whole time
+    await second.goto(server.url);
+    await second.waitForSelector("#status[data-state=live]");
+    await ctx.setOffline(true);
+    await first.waitForSelector("#status[data-state=reconnecting]");
+    await say(first, "written, then the tab was closed");
+    await first.waitForSelector('article.msg.mine[data-state="pending"]');
+    await second.waitForTimeout(300); // the sibling saves its own state meanwhile (on its reconnect attempts)
+    await first.close();
+    await ctx.setOffline(false);
+    const third = await ctx.newPage(); // the session is remembered: no sign-in form
+    await third.goto(server.url);
+    await third.waitForSelector("#status[data-state=live]");
+    await third.click('#room-list button[data-stream="room:drafts"]');
+    await third.waitForSelector('article.msg.mine[data-state="sent"]:has-text("written, then the tab was closed")');
+    assert.deepEqual(await logTexts(third, "ola", "room:drafts"), ["written, then the tab was closed"]);
+  });
+
   test("scrolling up loads older history page by page", async () => {
     const gus = await signIn(await browser.newContext(), server.url, "gus");
     await seedMessages(gus, "seeder", "archive", 130);
@@ -170,7 +192,7 @@ describe("web app", () => {
       await seedMessages(page, "lee", "contrast", 1);
       await say(page, "mine");
       await page.waitForSelector('article.msg.mine[data-state="sent"]');
-      const worst = await page.evaluate(LOWEST_CONTRAST);
+      const worst = (await page.evaluate(LOWEST_CONTRAST)) as [string, number];
       assert.ok(worst[1] >= 4.5, `lowest contrast ${worst[1].toFixed(2)} for ${worst[0]}`);
     });
   }
