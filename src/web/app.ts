@@ -53,7 +53,7 @@ function start({ user, token }: Session): void {
     const unread = [...state.streams.values()].reduce((n, s) => n + s.unread, 0);
     document.title = unread > 0 ? `(${unread}) hubbub` : "hubbub";
     const b = state.broadcast;
-    $("broadcast").hidden = !b || localStorage.getItem("hubbub:broadcast-seen") === String(b.seq);
+    $("broadcast").hidden = !b || Date.now() - b.at > 86_400_000 || localStorage.getItem("hubbub:broadcast-seen") === String(b.seq);
     $("broadcast-text").textContent = b?.text ?? "";
   }
 
@@ -149,6 +149,13 @@ function start({ user, token }: Session): void {
     if (!welcomed && current && state.streams.has(current)) open(current);
     else if (current && !state.streams.has(current)) { current = undefined; renderConversation(); }
     welcomed = true;
+  });
+  client.on("synced", () => {
+    // A fresh start replays nothing: fetch the latest announcement, if there is one.
+    const head = client.welcome?.streams.find((s) => s.kind === "broadcast")?.head ?? 0;
+    if (head > 0 && !state.broadcast) {
+      void client.history("broadcast", { limit: 1 }).then((p) => { for (const e of p.events) state.event(e, false); renderSidebar(); }, () => {});
+    }
   });
   client.on("event", (e) => {
     const bottom = atBottom();

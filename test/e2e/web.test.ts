@@ -10,7 +10,7 @@ import { joinRoom, logTexts, messageTexts, say, seedMessages, signIn } from "./p
 describe("web app", () => {
   let server: Server;
   let browser: Browser;
-  before(async () => { server = await startServer(); browser = await launch(); });
+  before(async () => { server = await startServer(["--admin-token", "e2e-admin"]); browser = await launch(); });
   after(async () => { await browser.close(); await server.stop(); });
 
   test("two people chat; own messages are marked sent; presence shows the client kind", async () => {
@@ -113,6 +113,19 @@ describe("web app", () => {
     await third.click('#room-list button[data-stream="room:drafts"]');
     await third.waitForSelector('article.msg.mine[data-state="sent"]:has-text("written, then the tab was closed")');
     assert.deepEqual(await logTexts(third, "ola", "room:drafts"), ["written, then the tab was closed"]);
+  });
+
+  test("an operator's broadcast shows as a banner until dismissed", async () => {
+    const page = await signIn(await browser.newContext(), server.url, "pat");
+    const r = await fetch(`${server.url}/api/broadcast`, {
+      method: "POST", headers: { authorization: "Bearer e2e-admin", "content-type": "application/json" }, body: JSON.stringify({ text: "Maintenance at 18:00" }),
+    });
+    assert.equal(r.status, 200);
+    await page.waitForSelector('#broadcast:has-text("Maintenance at 18:00")');
+    const later = await signIn(await browser.newContext(), server.url, "quinn"); // signed in after it was sent
+    await later.waitForSelector('#broadcast:has-text("Maintenance at 18:00")');
+    await page.getByRole("button", { name: "Dismiss" }).click();
+    await page.waitForSelector("#broadcast", { state: "hidden" });
   });
 
   test("scrolling up loads older history page by page", async () => {
