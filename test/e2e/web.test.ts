@@ -58,6 +58,40 @@ describe("web app", () => {
     assert.equal(await a2.locator(".divider").count(), 0, "no new-messages divider: everything was read elsewhere");
   });
 
+  test("a read cursor moves only when the newest message can be seen: tab visible, list at the bottom", async () => {
+    const a = await signIn(await browser.newContext(), server.url, "rae");
+    const b = await signIn(await browser.newContext(), server.url, "rae");
+    const sam = await signIn(await browser.newContext(), server.url, "sam");
+    await joinRoom(sam, "watch");
+    await seedMessages(sam, "sam", "watch", 40); // enough to scroll
+    await joinRoom(a, "watch");
+    await a.waitForSelector('article.msg:has-text("seed 40")');
+    await b.waitForSelector('#room-list button[data-stream="room:watch"]');
+    const badge = b.locator('#room-list button[data-stream="room:watch"] .badge');
+    const setVisibility = (state: "hidden" | "visible") => a.evaluate((s) => {
+      Object.defineProperty(document, "visibilityState", { value: s, configurable: true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    }, state);
+
+    await setVisibility("hidden");
+    await say(sam, "while the tab was hidden");
+    await a.waitForSelector('article.msg:has-text("while the tab was hidden")');
+    await b.waitForSelector('#room-list button[data-stream="room:watch"] .badge:has-text("1")');
+    await a.waitForTimeout(300);
+    assert.equal(await badge.textContent(), "1", "a hidden tab does not mark messages read");
+    await setVisibility("visible");
+    await badge.waitFor({ state: "detached" });
+    assert.equal(await a.locator('.divider + article.msg .text').textContent(), "while the tab was hidden", "the divider marks where I stopped reading");
+
+    await a.locator("#messages").evaluate((el) => { el.scrollTop = el.scrollHeight / 2; });
+    await say(sam, "while scrolled up");
+    await b.waitForSelector('#room-list button[data-stream="room:watch"] .badge:has-text("1")');
+    await a.waitForTimeout(300);
+    assert.equal(await badge.textContent(), "1", "a list scrolled up does not mark messages read");
+    await a.locator("#messages").evaluate((el) => { el.scrollTop = el.scrollHeight; });
+    await badge.waitFor({ state: "detached" });
+  });
+
   test("offline: messages show pending, then arrive exactly once after the connection comes back", async () => {
     const ctx = await browser.newContext();
     const erin = await signIn(ctx, server.url, "erin");
