@@ -8,7 +8,10 @@ import { hubbub, rawBun } from "./lib/targets.ts";
 import type { Section } from "./run.ts";
 
 interface Health { journal: { transactions: number; events: number; largestBatch: number } }
-const health = async (port: number) => (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as Health;
+/** hubbub's journal counters; undefined for the baseline, which has no /health. */
+const health = async (port: number): Promise<Health | undefined> => {
+  try { return (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as Health; } catch { return undefined; }
+};
 
 export async function durability(o: { quick: boolean }): Promise<Section> {
   const opts = { seconds: o.quick ? 1 : 2, reps: o.quick ? 2 : 3, pacedRate: 20_000, probe: health };
