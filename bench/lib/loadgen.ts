@@ -67,6 +67,14 @@ function hubbubTextBinary(b: Uint8Array): [number, number] | undefined {
   return undefined;
 }
 
+/**
+ * What the baselines relay: a message shaped like hubbub's event frame (stream, author, kind,
+ * text, client id, time), so every server moves the same number of bytes per delivery.
+ */
+function chatPayload(id: number, n: number, run: string) {
+  return { stream: "room:bench", seq: 0, pos: 0, at: Date.now(), author: `u${id}`, kind: "message", text: `${id}|0000000.000000`, cmid: `${run}-${id}-${n}`, from: id, t: performance.now() };
+}
+
 function record(c: Counters, t: number): void {
   c.received += 1;
   if (!c.recording) return;
@@ -84,7 +92,7 @@ export async function openClient(port: number, d: Dialect, id: number, run: stri
       record(c, numberAfter(s, '"t":'));
       if (numberAfter(s, '"from":') === id) onOwn();
     };
-    return { send: (n) => { ws.send(JSON.stringify({ t: performance.now(), from: id, n })); c.sent++; }, close: () => ws.close() };
+    return { send: (n) => { ws.send(JSON.stringify(chatPayload(id, n, run))); c.sent++; }, close: () => ws.close() };
   }
   if (d.kind === "socketio") {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
@@ -101,7 +109,7 @@ export async function openClient(port: number, d: Dialect, id: number, run: stri
       }
     };
     await connected;
-    return { send: (n) => { ws.send(`42${JSON.stringify(["msg", { t: performance.now(), from: id, n }])}`); c.sent++; }, close: () => ws.close() };
+    return { send: (n) => { ws.send(`42${JSON.stringify(["msg", chatPayload(id, n, run)])}`); c.sent++; }, close: () => ws.close() };
   }
   const codec = codecFor(d.encoding);
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, SUBPROTOCOLS[d.encoding]);
