@@ -7,7 +7,7 @@ import { el } from "./dom.ts";
 import { reconcile, type Keyed } from "./reconcile.ts";
 
 const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-const STATE_LABEL = { pending: "sending…", sent: "✓ sent", failed: "not sent" } as const;
+const STATE_LABEL = { pending: "sending…", sent: "✓ sent", failed: "failed" } as const;
 
 function dayKey(ms: number): string {
   const d = new Date(ms);
@@ -61,7 +61,7 @@ function messageItem(m: Message, o: MessageListOptions): Keyed {
       el("span", { class: "author" }, mine ? "you" : m.author),
       el("time", { datetime: new Date(m.at).toISOString(), title: new Date(m.at).toLocaleString() }, time(m.at)));
     if (m.edited) meta.append(el("span", {}, "(edited)"));
-    if (mine) meta.append(el("span", { class: "state", title: m.error ?? "" }, m.state === "failed" && m.error ? `not sent: ${m.error}` : STATE_LABEL[m.state]));
+    if (mine) meta.append(el("span", { class: "state", title: m.error ?? "" }, m.state === "failed" && m.error ? `failed: ${m.error}` : STATE_LABEL[m.state]));
     const node = el("article", {
       class: `msg${mine ? " mine" : ""}${m.deleted ? " deleted" : ""}`, "data-state": m.state, "data-seq": m.seq === undefined ? "" : String(m.seq), "data-cmid": m.cmid ?? "",
     }, meta, el("div", { class: "text" }, m.text));
