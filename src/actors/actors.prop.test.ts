@@ -53,7 +53,7 @@ class World {
 
   boot(): void {
     const { projection } = rebuild(this.log);
-    const config = { ...DEFAULTS, presenceGraceMs: 0, rateLimit: 0 };
+    const config = { ...DEFAULTS, presenceGraceMs: 0, rateLimit: 0, commitWindowMs: 0 };
     this.hub = new Hub(this.log, projection, this.fanout, config, createAuthenticator(config), silentLogger);
   }
 
