@@ -1,193 +1,208 @@
 import { describe, expect, test } from "bun:test";
-import fc from "fast-check";
-import type { EventFrame } from "../protocol/index.ts";
-import { HubbubClient } from "./client.ts";
-import { memoryStorage } from "./storage.ts";
-import { ManualClock, fakeSockets, welcome } from "./testing.ts";
-import { TRANSITIONS, type StateName } from "./state.ts";
+import type { HelloFrame } from "../protocol/index.ts";
+import { HubbubClient, type BrowserSignals } from "./client.ts";
+import type { ConnectionState } from "./state.ts";
+import { clientHarness, ev } from "./testing.ts";
 
-const ev = (stream: string, seq: number, extra: Partial<EventFrame> = {}): EventFrame =>
-  ({ type: "event", stream, seq, pos: seq, at: 1, author: "bob", kind: "message", body: { text: `m${seq}` }, ...extra });
-
-function setup(storage = memoryStorage()) {
-  const clock = new ManualClock();
-  const { factory, sockets } = fakeSockets();
-  const c = new HubbubClient({ url: "http://x", user: "ann", client: "cli", socket: factory, clock, random: () => 0.5, storage });
-  const events: EventFrame[] = [];
-  c.on("event", (e) => events.push(e));
-  const live = (cursors?: object) => {
-    const s = sockets[sockets.length - 1]!;
-    s.open();
-    s.push(welcome(cursors ? { streams: [] } : {}));
-    s.push({ type: "synced", id: "hello" });
-    return s;
+/** An EventTarget standing in for the browser window. */
+function fakeWindow(): BrowserSignals & { fire(name: string): void; count(): number } {
+  const t = new EventTarget();
+  let n = 0;
+  return {
+    document: { visibilityState: "visible" },
+    addEventListener: (name, fn) => { n++; t.addEventListener(name, fn); },
+    removeEventListener: (name, fn) => { n--; t.removeEventListener(name, fn); },
+    fire: (name) => t.dispatchEvent(new Event(name)),
+    count: () => n,
   };
-  return { c, clock, sockets, events, live, storage };
 }
 
-describe("HubbubClient against a fake transport", () => {
-  test("hello carries no cursors the first time, then every cursor seen", () => {
-    const { c, sockets, live } = setup();
+describe("connection", () => {
+  test("goes connecting -> syncing -> live and says so; hello first, then every cursor on a resume", () => {
+    const { c, sockets, live } = clientHarness({ url: "https://chat.example/" });
+    const states: ConnectionState["name"][] = [];
+    c.on("state", (s) => states.push(s.name));
     c.connect();
+    expect(sockets[0]!.url).toBe("wss://chat.example/ws");
+    expect(sockets[0]!.protocols).toEqual(["hubbub.v1.json"]);
     const s = live();
-    expect(s.sent[0]).toMatchObject({ type: "hello", user: "ann", client: "cli" });
-    expect((s.sent[0] as { cursors?: object }).cursors).toBeUndefined();
+    expect(states).toEqual(["connecting", "syncing", "live"]);
+    expect(s.sent[0]).toMatchObject({ type: "hello", user: "ann", client: "cli", device: c.device });
+    expect((s.sent[0] as HelloFrame).cursors).toBeUndefined();
     s.push(ev("room:a", 1));
     s.push(ev("room:a", 2));
     s.serverClose(1006);
     expect(c.state.name).toBe("reconnecting");
     c.retryNow();
-    expect(sockets[1]!.url).toBe("ws://x/ws");
     sockets[1]!.open();
     expect(sockets[1]!.sent[0]).toMatchObject({ type: "hello", cursors: { "room:a": 2 } });
   });
 
   test("duplicates by (stream, seq) are dropped", () => {
-    const { c, events, live } = setup();
+    const { c, events, live } = clientHarness();
     c.connect();
     const s = live();
     for (const seq of [1, 2, 2, 1, 3]) s.push(ev("room:a", seq));
-    expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
+    s.push(ev("room:b", 1));
+    expect(events.map((e) => `${e.stream}#${e.seq}`)).toEqual(["room:a#1", "room:a#2", "room:a#3", "room:b#1"]);
   });
 
-  test("a gap is repaired with history before later events are delivered, in order", async () => {
-    const { c, events, live } = setup();
-    const gaps: unknown[] = [];
-    c.on("gap", (g) => gaps.push(g));
-    c.connect();
-    const s = live();
-    s.push(ev("room:a", 1));
-    s.push(ev("room:a", 4));
-    s.push(ev("room:a", 5));
-    const req = s.sent.find((f) => f.type === "history") as { id: string; after: number; limit: number };
-    expect(req).toMatchObject({ stream: "room:a", after: 1, limit: 2 });
-    expect(gaps).toEqual([{ stream: "room:a", from: 2, to: 3 }]);
-    expect(events.map((e) => e.seq)).toEqual([1]);
-    const { type: _t, ...e2 } = ev("room:a", 2);
-    const { type: _u, ...e3 } = ev("room:a", 3);
-    s.push({ type: "page", id: req.id, stream: "room:a", events: [e2, e3], more: true });
-    await Bun.sleep(0);
-    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+  test("a close code that means stop (bad credentials, banned, protocol) never reconnects", () => {
+    for (const code of [4001, 4002, 4003, 4050]) {
+      const { c, sockets, clock } = clientHarness();
+      c.connect();
+      sockets[0]!.open();
+      sockets[0]!.serverClose(code, "no");
+      clock.advance(600_000);
+      c.retryNow();
+      expect(c.state).toMatchObject({ name: "stopped", code });
+      expect(sockets.length).toBe(1);
+    }
   });
 
-  test("sends wait in the outbox while offline, go out after synced, and settle on ack", async () => {
-    const storage = memoryStorage();
-    const { c, live } = setup(storage);
-    const sent = c.send({ room: "a" }, "hello");
-    expect(storage.state?.outbox.map((o) => o.text)).toEqual(["hello"]);
-    c.connect();
-    const s = live();
-    const frame = s.sent.find((f) => f.type === "send") as { id: string; cmid: string };
-    expect(frame.cmid).toBe(sent.cmid);
-    s.push({ type: "ack", id: frame.id, stream: "room:a", seq: 7, pos: 7 });
-    expect(await sent.acked).toMatchObject({ seq: 7 });
-    expect(c.pendingSends()).toEqual([]);
-    expect(storage.state?.outbox).toEqual([]);
-  });
-
-  test("an unacked send is re-sent with the same cmid after a reconnect; a duplicate ack settles it once", async () => {
-    const { c, sockets, live } = setup();
-    c.connect();
-    const s1 = live();
-    const sent = c.send({ room: "a" }, "once");
-    s1.serverClose(1006);
-    c.retryNow();
-    const s2 = live();
-    const again = s2.sent.filter((f) => f.type === "send") as { id: string; cmid: string }[];
-    expect(again.map((f) => f.cmid)).toEqual([sent.cmid]);
-    s2.push({ type: "ack", id: again[0]!.id, stream: "room:a", seq: 3, pos: 3, duplicate: true });
-    s2.push({ type: "ack", id: again[0]!.id, stream: "room:a", seq: 3, pos: 3, duplicate: true });
-    expect(await sent.acked).toMatchObject({ seq: 3 });
-    expect(sockets.length).toBe(2);
-  });
-
-  test("a non-retryable error fails the send and takes it out of the outbox", async () => {
-    const { c, live } = setup();
-    const states: string[] = [];
-    c.on("outbox", (i) => states.push(i.status));
-    c.connect();
-    const s = live();
-    const sent = c.send({ room: "nope" }, "x");
-    const f = s.sent.find((x) => x.type === "send") as { id: string };
-    s.push({ type: "error", id: f.id, code: "not_member", message: "join first" });
-    await expect(sent.acked).rejects.toThrow("join first");
-    expect(states).toEqual(["pending", "failed"]);
-    expect(c.pendingSends()).toEqual([]);
-  });
-
-  test("a close code that means stop does not reconnect", () => {
-    const { c, sockets, clock } = setup();
-    c.connect();
-    sockets[0]!.open();
-    sockets[0]!.serverClose(4001, "bad token");
-    clock.advance(120_000);
-    expect(c.state).toMatchObject({ name: "stopped", code: 4001 });
-    expect(sockets.length).toBe(1);
-  });
-
-  test("4200 (slow consumer) reconnects at once; 1006 waits out the backoff", () => {
-    const { c, sockets, clock, live } = setup();
+  test("4200-4299 reconnect at once; other codes wait out a growing, capped backoff", () => {
+    const { c, sockets, clock, live, last } = clientHarness({ random: () => 0.999 });
     c.connect();
     live().serverClose(4200, "slow");
     clock.advance(0);
     expect(sockets.length).toBe(2);
-    live().serverClose(1006);
-    clock.advance(500);
-    expect(sockets.length).toBe(2);
-    clock.advance(5000);
-    expect(sockets.length).toBe(3);
+    const waits: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      last().serverClose(1006);
+      const s = c.state as Extract<ConnectionState, { name: "reconnecting" }>;
+      waits.push(s.nextAttemptAt - clock.now());
+      clock.advance(s.nextAttemptAt - clock.now() - 1);
+      expect(c.state.name).toBe("reconnecting");
+      clock.advance(1);
+      expect(c.state.name).toBe("connecting");
+    }
+    // attempt 1 after the immediate one: ceilings 4 s, 8 s, … capped at 60 s
+    expect(waits.map((w) => Math.round(w / 1000))).toEqual([4, 8, 16, 32, 60, 60, 60, 60, 60]);
   });
 
-  test("no traffic for three heartbeat intervals declares the connection dead and reconnects", () => {
-    const { c, sockets, clock, live } = setup();
+  test("the backoff resets after a connection stayed live for stableMs, not before", () => {
+    const { c, clock, live } = clientHarness({ random: () => 0.999, stableMs: 30_000 });
+    const attempts: number[] = [];
+    c.on("state", (s) => { if (s.name === "reconnecting") attempts.push(s.attempt); });
     c.connect();
+    for (let i = 0; i < 3; i++) {
+      const s = live();
+      clock.advance(100);
+      s.serverClose(1006);
+      c.retryNow();
+    }
     const s = live();
-    clock.advance(1000);
-    expect(s.sent.some((f) => f.type === "ping")).toBe(true);
-    clock.advance(1500); // 2.5 intervals of silence: still alive
-    expect(c.state.name).toBe("live");
-    clock.advance(1600); // over 3 intervals: the next heartbeat check declares it dead
-    expect(c.state.name).toBe("reconnecting");
-    clock.advance(5000);
-    expect(sockets.length).toBe(2);
-  });
-
-  test("a new epoch drops the cursors and reconnects fresh", () => {
-    const { c, sockets, live } = setup();
-    c.connect();
-    const s = live();
-    s.push(ev("room:a", 5));
+    for (let i = 0; i < 40; i++) { clock.advance(1000); s.push({ type: "pong" }); }
     s.serverClose(1006);
-    c.retryNow();
-    sockets[1]!.open();
-    sockets[1]!.push(welcome({ epoch: "other" }));
-    c.retryNow();
-    sockets[2]!.open();
-    expect((sockets[2]!.sent[0] as { cursors?: object }).cursors).toBeUndefined();
+    expect(attempts).toEqual([1, 2, 3, 1]);
   });
 
-  test("property: any sequence of transport events only takes legal state transitions", () => {
-    fc.assert(fc.property(fc.array(fc.constantFrom("open", "welcome", "close1006", "close4001", "close4200", "tick", "retry", "userClose", "connect"), { maxLength: 40 }), (steps) => {
-      const { c, sockets, clock } = setup();
-      const seen: StateName[] = [c.state.name];
-      c.on("state", (s) => seen.push(s.name));
-      c.connect();
-      for (const step of steps) {
-        const s = sockets[sockets.length - 1]!;
-        if (step === "open" && s.readyState === 0) s.open();
-        if (step === "welcome" && s.readyState === 1) { s.push(welcome()); s.push({ type: "synced", id: "hello" }); }
-        if (step === "close1006") s.serverClose(1006);
-        if (step === "close4001") s.serverClose(4001);
-        if (step === "close4200") s.serverClose(4200);
-        if (step === "tick") clock.advance(3000);
-        if (step === "retry") c.retryNow();
-        if (step === "userClose") c.close();
-        if (step === "connect") c.connect();
-      }
-      for (let i = 1; i < seen.length; i++) {
-        const [a, b] = [seen[i - 1]!, seen[i]!];
-        if (a !== b && !TRANSITIONS[a].includes(b)) throw new Error(`illegal ${a} -> ${b} in ${steps.join(",")}`);
-      }
-    }), { numRuns: 300 });
+  test("no traffic for three heartbeat intervals declares the connection dead, even if the socket looks open", () => {
+    const { c, sockets, clock, live } = clientHarness();
+    c.connect();
+    const s = live(); // heartbeatMs 1000
+    clock.advance(1000);
+    expect(s.sent.filter((f) => f.type === "ping").length).toBe(1);
+    s.push({ type: "pong" });
+    clock.advance(2999); // 3 s minus 1 ms of silence since the pong
+    expect(c.state.name).toBe("live");
+    clock.advance(1);
+    expect(c.state).toMatchObject({ name: "reconnecting", lastClose: { code: 4103 } });
+    expect(s.readyState).toBe(3);
+    clock.advance(5000);
+    expect(sockets.length).toBe(2);
+  });
+
+  test("a socket that never opens, or a hello never answered, is abandoned after three default intervals", () => {
+    const { c, sockets, clock } = clientHarness({ heartbeatMs: 2000 });
+    c.connect();
+    clock.advance(5999);
+    expect(c.state.name).toBe("connecting");
+    clock.advance(1);
+    expect(c.state.name).toBe("reconnecting");
+    clock.advance(2000);
+    sockets[1]!.open();
+    clock.advance(6000);
+    expect(c.state.name).toBe("reconnecting");
+  });
+
+  test("in a browser, online and a visible tab retry at once; offline drops the connection; close() unhooks", () => {
+    const win = fakeWindow();
+    const { c, sockets, live } = clientHarness({ signals: win });
+    c.connect();
+    expect(win.count()).toBe(3);
+    live();
+    win.fire("offline");
+    expect(c.state.name).toBe("reconnecting");
+    win.fire("online");
+    expect(sockets.length).toBe(2);
+    sockets[1]!.serverClose(1006);
+    win.fire("visibilitychange");
+    expect(sockets.length).toBe(3);
+    c.close();
+    expect(win.count()).toBe(0);
+  });
+
+  test("close() stops for good: no reconnect, waiting commands rejected, connect() starts again", async () => {
+    const { c, sockets, clock, live } = clientHarness();
+    c.connect();
+    live();
+    const rooms = c.rooms();
+    c.close();
+    await expect(rooms).rejects.toMatchObject({ code: "disconnected" });
+    expect(c.state.name).toBe("stopped");
+    clock.advance(600_000);
+    expect(sockets.length).toBe(1);
+    c.connect();
+    expect(sockets.length).toBe(2);
+  });
+
+  test("commands resolve with their reply, reject with the server's error code, or time out", async () => {
+    const { c, live, clock } = clientHarness({ requestTimeoutMs: 1000 });
+    await expect(c.join("a")).rejects.toMatchObject({ code: "disconnected" });
+    c.connect();
+    const s = live();
+    const join = c.join("a");
+    const leave = c.leave("b");
+    const who = c.who("a");
+    const [fj, fl, fw] = s.sent.slice(-3) as { id: string }[];
+    s.push({ type: "ack", id: fj!.id, stream: "room:a", seq: 1, pos: 1 });
+    s.push({ type: "error", id: fl!.id, code: "not_member", message: "not in b" });
+    expect(await join).toMatchObject({ stream: "room:a" });
+    await expect(leave).rejects.toMatchObject({ name: "CommandError", code: "not_member" });
+    s.push({ type: "pong" });
+    clock.advance(1000);
+    await expect(who).rejects.toMatchObject({ code: "timeout" });
+    expect(fw).toMatchObject({ type: "who", room: "a" });
+  });
+
+  test("an error no command waits for (a refused hello) is an `error` event", () => {
+    const { c, last } = clientHarness();
+    const errors: string[] = [];
+    c.on("error", (e) => errors.push(e.code));
+    c.connect();
+    last().open();
+    last().push({ type: "error", id: "hello", code: "unauthorized", message: "bad token" });
+    last().serverClose(4001, "bad token");
+    expect(errors).toEqual(["unauthorized"]);
+    expect(c.state).toMatchObject({ name: "stopped", code: 4001, reason: "bad token" });
+  });
+
+  test("connect() without a WebSocket in the runtime says what to pass", () => {
+    const g = globalThis as { WebSocket?: unknown };
+    const saved = g.WebSocket;
+    g.WebSocket = undefined;
+    try {
+      expect(() => new HubbubClient({ url: "http://x", user: "a", client: "cli", signals: {} }).connect()).toThrow(/options\.socket/);
+    } finally {
+      g.WebSocket = saved;
+    }
+  });
+
+  test("the device id is generated once and kept in storage", () => {
+    const first = clientHarness();
+    const second = clientHarness({ storage: first.storage });
+    expect(first.c.device).toMatch(/^cli-/);
+    expect(second.c.device).toBe(first.c.device);
   });
 });

@@ -6,30 +6,25 @@
  * Runtime-neutral: only web-standard APIs (WebSocket, setTimeout, crypto.randomUUID).
  */
 import {
-  RETRYABLE_ERRORS, SUBPROTOCOLS, closeAdvice, codecFor,
-  type AckFrame, type ClientFrame, type Codec, type Encoding, type ErrorCode, type ErrorFrame, type EventFrame,
+  CloseCode, RETRYABLE_ERRORS, SUBPROTOCOLS, closeAdvice, codecFor, roomStream, userStream,
+  type AckFrame, type ClientFrame, type Codec, type Encoding, type ErrorFrame, type EventData, type EventFrame,
   type PageFrame, type PresenceFrame, type RoomListFrame, type SendTarget, type ServerFrame, type TruncatedFrame,
   type TypingEventFrame, type WelcomeFrame,
 } from "../protocol/index.ts";
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { realClock, type Clock } from "./clock.ts";
 import { CursorBook } from "./cursors.ts";
 import { Emitter } from "./emitter.ts";
+import { Heartbeat } from "./heartbeat.ts";
 import { Outbox, type OutboxItem } from "./outbox.ts";
+import { CommandError, Requests } from "./requests.ts";
 import { TRANSITIONS, type ConnectionState } from "./state.ts";
-import { memoryStorage, type ClientStorage, type SavedState } from "./storage.ts";
+import { memoryStorage, normaliseSaved, type ClientStorage, type SavedState } from "./storage.ts";
 
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+export { CommandError } from "./requests.ts";
+export type { Clock } from "./clock.ts";
 
-/** The subset of the WebSocket API the client uses, so tests can pass a fake. */
+/** The subset of the WebSocket API the client uses, so tests and Node 20 (`ws`) can pass their own. */
 export interface SocketLike {
   binaryType: string;
   readonly readyState: number;
@@ -42,6 +37,13 @@ export interface SocketLike {
 }
 export type SocketFactory = (url: string, protocols: string[]) => SocketLike;
 
+/** Where the browser says the network or the tab came back (`online`, `offline`, `visibilitychange`). */
+export interface BrowserSignals {
+  addEventListener?(name: string, fn: () => void): void;
+  removeEventListener?(name: string, fn: () => void): void;
+  document?: { visibilityState?: string };
+}
+
 export interface ClientOptions {
   /** Server base URL, e.g. http://127.0.0.1:8080 (ws:// also accepted); `/ws` is appended. */
   url: string;
@@ -53,36 +55,48 @@ export interface ClientOptions {
   client: string;
   /** Stable per device; generated and stored if absent. */
   device?: string;
+  /** Wire encoding: "json" (default) or "msgpack". */
   encoding?: Encoding;
+  /** Where cursors and the outbox survive restarts (default: memory only). */
   storage?: ClientStorage;
+  /** WebSocket factory (default: the global WebSocket; under Node 20 pass the `ws` package's). */
   socket?: SocketFactory;
   clock?: Clock;
   random?: () => number;
   backoff?: BackoffOptions;
-  /** A connection live this long resets the backoff. */
+  /** A connection live this long resets the backoff (default 30 s). */
   stableMs?: number;
-  /** Timeout for commands that expect a reply (not sends: those wait in the outbox). */
+  /** Timeout for commands that expect a reply (not sends: those wait in the outbox). Default 10 s. */
   requestTimeoutMs?: number;
+  /** Heartbeat interval until a welcome says otherwise; three of them bound the handshake. Default 10 s. */
+  heartbeatMs?: number;
+  /** Source of `online`/`offline`/`visibilitychange` (default: globalThis, the window in a browser). */
+  signals?: BrowserSignals;
 }
 
 export interface ClientEvents extends Record<string, unknown> {
+  /** Every state change. */
   state: ConnectionState;
+  /** The server's welcome on each (re)connection: who I am, my streams with heads and unread counts, my reads. */
   welcome: WelcomeFrame;
+  /** The replay after a (re)connection is complete; the state is now `live`. */
   synced: void;
+  /** Every event once, in seq order per stream: duplicates dropped, gaps filled first. */
   event: EventFrame;
   presence: PresenceFrame;
   typing: TypingEventFrame;
+  /** Events of a stream before `first` were deleted by retention: they will never arrive. */
   truncated: TruncatedFrame;
+  /** A hole was seen in a stream; it is being fetched with `history` before later events are delivered. */
   gap: { stream: string; from: number; to: number };
+  /** An outbox item changed: queued (`pending`), acknowledged (`sent`, with stream and seq) or refused (`failed`). */
   outbox: OutboxItem;
+  /** An `error` frame no command waits for (e.g. a refused hello). */
   error: ErrorFrame;
 }
 
-interface Pending { resolve: (f: ServerFrame) => void; reject: (e: Error) => void; timer: unknown }
-
-export class CommandError extends Error {
-  constructor(readonly code: ErrorCode | "disconnected" | "timeout", message: string) { super(message); }
-}
+const DEFAULT_HEARTBEAT_MS = 10_000;
+const REPAIR_PAGE = 500;
 
 export class HubbubClient {
   private readonly emitter = new Emitter<ClientEvents>();
@@ -93,21 +107,27 @@ export class HubbubClient {
   private readonly random: () => number;
   private readonly cursors: CursorBook;
   private readonly outbox: Outbox;
+  private readonly requests: Requests;
   private readonly sendWaiters = new Map<string, { resolve: (a: AckFrame) => void; reject: (e: Error) => void }>();
-  private readonly pending = new Map<string, Pending>();
-  private saved: SavedState;
+  private readonly signals: BrowserSignals;
+  private readonly saved: SavedState;
   private ws: SocketLike | undefined;
   private current: ConnectionState = { name: "idle" };
   private attempt = 0;
-  private nextId = 1;
   private retryTimer: unknown;
-  private heartbeatTimer: unknown;
   private saveTimer: unknown;
-  private lastTraffic = 0;
-  private heartbeatMs = 10_000;
-  private repairing = new Set<string>();
-  private held = new Map<string, EventFrame[]>();
+  private beat: Heartbeat | undefined;
+  private heartbeatMs: number;
+  /** Bumped whenever a connection ends, so work begun on it (gap repair) knows it is stale. */
+  private generation = 0;
+  /** The current connection got its welcome (commands are accepted from then on). */
+  private welcomed = false;
+  /** The current hello carried cursors: the server replays, so heads in the welcome are not starting points. */
+  private resuming = false;
+  /** Streams being repaired, with the events that arrived meanwhile (the first is the one past the gap). */
+  private readonly held = new Map<string, EventFrame[]>();
   private wantOpen = false;
+  private listening = false;
   /** The last welcome: who I am, my streams with heads and unread counts, my read cursors. */
   welcome: WelcomeFrame | undefined;
   readonly device: string;
@@ -118,43 +138,55 @@ export class HubbubClient {
     this.storage = opts.storage ?? memoryStorage();
     this.clock = opts.clock ?? realClock;
     this.random = opts.random ?? Math.random;
-    this.saved = this.storage.load() ?? { cursors: {}, outbox: [] };
+    this.signals = opts.signals ?? (globalThis as BrowserSignals);
+    this.heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.requests = new Requests(this.clock, opts.requestTimeoutMs ?? 10_000);
+    this.saved = normaliseSaved(this.storage.load());
     this.device = opts.device ?? this.saved.device ?? `${opts.client}-${crypto.randomUUID().slice(0, 8)}`;
     this.saved.device = this.device;
     this.cursors = new CursorBook(this.saved.cursors);
     this.outbox = new Outbox(this.saved.outbox);
     this.persist(true);
-    const g = globalThis as { addEventListener?: (n: string, f: () => void) => void; document?: { visibilityState?: string } };
-    // Browsers: come back at once when the network or the tab does, instead of waiting out the backoff.
-    g.addEventListener?.("online", () => this.retryNow());
-    // A browser that knows it is offline is right: do not wait three heartbeats to notice.
-    g.addEventListener?.("offline", () => this.drop(1006, "the browser went offline"));
-    g.addEventListener?.("visibilitychange", () => { if (g.document?.visibilityState === "visible") this.retryNow(); });
   }
 
+  /** The connection state now (also announced by every `state` event). */
   get state(): ConnectionState { return this.current; }
+  /** Subscribes to an event; returns the function that unsubscribes. */
   on<K extends keyof ClientEvents>(name: K, fn: (v: ClientEvents[K]) => void): () => void { return this.emitter.on(name, fn); }
   /** My cursor per stream (last seq seen). */
   cursorsNow() { return this.cursors.all(); }
-  /** Sends not acknowledged yet (including ones restored from storage). */
+  /** Sends not acknowledged yet (including ones restored from storage), oldest first. */
   pendingSends(): OutboxItem[] { return this.outbox.pending(); }
 
+  /**
+   * Starts connecting, and keeps the connection up until close() or a close code that means
+   * stop. Throws if the runtime has no WebSocket and none was passed (Node 20: use `ws`).
+   */
   connect(): void {
+    if (!this.opts.socket && typeof (globalThis as { WebSocket?: unknown }).WebSocket !== "function") {
+      throw new TypeError("hubbub client: this runtime has no global WebSocket; pass options.socket (e.g. the ws package under Node 20)");
+    }
     this.wantOpen = true;
+    this.listen(true);
+    if (this.current.name === "idle" || this.current.name === "stopped") this.attempt = 0;
     if (this.current.name === "idle" || this.current.name === "stopped" || this.current.name === "reconnecting") this.open();
   }
 
-  /** Closes for good (until connect() again). Pending sends stay in the outbox. */
+  /** Closes for good (until connect() again). Pending sends stay in the outbox (and in storage). */
   close(): void {
     this.wantOpen = false;
+    this.listen(false);
     this.clock.clearTimeout(this.retryTimer);
-    this.stopHeartbeat();
     const ws = this.ws;
     this.ws = undefined;
-    ws?.close(1000, "client closed");
-    this.failPending("disconnected", "the client was closed");
-    this.persist(true);
+    this.endConnection("the client was closed");
+    try { ws?.close(1000, "client closed"); } catch { /* already gone */ }
     this.setState({ name: "stopped", reason: "closed by the client" });
+  }
+
+  /** Try at once (the browser says the network or the tab is back). */
+  retryNow(): void {
+    if (this.wantOpen && this.current.name === "reconnecting") this.open();
   }
 
   // ---------- commands ----------
@@ -167,45 +199,58 @@ export class HubbubClient {
   delete(stream: string, seq: number): Promise<AckFrame> {
     return this.request({ type: "delete", stream, seq, cmid: crypto.randomUUID() }) as Promise<AckFrame>;
   }
+  /** A page of a stream: `before` (older, newest page by default) or `after` (newer). */
   history(stream: string, page: { before?: number; after?: number; limit?: number } = {}): Promise<PageFrame> {
     return this.request({ type: "history", stream, ...page }) as Promise<PageFrame>;
   }
+  /** Moves my read cursor (synced to my other devices). */
   read(stream: string, seq: number): Promise<AckFrame> { return this.request({ type: "read", stream, seq }) as Promise<AckFrame>; }
   rooms(): Promise<RoomListFrame> { return this.request({ type: "rooms" }) as Promise<RoomListFrame>; }
   who(room: string): Promise<PresenceFrame> { return this.request({ type: "who", room }) as Promise<PresenceFrame>; }
+  /** Says I am typing (fire and forget; dropped when not live). */
   typing(stream: string): void { if (this.current.name === "live") this.transmit({ type: "typing", stream }); }
 
   /**
-   * Queues a message in the outbox and sends it as soon as the connection is live; resolves
-   * with the durable ack. Survives reconnects and restarts (with persistent storage): the
-   * same cmid is re-sent until acked, and the server never appends it twice.
+   * Queues a message in the outbox and sends it as soon as the connection is live; `acked`
+   * resolves with the durable ack {stream, seq, pos}, or rejects with a CommandError if the
+   * server refuses it for good. Survives reconnects and restarts (with persistent storage):
+   * the same cmid is re-sent until acked, and the server never appends it twice.
    */
   send(to: SendTarget, text: string): { cmid: string; acked: Promise<AckFrame> } {
     const item: OutboxItem = { cmid: crypto.randomUUID(), to, text, createdAt: this.clock.now(), status: "pending" };
     this.outbox.add(item);
     this.persist(true);
-    this.emitter.emit("outbox", item);
     const acked = new Promise<AckFrame>((resolve, reject) => this.sendWaiters.set(item.cmid, { resolve, reject }));
     acked.catch(() => {}); // a caller that ignores the promise must not see an unhandled rejection
+    this.emitter.emit("outbox", item);
     if (this.current.name === "live") this.transmitSend(item);
     return { cmid: item.cmid, acked };
   }
+
+  /**
+   * Marks everything after `seq` in `stream` as not seen yet, so the next resume replays it.
+   * For consumers that stop part-way through what they received (e.g. `tail --count`).
+   */
+  rewind(stream: string, seq: number): void {
+    this.cursors.rewind(stream, seq);
+    this.persist(true);
+  }
+
+  /** Writes cursors and outbox now (call before a process exits). */
+  flush(): void { this.persist(true); }
 
   private transmitSend(item: OutboxItem): void {
     this.transmit({ type: "send", id: `send:${item.cmid}`, to: item.to, cmid: item.cmid, text: item.text });
   }
 
   private request(frame: ClientFrame): Promise<ServerFrame> {
-    return new Promise((resolve, reject) => {
-      if (this.current.name !== "live") return reject(new CommandError("disconnected", `not connected (${this.current.name})`));
-      const id = `r${this.nextId++}`;
-      const timer = this.clock.setTimeout(() => {
-        this.pending.delete(id);
-        reject(new CommandError("timeout", `no reply to ${frame.type} in time`));
-      }, this.opts.requestTimeoutMs ?? 10_000);
-      this.pending.set(id, { resolve, reject, timer });
-      this.transmit({ ...frame, id } as ClientFrame);
-    });
+    // Accepted once the server has welcomed this connection, also while it replays (gap repair needs that).
+    if (!this.ws || !this.welcomed) {
+      return Promise.reject(new CommandError("disconnected", `not connected (${this.current.name})`));
+    }
+    const { id, reply } = this.requests.open(frame.type);
+    this.transmit({ ...frame, id } as ClientFrame);
+    return reply;
   }
 
   private transmit(frame: ClientFrame): void {
@@ -235,23 +280,27 @@ export class HubbubClient {
       const factory: SocketFactory = this.opts.socket ?? ((u, p) => new WebSocket(u, p) as unknown as SocketLike);
       ws = factory(this.socketUrl(), [SUBPROTOCOLS[this.encoding]]);
     } catch (e) {
-      return this.scheduleReconnect({ code: 1006, reason: (e as Error).message });
+      return this.scheduleReconnect({ code: CloseCode.Abnormal, reason: (e as Error).message });
     }
     this.ws = ws;
+    this.welcomed = false;
+    // Until the welcome, the watchdog bounds the whole handshake (socket open + hello answered).
+    this.beat = new Heartbeat(this.clock, { intervalMs: this.heartbeatMs, onDead: () => this.drop(CloseCode.HeartbeatTimeout, "no answer from the server") });
     ws.binaryType = "arraybuffer";
     ws.onopen = () => {
       if (this.ws !== ws) return;
-      this.lastTraffic = this.clock.now();
+      this.beat?.touch();
       this.setState({ name: "syncing" });
-      const resume = Object.keys(this.cursors.all()).length > 0;
+      const cursors = this.cursors.all();
+      this.resuming = Object.keys(cursors).length > 0;
       this.transmit({
         type: "hello", id: "hello", user: this.opts.user, token: this.opts.token, device: this.device, client: this.opts.client,
-        cursors: resume ? this.cursors.all() : undefined,
+        cursors: this.resuming ? cursors : undefined,
       });
     };
     ws.onmessage = (m) => {
       if (this.ws !== ws) return;
-      this.lastTraffic = this.clock.now();
+      this.beat?.touch();
       let frame: ServerFrame;
       try { frame = this.codec.decode(m.data as string | ArrayBuffer) as ServerFrame; } catch { return; }
       this.onFrame(frame);
@@ -261,21 +310,33 @@ export class HubbubClient {
       this.ws = undefined;
       this.onClosed(e.code, e.reason);
     };
-    ws.onerror = () => {};
+    ws.onerror = () => { /* always followed by close */ };
+  }
+
+  /** Everything tied to the connection that just ended: timers, waiting commands, repairs. */
+  private endConnection(why: string): void {
+    this.generation += 1;
+    this.welcomed = false;
+    this.beat?.stop();
+    this.beat = undefined;
+    // Held events are dropped, not delivered: the next resume replays them from the cursor.
+    this.held.clear();
+    this.requests.failAll(why);
+    this.persist(true);
   }
 
   private onClosed(code: number, reason: string): void {
-    this.stopHeartbeat();
-    this.failPending("disconnected", `connection closed (${code})`);
-    this.persist(true);
+    const wasLiveSince = this.current.name === "live" ? this.current.since : undefined;
+    this.endConnection(`connection closed (${code})`);
     if (!this.wantOpen) return;
     const advice = closeAdvice(code);
     if (advice === "stop") {
       this.wantOpen = false;
+      this.listen(false);
       this.setState({ name: "stopped", reason: reason || `closed with ${code}`, code });
       return;
     }
-    if (this.current.name === "live" && this.clock.now() - this.current.since >= (this.opts.stableMs ?? 30_000)) this.attempt = 0;
+    if (wasLiveSince !== undefined && this.clock.now() - wasLiveSince >= (this.opts.stableMs ?? 30_000)) this.attempt = 0;
     this.scheduleReconnect({ code, reason }, advice === "reconnect-now");
   }
 
@@ -286,44 +347,29 @@ export class HubbubClient {
     this.retryTimer = this.clock.setTimeout(() => { if (this.wantOpen) this.open(); }, delay);
   }
 
-  /** Try at once (the browser says the network or the tab is back). */
-  retryNow(): void {
-    if (this.wantOpen && this.current.name === "reconnecting") this.open();
-  }
-
-  private failPending(code: "disconnected", message: string): void {
-    for (const [id, p] of this.pending) {
-      this.clock.clearTimeout(p.timer);
-      p.reject(new CommandError(code, message));
-      this.pending.delete(id);
-    }
-  }
-
-  // ---------- heartbeat ----------
-
-  private startHeartbeat(): void {
-    this.stopHeartbeat();
-    const tick = () => {
-      if (this.clock.now() - this.lastTraffic > 3 * this.heartbeatMs) {
-        // Silent for three intervals: the socket may not know yet, but this connection is dead.
-        this.drop(4103, "heartbeat timeout");
-        return;
-      }
-      this.transmit({ type: "ping", t: this.clock.now() });
-      this.heartbeatTimer = this.clock.setTimeout(tick, this.heartbeatMs);
-    };
-    this.heartbeatTimer = this.clock.setTimeout(tick, this.heartbeatMs);
-  }
-
-  private stopHeartbeat(): void { this.clock.clearTimeout(this.heartbeatTimer); }
-
   /** Gives up on the current socket (it may not know it is dead yet) and goes reconnecting. */
   private drop(code: number, reason: string): void {
     const ws = this.ws;
     if (!ws || !this.wantOpen) return;
     this.ws = undefined;
-    try { ws.close(code === 1006 ? 4103 : code, reason); } catch { /* already gone */ }
+    try { ws.close(code === CloseCode.Abnormal ? CloseCode.HeartbeatTimeout : code, reason); } catch { /* already gone */ }
     this.onClosed(code, reason);
+  }
+
+  private readonly onOnline = () => this.retryNow();
+  // A browser that knows it is offline is right: do not wait three heartbeats to notice.
+  private readonly onOffline = () => this.drop(CloseCode.Abnormal, "the browser went offline");
+  private readonly onVisible = () => { if (this.signals.document?.visibilityState === "visible") this.retryNow(); };
+
+  /** Browsers: come back at once when the network or the tab does, instead of waiting out the backoff. */
+  private listen(on: boolean): void {
+    if (on === this.listening) return;
+    this.listening = on;
+    const s = this.signals;
+    const f = on ? s.addEventListener?.bind(s) : s.removeEventListener?.bind(s);
+    f?.("online", this.onOnline);
+    f?.("offline", this.onOffline);
+    f?.("visibilitychange", this.onVisible);
   }
 
   // ---------- frames ----------
@@ -337,122 +383,133 @@ export class HubbubClient {
         for (const item of this.outbox.pending()) this.transmitSend(item);
         return;
       case "event": return this.onEvent(f);
-      case "ack": return this.onReply(f);
-      case "error": return this.onReply(f);
-      case "page": case "room_list": case "pong": return this.onReply(f);
+      case "ack": case "error": case "page": case "room_list": case "pong": return this.onReply(f);
       case "presence": if (f.id !== undefined) this.onReply(f); this.emitter.emit("presence", f); return;
       case "typing": this.emitter.emit("typing", f); return;
       case "truncated":
-        this.cursors.advance({ stream: f.stream, seq: f.first - 1 } as EventFrame);
+        this.cursors.advance({ stream: f.stream, seq: f.first - 1 });
+        this.persist(false);
         this.emitter.emit("truncated", f);
         return;
     }
   }
 
   private onWelcome(w: WelcomeFrame): void {
-    if (this.saved.epoch && this.saved.epoch !== w.epoch) {
+    const epochChanged = this.saved.epoch !== undefined && this.saved.epoch !== w.epoch;
+    this.saved.epoch = w.epoch;
+    if (epochChanged && this.resuming) {
       // Another log: my cursors mean nothing there. Forget them and start fresh.
       this.cursors.clear();
-      this.saved.epoch = w.epoch;
       this.persist(true);
-      this.ws?.close(4201, "new epoch");
+      this.drop(CloseCode.ServerRestart, "the server's log was replaced");
       return;
     }
-    this.saved.epoch = w.epoch;
     this.welcome = w;
+    this.welcomed = true;
     this.heartbeatMs = w.heartbeatMs;
-    // A fresh start is not replayed: begin each stream at its head.
-    for (const s of w.streams) this.cursors.initialise(s.stream, s.head);
+    // A fresh start is not replayed: begin each stream at its head. A resume leaves streams I
+    // have no cursor for alone: the server replays them from where I joined.
+    if (!this.resuming) for (const s of w.streams) this.cursors.initialise(s.stream, s.head);
     this.persist(true);
-    this.startHeartbeat();
+    this.beat?.stop();
+    this.beat = new Heartbeat(this.clock, {
+      intervalMs: w.heartbeatMs,
+      ping: () => this.transmit({ type: "ping", t: this.clock.now() }),
+      // Silent for three intervals: the socket may not know yet, but this connection is dead.
+      onDead: () => this.drop(CloseCode.HeartbeatTimeout, "heartbeat timeout"),
+    });
     this.emitter.emit("welcome", w);
   }
 
   private onEvent(e: EventFrame): void {
-    if (this.repairing.has(e.stream)) {
-      this.held.get(e.stream)?.push(e);
-      return;
-    }
-    const verdict = this.cursors.judge(e, this.welcome?.user ?? this.opts.user ?? "");
+    const held = this.held.get(e.stream);
+    if (held) return void held.push(e);
+    const verdict = this.cursors.judge(e, this.me());
     if (verdict === "duplicate") return;
     if (verdict === "gap") return void this.repair(e);
+    this.deliver(e);
+  }
+
+  private deliver(e: EventFrame): void {
     this.cursors.advance(e);
     this.persist(false);
+    // My own message seen in the log (e.g. replayed after the ack was lost): it is sent.
+    if (e.cmid !== undefined && e.author === this.me()) this.settleSent(e.cmid, { type: "ack", id: `send:${e.cmid}`, stream: e.stream, seq: e.seq, pos: e.pos });
+    // A room I left: forget its cursor, so a later resume starts from where I rejoin, not from here.
+    if (e.kind === "room_left" && e.stream === userStream(this.me())) this.cursors.forget(roomStream(String(e.body.room)));
     this.emitter.emit("event", e);
   }
 
-  /** Fetches what is missing before `e` with `history`, then delivers it and what arrived meanwhile, in order. */
+  private me(): string { return this.welcome?.user ?? this.opts.user ?? ""; }
+
+  /**
+   * Fetches what is missing before `e` with `history`, then delivers it and what arrived
+   * meanwhile, in order. If the connection ends first, the held events are dropped and the
+   * resume replays them; if the server refuses, the hole is accepted rather than stall the stream.
+   */
   private async repair(e: EventFrame): Promise<void> {
-    const from = this.cursors.get(e.stream) ?? 0;
-    this.emitter.emit("gap", { stream: e.stream, from: from + 1, to: e.seq - 1 });
-    this.repairing.add(e.stream);
-    this.held.set(e.stream, [e]);
+    const stream = e.stream;
+    const from = this.cursors.get(stream) ?? 0;
+    const generation = this.generation;
+    this.emitter.emit("gap", { stream, from: from + 1, to: e.seq - 1 });
+    this.held.set(stream, [e]);
     try {
       let after = from;
       while (after < e.seq - 1) {
-        const page = await this.history(e.stream, { after, limit: Math.min(500, e.seq - 1 - after) });
-        if (page.events.length === 0) break;
-        for (const x of page.events) {
-          if (this.cursors.judge({ ...x }, this.welcome?.user ?? "") !== "duplicate") {
-            this.cursors.advance(x);
-            this.emitter.emit("event", { type: "event", ...x });
-          }
-        }
-        after = page.events[page.events.length - 1]!.seq;
+        const page = await this.history(stream, { after, limit: Math.min(REPAIR_PAGE, e.seq - 1 - after) });
+        if (generation !== this.generation) return;
+        const events = page.events.filter((x) => x.seq > after && x.seq < e.seq);
+        if (events.length === 0) break;
+        for (const x of events) this.deliver({ type: "event", ...x });
+        after = events[events.length - 1]!.seq;
       }
-    } catch {
-      // Disconnected mid-repair: the resume after reconnect replays from the cursor anyway.
-    } finally {
-      this.repairing.delete(e.stream);
-      const held = this.held.get(e.stream) ?? [];
-      this.held.delete(e.stream);
-      for (const x of held) this.onEvent(x);
+    } catch (err) {
+      if (generation !== this.generation) return;
+      if (err instanceof CommandError && err.code === "timeout") return void this.drop(CloseCode.Abnormal, "gap repair timed out");
     }
+    if (generation !== this.generation) return;
+    this.cursors.advance({ stream, seq: e.seq - 1 } satisfies Pick<EventData, "stream" | "seq">);
+    const waiting = this.held.get(stream) ?? [];
+    this.held.delete(stream);
+    for (const x of waiting) this.onEvent(x);
   }
 
   private onReply(f: ServerFrame): void {
-    const id = "id" in f ? f.id : undefined;
-    if (typeof id === "string" && id.startsWith("send:")) return this.onSendReply(id.slice(5), f);
-    if (id === "hello" && f.type === "error") {
-      this.emitter.emit("error", f);
-      return;
-    }
-    const p = id === undefined ? undefined : this.pending.get(String(id));
-    if (!p) {
-      if (f.type === "error") this.emitter.emit("error", f);
-      return;
-    }
-    this.pending.delete(String(id));
-    this.clock.clearTimeout(p.timer);
-    if (f.type === "error") p.reject(new CommandError(f.code, f.message));
-    else p.resolve(f);
+    const id = "id" in f && f.id !== undefined ? String(f.id) : undefined;
+    if (id?.startsWith("send:")) return this.onSendReply(id.slice(5), f);
+    if (id !== undefined && id !== "hello" && this.requests.settle(id, f)) return;
+    if (f.type === "error") this.emitter.emit("error", f);
   }
 
   private onSendReply(cmid: string, f: ServerFrame): void {
-    const waiter = this.sendWaiters.get(cmid);
-    if (f.type === "ack") {
-      const done = this.outbox.settle(cmid, { status: "sent", stream: f.stream, seq: f.seq });
-      if (!done) return;
-      this.persist(true);
-      this.emitter.emit("outbox", done);
-      this.sendWaiters.delete(cmid);
-      waiter?.resolve(f);
-    } else if (f.type === "error") {
-      if (RETRYABLE_ERRORS.has(f.code)) {
-        // Try again a little later; the cmid keeps it idempotent.
-        this.clock.setTimeout(() => {
-          const item = this.outbox.get(cmid);
-          if (item && this.current.name === "live") this.transmitSend(item);
-        }, 1000 + this.random() * 1000);
-        return;
-      }
-      const done = this.outbox.settle(cmid, { status: "failed", error: { code: f.code, message: f.message } });
-      if (!done) return;
-      this.persist(true);
-      this.emitter.emit("outbox", done);
-      this.sendWaiters.delete(cmid);
-      waiter?.reject(new CommandError(f.code, f.message));
+    if (f.type === "ack") return this.settleSent(cmid, f);
+    if (f.type !== "error") return;
+    if (RETRYABLE_ERRORS.has(f.code)) {
+      // Try again a little later; the cmid keeps it idempotent.
+      this.clock.setTimeout(() => {
+        const item = this.outbox.get(cmid);
+        if (item && this.current.name === "live") this.transmitSend(item);
+      }, 1000 + this.random() * 1000);
+      return;
     }
+    const done = this.outbox.settle(cmid, { status: "failed", error: { code: f.code, message: f.message } });
+    if (!done) return;
+    this.persist(true);
+    this.emitter.emit("outbox", done);
+    const waiter = this.sendWaiters.get(cmid);
+    this.sendWaiters.delete(cmid);
+    waiter?.reject(new CommandError(f.code, f.message));
+  }
+
+  /** Settles an outbox item once, by its ack or by its event, whichever comes first. */
+  private settleSent(cmid: string, ack: AckFrame): void {
+    const done = this.outbox.settle(cmid, { status: "sent", stream: ack.stream, seq: ack.seq });
+    if (!done) return;
+    this.persist(true);
+    this.emitter.emit("outbox", done);
+    const waiter = this.sendWaiters.get(cmid);
+    this.sendWaiters.delete(cmid);
+    waiter?.resolve(ack);
   }
 
   // ---------- persistence ----------
@@ -470,16 +527,4 @@ export class HubbubClient {
       this.saveTimer = this.clock.setTimeout(write, 200);
     }
   }
-
-  /**
-   * Marks everything after `seq` in `stream` as not seen yet, so the next resume replays it.
-   * For consumers that stop part-way through what they received (e.g. `tail --count`).
-   */
-  rewind(stream: string, seq: number): void {
-    this.cursors.rewind(stream, seq);
-    this.persist(true);
-  }
-
-  /** Writes cursors and outbox now (call before a process exits). */
-  flush(): void { this.persist(true); }
 }

@@ -24,11 +24,14 @@ export class CursorBook {
     return "gap";
   }
 
+  /** Forgets a stream (a room I left): a later resume starts it from where I rejoin. */
+  forget(stream: string): void { delete this.cursors[stream]; }
+
   rewind(stream: string, seq: number): void {
     if ((this.cursors[stream] ?? 0) > seq) this.cursors[stream] = seq;
   }
 
-  advance(e: EventData): void {
+  advance(e: Pick<EventData, "stream" | "seq">): void {
     if ((this.cursors[e.stream] ?? 0) < e.seq) this.cursors[e.stream] = e.seq;
   }
 }

@@ -1,6 +1,7 @@
 /** Test doubles for the SDK: a manual clock and a scripted WebSocket. */
-import { jsonCodec, type ClientFrame, type ServerFrame } from "../protocol/index.ts";
-import type { Clock, SocketFactory, SocketLike } from "./client.ts";
+import { jsonCodec, type ClientFrame, type EventFrame, type ServerFrame, type WelcomeFrame } from "../protocol/index.ts";
+import { HubbubClient, type ClientOptions, type Clock, type SocketFactory, type SocketLike } from "./client.ts";
+import { memoryStorage } from "./storage.ts";
 
 export class ManualClock implements Clock {
   t = 1_000_000;
@@ -50,7 +51,31 @@ export function fakeSockets(): { factory: SocketFactory; sockets: FakeServerSock
   return { sockets, factory: (url, protocols) => { const s = new FakeServerSocket(url, protocols); sockets.push(s); return s; } };
 }
 
-export const welcome = (over: Partial<Extract<ServerFrame, { type: "welcome" }>> = {}): ServerFrame => ({
+export const welcome = (over: Partial<WelcomeFrame> = {}): WelcomeFrame => ({
   type: "welcome", id: "hello", user: "ann", device: "d", epoch: "e1", streams: [], reads: {}, heartbeatMs: 1000,
   limits: { maxPayload: 65536, maxText: 4000 }, ...over,
 });
+
+/** An event frame for tests: a message by bob unless `extra` says otherwise. */
+export const ev = (stream: string, seq: number, extra: Partial<EventFrame> = {}): EventFrame =>
+  ({ type: "event", stream, seq, pos: seq, at: 1, author: "bob", kind: "message", body: { text: `m${seq}` }, ...extra });
+
+/** A client for user "ann" on fake sockets and a manual clock, recording what it emits. */
+export function clientHarness(o: Partial<ClientOptions> = {}) {
+  const clock = new ManualClock();
+  const { factory, sockets } = fakeSockets();
+  const storage = memoryStorage();
+  const c = new HubbubClient({ url: "http://x", user: "ann", client: "cli", socket: factory, clock, random: () => 0.5, storage, signals: {}, ...o });
+  const events: EventFrame[] = [];
+  c.on("event", (e) => events.push(e));
+  const last = () => sockets[sockets.length - 1]!;
+  /** Opens the newest socket and answers its hello with a welcome (overridable) and `synced`. */
+  const live = (w: Partial<WelcomeFrame> = {}) => {
+    const s = last();
+    s.open();
+    s.push(welcome(w));
+    s.push({ type: "synced", id: "hello" });
+    return s;
+  };
+  return { c, clock, sockets, events, live, last, storage };
+}
