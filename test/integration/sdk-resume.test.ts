@@ -107,3 +107,25 @@ test("SDK: a resumed client gets what it missed exactly once, and its outbox sur
   writer.close();
   await server.stop();
 });
+
+test("SDK: a room joined on another device while this one was offline is replayed from the join on resume", async () => {
+  const server = await start();
+  const laptop = new HubbubClient({ url: server.url, user: "ann", client: "cli", device: "laptop", backoff: fast });
+  const phone = new HubbubClient({ url: server.url, user: "ann", client: "cli", device: "phone", backoff: fast });
+  const bob = new HubbubClient({ url: server.url, user: "bob", client: "cli", backoff: fast });
+  const seen: string[] = [];
+  laptop.on("event", (e) => { if (e.stream === "room:later" && e.kind === "message") seen.push(String(e.body.text)); });
+  for (const c of [laptop, phone, bob]) c.connect();
+  await until(() => [laptop, phone, bob].every((c) => c.state.name === "live"));
+  await bob.join("later");
+  laptop.close(); // offline; its cursors stay in memory for the resume
+
+  await phone.join("later");
+  for (let i = 0; i < 3; i++) await bob.send({ room: "later" }, `while away ${i}`).acked;
+  laptop.connect();
+  await until(() => seen.length >= 3);
+  await Bun.sleep(100);
+  expect(seen).toEqual(["while away 0", "while away 1", "while away 2"]);
+  for (const c of [laptop, phone, bob]) c.close();
+  await server.stop();
+});
