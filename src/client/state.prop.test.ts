@@ -37,7 +37,7 @@ class Welcome implements fc.Command<Model, Real> {
     if (r.c.state.name !== "syncing") return;
     socket(r)!.push(welcome());
     socket(r)!.push({ type: "synced", id: "hello" });
-    expect(r.c.state.name).toBe("live");
+    expect(r.c.state.name as StateName).toBe("live"); // narrowed to "syncing" above, but the pushes moved it
   }
   toString = () => "welcome+synced";
 }
