@@ -7,13 +7,15 @@
  */
 import {
   CloseCode, RETRYABLE_ERRORS, SUBPROTOCOLS, closeAdvice, codecFor, roomStream, userStream,
-  type AckFrame, type ClientFrame, type Codec, type Encoding, type ErrorFrame, type EventData, type EventFrame,
-  type PageFrame, type PresenceFrame, type RoomListFrame, type SendTarget, type ServerFrame, type TruncatedFrame,
-  type TypingEventFrame, type WelcomeFrame,
+  type AckFrame, type ClientFrame, type Codec, type Encoding, type EventFrame, type PageFrame, type PresenceFrame,
+  type RoomListFrame, type SendTarget, type ServerFrame, type WelcomeFrame,
 } from "../protocol/index.ts";
-import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from "./backoff.ts";
+import { DEFAULT_BACKOFF, backoffDelay } from "./backoff.ts";
 import { realClock, type Clock } from "./clock.ts";
 import { CursorBook } from "./cursors.ts";
+import type { ClientEvents } from "./events.ts";
+import type { BrowserSignals, ClientOptions, SocketFactory, SocketLike } from "./options.ts";
+import { Delivery } from "./delivery.ts";
 import { Emitter } from "./emitter.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { Outbox, type OutboxItem } from "./outbox.ts";
@@ -23,80 +25,10 @@ import { memoryStorage, normaliseSaved, type ClientStorage, type SavedState } fr
 
 export { CommandError } from "./requests.ts";
 export type { Clock } from "./clock.ts";
-
-/** The subset of the WebSocket API the client uses, so tests and Node 20 (`ws`) can pass their own. */
-export interface SocketLike {
-  binaryType: string;
-  readonly readyState: number;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  send(data: string | ArrayBufferView | ArrayBuffer): void;
-  close(code?: number, reason?: string): void;
-}
-export type SocketFactory = (url: string, protocols: string[]) => SocketLike;
-
-/** Where the browser says the network or the tab came back (`online`, `offline`, `visibilitychange`). */
-export interface BrowserSignals {
-  addEventListener?(name: string, fn: () => void): void;
-  removeEventListener?(name: string, fn: () => void): void;
-  document?: { visibilityState?: string };
-}
-
-export interface ClientOptions {
-  /** Server base URL, e.g. http://127.0.0.1:8080 (ws:// also accepted); `/ws` is appended. */
-  url: string;
-  /** User name (dev auth) … */
-  user?: string;
-  /** … or an HS256 JWT (when the server requires tokens). */
-  token?: string;
-  /** Client kind shown in presence: "web", "cli", … */
-  client: string;
-  /** Stable per device; generated and stored if absent. */
-  device?: string;
-  /** Wire encoding: "json" (default) or "msgpack". */
-  encoding?: Encoding;
-  /** Where cursors and the outbox survive restarts (default: memory only). */
-  storage?: ClientStorage;
-  /** WebSocket factory (default: the global WebSocket; under Node 20 pass the `ws` package's). */
-  socket?: SocketFactory;
-  clock?: Clock;
-  random?: () => number;
-  backoff?: BackoffOptions;
-  /** A connection live this long resets the backoff (default 30 s). */
-  stableMs?: number;
-  /** Timeout for commands that expect a reply (not sends: those wait in the outbox). Default 10 s. */
-  requestTimeoutMs?: number;
-  /** Heartbeat interval until a welcome says otherwise; three of them bound the handshake. Default 10 s. */
-  heartbeatMs?: number;
-  /** Source of `online`/`offline`/`visibilitychange` (default: globalThis, the window in a browser). */
-  signals?: BrowserSignals;
-}
-
-export interface ClientEvents extends Record<string, unknown> {
-  /** Every state change. */
-  state: ConnectionState;
-  /** The server's welcome on each (re)connection: who I am, my streams with heads and unread counts, my reads. */
-  welcome: WelcomeFrame;
-  /** The replay after a (re)connection is complete; the state is now `live`. */
-  synced: void;
-  /** Every event once, in seq order per stream: duplicates dropped, gaps filled first. */
-  event: EventFrame;
-  presence: PresenceFrame;
-  typing: TypingEventFrame;
-  /** Events of a stream before `first` were deleted by retention: they will never arrive. */
-  truncated: TruncatedFrame;
-  /** A hole was seen in a stream; it is being fetched with `history` before later events are delivered. */
-  gap: { stream: string; from: number; to: number };
-  /** An outbox item changed: queued (`pending`), acknowledged (`sent`, with stream and seq) or refused (`failed`). */
-  outbox: OutboxItem;
-  /** An `error` frame no command waits for (e.g. a refused hello). */
-  error: ErrorFrame;
-}
+export type { BrowserSignals, ClientOptions, SocketFactory, SocketLike } from "./options.ts";
+export type { ClientEvents } from "./events.ts";
 
 const DEFAULT_HEARTBEAT_MS = 10_000;
-const REPAIR_PAGE = 500;
 
 export class HubbubClient {
   private readonly emitter = new Emitter<ClientEvents>();
@@ -106,6 +38,7 @@ export class HubbubClient {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly cursors: CursorBook;
+  private readonly delivery: Delivery;
   private readonly outbox: Outbox;
   private readonly requests: Requests;
   private readonly sendWaiters = new Map<string, { resolve: (a: AckFrame) => void; reject: (e: Error) => void }>();
@@ -118,14 +51,10 @@ export class HubbubClient {
   private saveTimer: unknown;
   private beat: Heartbeat | undefined;
   private heartbeatMs: number;
-  /** Bumped whenever a connection ends, so work begun on it (gap repair) knows it is stale. */
-  private generation = 0;
   /** The current connection got its welcome (commands are accepted from then on). */
   private welcomed = false;
   /** The current hello carried cursors: the server replays, so heads in the welcome are not starting points. */
   private resuming = false;
-  /** Streams being repaired, with the events that arrived meanwhile (the first is the one past the gap). */
-  private readonly held = new Map<string, EventFrame[]>();
   private wantOpen = false;
   private listening = false;
   /** The last welcome: who I am, my streams with heads and unread counts, my read cursors. */
@@ -146,6 +75,13 @@ export class HubbubClient {
     this.saved.device = this.device;
     this.cursors = new CursorBook(this.saved.cursors);
     this.outbox = new Outbox(this.saved.outbox);
+    this.delivery = new Delivery(this.cursors, {
+      me: () => this.me(),
+      fetch: async (stream, after, limit) => (await this.history(stream, { after, limit })).events,
+      deliver: (e) => this.delivered(e),
+      gap: (g) => this.emitter.emit("gap", g),
+      stalled: () => this.drop(CloseCode.Abnormal, "gap repair timed out"),
+    });
     this.persist(true);
   }
 
@@ -315,12 +251,10 @@ export class HubbubClient {
 
   /** Everything tied to the connection that just ended: timers, waiting commands, repairs. */
   private endConnection(why: string): void {
-    this.generation += 1;
     this.welcomed = false;
     this.beat?.stop();
     this.beat = undefined;
-    // Held events are dropped, not delivered: the next resume replays them from the cursor.
-    this.held.clear();
+    this.delivery.reset();
     this.requests.failAll(why);
     this.persist(true);
   }
@@ -382,7 +316,7 @@ export class HubbubClient {
         this.emitter.emit("synced", undefined);
         for (const item of this.outbox.pending()) this.transmitSend(item);
         return;
-      case "event": return this.onEvent(f);
+      case "event": return this.delivery.accept(f);
       case "ack": case "error": case "page": case "room_list": case "pong": return this.onReply(f);
       case "presence": if (f.id !== undefined) this.onReply(f); this.emitter.emit("presence", f); return;
       case "typing": this.emitter.emit("typing", f); return;
@@ -421,17 +355,8 @@ export class HubbubClient {
     this.emitter.emit("welcome", w);
   }
 
-  private onEvent(e: EventFrame): void {
-    const held = this.held.get(e.stream);
-    if (held) return void held.push(e);
-    const verdict = this.cursors.judge(e, this.me());
-    if (verdict === "duplicate") return;
-    if (verdict === "gap") return void this.repair(e);
-    this.deliver(e);
-  }
-
-  private deliver(e: EventFrame): void {
-    this.cursors.advance(e);
+  /** An event past dedupe and gap repair: the cursor includes it. */
+  private delivered(e: EventFrame): void {
     this.persist(false);
     // My own message seen in the log (e.g. replayed after the ack was lost): it is sent.
     if (e.cmid !== undefined && e.author === this.me()) this.settleSent(e.cmid, { type: "ack", id: `send:${e.cmid}`, stream: e.stream, seq: e.seq, pos: e.pos });
@@ -441,38 +366,6 @@ export class HubbubClient {
   }
 
   private me(): string { return this.welcome?.user ?? this.opts.user ?? ""; }
-
-  /**
-   * Fetches what is missing before `e` with `history`, then delivers it and what arrived
-   * meanwhile, in order. If the connection ends first, the held events are dropped and the
-   * resume replays them; if the server refuses, the hole is accepted rather than stall the stream.
-   */
-  private async repair(e: EventFrame): Promise<void> {
-    const stream = e.stream;
-    const from = this.cursors.get(stream) ?? 0;
-    const generation = this.generation;
-    this.emitter.emit("gap", { stream, from: from + 1, to: e.seq - 1 });
-    this.held.set(stream, [e]);
-    try {
-      let after = from;
-      while (after < e.seq - 1) {
-        const page = await this.history(stream, { after, limit: Math.min(REPAIR_PAGE, e.seq - 1 - after) });
-        if (generation !== this.generation) return;
-        const events = page.events.filter((x) => x.seq > after && x.seq < e.seq);
-        if (events.length === 0) break;
-        for (const x of events) this.deliver({ type: "event", ...x });
-        after = events[events.length - 1]!.seq;
-      }
-    } catch (err) {
-      if (generation !== this.generation) return;
-      if (err instanceof CommandError && err.code === "timeout") return void this.drop(CloseCode.Abnormal, "gap repair timed out");
-    }
-    if (generation !== this.generation) return;
-    this.cursors.advance({ stream, seq: e.seq - 1 } satisfies Pick<EventData, "stream" | "seq">);
-    const waiting = this.held.get(stream) ?? [];
-    this.held.delete(stream);
-    for (const x of waiting) this.onEvent(x);
-  }
 
   private onReply(f: ServerFrame): void {
     const id = "id" in f && f.id !== undefined ? String(f.id) : undefined;
