@@ -41,6 +41,8 @@ export class HubbubClient {
   private readonly delivery: Delivery;
   private readonly outbox: Outbox;
   private readonly requests: Requests;
+  /** Sends refused with a retryable error, waiting to go again. */
+  private readonly resendTimers = new Map<string, unknown>();
   private readonly sendWaiters = new Map<string, { resolve: (a: AckFrame) => void; reject: (e: Error) => void }>();
   private readonly signals: BrowserSignals;
   private readonly saved: SavedState;
@@ -256,6 +258,8 @@ export class HubbubClient {
     this.beat = undefined;
     this.delivery.reset();
     this.requests.failAll(why);
+    for (const t of this.resendTimers.values()) this.clock.clearTimeout(t);
+    this.resendTimers.clear();
     this.persist(true);
   }
 
@@ -378,11 +382,14 @@ export class HubbubClient {
     if (f.type === "ack") return this.settleSent(cmid, f);
     if (f.type !== "error") return;
     if (RETRYABLE_ERRORS.has(f.code)) {
-      // Try again a little later; the cmid keeps it idempotent.
-      this.clock.setTimeout(() => {
+      // Try again a little later on this connection (a new one re-sends everything anyway);
+      // the cmid keeps it idempotent.
+      if (this.resendTimers.has(cmid)) return;
+      this.resendTimers.set(cmid, this.clock.setTimeout(() => {
+        this.resendTimers.delete(cmid);
         const item = this.outbox.get(cmid);
         if (item && this.current.name === "live") this.transmitSend(item);
-      }, 1000 + this.random() * 1000);
+      }, 1000 + this.random() * 1000));
       return;
     }
     const done = this.outbox.settle(cmid, { status: "failed", error: { code: f.code, message: f.message } });

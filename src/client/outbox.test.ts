@@ -112,4 +112,18 @@ describe("outbox", () => {
     s.push({ type: "ack", id: `send:${sent.cmid}`, stream: "room:a", seq: 1, pos: 1 });
     expect(await sent.acked).toMatchObject({ seq: 1 });
   });
+
+  test("a retry scheduled on a connection that then drops is dropped too: the resume sends it once", () => {
+    const { c, live, clock } = clientHarness();
+    c.connect();
+    const s1 = live();
+    const sent = c.send({ room: "a" }, "x");
+    s1.push({ type: "error", id: sends(s1)[0]!.id, code: "overloaded", message: "busy" });
+    s1.serverClose(1006);
+    c.retryNow();
+    const s2 = live();
+    s2.push({ type: "pong" });
+    clock.advance(2500);
+    expect(sends(s2).map((f) => f.cmid)).toEqual([sent.cmid]);
+  });
 });
