@@ -205,4 +205,16 @@ describe("connection", () => {
     expect(first.c.device).toMatch(/^cli-/);
     expect(second.c.device).toBe(first.c.device);
   });
+
+  test("MessagePack: asks for the msgpack subprotocol and speaks binary frames both ways", () => {
+    const { c, sockets, live, events } = clientHarness({ encoding: "msgpack" });
+    c.connect();
+    expect(sockets[0]!.protocols).toEqual(["hubbub.v1.msgpack"]);
+    const s = live();
+    expect(c.state.name).toBe("live");
+    expect(s.wire[0]).toBeInstanceOf(Uint8Array);
+    expect(s.sent[0]).toMatchObject({ type: "hello", user: "ann" });
+    s.push(ev("room:a", 1));
+    expect(events.map((e) => e.body.text)).toEqual(["m1"]);
+  });
 });

@@ -1,5 +1,5 @@
 /** Test doubles for the SDK: a manual clock and a scripted WebSocket. */
-import { jsonCodec, type ClientFrame, type EventFrame, type ServerFrame, type WelcomeFrame } from "../protocol/index.ts";
+import { codecFor, type ClientFrame, type EventFrame, type ServerFrame, type WelcomeFrame } from "../protocol/index.ts";
 import { HubbubClient, type ClientOptions, type Clock, type SocketFactory, type SocketLike } from "./client.ts";
 import { memoryStorage } from "./storage.ts";
 
@@ -32,12 +32,25 @@ export class FakeServerSocket implements SocketLike {
   onclose: SocketLike["onclose"] = null;
   onerror: SocketLike["onerror"] = null;
   readonly sent: ClientFrame[] = [];
-  constructor(readonly url: string, readonly protocols: string[]) {}
-  send(data: string | ArrayBufferView | ArrayBuffer): void { this.sent.push(jsonCodec.decode(data as string) as ClientFrame); }
+  /** Raw frames as the client wrote them (text for JSON, bytes for MessagePack). */
+  readonly wire: unknown[] = [];
+  /** Speaks the encoding of the subprotocol the client asked for, like the real server. */
+  private readonly codec;
+  constructor(readonly url: string, readonly protocols: string[]) {
+    this.codec = codecFor(protocols.includes("hubbub.v1.msgpack") ? "msgpack" : "json");
+  }
+  send(data: string | ArrayBufferView | ArrayBuffer): void {
+    this.wire.push(data);
+    this.sent.push(this.codec.decode(data as string | ArrayBuffer) as ClientFrame);
+  }
   close(code = 1000, reason = ""): void { this.serverClose(code, reason); }
   // the "server" side:
   open(): void { this.readyState = 1; this.onopen?.({}); }
-  push(f: ServerFrame): void { this.onmessage?.({ data: jsonCodec.encode(f) }); }
+  push(f: ServerFrame): void {
+    const data = this.codec.encode(f);
+    // A browser hands binary frames over as an ArrayBuffer (binaryType "arraybuffer").
+    this.onmessage?.({ data: typeof data === "string" ? data : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) });
+  }
   serverClose(code: number, reason = ""): void {
     if (this.readyState === 3) return;
     this.readyState = 3;
