@@ -1,15 +1,21 @@
 import { describe, expect, test } from "bun:test";
 import { createMemoryLog } from "../store/memory-log.ts";
-import type { AppendOutcome, AppendRequest } from "../store/event-log.ts";
-import { AppendError, Journal } from "./journal.ts";
+import type { AppendOutcome, AppendRequest, EventLog } from "../store/event-log.ts";
+import { AppendError, Journal, type JournalOptions } from "./journal.ts";
 
 const req = (stream: string, cmid?: string, text = "t"): AppendRequest => ({ stream, kind: "message", author: "u", body: { text }, cmid, at: 1 });
+/** A request the log cannot store: JSON.stringify throws on a BigInt, so its whole transaction fails. */
+const poison = (cmid: string): AppendRequest => ({ ...req("room:a", cmid), body: { text: 1n as unknown as string } });
 const turn = () => new Promise((r) => setImmediate(r));
+const journal = (log: EventLog = createMemoryLog(), opts: Partial<JournalOptions> = {}) =>
+  new Journal(log, { maxBatch: 1000, maxQueued: 10_000, coalesceMs: 0, onError: () => {}, ...opts });
+const describeResult = (r: AppendOutcome[] | AppendError) =>
+  r instanceof AppendError ? r.code : r.map((o) => `${o.event.stream}#${o.event.seq}${o.duplicate ? "(dup)" : ""}`).join(",");
 
 describe("Journal (group commit)", () => {
   test("everything submitted in one turn is one transaction; callbacks run after commit, in order", async () => {
     const log = createMemoryLog();
-    const j = new Journal(log, { maxBatch: 1000, maxQueued: 10_000, coalesceMs: 0, onError: () => {} });
+    const j = journal(log);
     const calls: string[] = [];
     for (let i = 0; i < 50; i++) {
       j.submit([req("room:a", `c${i}`)], (r) => {
@@ -20,35 +26,128 @@ describe("Journal (group commit)", () => {
     expect(log.head("room:a")).toBe(0);
     await turn();
     expect(calls).toEqual(Array.from({ length: 50 }, (_, i) => `${i}:${i + 1}`));
-    expect(j.stats).toMatchObject({ transactions: 1, events: 50, largestBatch: 50 });
+    expect(j.stats).toMatchObject({ transactions: 1, events: 50, largestBatch: 50, failedBatches: 0 });
   });
 
-  test("a long queue becomes several transactions of at most maxBatch events", async () => {
+  test("appends submitted in different turns are different transactions", async () => {
+    const j = journal();
+    j.submit([req("room:a")], () => {});
+    await turn();
+    j.submit([req("room:a")], () => {});
+    j.submit([req("room:b")], () => {});
+    await turn();
+    expect(j.stats).toMatchObject({ transactions: 2, events: 3, largestBatch: 2 });
+  });
+
+  test("a submission of several requests gets exactly its own outcomes, duplicates included", async () => {
     const log = createMemoryLog();
-    const j = new Journal(log, { maxBatch: 10, maxQueued: 10_000, coalesceMs: 0, onError: () => {} });
-    for (let i = 0; i < 25; i++) j.submit([req("room:a")], () => {});
+    log.append([req("room:a", "old")]);
+    const j = journal(log);
+    const results: string[] = [];
+    j.submit([req("room:a", "x"), req("user:u")], (r) => results.push(describeResult(r)));
+    j.submit([req("room:a", "old"), req("room:b")], (r) => results.push(describeResult(r)));
+    j.submit([req("room:a", "x")], (r) => results.push(describeResult(r))); // same batch as its original
+    await turn();
+    expect(results).toEqual(["room:a#2,user:u#1", "room:a#1(dup),room:b#1", "room:a#2(dup)"]);
+    expect(j.stats).toMatchObject({ transactions: 1, events: 5 });
+  });
+
+  test("a long queue becomes several transactions of at most maxBatch events, in submission order", async () => {
+    const log = createMemoryLog();
+    const j = journal(log, { maxBatch: 10 });
+    const order: number[] = [];
+    for (let i = 0; i < 25; i++) j.submit([req("room:a", `c${i}`)], (r) => order.push((r as AppendOutcome[])[0]!.event.seq));
     await turn();
     expect(j.stats).toMatchObject({ transactions: 3, events: 25, largestBatch: 10 });
+    expect(order).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+  });
+
+  test("a submission larger than maxBatch is still written, whole, in one transaction", async () => {
+    const j = journal(createMemoryLog(), { maxBatch: 3 });
+    let got = 0;
+    j.submit(Array.from({ length: 7 }, () => req("room:a")), (r) => { got = (r as AppendOutcome[]).length; });
+    await turn();
+    expect(got).toBe(7);
+    expect(j.stats).toMatchObject({ transactions: 1, largestBatch: 7 });
   });
 
   test("one bad request fails alone: its neighbours are retried one by one and succeed", async () => {
     const log = createMemoryLog();
     const errors: unknown[] = [];
-    const j = new Journal(log, { maxBatch: 1000, maxQueued: 10_000, coalesceMs: 0, onError: (e) => errors.push(e) });
+    const j = journal(log, { onError: (e) => errors.push(e) });
     const results: string[] = [];
-    const record = (name: string) => (r: AppendOutcome[] | AppendError) => results.push(r instanceof AppendError ? `${name}:${r.code}` : `${name}:${r[0]!.event.seq}`);
+    const record = (name: string) => (r: AppendOutcome[] | AppendError) => results.push(`${name}:${describeResult(r)}`);
     j.submit([req("room:a", "ok1")], record("a"));
-    j.submit([{ ...req("room:a", "bad"), body: { text: 1n as unknown as string } }], record("bad"));
-    j.submit([req("room:a", "ok2")], record("b"));
+    j.submit([poison("bad")], record("bad"));
+    j.submit([req("room:b", "ok2"), req("room:a", "ok3")], record("b"));
     await turn();
-    expect(results).toEqual(["a:1", "bad:internal", "b:2"]);
+    expect(results).toEqual(["a:room:a#1", "bad:internal", "b:room:b#1,room:a#2"]);
     expect(errors.length).toBeGreaterThan(0);
+    expect(log.findByCmid("u", "bad")).toBeUndefined();
+    // The failed batch is counted, then each request is one transaction of its own.
+    expect(j.stats).toMatchObject({ failedBatches: 2, transactions: 2, events: 3 });
   });
 
-  test("over maxQueued, new appends are refused with overloaded at once", () => {
-    const j = new Journal(createMemoryLog(), { maxBatch: 1000, maxQueued: 3, coalesceMs: 0, onError: () => {} });
+  test("a failing request fails its whole submission, not only the bad event", async () => {
+    const log = createMemoryLog();
+    const j = journal(log);
+    let result: AppendOutcome[] | AppendError | undefined;
+    j.submit([req("room:a", "fine"), poison("bad")], (r) => { result = r; });
+    await turn();
+    expect(result).toBeInstanceOf(AppendError);
+    expect((result as AppendError).code).toBe("internal");
+    expect(log.lastPos()).toBe(0);
+  });
+
+  test("a callback that throws is reported and does not stop the callbacks after it", async () => {
+    const errors: unknown[] = [];
+    const j = journal(createMemoryLog(), { onError: (e) => errors.push(e) });
+    const seen: number[] = [];
+    j.submit([req("room:a")], () => { throw new Error("bad callback"); });
+    j.submit([req("room:a")], (r) => seen.push((r as AppendOutcome[])[0]!.event.seq));
+    await turn();
+    expect(seen).toEqual([2]);
+    expect((errors[0] as Error).message).toBe("bad callback");
+  });
+
+  test("over maxQueued, new appends are refused with overloaded at once; the queue drains and accepts again", async () => {
+    const j = journal(createMemoryLog(), { maxQueued: 3 });
     const results: (string | number)[] = [];
     for (let i = 0; i < 4; i++) j.submit([req("room:a")], (r) => results.push(r instanceof AppendError ? r.code : r.length));
     expect(results).toEqual(["overloaded"]);
+    j.submit([req("room:a"), req("room:a")], (r) => results.push(r instanceof AppendError ? r.code : r.length));
+    expect(results).toEqual(["overloaded", "overloaded"]);
+    await turn();
+    expect(results).toEqual(["overloaded", "overloaded", 1, 1, 1]);
+    j.submit([req("room:a"), req("room:a"), req("room:a")], (r) => results.push(r instanceof AppendError ? r.code : r.length));
+    await turn();
+    expect(results.at(-1)).toBe(3);
+  });
+
+  test("flush() writes what is queued right away (shutdown loses nothing)", () => {
+    const log = createMemoryLog();
+    const j = journal(log);
+    let done = false;
+    j.submit([req("room:a")], () => { done = true; });
+    j.flush();
+    expect(done).toBe(true);
+    expect(log.head("room:a")).toBe(1);
+  });
+
+  test("at rest a commit happens at the end of the turn; under load, appends within the window share one transaction", async () => {
+    const windowMs = 100;
+    const j = journal(createMemoryLog(), { coalesceMs: windowMs });
+    j.submit([req("room:a")], () => {});
+    await Bun.sleep(2 * windowMs + 20); // long enough for this commit, whenever it happens, and a quiet window after it
+    expect(j.stats.transactions).toBe(1);
+    j.submit([req("room:a")], () => {}); // at rest: the last commit was a whole window ago
+    await turn();
+    expect(j.stats.transactions).toBe(2);
+    j.submit([req("room:a")], () => {}); // under load: right after a commit
+    await turn();
+    j.submit([req("room:a")], () => {}); // a later turn, still inside the window
+    expect(j.stats.transactions).toBe(2);
+    await Bun.sleep(windowMs + 20);
+    expect(j.stats).toMatchObject({ transactions: 3, largestBatch: 2, events: 4 });
   });
 });

@@ -92,4 +92,81 @@ describe("Mailbox", () => {
     expect(mb.post(1)).toBe("rejected");
     expect(seen).toEqual([]);
   });
+
+  test("drop-oldest keeps the newest messages, in order, and tells onDrop about each one dropped", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const seen: number[] = [];
+    const { mb, dropped } = box<number>(async (m) => { await gate; seen.push(m); }, 3, "drop-oldest");
+    const results = Array.from({ length: 8 }, (_, i) => mb.post(i));
+    // 0 is running, so the queue holds 3 of 1..7: the newest.
+    expect(results).toEqual(["accepted", "accepted", "accepted", "accepted", "dropped-oldest", "dropped-oldest", "dropped-oldest", "dropped-oldest"]);
+    expect(dropped).toEqual([1, 2, 3, 4]);
+    expect(mb.size).toBe(3);
+    release();
+    while (seen.length < 4) await tick();
+    expect(seen).toEqual([0, 5, 6, 7]);
+  });
+
+  test("capacity counts queued messages only, and a drained mailbox accepts again", async () => {
+    let release!: () => void;
+    let gate = new Promise<void>((r) => (release = r));
+    const seen: number[] = [];
+    const { mb } = box<number>(async (m) => { await gate; seen.push(m); }, 1, "reject");
+    expect([mb.post(1), mb.post(2), mb.post(3)]).toEqual(["accepted", "accepted", "rejected"]);
+    release();
+    while (seen.length < 2) await tick();
+    expect(mb.size).toBe(0);
+    gate = Promise.resolve();
+    expect(mb.post(4)).toBe("accepted");
+    while (seen.length < 3) await tick();
+    expect(seen).toEqual([1, 2, 4]);
+  });
+
+  test("order holds across thousands of messages, sync and async mixed (queue compaction)", async () => {
+    const seen: number[] = [];
+    let running = false;
+    const { mb, errors } = box<number>((m) => {
+      if (running) throw new Error("re-entered");
+      seen.push(m);
+      if (m % 500 === 0) {
+        running = true;
+        return tick().then(() => { running = false; });
+      }
+    }, 10_000);
+    for (let i = 0; i < 5000; i++) expect(mb.post(i)).toBe("accepted");
+    while (seen.length < 5000) await tick();
+    expect(seen).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    expect(errors).toEqual([]);
+  });
+
+  test("close while a message runs: it finishes, the queued ones never run, later posts are rejected", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const seen: string[] = [];
+    const { mb } = box<string>(async (m) => { seen.push(`start ${m}`); await gate; seen.push(`end ${m}`); });
+    mb.post("a");
+    mb.post("b");
+    mb.close();
+    expect(mb.size).toBe(0);
+    expect(mb.post("c")).toBe("rejected");
+    release();
+    await tick();
+    await tick();
+    expect(seen).toEqual(["start a", "end a"]);
+  });
+
+  test("an error reported to onError may itself post; the actor still processes everything in order", async () => {
+    const seen: string[] = [];
+    let mb!: Mailbox<string>;
+    mb = new Mailbox<string>({
+      name: "t", capacity: 10, overflow: "reject",
+      handle: async (m) => { if (m.startsWith("fail")) throw new Error(m); seen.push(m); },
+      onError: (_e, m) => void mb.post(`retry-of-${m}`),
+    });
+    mb.post("fail-1");
+    mb.post("ok");
+    while (seen.length < 2) await tick();
+    expect(seen).toEqual(["ok", "retry-of-fail-1"]);
+  });
 });

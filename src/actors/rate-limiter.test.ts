@@ -1,5 +1,10 @@
-import { expect, test } from "bun:test";
+import { afterEach, expect, spyOn, test } from "bun:test";
 import { RateLimiter } from "./rate-limiter.ts";
+
+let now = 0;
+let spy: { mockRestore(): void } | undefined;
+const clock = () => { spy = spyOn(performance, "now").mockImplementation(() => now); };
+afterEach(() => { spy?.mockRestore(); spy = undefined; });
 
 test("a burst is allowed, then refused, and refill follows the rate; only a long run of refusals is a flood", async () => {
   const r = new RateLimiter(100, 5);
@@ -9,6 +14,35 @@ test("a burst is allowed, then refused, and refill follows the rate; only a long
   for (let i = 0; i < 5; i++) r.take();
   expect(r.flooding()).toBe(true);
   await Bun.sleep(30); // 100/s -> about 3 tokens
+  expect(r.take()).toBe(true);
+  expect(r.flooding()).toBe(false);
+});
+
+test("with a fake clock: tokens refill at exactly `rate` per second and never beyond `burst`", () => {
+  now = 1000;
+  clock();
+  const r = new RateLimiter(10, 3);
+  expect([r.take(), r.take(), r.take(), r.take()]).toEqual([true, true, true, false]);
+  now += 99; // 0.99 tokens
+  expect(r.take()).toBe(false);
+  now += 2; // 1.01 tokens
+  expect(r.take()).toBe(true);
+  expect(r.take()).toBe(false);
+  now += 60_000; // a long pause refills to the burst, not more
+  expect([r.take(), r.take(), r.take(), r.take()]).toEqual([true, true, true, false]);
+});
+
+test("with a fake clock: flooding means more refusals in a row than the burst, and one success resets it", () => {
+  now = 0;
+  clock();
+  const r = new RateLimiter(1, 2);
+  r.take();
+  r.take();
+  for (let i = 0; i < 2; i++) r.take();
+  expect(r.flooding()).toBe(false); // 2 refusals: not more than the burst
+  r.take();
+  expect(r.flooding()).toBe(true); // 3
+  now += 1000;
   expect(r.take()).toBe(true);
   expect(r.flooding()).toBe(false);
 });

@@ -1,0 +1,462 @@
+import { describe, expect, test } from "bun:test";
+import { CloseCode, type ServerFrame } from "../protocol/index.ts";
+import { createMemoryLog } from "../store/memory-log.ts";
+import type { EventLog } from "../store/event-log.ts";
+import { TestClient, connected, settle, testHub } from "./testing/harness.ts";
+
+const seqs = (c: TestClient, stream: string) => c.socket.events(stream).map((e) => e.seq);
+const codes = (c: TestClient) => c.socket.ofType("error").map((e) => e.code);
+const types = (frames: ServerFrame[]) => frames.map((f) => f.type);
+
+/** ann and bob in room r1 with three messages, and one DM between them. */
+async function seeded() {
+  const th = testHub();
+  const ann = await connected(th, "ann");
+  const bob = await connected(th, "bob");
+  ann.send({ type: "join", id: "j", room: "r1" });
+  await settle();
+  bob.send({ type: "join", room: "r1" });
+  await settle();
+  for (let i = 1; i <= 3; i++) ann.send({ type: "send", to: { room: "r1" }, cmid: `m${i}`, text: `hello ${i}` });
+  bob.send({ type: "send", to: { user: "ann" }, cmid: "dm1", text: "psst" });
+  await settle();
+  return { th, ann, bob };
+}
+
+describe("ConnectionActor: hello and welcome", () => {
+  test("commands before hello are refused with hello_required; ping is answered at any time", async () => {
+    const th = testHub();
+    const c = new TestClient(th);
+    c.send({ type: "join", id: 1, room: "r1" });
+    c.send({ type: "typing", stream: "room:r1" });
+    c.send({ type: "ping", id: "p", t: 5 });
+    await settle();
+    expect(c.frames).toEqual([
+      { type: "error", id: 1, code: "hello_required", message: "send hello first" },
+      { type: "error", code: "hello_required", message: "send hello first" },
+      { type: "pong", id: "p", t: 5 },
+    ]);
+    expect(th.log.lastPos()).toBe(0);
+  });
+
+  test("welcome describes every stream of the user with head and unread, then synced; a second hello is refused", async () => {
+    const { th } = await seeded();
+    const c = new TestClient(th);
+    c.send({ type: "hello", id: "h", user: "bob", device: "tab", client: "web" });
+    await settle();
+    // Presence is not part of the replay: the device's own `joined` presence may come before `synced`.
+    const [welcome, synced, ...rest] = c.frames.filter((f) => f.type !== "presence");
+    expect(welcome).toEqual({
+      type: "welcome", id: "h", user: "bob", device: "tab", epoch: th.log.epoch,
+      streams: [
+        { stream: "user:bob", kind: "user", name: "bob", head: 1, unread: 0 },
+        { stream: "broadcast", kind: "broadcast", name: "broadcast", head: 0, unread: 0 },
+        { stream: "room:r1", kind: "room", name: "r1", head: 5, unread: 3 },
+        { stream: "dm:ann:bob", kind: "dm", name: "ann", head: 1, unread: 0 },
+      ],
+      reads: {},
+      heartbeatMs: th.config.heartbeatMs,
+      limits: { maxPayload: th.config.maxPayload, maxText: th.config.maxText },
+    });
+    expect(synced).toEqual({ type: "synced", id: "h" });
+    expect(types(rest)).not.toContain("event"); // no cursors: a fresh start replays nothing
+    c.send({ type: "hello", id: "again", user: "ann", device: "x", client: "cli" });
+    await settle();
+    expect(c.socket.reply("again")).toMatchObject({ type: "error", code: "already_hello" });
+    expect(c.conn.user).toBe("bob");
+  });
+
+  test("a hello the authenticator refuses gets unauthorized, then close 4001", async () => {
+    const th = testHub();
+    const c = new TestClient(th);
+    c.send({ type: "hello", id: 1, device: "d", client: "cli" }); // dev mode needs `user`
+    await settle();
+    expect(c.frames).toEqual([{ type: "error", id: 1, code: "unauthorized", message: expect.stringContaining("user") }]);
+    expect(c.socket.closed?.code).toBe(CloseCode.Unauthorized);
+    expect(th.hub.connections.has(c.conn)).toBe(false);
+  });
+
+  test("no hello within helloTimeoutMs closes with 4100", async () => {
+    const th = testHub({ config: { helloTimeoutMs: 5 } });
+    const c = new TestClient(th);
+    const ok = new TestClient(th);
+    ok.hello("ann");
+    await Bun.sleep(30);
+    expect(c.socket.closed?.code).toBe(CloseCode.HelloTimeout);
+    expect(ok.socket.closed).toBeUndefined();
+  });
+
+  test("a frame the guard refused is answered with its error and id, and the connection goes on", async () => {
+    const th = testHub();
+    const c = await connected(th, "ann");
+    c.send({ type: "send", id: "f", to: { room: "r1" }, cmid: "x", text: "hi", author: "bob" });
+    c.send({ type: "nope", id: 9 });
+    c.send({ type: "ping", id: "after" });
+    await settle();
+    expect(c.socket.reply("f")).toMatchObject({ type: "error", code: "forged_sender" });
+    expect(c.socket.reply(9)).toMatchObject({ type: "error", code: "unknown_type" });
+    expect(c.socket.reply("after")).toEqual({ type: "pong", id: "after" });
+  });
+});
+
+describe("ConnectionActor: rooms and messages", () => {
+  test("join creates the room, acks after commit, and tells the user stream; a second join is a duplicate ack", async () => {
+    const th = testHub();
+    const ann = await connected(th, "ann");
+    ann.send({ type: "join", id: 1, room: "r1" });
+    expect(ann.socket.reply(1)).toBeUndefined(); // nothing before the commit
+    await settle();
+    expect(ann.socket.reply(1)).toEqual({ type: "ack", id: 1, stream: "room:r1", seq: 1, pos: 1 });
+    expect(ann.socket.events("room:r1").map((e) => [e.seq, e.kind])).toEqual([[1, "joined"]]);
+    expect(ann.socket.events("user:ann").map((e) => [e.seq, e.kind, e.body.room])).toEqual([[1, "room_joined", "r1"]]);
+    ann.send({ type: "join", id: 2, room: "r1" });
+    await settle();
+    expect(ann.socket.reply(2)).toMatchObject({ type: "ack", stream: "room:r1", seq: 1, duplicate: true });
+    expect(th.log.lastPos()).toBe(2);
+  });
+
+  test("a room message reaches every member device (the sender's too, with its cmid), acked once durable, nobody else", async () => {
+    const { th, ann, bob } = await seeded();
+    const ann2 = await connected(th, "ann", "d2", { encoding: "msgpack" });
+    const cy = await connected(th, "cy");
+    bob.send({ type: "send", id: "s", to: { room: "r1" }, cmid: "b1", text: "yo" });
+    await settle();
+    const expected = { type: "event", stream: "room:r1", seq: 6, author: "bob", kind: "message", body: { text: "yo" }, cmid: "b1" };
+    for (const c of [ann, bob, ann2]) expect(c.socket.events("room:r1").at(-1)).toMatchObject(expected);
+    expect(bob.socket.reply("s")).toMatchObject({ type: "ack", stream: "room:r1", seq: 6 });
+    expect(cy.socket.events()).toEqual([]);
+    expect(ann2.socket.wireErrors).toEqual([]);
+    expect(th.log.get("room:r1", 6)).toMatchObject({ author: "bob", cmid: "b1" });
+  });
+
+  test("send to a room you have not joined is not_member; to a room that does not exist, unknown_room", async () => {
+    const { th } = await seeded();
+    const cy = await connected(th, "cy");
+    cy.send({ type: "send", id: 1, to: { room: "r1" }, cmid: "c", text: "t" });
+    cy.send({ type: "send", id: 2, to: { room: "nowhere" }, cmid: "d", text: "t" });
+    cy.send({ type: "leave", id: 3, room: "r1" });
+    cy.send({ type: "who", id: 4, room: "nowhere" });
+    await settle();
+    expect(codes(cy)).toEqual(["not_member", "unknown_room", "not_member", "unknown_room"]);
+  });
+
+  test("a retried send (same cmid) returns the original ack with duplicate and appends nothing", async () => {
+    const { th, ann } = await seeded();
+    const before = th.log.lastPos();
+    ann.send({ type: "send", id: "again", to: { room: "r1" }, cmid: "m2", text: "different text" });
+    await settle();
+    const original = th.log.findByCmid("ann", "m2")!;
+    expect(ann.socket.reply("again")).toEqual({ type: "ack", id: "again", stream: "room:r1", seq: original.seq, pos: original.pos, duplicate: true });
+    expect(th.log.lastPos()).toBe(before);
+  });
+
+  test("a join on one device makes the user's other connected devices follow the room from the joined event", async () => {
+    const { th, ann } = await seeded();
+    const cy1 = await connected(th, "cy", "d1");
+    const cy2 = await connected(th, "cy", "d2", { encoding: "msgpack" });
+    cy1.send({ type: "join", room: "r1" });
+    await settle();
+    ann.send({ type: "send", to: { room: "r1" }, cmid: "after-cy", text: "welcome cy" });
+    await settle();
+    for (const c of [cy1, cy2]) {
+      expect(seqs(c, "room:r1")).toEqual([6, 7]);
+      expect(c.socket.events("room:r1")[0]).toMatchObject({ kind: "joined", author: "cy" });
+      expect(c.socket.topics()).toContain(`room:r1|${c.socket.encoding}`);
+    }
+  });
+
+  test("leave revokes on every device at once: the user's own left is the last event of the room it gets, history is refused", async () => {
+    const { th, ann, bob } = await seeded();
+    const bob2 = await connected(th, "bob", "d2");
+    bob.send({ type: "leave", id: "l", room: "r1" });
+    ann.send({ type: "send", to: { room: "r1" }, cmid: "same-turn", text: "are you there?" }); // same turn as the leave
+    await settle();
+    ann.send({ type: "send", to: { room: "r1" }, cmid: "later", text: "bye" });
+    await settle();
+    for (const c of [bob, bob2]) {
+      expect(c.socket.events("room:r1").at(-1)).toMatchObject({ kind: "left", author: "bob" });
+      expect(c.socket.topics().filter((t) => t.startsWith("room:"))).toEqual([]);
+      expect(c.socket.events("user:bob").at(-1)).toMatchObject({ kind: "room_left", body: { room: "r1" } });
+    }
+    expect(bob.socket.reply("l")).toMatchObject({ type: "ack", stream: "room:r1" });
+    bob.send({ type: "history", id: "h", stream: "room:r1" });
+    await settle();
+    expect(bob.socket.reply("h")).toMatchObject({ type: "error", code: "not_member" });
+    expect(seqs(ann, "room:r1").slice(-3)).toEqual([6, 7, 8]);
+  });
+
+  test("a DM reaches both users on every device, also a DM stream that starts while they are connected", async () => {
+    const th = testHub();
+    const ann = await connected(th, "ann");
+    const bob1 = await connected(th, "bob", "d1");
+    const bob2 = await connected(th, "bob", "d2", { encoding: "msgpack" });
+    const cy = await connected(th, "cy");
+    ann.send({ type: "send", id: 1, to: { user: "bob" }, cmid: "x", text: "hi bob" });
+    await settle();
+    for (const c of [ann, bob1, bob2]) expect(c.socket.events("dm:ann:bob").map((e) => [e.seq, e.author, e.body.text])).toEqual([[1, "ann", "hi bob"]]);
+    expect(cy.socket.events()).toEqual([]);
+    ann.send({ type: "send", id: 2, to: { user: "ann" }, cmid: "y", text: "me" });
+    await settle();
+    expect(ann.socket.reply(2)).toMatchObject({ type: "error", code: "invalid_field" });
+  });
+
+  test("edit and delete: only the author, only messages, in rooms and DMs", async () => {
+    const { th, ann, bob } = await seeded();
+    bob.send({ type: "edit", id: "not-mine", stream: "room:r1", seq: 3, cmid: "e0", text: "hijack" });
+    ann.send({ type: "edit", id: "joined", stream: "room:r1", seq: 1, cmid: "e1", text: "x" });
+    ann.send({ type: "delete", id: "missing", stream: "room:r1", seq: 99, cmid: "e2" });
+    ann.send({ type: "edit", id: "ok", stream: "room:r1", seq: 3, cmid: "e3", text: "hello, fixed" });
+    bob.send({ type: "delete", id: "dm", stream: "dm:ann:bob", seq: 1, cmid: "e4" });
+    ann.send({ type: "delete", id: "user-stream", stream: "user:ann", seq: 1, cmid: "e5" });
+    await settle();
+    expect(bob.socket.reply("not-mine")).toMatchObject({ code: "not_author" });
+    expect(ann.socket.reply("joined")).toMatchObject({ code: "unknown_event" });
+    expect(ann.socket.reply("missing")).toMatchObject({ code: "unknown_event" });
+    expect(ann.socket.reply("user-stream")).toMatchObject({ code: "invalid_field" });
+    expect(ann.socket.reply("ok")).toMatchObject({ type: "ack", stream: "room:r1", seq: 6 });
+    expect(th.log.get("room:r1", 6)).toMatchObject({ kind: "edit", author: "ann", body: { target: 3, text: "hello, fixed" } });
+    expect(bob.socket.reply("dm")).toMatchObject({ type: "ack", stream: "dm:ann:bob", seq: 2 });
+    expect(ann.socket.events("dm:ann:bob").at(-1)).toMatchObject({ kind: "delete", body: { target: 1 } });
+  });
+});
+
+describe("ConnectionActor: resume", () => {
+  test("resume replays exactly what each stream missed, before synced, then goes live with no gap", async () => {
+    const { th, ann, bob } = await seeded();
+    const log = th.log;
+    // bob's other device saw room:r1 up to 2 and its user stream up to 1; the DM is missing from its cursors.
+    const c = new TestClient(th, "msgpack");
+    c.hello("bob", "phone", { "room:r1": 2, "user:bob": 1 });
+    await settle();
+    const t = types(c.frames);
+    expect(t[0]).toBe("welcome");
+    const syncedAt = t.indexOf("synced");
+    const replay = c.socket.events().filter((_, i) => i < syncedAt);
+    expect(replay).toEqual([
+      ...log.readAfter("dm:ann:bob", 0, 100),
+      ...log.readAfter("room:r1", 2, 100),
+    ].map((e) => ({ type: "event", ...e })));
+    ann.send({ type: "send", to: { room: "r1" }, cmid: "live", text: "live" });
+    await settle();
+    expect(seqs(c, "room:r1")).toEqual([3, 4, 5, 6]);
+    expect(c.socket.events("room:r1").at(-1)).toEqual({ type: "event", ...log.get("room:r1", 6)! });
+    void bob;
+  });
+
+  test("a room missing from the cursors is replayed from the user's latest joined event", async () => {
+    const { th, bob } = await seeded();
+    bob.send({ type: "leave", room: "r1" });
+    await settle();
+    bob.send({ type: "join", room: "r1" });
+    await settle();
+    const joinedAt = th.hub.projection.rooms.get("r1")!.get("bob")!;
+    expect(joinedAt).toBe(7);
+    const c = new TestClient(th);
+    c.hello("bob", "new", { "user:bob": 3 });
+    await settle();
+    expect(seqs(c, "room:r1")).toEqual([7]);
+    expect(c.socket.events("room:r1")[0]).toMatchObject({ kind: "joined", author: "bob" });
+  });
+
+  test("a cursor older than what the log keeps gets truncated, then the replay goes on from the first kept event", async () => {
+    const { th } = await seeded();
+    expect(th.log.prune("room:r1", 2)).toBe(3);
+    const c = new TestClient(th);
+    c.hello("ann", "old", { "room:r1": 1, "user:ann": 1, "dm:ann:bob": 1, broadcast: 0 });
+    await settle();
+    const f = c.frames.filter((x) => x.type === "truncated" || (x.type === "event" && x.stream === "room:r1"));
+    expect(f).toEqual([
+      { type: "truncated", stream: "room:r1", cursor: 1, first: 4 },
+      { type: "event", ...th.log.get("room:r1", 4)! },
+      { type: "event", ...th.log.get("room:r1", 5)! },
+    ]);
+  });
+
+  test("a cursor beyond the head (another log's) is clamped: nothing replayed, live events still arrive", async () => {
+    const { th, ann } = await seeded();
+    const c = new TestClient(th);
+    c.hello("bob", "future", { "room:r1": 500, "user:bob": 90, "dm:ann:bob": 9, broadcast: 4 });
+    await settle();
+    expect(c.socket.events()).toEqual([]);
+    ann.send({ type: "send", to: { room: "r1" }, cmid: "n", text: "n" });
+    await settle();
+    expect(seqs(c, "room:r1")).toEqual([6]);
+  });
+});
+
+describe("ConnectionActor: reads, history, presence, typing", () => {
+  test("read: acked, mirrored to the user's other devices, never backwards, never past the head", async () => {
+    const { th, bob } = await seeded();
+    const bob2 = await connected(th, "bob", "d2");
+    bob.send({ type: "read", id: 1, stream: "room:r1", seq: 4 });
+    await settle();
+    bob.send({ type: "read", id: 2, stream: "room:r1", seq: 3 });
+    bob.send({ type: "read", id: 3, stream: "room:r1", seq: 99 });
+    bob.send({ type: "read", id: 4, stream: "dm:ann:cy", seq: 1 });
+    await settle();
+    expect(bob.socket.reply(1)).toMatchObject({ type: "ack", stream: "user:bob", seq: 2 });
+    expect(bob2.socket.events("user:bob").at(-1)).toMatchObject({ kind: "read", body: { stream: "room:r1", seq: 4 } });
+    expect(bob.socket.reply(2)).toMatchObject({ type: "ack", duplicate: true });
+    expect(bob.socket.reply(3)).toMatchObject({ type: "error", code: "invalid_field" });
+    expect(bob.socket.reply(4)).toMatchObject({ type: "error", code: "not_member" });
+    const again = await connected(th, "bob", "d3");
+    const welcome = again.socket.ofType("welcome")[0]!;
+    expect(welcome.reads).toEqual({ "room:r1": 4 });
+    expect(welcome.streams.find((s) => s.stream === "room:r1")?.unread).toBe(1); // ann's messages are 3..5 and bob read up to 4
+  });
+
+  test("history pages backwards and forwards with `more`, and is refused to non-members", async () => {
+    const { th, ann } = await seeded();
+    const cy = await connected(th, "cy");
+    ann.send({ type: "history", id: "newest", stream: "room:r1", limit: 2 });
+    ann.send({ type: "history", id: "older", stream: "room:r1", before: 4, limit: 2 });
+    ann.send({ type: "history", id: "fwd", stream: "room:r1", after: 3 });
+    ann.send({ type: "history", id: "dm", stream: "dm:ann:bob" });
+    cy.send({ type: "history", id: "no", stream: "room:r1" });
+    cy.send({ type: "history", id: "nodm", stream: "dm:ann:bob" });
+    cy.send({ type: "history", id: "none", stream: "room:zzz" });
+    await settle();
+    const page = (id: string) => {
+      const p = ann.socket.reply(id);
+      if (p?.type !== "page") throw new Error(`no page for ${id}: ${JSON.stringify(p)}`);
+      return [p.events.map((e) => e.seq), p.more];
+    };
+    expect(page("newest")).toEqual([[4, 5], true]);
+    expect(page("older")).toEqual([[2, 3], true]);
+    expect(page("fwd")).toEqual([[4, 5], false]);
+    expect(page("dm")).toEqual([[1], false]);
+    expect((ann.socket.reply("newest") as { events: unknown[] }).events).toEqual(th.log.readAfter("room:r1", 3, 2));
+    expect([cy.socket.reply("no"), cy.socket.reply("nodm"), cy.socket.reply("none")].map((f) => f && "code" in f && f.code))
+      .toEqual(["not_member", "not_member", "unknown_room"]);
+  });
+
+  test("rooms lists every room with members, head and whether I am in it", async () => {
+    const { ann } = await seeded();
+    ann.send({ type: "join", room: "r2" });
+    await settle();
+    ann.send({ type: "rooms", id: "r" });
+    await settle();
+    expect(ann.socket.reply("r")).toEqual({ type: "room_list", id: "r", rooms: [
+      { room: "r1", members: 2, head: 5, member: true },
+      { room: "r2", members: 1, head: 1, member: true },
+    ] });
+  });
+
+  test("presence: a following device is announced to the room, listed by who, and leaves when it disconnects", async () => {
+    const { th, ann, bob } = await seeded();
+    const bob2 = await connected(th, "bob", "tab");
+    const joined = ann.socket.ofType("presence").filter((p) => p.joined);
+    expect(joined.at(-1)).toEqual({ type: "presence", room: "r1", joined: [{ user: "bob", device: "tab", client: "cli" }] });
+    expect(bob2.socket.ofType("presence").find((p) => p.online)?.online?.map((e) => `${e.user}/${e.device}`).sort())
+      .toEqual(["ann/d1", "bob/d1", "bob/tab"]);
+    bob2.drop();
+    await settle();
+    expect(ann.socket.ofType("presence").at(-1)).toEqual({ type: "presence", room: "r1", left: [{ user: "bob", device: "tab", client: "cli" }] });
+    ann.send({ type: "who", id: "w", room: "r1" });
+    await settle();
+    const who = ann.socket.reply("w");
+    expect(who?.type === "presence" && who.online?.map((e) => `${e.user}/${e.device}`).sort()).toEqual(["ann/d1", "bob/d1"]);
+    void bob;
+  });
+
+  test("typing reaches the room's members (not others) and a DM's peer; it is never logged", async () => {
+    const { th, ann, bob } = await seeded();
+    const cy = await connected(th, "cy");
+    const before = th.log.lastPos();
+    ann.send({ type: "typing", stream: "room:r1" });
+    cy.send({ type: "typing", stream: "room:r1" }); // not a member: ignored
+    bob.send({ type: "typing", stream: "dm:ann:bob" });
+    cy.send({ type: "typing", stream: "dm:ann:bob" }); // not part of the DM: ignored
+    await settle();
+    expect(bob.socket.ofType("typing")).toEqual([{ type: "typing", stream: "room:r1", user: "ann" }]);
+    expect(ann.socket.ofType("typing")).toEqual([{ type: "typing", stream: "room:r1", user: "ann" }, { type: "typing", stream: "dm:ann:bob", user: "bob" }]);
+    expect(cy.socket.ofType("typing")).toEqual([]);
+    expect(th.log.lastPos()).toBe(before);
+  });
+
+  test("an operator broadcast reaches every connected device, whatever its rooms", async () => {
+    const { th, ann } = await seeded();
+    const cy = await connected(th, "cy", "d1", { encoding: "msgpack" });
+    const ack = await th.hub.broadcast("maintenance at noon");
+    expect(ack).toMatchObject({ type: "ack", stream: "broadcast", seq: 1 });
+    await settle();
+    for (const c of [ann, cy]) expect(c.socket.events("broadcast")).toEqual([{ type: "event", ...th.log.get("broadcast", 1)! }]);
+    expect(th.log.get("broadcast", 1)).toMatchObject({ author: "@operator", kind: "broadcast", body: { text: "maintenance at noon" } });
+  });
+});
+
+describe("ConnectionActor: limits and failures", () => {
+  test("over the rate limit: rate_limited with the id; a client that keeps going is closed with 4101", async () => {
+    const th = testHub({ config: { rateLimit: 1 } }); // burst max(2, 20) = 20
+    const c = await connected(th, "ann");
+    for (let i = 0; i < 21; i++) c.send({ type: "rooms", id: i });
+    await settle();
+    expect(c.socket.reply(20)).toMatchObject({ type: "error", code: "rate_limited" });
+    expect(c.socket.closed).toBeUndefined();
+    for (let i = 21; i < 45; i++) c.send({ type: "rooms", id: i });
+    await settle();
+    expect(c.socket.closed?.code).toBe(CloseCode.Flood);
+  });
+
+  test("more frames in flight than the mailbox holds closes with 4101 instead of buffering without bound", async () => {
+    const th = testHub({ authenticate: () => new Promise(() => {}) }); // hello never completes: the mailbox stays busy
+    const c = new TestClient(th);
+    c.hello("ann");
+    for (let i = 0; i < 1000; i++) c.send({ type: "ping", id: i });
+    expect(c.socket.closed).toBeUndefined();
+    c.send({ type: "ping", id: "one too many" });
+    expect(c.socket.closed?.code).toBe(CloseCode.Flood);
+  });
+
+  test("a slow consumer is closed with 4200 only when over the limit at two sweeps in a row", async () => {
+    const th = testHub({ config: { slowConsumerBytes: 100 } });
+    const c = await connected(th, "ann");
+    c.socket.buffered = 1000;
+    expect(th.hub.sweepSlowConsumers()).toBe(0);
+    c.socket.buffered = 0;
+    expect(th.hub.sweepSlowConsumers()).toBe(0);
+    c.socket.buffered = 1000;
+    expect(th.hub.sweepSlowConsumers()).toBe(0);
+    expect(th.hub.sweepSlowConsumers()).toBe(1);
+    expect(c.socket.closed?.code).toBe(CloseCode.SlowConsumer);
+    expect(th.hub.connections.size).toBe(0);
+  });
+
+  test("frames produced in one turn go out in one batch, and closing flushes what is queued first", async () => {
+    const th = testHub();
+    const c = await connected(th, "ann");
+    const batches = c.socket.batches;
+    for (let i = 0; i < 10; i++) c.send({ type: "ping", id: i });
+    await settle();
+    expect(c.socket.batches).toBe(batches + 1);
+    c.send({ type: "ping", id: "last words" });
+    c.conn.closeSocket(CloseCode.GoingAway, "bye");
+    expect(c.socket.reply("last words")).toBeDefined();
+    expect(c.socket.closed?.code).toBe(CloseCode.GoingAway);
+  });
+
+  test("a command the server fails on is answered with internal, and the connection keeps working", async () => {
+    const log = createMemoryLog();
+    const broken: EventLog = { ...log, readBefore: () => { throw new Error("disk on fire"); } };
+    const errors: string[] = [];
+    const th = testHub({ log: broken, logger: { info() {}, warn() {}, error: (m) => void errors.push(m) } });
+    const c = await connected(th, "ann");
+    c.send({ type: "history", id: "h", stream: "user:ann" });
+    c.send({ type: "ping", id: "p" });
+    await settle();
+    expect(c.socket.reply("h")).toMatchObject({ type: "error", code: "internal" });
+    expect(c.socket.reply("p")).toMatchObject({ type: "pong" });
+    expect(errors.length).toBe(1);
+  });
+
+  test("after the socket closed, nothing more is written and the hub forgets the connection", async () => {
+    const { th, ann, bob } = await seeded();
+    const n = ann.frames.length;
+    ann.drop();
+    bob.send({ type: "send", to: { room: "r1" }, cmid: "gone", text: "x" });
+    await settle();
+    expect(ann.frames.length).toBe(n);
+    expect(th.hub.connections.has(ann.conn)).toBe(false);
+    expect(th.hub.user("ann").devices.has(ann.conn)).toBe(false);
+  });
+});
