@@ -1,9 +1,20 @@
-/** How events and replies look in the terminal, and as JSON lines with --json. */
-import type { EventData, PresenceEntry, RoomSummary } from "../protocol/index.ts";
-import { parseStream } from "../protocol/index.ts";
+/**
+ * How things look: one line per event, room, person or connection change for a human, or one
+ * JSON object per line with --json (each with a `type`, so mixed output stays parseable).
+ */
+import type { ConnectionState } from "../client/index.ts";
+import { parseStream, type EventData, type PresenceEntry, type RoomSummary } from "../protocol/index.ts";
 
-const time = (ms: number) => new Date(ms).toTimeString().slice(0, 5);
+const pad = (n: number) => String(n).padStart(2, "0");
 
+/** `15:09` today, `2026-11-27 15:09` on any other day (local time). */
+export function when(at: number, now: number): string {
+  const d = new Date(at);
+  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return d.toDateString() === new Date(now).toDateString() ? hm : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${hm}`;
+}
+
+/** `#room`, `@other-user` for a DM seen by `me`, or the stream name as it is. */
 export function where(stream: string, me: string): string {
   const s = parseStream(stream);
   if (s?.kind === "room") return `#${s.room}`;
@@ -11,26 +22,47 @@ export function where(stream: string, me: string): string {
   return stream;
 }
 
-export function eventLine(e: EventData, me: string): string {
-  const at = `[${time(e.at)}] ${where(e.stream, me)}`;
+export function eventLine(e: EventData, me: string, now = Date.now()): string {
+  const at = `[${when(e.at, now)}] ${where(e.stream, me)}`;
   switch (e.kind) {
     case "message": return `${at} ${e.author}: ${e.body.text}`;
-    case "edit": return `${at} ${e.author} edited #${e.body.target}: ${e.body.text}`;
-    case "delete": return `${at} ${e.author} deleted #${e.body.target}`;
+    case "edit": return `${at} ${e.author} edited message ${e.body.target}: ${e.body.text}`;
+    case "delete": return `${at} ${e.author} deleted message ${e.body.target}`;
     case "joined": return `${at} → ${e.author} joined`;
     case "left": return `${at} ← ${e.author} left`;
-    case "broadcast": return `[${time(e.at)}] 📣 ${e.body.text}`;
+    case "broadcast": return `[${when(e.at, now)}] 📣 ${e.body.text}`;
     default: return `${at} ${e.author} ${e.kind}`;
   }
 }
 
+export const eventJson = (e: EventData) => ({ type: "event", ...e });
+
 export const presenceLine = (p: PresenceEntry) => `${p.user} (${p.client}, ${p.device})`;
 
 export function roomLine(r: RoomSummary): string {
-  return `${r.member ? "*" : " "} #${r.room.padEnd(20)} ${String(r.members).padStart(4)} members  ${String(r.head).padStart(6)} events`;
+  return `${r.member ? "*" : " "} #${r.room.padEnd(20)} ${String(r.members).padStart(4)} member${r.members === 1 ? " " : "s"} ${String(r.head).padStart(7)} events`;
 }
 
-/** One line for a human, or the object as one JSON line. */
-export function out(json: boolean, human: string, obj: unknown): void {
+/** What a connection change means to the person watching, or nothing worth a line. */
+export function stateLine(s: ConnectionState, now: number): string | undefined {
+  switch (s.name) {
+    case "reconnecting": {
+      const why = s.lastClose ? ` (${s.lastClose.code}${s.lastClose.reason ? ` ${s.lastClose.reason}` : ""})` : "";
+      const wait = Math.max(0, s.nextAttemptAt - now);
+      return `connection lost${why}; ${wait < 100 ? "reconnecting now" : `reconnecting in ${(wait / 1000).toFixed(1)} s`} (attempt ${s.attempt})`;
+    }
+    case "live": return "connected";
+    case "stopped": return `disconnected: ${s.reason}`;
+    default: return undefined;
+  }
+}
+
+export function errorLine(e: { code: string; message: string }, json: boolean, usage = false): string {
+  if (json) return JSON.stringify({ type: "error", code: usage ? "usage" : e.code, message: e.message });
+  return usage ? `hubbub: usage: ${e.message}` : `hubbub: error: ${e.code}: ${e.message}`;
+}
+
+/** Writes one line: the human text, or the object as JSON. */
+export function out(json: boolean, human: string, obj: object): void {
   process.stdout.write(`${json ? JSON.stringify(obj) : human}\n`);
 }

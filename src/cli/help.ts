@@ -1,59 +1,98 @@
-/** Help texts, one per subcommand. */
-const COMMON = `Common options:
-  --url URL            server (default http://127.0.0.1:8080, env HUBBUB_URL)
-  --user NAME          who you are in dev mode (env HUBBUB_USER)
-  --token JWT          an HS256 token when the server requires one (env HUBBUB_TOKEN)
-  --encoding E         json (default) or msgpack
-  --state FILE         cursors and outbox (default: $XDG_CONFIG_HOME/hubbub/USER@HOST.json)
-  --json               machine-readable output: one JSON object per line
-  -h, --help           this help`;
+/** Help texts: the overview and one per command. */
+import type { Command } from "./args.ts";
 
-export const HELP: Record<string, string> = {
-  main: `hubbub — the command-line client for a hubbub server
+const COMMON = `Common options (flags win over environment variables):
+  --url URL         the server (default http://127.0.0.1:8080; env HUBBUB_URL)
+  --user NAME       who you are on a dev-auth server (env HUBBUB_USER)
+  --token JWT       an HS256 token, when the server requires one (env HUBBUB_TOKEN)
+  --encoding E      json (default) or msgpack (env HUBBUB_ENCODING)
+  --state FILE      device id, cursors and unsent messages (env HUBBUB_STATE; default
+                    $XDG_CONFIG_HOME/hubbub/USER@HOST.json, else ~/.config/hubbub/...)
+  --timeout SECS    give up on the server after this long (default 15; env HUBBUB_TIMEOUT)
+  --json            machine-readable output: one JSON object per line, each with a "type"
+  -h, --help        this help
+
+Errors are one line on stderr; exit code 1 for a failure, 2 for a usage mistake.`;
+
+export const HELP: Record<Command | "main", string> = {
+  main: `hubbub: the command-line client for a hubbub server
 
 Usage: hubbub <command> [options]
 
 Commands:
-  chat [--room R]                 interactive chat (type /help inside)
-  send (--room R | --to USER) TEXT send one message, wait for the durable ack
-  tail --room R [--count N] [--follow]  print what arrived since the last run, then (with --follow) live
-  history --room R [--limit N]    the last N messages of a room
-  rooms                           all rooms, with members and whether you are in them
-  who --room R                    who is online in a room, and from which client
-  join R / leave R                join or leave a room
+  chat [--room R]                        interactive chat (type /help inside)
+  send (--room R | --to USER) TEXT       send a message; waits until the server stored it
+  tail --room R [--count N] [--follow]   what this state file has not printed yet, then live
+  history --room R [--limit N]           the last N messages of a room
+  rooms                                  all rooms; * marks yours
+  who --room R                           who is online in a room, and on which client
+  join ROOM | leave ROOM                 join (creating it if new) or leave a room
 
 ${COMMON}
 
-Run "hubbub <command> --help" for a command's own options.`,
+"hubbub <command> --help" shows a command's own options.`,
+
   chat: `Usage: hubbub chat [--room R] [options]
 
-Interactive line mode: messages stream in above the prompt; a plain line goes to the current room.
-  /join R   /leave R   /rooms   /who   /dm USER TEXT   /history [N]   /quit   /help
-Ctrl-C or Ctrl-D exits cleanly.
+Interactive line mode: messages from all your rooms and DMs appear above the prompt, and a plain
+line goes to the current room. --room R starts in R (joining it if needed). On start, shows what
+this state file has not printed yet (up to 20 per room or DM). Connection losses and reconnect
+attempts are shown; lines typed meanwhile are sent after the reconnect.
+  /join R   /leave [R]   /rooms   /who   /dm USER TEXT   /history [N]   /help   /quit
+Ctrl-C, Ctrl-D or /quit exits.
 
 ${COMMON}`,
+
   send: `Usage: hubbub send (--room R | --to USER) [--join] TEXT... [options]
 
-Sends TEXT, waits until the server has stored it, prints the stream and seq, exits 0.
-On failure prints the error code and message and exits 1.
-  --join    join the room first if you are not a member
+Sends TEXT, waits for the server's durable ack, prints the stream and seq, exits 0. On failure
+prints the error code and message and exits 1. Sending to a room you are not in fails with
+not_member (a typo must not create a room): join it first, or add --join.
+  --room R     to a room        --to USER    a direct message
+  --join       join the room first if you are not a member
+Put -- before a TEXT that starts with a dash.
 
 ${COMMON}`,
+
   tail: `Usage: hubbub tail --room R [--count N] [--follow] [--join] [options]
 
-Prints the room's events that arrived since this state file's last run (the first run starts
-from now), then exits — or, with --follow, keeps printing live events. --count N exits after N
-messages; the next run starts right after the last one printed.
-  --join    join the room first if you are not a member
+Prints the room's events that this state file has not printed yet (what arrived since its last
+run), then exits. The first tail of a room with a state file starts from now (see history).
+Each run prints every missed event exactly once, whatever else used the state file meanwhile.
+  -f, --follow   keep printing live events until Ctrl-C
+  --count N      exit after N messages (waiting for live ones if needed); the next run goes on
+                 right after the last one printed
+  --join         join the room first if you are not a member
 
 ${COMMON}`,
+
   history: `Usage: hubbub history --room R [--limit N] [options]
 
-Prints the last N (default 20) messages of a room you are a member of.
+Prints the last N (default 20) messages of a room you are a member of, oldest first.
 
 ${COMMON}`,
-  rooms: `Usage: hubbub rooms [options]\n\nLists all rooms with member counts and whether you are in them.\n\n${COMMON}`,
-  who: `Usage: hubbub who --room R [options]\n\nWho is online in a room, per device and client kind.\n\n${COMMON}`,
-  join: `Usage: hubbub join R [options]\n\nJoins (or creates) room R.\n\n${COMMON}`,
-  leave: `Usage: hubbub leave R [options]\n\nLeaves room R.\n\n${COMMON}`,
+
+  rooms: `Usage: hubbub rooms [options]
+
+Lists every room with its member count and number of events; * marks the ones you are in.
+
+${COMMON}`,
+
+  who: `Usage: hubbub who --room R [options]
+
+Who is online in a room: one line per device, with its client kind (web, cli, ...).
+
+${COMMON}`,
+
+  join: `Usage: hubbub join ROOM [options]
+
+Joins ROOM, creating it if it does not exist yet.
+
+${COMMON}`,
+
+  leave: `Usage: hubbub leave ROOM [options]
+
+Leaves ROOM: its messages stop reaching you and its history is closed to you.
+
+${COMMON}`,
 };

@@ -1,95 +1,180 @@
+/** The CLI's one-shot commands and tail, run as a user would against a real server. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { SignJWT } from "jose";
 import type { RunningServer } from "../../src/server/start.ts";
+import { CliProcess, cli, tempDir } from "./cli-process.ts";
 import { TestClient, start } from "./harness.ts";
 
-const root = new URL("../..", import.meta.url).pathname;
-const stateDir = mkdtempSync(join(tmpdir(), "hubbub-cli-"));
+const config = tempDir();
+const run = (args: string[], stdin?: string) => cli(args, config, stdin);
+const oneLine = (s: string) => s.trimEnd().split("\n").length === 1 && s.endsWith("\n");
 
-async function cli(args: string[], stdin?: string): Promise<{ code: number; out: string; err: string }> {
-  const p = Bun.spawn([process.execPath, "run", "src/cli/main.ts", ...args], {
-    cwd: root, stdin: stdin === undefined ? "ignore" : new Blob([stdin]), stdout: "pipe", stderr: "pipe",
-    env: { ...process.env, XDG_CONFIG_HOME: stateDir },
-  });
-  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-  return { code, out, err };
-}
-
-describe("hubbub CLI", () => {
+describe("hubbub CLI against a real server", () => {
   let server: RunningServer;
-  let u: string[];
-  const as = (user: string) => [...u, "--user", user, "--state", join(stateDir, `${user}.json`)];
-  beforeAll(async () => { server = await start(); u = ["--url", server.url]; });
+  let as: (user: string, state?: string) => string[];
+  beforeAll(async () => {
+    server = await start();
+    as = (user, state = user) => ["--url", server.url, "--user", user, "--state", join(config, `${state}.json`)];
+  });
   afterAll(() => server.stop());
 
   test("send waits for the durable ack and prints stream and seq; --json prints one object", async () => {
-    expect((await cli(["join", "lobby", ...as("bob")])).code).toBe(0);
-    const r = await cli(["send", "--room", "lobby", ...as("bob"), "hello", "there"]);
-    expect(r).toMatchObject({ code: 0, out: "sent room:lobby #2\n" });
-    const j = await cli(["send", "--room", "lobby", "--json", ...as("bob"), "again"]);
-    expect(JSON.parse(j.out)).toMatchObject({ stream: "room:lobby", seq: 3 });
+    expect(await run(["join", "lobby", ...as("bob")])).toMatchObject({ code: 0, out: "joined #lobby\n" });
+    expect(await run(["send", "--room", "lobby", ...as("bob"), "hello", "there"])).toEqual({ code: 0, out: "sent room:lobby #2\n", err: "" });
+    const j = await run(["send", "--room", "lobby", "--json", ...as("bob"), "again"]);
+    expect(JSON.parse(j.out)).toMatchObject({ type: "sent", stream: "room:lobby", seq: 3 });
+    const dm = await run(["send", "--to", "amy", "--encoding", "msgpack", ...as("bob"), "psst"]);
+    expect(dm).toMatchObject({ code: 0, out: "sent dm:amy:bob #1\n" });
     expect(server.hub.log.get("room:lobby", 2)?.body.text).toBe("hello there");
+    expect(server.hub.log.get("dm:amy:bob", 1)?.body.text).toBe("psst");
   }, 20_000);
 
-  test("user mistakes are one line on stderr and a non-zero exit", async () => {
-    const notMember = await cli(["send", "--room", "lobby", ...as("eve"), "hi"]);
+  test("sending to a room you are not in fails with the code and one line; --join joins first", async () => {
+    const unknown = await run(["send", "--room", "nowhere", ...as("eve"), "hi"]);
+    expect(unknown.code).toBe(1);
+    expect(oneLine(unknown.err)).toBe(true);
+    expect(unknown.err).toStartWith("hubbub: error: unknown_room: there is no room nowhere");
+    const notMember = await run(["send", "--room", "lobby", ...as("eve"), "hi"]);
     expect(notMember.code).toBe(1);
-    expect(notMember.err.trim().split("\n")).toHaveLength(1);
-    expect(notMember.err).toContain("not a member of #lobby");
-    const badFlag = await cli(["send", "--nope", ...as("eve")]);
-    expect(badFlag.code).toBe(2);
-    expect(badFlag.err.trim().split("\n")).toHaveLength(1);
-    const badRoom = await cli(["send", "--room", "no spaces", ...as("eve"), "x"]);
-    expect(badRoom.code).toBe(2);
-    const down = await cli(["rooms", "--url", "http://127.0.0.1:9", "--user", "eve"]);
-    expect(down.code).toBe(1);
-    expect(down.err).toMatch(/^hubbub: error: cannot connect to http:\/\/127\.0\.0\.1:9/);
-    expect(down.err.trim().split("\n")).toHaveLength(1);
-    expect((await cli(["tail", "--help"])).out).toContain("Usage: hubbub tail");
+    expect(oneLine(notMember.err)).toBe(true);
+    expect(notMember.err).toContain("not_member");
+    expect(notMember.err).toContain("--join");
+    expect(server.hub.log.head("room:lobby")).toBe(3); // nothing appended, nothing auto-joined
+    expect(await run(["send", "--room", "lobby", "--join", ...as("eve"), "hi all"])).toMatchObject({ code: 0, out: "sent room:lobby #5\n" });
   }, 20_000);
 
-  test("tail prints exactly the missed messages once per run, and --count stops after N", async () => {
-    const first = await cli(["tail", "--room", "news", "--join", ...as("amy")]);
-    expect(first.code).toBe(0);
-    await cli(["join", "news", ...as("bob")]);
-    for (const t of ["one", "two", "three"]) await cli(["send", "--room", "news", ...as("bob"), t]);
-    const second = await cli(["tail", "--room", "news", ...as("amy")]);
-    expect(second.out.split("\n").filter((l) => l.includes("bob: "))).toEqual([
-      expect.stringContaining("bob: one"), expect.stringContaining("bob: two"), expect.stringContaining("bob: three"),
-    ]);
-    const third = await cli(["tail", "--room", "news", ...as("amy")]);
-    expect(third.out).not.toContain("bob:");
-    for (const t of ["four", "five", "six"]) await cli(["send", "--room", "news", ...as("bob"), t]);
-    const counted = await cli(["tail", "--room", "news", "--count", "2", "--json", ...as("amy")]);
+  test("user mistakes are one line on stderr and a non-zero exit, never a stack trace", async () => {
+    const cases: [string[], number, RegExp][] = [
+      [["send", "--nope", ...as("eve")], 2, /^hubbub: usage: Unknown option '--nope'/],
+      [["send", "--room", "no spaces", ...as("eve"), "x"], 2, /is not a room name/],
+      [["tail", ...as("eve")], 2, /tail needs --room R/],
+      [["rooms", "--follow", ...as("eve")], 2, /rooms has no --follow option/],
+      [["frobnicate", ...as("eve")], 2, /unknown command "frobnicate"/],
+      [["rooms", "--url", server.url], 2, /--user NAME/],
+      [["rooms", "--url", "http://127.0.0.1:9", "--user", "eve"], 1, /^hubbub: error: unreachable: cannot connect to http:\/\/127\.0\.0\.1:9 \(is the server running\?\)$/],
+      [["history", "--room", "lobby", ...as("zed")], 1, /not_member: you are not a member of #lobby/],
+      [["who", "--room", "nowhere", ...as("zed")], 1, /unknown_room/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = await run(args);
+      expect({ args, code: r.code }).toEqual({ args, code });
+      expect(oneLine(r.err)).toBe(true);
+      expect(r.err.trimEnd()).toMatch(message);
+      expect(r.out).toBe("");
+    }
+    const json = await run(["send", "--room", "nowhere", "--json", ...as("eve"), "x"]);
+    expect(JSON.parse(json.err)).toMatchObject({ type: "error", code: "unknown_room" });
+    // A mistyped server leaves no state file behind.
+    expect(existsSync(join(config, "hubbub", "eve@127.0.0.1_9.json"))).toBe(false);
+  }, 30_000);
+
+  test("--help on every command", async () => {
+    for (const command of ["chat", "send", "tail", "history", "rooms", "who", "join", "leave"]) {
+      const r = await run([command, "--help"]);
+      expect(r).toMatchObject({ code: 0, err: "" });
+      expect(r.out).toStartWith(`Usage: hubbub ${command}`);
+    }
+    expect((await run(["--help"])).out).toContain("Commands:");
+  }, 20_000);
+
+  test("tail prints exactly the missed messages once per run, whatever else used the state file", async () => {
+    const first = await run(["tail", "--room", "news", "--join", ...as("amy")]);
+    expect(first).toMatchObject({ code: 0, out: expect.stringContaining("→ amy joined") });
+    expect(first.err).toContain("starting from now");
+    await run(["join", "news", ...as("bob")]);
+    for (const t of ["one", "two", "three"]) await run(["send", "--room", "news", ...as("bob"), t]);
+    // Same state file in between: a send of amy's own and a tail of another room swallow nothing.
+    expect((await run(["send", "--room", "lobby", "--join", ...as("amy"), "amy in the lobby"])).code).toBe(0);
+    expect((await run(["tail", "--room", "lobby", ...as("amy")])).code).toBe(0);
+    const second = await run(["tail", "--room", "news", ...as("amy")]);
+    expect(messages(second.out)).toEqual(["bob: one", "bob: two", "bob: three"]);
+    expect((await run(["tail", "--room", "news", ...as("amy")])).out).toBe("");
+    for (const t of ["four", "five", "six"]) await run(["send", "--room", "news", ...as("bob"), t]);
+    const counted = await run(["tail", "--room", "news", "--count", "2", "--json", ...as("amy")]);
     expect(counted.out.trim().split("\n").map((l) => JSON.parse(l).body.text)).toEqual(["four", "five"]);
-    const rest = await cli(["tail", "--room", "news", ...as("amy")]);
-    expect(rest.out.split("\n").filter((l) => l.includes("bob: "))).toEqual([expect.stringContaining("bob: six")]);
+    expect(messages((await run(["tail", "--room", "news", ...as("amy")])).out)).toEqual(["bob: six"]);
   }, 40_000);
 
-  test("history, rooms and who", async () => {
-    const h = await cli(["history", "--room", "lobby", "--limit", "2", ...as("bob")]);
-    expect(h.out).toContain("bob: again");
-    const r = await cli(["rooms", "--json", ...as("bob")]);
-    expect(r.out.trim().split("\n").map((l) => JSON.parse(l).room)).toContain("lobby");
-    const watcher = await TestClient.connect(server.url, "watcher");
+  test("tail --count waits for live messages, and --follow prints live ones until Ctrl-C", async () => {
+    const bob = await TestClient.connect(server.url, "bob", { device: "tester" });
+    const waiting = run(["tail", "--room", "news", "--count", "1", ...as("amy")]);
+    await Bun.sleep(300);
+    await bob.request({ type: "send", to: { room: "news" }, cmid: "live-1", text: "seven" });
+    expect(messages((await waiting).out)).toEqual(["bob: seven"]);
+
+    const follow = new CliProcess(["tail", "--room", "news", "--follow", ...as("amy")], config);
+    try {
+      await Bun.sleep(500); // connected and caught up (nothing missed)
+      for (const [i, t] of ["eight", "nine"].entries()) await bob.request({ type: "send", to: { room: "news" }, cmid: `live-f${i}`, text: t });
+      await follow.waitFor("bob: nine");
+      follow.proc.kill("SIGINT");
+      expect(await follow.exited).toBe(0);
+    } finally {
+      follow.kill();
+    }
+    expect(messages(follow.out)).toEqual(["bob: eight", "bob: nine"]);
+    await bob.request({ type: "send", to: { room: "news" }, cmid: "live-after", text: "ten" });
+    expect(messages((await run(["tail", "--room", "news", ...as("amy")])).out)).toEqual(["bob: ten"]);
+    bob.close();
+  }, 30_000);
+
+  test("history pages back as far as --limit asks, oldest first", async () => {
+    const pat = await TestClient.connect(server.url, "pat");
+    await pat.request({ type: "join", room: "big" });
+    for (let i = 1; i <= 520; i++) pat.send({ type: "send", id: i, to: { room: "big" }, cmid: `b${i}`, text: `m${i}` });
+    await pat.waitFor((f) => f.type === "ack" && f.id === 520, 10_000);
+    const h = await run(["history", "--room", "big", "--limit", "510", ...as("pat")]);
+    const lines = h.out.trim().split("\n");
+    expect(lines).toHaveLength(510);
+    expect(lines[0]).toEndWith("pat: m11");
+    expect(lines.at(-1)).toEndWith("pat: m520");
+    const small = await run(["history", "--room", "lobby", "--limit", "2", "--json", ...as("bob")]);
+    const head = server.hub.log.head("room:lobby");
+    expect(small.out.trim().split("\n").map((l) => JSON.parse(l).seq)).toEqual([head - 1, head]);
+    pat.close();
+  }, 30_000);
+
+  test("rooms lists every room and marks mine; who lists devices with their client kind", async () => {
+    const r = await run(["rooms", ...as("bob")]);
+    const head = server.hub.log.head("room:lobby");
+    expect(r.out).toMatch(new RegExp(`^\\* #lobby +3 members +${head} events$`, "m"));
+    expect(r.out).toMatch(/^ {2}#big /m);
+    const rj = await run(["rooms", "--json", ...as("bob")]);
+    expect(rj.out.trim().split("\n").map((l) => JSON.parse(l))).toContainEqual({ type: "room", room: "lobby", members: 3, head, member: true });
+    const watcher = await TestClient.connect(server.url, "watcher", { device: "w1" });
     await watcher.request({ type: "join", room: "lobby" });
-    const w = await cli(["who", "--room", "lobby", ...as("bob")]);
-    expect(w.out).toContain("watcher (cli, d1)");
+    expect((await run(["who", "--room", "lobby", ...as("bob")])).out).toContain("watcher (cli, w1)");
     watcher.close();
   }, 20_000);
 
-  test("chat: /join, a plain line, /dm and /quit through stdin", async () => {
-    const peer = await TestClient.connect(server.url, "pia");
-    await peer.request({ type: "join", room: "talk" });
-    const r = await cli(["chat", ...as("carl")], "/join talk\nhello from the terminal\n/dm pia psst\n/quit\n");
-    expect(r.code).toBe(0);
-    expect(r.out).toContain("you are in #talk");
-    const msg = await peer.waitFor((f) => f.type === "event" && f.stream === "room:talk" && f.kind === "message");
-    expect(msg).toMatchObject({ author: "carl", body: { text: "hello from the terminal" } });
-    const dm = await peer.waitFor((f) => f.type === "event" && f.stream === "dm:carl:pia");
-    expect(dm).toMatchObject({ body: { text: "psst" } });
-    peer.close();
+  test("leave, then join again", async () => {
+    expect(await run(["leave", "lobby", ...as("eve")])).toMatchObject({ code: 0, out: "left #lobby\n" });
+    expect((await run(["send", "--room", "lobby", ...as("eve"), "x"])).err).toContain("not_member");
+    expect(await run(["join", "--room", "lobby", ...as("eve")])).toMatchObject({ code: 0, out: "joined #lobby\n" });
   }, 20_000);
 });
+
+describe("hubbub CLI against a server that requires tokens", () => {
+  const secret = "cli-test-secret-at-least-32-bytes-long!";
+  let server: RunningServer;
+  beforeAll(async () => { server = await start({ jwtSecret: secret }); });
+  afterAll(() => server.stop());
+
+  test("a valid token works and names the state file; a bad one is refused in one line", async () => {
+    const token = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("tina").setExpirationTime("5m").sign(new TextEncoder().encode(secret));
+    const ok = await run(["join", "tokens", "--url", server.url, "--token", token]);
+    expect(ok).toMatchObject({ code: 0, out: "joined #tokens\n" });
+    expect(existsSync(join(config, "hubbub", `tina@127.0.0.1_${server.port}.json`))).toBe(true);
+    const bad = await run(["rooms", "--url", server.url, "--token", "not.a.jwt"]);
+    expect(bad.code).toBe(1);
+    expect(oneLine(bad.err)).toBe(true);
+    expect(bad.err).toStartWith("hubbub: error: unauthorized:");
+  }, 20_000);
+});
+
+/** The `author: text` part of each message line. */
+function messages(out: string): string[] {
+  return out.split("\n").map((l) => /^\[[^\]]+\] #\S+ (\S+: .*)$/.exec(l)?.[1]).filter((m): m is string => m !== undefined);
+}

@@ -1,122 +1,127 @@
 /**
- * chat: an interactive line mode. Live events are printed above the prompt; a plain line goes
- * to the current room; slash commands do the rest. The connection reconnects on its own and
- * says so; sends made while it is down wait in the outbox and go out after the resume.
+ * chat: interactive line mode (node:readline). Events from every room and DM stream in above the
+ * prompt; a plain line goes to the current room; slash commands do the rest (chat-commands.ts).
+ * On start it shows what this state file has not printed yet (the last MISSED_SHOWN per stream,
+ * with a count of the rest), so chat and tail agree on what was seen. The SDK reconnects on its
+ * own and chat says so; lines typed meanwhile wait in the outbox and go out after the resume.
  */
 import { createInterface } from "node:readline";
 import { roomStream, type EventFrame } from "../../protocol/index.ts";
-import type { HubbubClient } from "../../client/index.ts";
-import { describe } from "../session.ts";
-import { eventLine, presenceLine, roomLine, where } from "../format.ts";
+import { eventJson, eventLine, presenceLine, stateLine, where } from "../format.ts";
+import { connect, type Session } from "../session.ts";
+import { runLine, type ChatContext } from "./chat-commands.ts";
 
-const HELP = "commands: /join R  /leave R  /rooms  /who  /dm USER TEXT  /history [N]  /quit";
+export const MISSED_SHOWN = 20;
 
-export function chat(client: HubbubClient, startRoom: string | undefined, json: boolean): Promise<void> {
-  let room = startRoom;
+export async function chat(s: Session, startRoom: string | undefined): Promise<void> {
+  const { client, state, flags } = s;
+  const tty = process.stdin.isTTY === true;
   const me = () => client.welcome?.user ?? "";
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
-  const prompt = () => rl.setPrompt(room ? `#${room}> ` : "> ");
-  const say = (line: string, obj?: unknown) => {
-    if (json) { if (obj !== undefined) process.stdout.write(`${JSON.stringify(obj)}\n`); return; }
-    if (process.stdout.isTTY) process.stdout.write("\r\x1b[2K");
-    process.stdout.write(`${line}\n`);
-    if (process.stdin.isTTY) rl.prompt(true);
+  let rl: ReturnType<typeof createInterface> | undefined;
+  let room = startRoom;
+
+  const say = (line: string, obj: object) => {
+    if (flags.json) return void process.stdout.write(`${JSON.stringify(obj)}\n`);
+    if (!line) return;
+    // Print above the prompt, then redraw the prompt with what was typed so far.
+    process.stdout.write(tty ? `\r\x1b[2K${line}\n` : `${line}\n`);
+    if (tty) rl?.prompt(true);
   };
-  prompt();
-
-  client.on("event", (e: EventFrame) => { if (!e.stream.startsWith("user:")) say(eventLine(e, me()), e); });
-  client.on("state", (s) => {
-    if (s.name === "reconnecting") say(`* connection lost; retrying in ${Math.max(0, Math.round((s.nextAttemptAt - Date.now()) / 1000))} s (attempt ${s.attempt})`, { state: s });
-    if (s.name === "live") say(`* connected as ${me()}${room ? ` in #${room}` : ""}`, { state: s });
-    if (s.name === "stopped") say(`* stopped: ${s.reason}`, { state: s });
-  });
-  client.on("presence", (p) => {
-    for (const e of p.joined ?? []) say(`* ${presenceLine(e)} is online in #${p.room}`, p);
-    for (const e of p.left ?? []) say(`* ${presenceLine(e)} went offline in #${p.room}`, p);
-  });
-  client.on("synced", () => {
-    if (room && !client.welcome?.streams.some((s) => s.stream === roomStream(room!))) void run(`/join ${room}`);
-  });
-
-  const run = async (line: string): Promise<boolean> => {
-    const [cmd, ...rest] = line.trim().split(/\s+/);
-    try {
-      switch (cmd) {
-        case "/quit": case "/exit": return false;
-        case "/help": say(HELP); break;
-        case "/join": {
-          const r = rest[0];
-          if (!r) { say("usage: /join ROOM"); break; }
-          await client.join(r);
-          room = r;
-          prompt();
-          say(`* you are in #${r}`, { joined: r });
-          break;
-        }
-        case "/leave": {
-          const r = rest[0] ?? room;
-          if (!r) { say("usage: /leave ROOM"); break; }
-          await client.leave(r);
-          if (room === r) room = undefined;
-          prompt();
-          say(`* you left #${r}`, { left: r });
-          break;
-        }
-        case "/rooms": for (const r of (await client.rooms()).rooms) say(roomLine(r), r); break;
-        case "/who": {
-          if (!room) { say("join a room first"); break; }
-          for (const e of (await client.who(room)).online ?? []) say(presenceLine(e), e);
-          break;
-        }
-        case "/dm": {
-          const [to, ...words] = rest;
-          if (!to || words.length === 0) { say("usage: /dm USER TEXT"); break; }
-          const ack = await client.send({ user: to }, words.join(" ")).acked;
-          if (json) say("", { sent: ack });
-          break;
-        }
-        case "/history": {
-          if (!room) { say("join a room first"); break; }
-          const n = Number(rest[0] ?? 20);
-          const page = await client.history(roomStream(room), { limit: Number.isInteger(n) && n > 0 ? n : 20 });
-          for (const e of page.events) say(eventLine(e, me()), e);
-          break;
-        }
-        default: {
-          if (line.startsWith("/")) { say(`unknown command ${cmd}; ${HELP}`); break; }
-          if (!line.trim()) break;
-          if (!room) { say("join a room first: /join ROOM"); break; }
-          const target = room;
-          // Not awaited: the outbox keeps it through disconnects and the event shows it when stored.
-          client.send({ room: target }, line).acked.catch((e) => say(`* not sent to ${where(roomStream(target), me())}: ${describe(e)}`));
-        }
-      }
-    } catch (e) {
-      say(`* ${describe(e)}`, { error: describe(e) });
-    }
-    return true;
+  const notice = (text: string) => say(`* ${text}`, { type: "notice", text });
+  const show = (e: EventFrame) => { say(eventLine(e, me()), eventJson(e)); state.markShown(e); };
+  const ctx: ChatContext = {
+    session: s, get room() { return room; }, say, notice,
+    setRoom(r) { room = r; rl?.setPrompt(r ? `#${r}> ` : "> "); },
   };
 
+  // Everything is subscribed before connecting: the replay arrives between welcome and synced.
+  let live = false;
+  const missed: EventFrame[] = [];
+  const offs = [
+    client.on("event", (e) => {
+      if (e.stream.startsWith("user:") || !state.unseen(e)) return;
+      if (live) show(e); else missed.push(e);
+    }),
+    client.on("synced", () => {
+      if (live) return notice("reconnected; caught up");
+      live = true;
+      const max = flags.json ? Infinity : MISSED_SHOWN;
+      showMissed(missed, max, show, (n, stream) => notice(`${n} earlier missed in ${where(stream, me())} not shown (/history)`));
+    }),
+    client.on("state", (st) => {
+      const line = live && st.name !== "live" ? stateLine(st, Date.now()) : undefined;
+      if (line) say(`* ${line}`, { type: "state", ...st });
+    }),
+    client.on("presence", (p) => {
+      const others = (list: typeof p.joined) => (list ?? []).filter((e) => e.device !== client.device);
+      for (const e of others(p.joined)) notice(`${presenceLine(e)} is online in #${p.room}`);
+      for (const e of others(p.left)) notice(`${presenceLine(e)} went offline in #${p.room}`);
+    }),
+    client.on("truncated", (t) => notice(`events ${t.cursor + 1}-${t.first - 1} of ${where(t.stream, me())} are no longer kept`)),
+  ];
+
+  await connect(s);
+  notice(`connected to ${flags.url} as ${me()}; /help lists the commands`);
+  ctx.setRoom(room);
+  if (room && !client.welcome?.streams.some((x) => x.stream === roomStream(room!))) await runLine(ctx, `/join ${room}`);
+  else if (room) notice(`you are in #${room}`);
+
+  rl = createInterface({ input: process.stdin, output: process.stdout, terminal: tty });
+  ctx.setRoom(room);
+  await lines(rl, ctx, tty);
+  await drainOutbox(s, 3000);
+  const left = client.pendingSends().length;
+  if (left > 0) notice(`${left} message(s) not acknowledged yet: kept in ${state.path}, sent by the next run`);
+  offs.forEach((off) => off());
+}
+
+/** Reads lines until /quit, Ctrl-C or end of input; runs them one at a time, in order. */
+function lines(rl: ReturnType<typeof createInterface>, ctx: ChatContext, tty: boolean): Promise<void> {
   return new Promise((resolve) => {
     let queue = Promise.resolve(true);
     let closing = false;
     const quit = () => {
       if (closing) return;
       closing = true;
-      // Let queued commands finish, and give pending sends a moment to be acked.
-      queue.then(() => waitForOutbox(client, 3000)).then(() => { rl.close(); resolve(); });
+      process.off("SIGINT", quit);
+      process.off("SIGTERM", quit);
+      if (tty) process.stdout.write("\n"); // leave the prompt line
+      void queue.then(() => { rl.close(); resolve(); });
     };
     rl.on("line", (line) => {
-      queue = queue.then((go) => (go && !closing ? run(line) : false)).then((go) => { if (!go) quit(); return go; });
+      queue = queue.then((go) => (go && !closing ? runLine(ctx, line) : false)).then((go) => {
+        if (!go) quit();
+        else if (tty) rl.prompt();
+        return go;
+      });
     });
-    rl.on("SIGINT", quit);
-    // End of input (Ctrl-D, or a piped script) quits after the lines already read have run.
-    rl.on("close", () => { queue = queue.then(() => { quit(); return false; }); });
-    if (process.stdin.isTTY) rl.prompt();
+    rl.on("SIGINT", quit); // Ctrl-C at the prompt
+    process.on("SIGINT", quit); // Ctrl-C or kill while not reading a terminal
+    process.on("SIGTERM", quit);
+    rl.on("close", () => { void queue.then(quit); }); // Ctrl-D or the end of piped input
+    if (tty) rl.prompt();
   });
 }
 
-async function waitForOutbox(client: HubbubClient, ms: number): Promise<void> {
+/**
+ * Shows the last `max` events of each stream, after a count of the ones left out. Showing the
+ * last one marks the whole stream seen: the count told the user about the rest.
+ */
+export function showMissed(events: EventFrame[], max: number, show: (e: EventFrame) => void, skipped: (n: number, stream: string) => void): void {
+  const byStream = new Map<string, EventFrame[]>();
+  for (const e of events) {
+    const list = byStream.get(e.stream);
+    if (list) list.push(e); else byStream.set(e.stream, [e]);
+  }
+  for (const [stream, list] of byStream) {
+    if (list.length > max) skipped(list.length - max, stream);
+    for (const e of list.slice(-max)) show(e);
+  }
+}
+
+async function drainOutbox({ client }: Session, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
-  while (client.pendingSends().length > 0 && client.state.name === "live" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (client.pendingSends().length > 0 && client.state.name === "live" && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

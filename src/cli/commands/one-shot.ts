@@ -1,40 +1,69 @@
 /** send, history, rooms, who, join, leave: connect, do one thing, print, exit. */
-import { roomStream, type AckFrame } from "../../protocol/index.ts";
-import type { HubbubClient } from "../../client/index.ts";
-import { CliError } from "../session.ts";
-import { eventLine, out, presenceLine, roomLine } from "../format.ts";
+import { CommandError } from "../../client/index.ts";
+import { roomStream, type EventData, type SendTarget } from "../../protocol/index.ts";
+import { eventJson, eventLine, out, presenceLine, roomLine } from "../format.ts";
+import { CliError, within, type Session } from "../session.ts";
 
-export async function ensureMember(client: HubbubClient, room: string, join: boolean): Promise<void> {
-  const member = client.welcome?.streams.some((s) => s.stream === roomStream(room));
-  if (member) return;
-  if (!join) throw new CliError(`you are not a member of #${room}: join it first (hubbub join ${room}, or add --join)`, "not_member");
-  await client.join(room);
+const joinHint = (room: string, flag: string) => ` (hubbub join ${room} first${flag ? `, or add ${flag}` : ""})`;
+
+/** Membership from the welcome; joins when asked to, else a not_member (or unknown_room) error. */
+export async function ensureMember({ client }: Session, room: string, join: boolean, flag: string): Promise<void> {
+  if (client.welcome?.streams.some((s) => s.stream === roomStream(room))) return;
+  if (join) { await client.join(room); return; }
+  const exists = (await client.rooms()).rooms.some((r) => r.room === room);
+  throw exists
+    ? new CliError("not_member", `you are not a member of #${room}${joinHint(room, flag)}`)
+    : new CliError("unknown_room", `there is no room ${room}${joinHint(room, flag)}`);
 }
 
-export async function send(client: HubbubClient, json: boolean, to: { room: string } | { user: string }, text: string, join: boolean): Promise<void> {
-  if ("room" in to) await ensureMember(client, to.room, join);
-  const ack: AckFrame = await client.send(to, text).acked;
-  out(json, `sent ${ack.stream} #${ack.seq}${ack.duplicate ? " (already sent before)" : ""}`, { stream: ack.stream, seq: ack.seq, pos: ack.pos });
+export async function send(s: Session, to: SendTarget, text: string, join: boolean): Promise<void> {
+  if ("room" in to && join) await s.client.join(to.room);
+  const { acked } = s.client.send(to, text);
+  const ack = await within(acked, s.flags.timeoutMs, "no durable ack").catch((e: unknown) => {
+    if (e instanceof CommandError && "room" in to && (e.code === "not_member" || e.code === "unknown_room")) {
+      throw new CliError(e.code, `${e.message}${joinHint(to.room, "--join")}`);
+    }
+    if (e instanceof CliError && e.code === "timeout") {
+      // It stays in the outbox: the next run with this state file re-sends it (same cmid, so once).
+      throw new CliError("timeout", `${e.message}; the message stays queued in ${s.state.path} and goes out with the next hubbub run that uses it`);
+    }
+    throw e;
+  });
+  out(s.flags.json, `sent ${ack.stream} #${ack.seq}`, { type: "sent", stream: ack.stream, seq: ack.seq, pos: ack.pos });
 }
 
-export async function history(client: HubbubClient, json: boolean, room: string, limit: number): Promise<void> {
-  const me = client.welcome?.user ?? "";
-  const page = await client.history(roomStream(room), { limit });
-  for (const e of page.events) out(json, eventLine(e, me), e);
+/** The last `limit` events of a room, oldest first, paging back as far as needed. */
+export async function history(s: Session, room: string, limit: number): Promise<void> {
+  const stream = roomStream(room);
+  let events: EventData[] = [];
+  let before: number | undefined;
+  while (events.length < limit) {
+    const page = await s.client.history(stream, { before, limit: Math.min(500, limit - events.length) }).catch((e: unknown) => {
+      if (e instanceof CommandError && e.code === "not_member") throw new CliError(e.code, `you are not a member of #${room}${joinHint(room, "")}`);
+      throw e;
+    });
+    events = [...page.events, ...events];
+    if (!page.more || page.events.length === 0) break;
+    before = page.events[0]!.seq;
+  }
+  const me = s.client.welcome?.user ?? "";
+  for (const e of events) out(s.flags.json, eventLine(e, me), eventJson(e));
 }
 
-export async function rooms(client: HubbubClient, json: boolean): Promise<void> {
-  const list = await client.rooms();
-  if (!json && list.rooms.length === 0) out(false, "no rooms yet: hubbub join NAME creates one", null);
-  for (const r of list.rooms) out(json, roomLine(r), r);
+export async function rooms(s: Session): Promise<void> {
+  const list = await s.client.rooms();
+  if (!s.flags.json && list.rooms.length === 0) process.stdout.write("no rooms yet: hubbub join NAME creates one\n");
+  for (const r of list.rooms) out(s.flags.json, roomLine(r), { type: "room", ...r });
 }
 
-export async function who(client: HubbubClient, json: boolean, room: string): Promise<void> {
-  const p = await client.who(room);
-  for (const e of p.online ?? []) out(json, presenceLine(e), e);
+export async function who(s: Session, room: string): Promise<void> {
+  const p = await s.client.who(room);
+  for (const e of p.online ?? []) out(s.flags.json, presenceLine(e), { type: "online", room, ...e });
 }
 
-export async function membership(client: HubbubClient, json: boolean, room: string, join: boolean): Promise<void> {
-  const ack = join ? await client.join(room) : await client.leave(room);
-  out(json, join ? `joined #${room}` : `left #${room}`, { room, stream: ack.stream, seq: ack.seq });
+export async function membership(s: Session, room: string, join: boolean): Promise<void> {
+  const ack = join ? await s.client.join(room) : await s.client.leave(room);
+  const already = ack.duplicate === true;
+  const human = join ? (already ? `already in #${room}` : `joined #${room}`) : (already ? `not in #${room}` : `left #${room}`);
+  out(s.flags.json, human, { type: join ? "joined" : "left", room, stream: ack.stream, seq: ack.seq, duplicate: already });
 }

@@ -1,39 +1,53 @@
 /**
- * tail: print the room's events since this state file's last run, then exit (or follow).
- * With --count N it stops after N messages and rewinds the cursor to the last one printed,
- * so the next run continues exactly there: nothing is printed twice, nothing is skipped.
+ * tail: print a room's events that this state file has not printed yet (the replay the server
+ * sends on resume), then exit, or with --follow keep printing live ones. Only what is printed
+ * counts as seen (StateFile.markShown), so `--count N` stopping part-way, a `send` in between
+ * or a tail of another room never makes the next run skip or repeat a line.
+ * A state file that never saw the room starts from now: old messages are `history`'s job.
  */
 import { roomStream, type EventFrame } from "../../protocol/index.ts";
-import type { HubbubClient } from "../../client/index.ts";
-import { eventLine, out } from "../format.ts";
+import { eventJson, eventLine, out, stateLine } from "../format.ts";
+import { CliError, connect, type Session } from "../session.ts";
 import { ensureMember } from "./one-shot.ts";
 
-export interface TailOptions { room: string; count?: number; follow: boolean; join: boolean; json: boolean }
+export interface TailOptions { room: string; count?: number; follow: boolean; join: boolean }
 
-export function tail(client: HubbubClient, o: TailOptions, synced: Promise<void>): Promise<void> {
+export async function tail(s: Session, o: TailOptions): Promise<void> {
+  const { client, state, flags } = s;
   const stream = roomStream(o.room);
-  const me = () => client.welcome?.user ?? "";
   let printed = 0;
-  let lastPrinted: number | undefined;
-  let stopped = false;
-  return new Promise((resolve, reject) => {
-    const finish = () => {
-      if (stopped) return;
-      stopped = true;
-      off();
-      if (lastPrinted !== undefined) client.rewind(stream, lastPrinted);
-      resolve();
-    };
-    const off = client.on("event", (e: EventFrame) => {
-      if (stopped || e.stream !== stream) return;
-      out(o.json, eventLine(e, me()), e);
-      lastPrinted = e.seq;
-      if (e.kind === "message") printed += 1;
-      if (o.count !== undefined && printed >= o.count) finish();
-    });
-    synced.then(async () => {
-      await ensureMember(client, o.room, o.join);
-      if (!o.follow && o.count === undefined) finish();
-    }).catch((e) => { off(); reject(e); });
+  let finish: (e?: Error) => void = () => {};
+  const finished = new Promise<void>((resolve, reject) => { finish = (e) => (e ? reject(e) : resolve()); });
+
+  // Subscribed before connecting: the replay arrives between welcome and synced.
+  const offEvent = client.on("event", (e: EventFrame) => {
+    if (e.stream !== stream || !state.unseen(e) || (o.count !== undefined && printed >= o.count)) return;
+    out(flags.json, eventLine(e, client.welcome?.user ?? ""), eventJson(e));
+    state.markShown(e);
+    if (e.kind === "message") printed += 1;
+    if (o.count !== undefined && printed >= o.count) finish();
   });
+  let live = false;
+  const offState = client.on("state", (st) => {
+    if (!live) return; // connect() reports the first attempt's failure
+    if (st.name === "stopped") return finish(new CliError("disconnected", `the server closed the connection: ${st.reason}`));
+    const line = stateLine(st, Date.now());
+    if (line) process.stderr.write(flags.json ? `${JSON.stringify({ type: "state", ...st })}\n` : `hubbub: ${line}\n`);
+  });
+  const stop = () => finish();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    await connect(s);
+    live = true;
+    await ensureMember(s, o.room, o.join, "--join");
+    if (!state.knew(stream) && !flags.json) process.stderr.write(`hubbub: first tail of #${o.room} with ${state.path}: starting from now (older messages: hubbub history)\n`);
+    if (!o.follow && o.count === undefined) finish();
+    await finished;
+  } finally {
+    offEvent();
+    offState();
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
 }

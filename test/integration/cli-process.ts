@@ -1,0 +1,70 @@
+/**
+ * Runs the CLI the way a user does: `bun run src/cli/main.ts ...` as a child process, with its
+ * own config dir and none of the caller's HUBBUB_* variables. `cli()` runs one command to the
+ * end; `CliProcess` keeps one running (chat, tail --follow) to type into and read from.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+const root = new URL("../..", import.meta.url).pathname;
+
+export const tempDir = (): string => mkdtempSync(join(tmpdir(), "hubbub-cli-"));
+
+function childEnv(configDir: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("HUBBUB_")) env[k] = v;
+  return { ...env, XDG_CONFIG_HOME: configDir };
+}
+
+const spawnCli = <I extends "ignore" | "pipe">(args: string[], configDir: string, stdin: I | Blob) =>
+  Bun.spawn([process.execPath, "run", "src/cli/main.ts", ...args], { cwd: root, stdin, stdout: "pipe", stderr: "pipe", env: childEnv(configDir) });
+
+export interface CliResult { code: number; out: string; err: string }
+
+/** Runs one command to the end (killed after 20 s so a hang fails the test rather than the run). */
+export async function cli(args: string[], configDir: string, stdin?: string): Promise<CliResult> {
+  const p = spawnCli(args, configDir, stdin === undefined ? "ignore" : new Blob([stdin]));
+  const timer = setTimeout(() => p.kill(), 20_000);
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  clearTimeout(timer);
+  return { code, out, err };
+}
+
+/** A long-running CLI: write lines to its stdin, wait for text on its stdout. */
+export class CliProcess {
+  out = "";
+  err = "";
+  readonly proc: Subprocess<"pipe", "pipe", "pipe">;
+  readonly exited: Promise<number>;
+
+  constructor(args: string[], configDir: string) {
+    this.proc = spawnCli(args, configDir, "pipe");
+    const pump = async (s: ReadableStream<Uint8Array>, to: "out" | "err") => {
+      const d = new TextDecoder();
+      for await (const chunk of s) this[to] += d.decode(chunk, { stream: true });
+    };
+    const done = Promise.all([pump(this.proc.stdout, "out"), pump(this.proc.stderr, "err")]);
+    this.exited = done.then(() => this.proc.exited);
+  }
+
+  write(line: string): void {
+    this.proc.stdin.write(`${line}\n`);
+    this.proc.stdin.flush();
+  }
+
+  /** Resolves once stdout matches, searching only after `from` (an offset into `out`). */
+  async waitFor(what: string | RegExp, timeoutMs = 8000, from = 0): Promise<void> {
+    const hit = () => (typeof what === "string" ? this.out.indexOf(what, from) >= 0 : what.test(this.out.slice(from)));
+    const deadline = Date.now() + timeoutMs;
+    while (!hit()) {
+      if (Date.now() > deadline) throw new Error(`no ${String(what)} in stdout:\n${this.out}\nstderr:\n${this.err}`);
+      if (this.proc.exitCode !== null) throw new Error(`exited ${this.proc.exitCode} before ${String(what)}:\n${this.out}\n${this.err}`);
+      await Bun.sleep(20);
+    }
+  }
+
+  /** Stops it if a test failed half-way. */
+  kill(): void { if (this.proc.exitCode === null) this.proc.kill(); }
+}
