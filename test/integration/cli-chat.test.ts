@@ -1,0 +1,106 @@
+/** `hubbub chat` driven through stdin like a person at a terminal, against real servers. */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { RunningServer } from "../../src/server/start.ts";
+import { CliProcess, cli, tempDir } from "./cli-process.ts";
+import { TestClient, start, tempDb } from "./harness.ts";
+import { spawnServer } from "./process.ts";
+
+const config = tempDir();
+
+describe("hubbub chat", () => {
+  let server: RunningServer;
+  let as: (user: string) => string[];
+  beforeAll(async () => {
+    server = await start();
+    as = (user) => ["--url", server.url, "--user", user, "--state", join(config, `${user}.json`)];
+  });
+  afterAll(() => server.stop());
+
+  test("/join, a plain line, /dm, /who, /history, live messages from others, /leave and /quit", async () => {
+    const pia = await TestClient.connect(server.url, "pia", { device: "pia-web" });
+    await pia.request({ type: "join", room: "talk" });
+    const chat = new CliProcess(["chat", ...as("carl")], config);
+    try {
+      await chat.waitFor("connected to");
+      chat.write("/join talk");
+      await chat.waitFor("* you are in #talk");
+      chat.write("hello from the terminal");
+      const msg = await pia.waitFor((f) => f.type === "event" && f.stream === "room:talk" && f.kind === "message");
+      expect(msg).toMatchObject({ author: "carl", body: { text: "hello from the terminal" } });
+      await chat.waitFor("#talk carl: hello from the terminal"); // own message, shown once stored
+      chat.write("/dm pia psst");
+      expect(await pia.waitFor((f) => f.type === "event" && f.stream === "dm:carl:pia")).toMatchObject({ body: { text: "psst" } });
+      await chat.waitFor("@pia carl: psst");
+      await pia.request({ type: "send", to: { room: "talk" }, cmid: "p1", text: "hi carl" });
+      await chat.waitFor("#talk pia: hi carl");
+      chat.write("/who");
+      await chat.waitFor(/online in #talk: .*pia \(cli, pia-web\)/);
+      const before = chat.out.length;
+      chat.write("/history 2");
+      await chat.waitFor(/carl: hello from the terminal\n.*pia: hi carl\n/, 8000, before);
+      chat.write("/bogus");
+      await chat.waitFor("* unknown command /bogus");
+      chat.write("/leave");
+      await chat.waitFor("* you left #talk");
+      chat.write("not sent anywhere");
+      await chat.waitFor("no current room");
+      chat.write("/quit");
+      expect(await chat.exited).toBe(0);
+    } finally {
+      chat.kill();
+    }
+    expect(chat.err).toBe("");
+    expect(server.hub.log.head("room:talk")).toBe(5); // pia joined, carl joined, 2 messages, carl left
+    pia.close();
+  }, 30_000);
+
+  test("starts in --room (joining it), shows what was missed since the last run, and quits at the end of input", async () => {
+    const first = await cli(["chat", "--room", "den", ...as("dora")], config, "first visit\n");
+    expect(first.code).toBe(0);
+    expect(first.out).toContain("* you are in #den");
+    expect(first.out).toContain("#den dora: first visit");
+    const ed = await TestClient.connect(server.url, "ed");
+    await ed.request({ type: "join", room: "den" });
+    for (let i = 1; i <= 25; i++) ed.send({ type: "send", id: i, to: { room: "den" }, cmid: `e${i}`, text: `while away ${i}` });
+    await ed.waitFor((f) => f.type === "ack" && f.id === 25);
+    ed.close();
+    const second = await cli(["chat", "--room", "den", ...as("dora")], config, "");
+    expect(second.out).toContain("* 6 earlier missed in #den not shown (/history)"); // ed's join + 25 messages, 20 shown
+    expect(second.out).toContain("ed: while away 6\n");
+    expect(second.out).not.toContain("ed: while away 5\n");
+    expect(second.out).toContain("ed: while away 25\n");
+    // What chat showed counts as seen for tail too (same state file).
+    expect((await cli(["tail", "--room", "den", ...as("dora")], config)).out).toBe("");
+  }, 30_000);
+
+  test("--json: every line is an object with a type", async () => {
+    const r = await cli(["chat", "--room", "den", "--json", ...as("dora")], config, "/who\nin json\n");
+    const objects = r.out.trim().split("\n").map((l) => JSON.parse(l) as { type: string });
+    expect(objects.map((o) => o.type)).toContain("notice");
+    expect(objects).toContainEqual(expect.objectContaining({ type: "event", author: "dora", body: { text: "in json" } }));
+    expect(objects).toContainEqual(expect.objectContaining({ type: "online", user: "dora", room: "den" }));
+  }, 20_000);
+});
+
+test("chat shows the connection dropping and coming back, and sends what was typed meanwhile", async () => {
+  const db = tempDb();
+  let server = await spawnServer(["--port", "0", "--db", db]);
+  const chat = new CliProcess(["chat", "--room", "r", "--url", server.url, "--user", "carl", "--state", join(config, "carl-restart.json")], config);
+  try {
+    await chat.waitFor("* you are in #r");
+    server.proc.kill();
+    await server.proc.exited;
+    await chat.waitFor(/\* connection lost \(\d+[^)]*\); reconnecting in [\d.]+ s \(attempt 1\)/);
+    chat.write("typed while the server was down");
+    await chat.waitFor("* not connected: queued, sent once reconnected");
+    server = await spawnServer(["--port", String(server.port), "--db", db]);
+    await chat.waitFor("* reconnected; caught up", 15_000);
+    await chat.waitFor("#r carl: typed while the server was down");
+    chat.write("/quit");
+    expect(await chat.exited).toBe(0);
+  } finally {
+    chat.kill();
+    server.proc.kill();
+  }
+}, 40_000);
