@@ -57,5 +57,6 @@ describe("connection states", () => {
 test("errors are one line: code and message, or a JSON object with --json", () => {
   expect(errorLine({ code: "not_member", message: "join lobby first" }, false)).toBe("hubbub: error: not_member: join lobby first");
   expect(errorLine({ code: "error", message: "--count must be…" }, false, true)).toBe("hubbub: usage: --count must be…");
+  expect(errorLine({ code: "error", message: "EACCES: permission denied" }, false)).toBe("hubbub: error: EACCES: permission denied");
   expect(JSON.parse(errorLine({ code: "timeout", message: "no ack" }, true))).toEqual({ type: "error", code: "timeout", message: "no ack" });
 });

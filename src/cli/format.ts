@@ -59,7 +59,8 @@ export function stateLine(s: ConnectionState, now: number): string | undefined {
 
 export function errorLine(e: { code: string; message: string }, json: boolean, usage = false): string {
   if (json) return JSON.stringify({ type: "error", code: usage ? "usage" : e.code, message: e.message });
-  return usage ? `hubbub: usage: ${e.message}` : `hubbub: error: ${e.code}: ${e.message}`;
+  if (usage) return `hubbub: usage: ${e.message}`;
+  return e.code === "error" ? `hubbub: error: ${e.message}` : `hubbub: error: ${e.code}: ${e.message}`;
 }
 
 /** Writes one line: the human text, or the object as JSON. */

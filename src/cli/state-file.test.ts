@@ -96,6 +96,11 @@ describe("two processes on one file", () => {
   });
 });
 
+test("a state file that cannot be written is a warning, not a crash (saves also run from timers)", () => {
+  const s = new StateFile("/x", { load: () => saved({}), save: () => { throw new Error("EACCES"); } });
+  expect(() => s.save(saved({}))).not.toThrow();
+});
+
 test("on disk: one JSON file with device, epoch, cursors and outbox", () => {
   const path = join(mkdtempSync(join(tmpdir(), "hubbub-state-")), "sub", "amy.json");
   const s = new StateFile(path);

@@ -27,6 +27,7 @@ export class StateFile implements ClientStorage {
   private epoch: string | undefined;
   private kept: Cursors;
   private shown: Cursors = {};
+  private warned = false;
 
   constructor(readonly path: string, private readonly file: ClientStorage = fileStorage(path)) {
     this.loaded = file.load();
@@ -76,7 +77,13 @@ export class StateFile implements ClientStorage {
     const queuedElsewhere = sameLog
       ? (disk.outbox ?? []).filter((i) => !this.ownCmids.has(i.cmid))
       : [];
-    this.file.save({ ...s, cursors, outbox: [...s.outbox, ...queuedElsewhere] });
+    try {
+      this.file.save({ ...s, cursors, outbox: [...s.outbox, ...queuedElsewhere] });
+    } catch (e) {
+      // Saves also run from the SDK's timers, where a throw would end the process with a stack.
+      if (!this.warned) process.stderr.write(`hubbub: warning: cannot write the state file ${this.path}: ${(e as Error).message}\n`);
+      this.warned = true;
+    }
   }
 }
 

@@ -45,6 +45,7 @@ export async function chat(s: Session, startRoom: string | undefined): Promise<v
     client.on("synced", () => {
       if (live) return notice("reconnected; caught up");
       live = true;
+      notice(`connected to ${flags.url} as ${me()}; /help lists the commands`);
       const max = flags.json ? Infinity : MISSED_SHOWN;
       showMissed(missed, max, show, (n, stream) => notice(`${n} earlier missed in ${where(stream, me())} not shown (/history)`));
     }),
@@ -61,7 +62,6 @@ export async function chat(s: Session, startRoom: string | undefined): Promise<v
   ];
 
   await connect(s);
-  notice(`connected to ${flags.url} as ${me()}; /help lists the commands`);
   ctx.setRoom(room);
   if (room && !client.welcome?.streams.some((x) => x.stream === roomStream(room!))) await runLine(ctx, `/join ${room}`);
   else if (room) notice(`you are in #${room}`);
