@@ -17,6 +17,7 @@ export interface Server { url: string; proc: ChildProcessWithoutNullStreams; sto
 export function startServer(extra: string[] = []): Promise<Server> {
   const db = join(mkdtempSync(join(tmpdir(), "hubbub-e2e-")), "hubbub.db");
   const proc = spawn(BUN, ["run", "src/main.ts", "--port", "0", "--db", db, "--presence-grace-ms", "0", ...extra], { cwd: ROOT });
+  process.once("exit", () => proc.kill("SIGKILL")); // never leave a server behind, even when a test run is cut short
   return new Promise((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
@@ -51,6 +52,10 @@ export function cli(args: string[], env: Record<string, string> = {}): Promise<{
     let err = "";
     p.stdout.on("data", (d: Buffer) => { out += d.toString(); });
     p.stderr.on("data", (d: Buffer) => { err += d.toString(); });
-    p.once("exit", (code) => resolve({ code: code ?? -1, out, err }));
+    // A CLI that hangs must fail its test, not hold the whole run open.
+    const timer = setTimeout(() => { err += `\n(killed after ${CLI_TIMEOUT_MS} ms)`; p.kill("SIGKILL"); }, CLI_TIMEOUT_MS);
+    p.once("exit", (code) => { clearTimeout(timer); resolve({ code: code ?? -1, out, err }); });
   });
 }
+
+const CLI_TIMEOUT_MS = 20_000;

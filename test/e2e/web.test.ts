@@ -158,8 +158,18 @@ describe("web app", () => {
     await page.waitForSelector('#broadcast:has-text("Maintenance at 18:00")');
     const later = await signIn(await browser.newContext(), server.url, "quinn"); // signed in after it was sent
     await later.waitForSelector('#broadcast:has-text("Maintenance at 18:00")');
-    await page.getByRole("button", { name: "Dismiss" }).click();
+    await page.getByRole("button", { name: "Dismiss announcement" }).click();
     await page.waitForSelector("#broadcast", { state: "hidden" });
+  });
+
+  test("a message the server refuses shows as failed with the reason, and can be dismissed", async () => {
+    const page = await signIn(await browser.newContext(), server.url, "uma");
+    await joinRoom(page, "limits");
+    await say(page, "x".repeat(4001)); // over the default --max-text
+    await page.waitForSelector('article.msg.mine[data-state="failed"] .state:has-text("too_large")');
+    await page.getByRole("button", { name: "Dismiss failed message" }).click();
+    await page.waitForSelector('article.msg.mine[data-state="failed"]', { state: "detached" });
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "composer-input");
   });
 
   test("scrolling up loads older history page by page", async () => {

@@ -66,7 +66,7 @@ function messageItem(m: Message, o: MessageListOptions): Keyed {
       class: `msg${mine ? " mine" : ""}${m.deleted ? " deleted" : ""}`, "data-state": m.state, "data-seq": m.seq === undefined ? "" : String(m.seq), "data-cmid": m.cmid ?? "",
     }, meta, el("div", { class: "text" }, m.text));
     if (m.state === "failed") {
-      const b = el("button", { type: "button", class: "link" }, "Dismiss");
+      const b = el("button", { type: "button", class: "link", "aria-label": "Dismiss failed message" }, "Dismiss");
       b.addEventListener("click", () => o.dismiss(m));
       node.append(b);
     }
