@@ -7,14 +7,16 @@ const name = fc.stringMatching(/^[A-Za-z0-9_.-]{1,16}$/);
 const id = fc.option(fc.oneof(fc.string({ maxLength: 64 }), fc.integer()), { nil: undefined });
 const seq = fc.nat({ max: 1_000_000 });
 const target = fc.integer({ min: 1, max: 1_000_000 });
-const text = fc.string({ minLength: 1, maxLength: 200, unit: "grapheme" });
+/** Any code points, lone surrogates included: both encodings must carry text exactly as sent. */
+const anyString = (opts: { minLength?: number; maxLength?: number } = {}) => fc.string({ maxLength: 200, ...opts, unit: "binary" });
+const text = anyString({ minLength: 1 });
 const stream = fc.oneof(name.map((r) => `room:${r}`), name.map((u) => `user:${u}`), fc.constant("broadcast"),
   fc.tuple(name, name).filter(([a, b]) => a < b).map(([a, b]) => `dm:${a}:${b}`));
 
 export const eventDataArb: fc.Arbitrary<EventData> = fc.record({
   stream, seq, pos: seq, at: fc.nat(), author: name,
   kind: fc.constantFrom("message", "edit", "delete", "joined", "left", "read", "room_joined", "room_left", "broadcast"),
-  body: fc.dictionary(fc.constantFrom("text", "target", "stream", "seq", "room"), fc.oneof(fc.string(), fc.nat())),
+  body: fc.dictionary(fc.constantFrom("text", "target", "stream", "seq", "room"), fc.oneof(anyString(), fc.nat())),
   cmid: fc.option(fc.string({ minLength: 1, maxLength: 64 }), { nil: undefined }),
 }, { requiredKeys: ["stream", "seq", "pos", "at", "author", "kind", "body"] });
 
@@ -33,9 +35,10 @@ export const clientFrameArb: fc.Arbitrary<ClientFrame> = clean(fc.oneof(
   fc.record({ type: fc.constant("edit" as const), id, stream, seq: target, cmid: name, text }),
   fc.record({ type: fc.constant("delete" as const), id, stream, seq: target, cmid: name }),
   fc.record({ type: fc.constant("history" as const), id, stream, before: fc.option(seq, { nil: undefined }), limit: fc.option(fc.integer({ min: 1, max: 500 }), { nil: undefined }) }),
+  fc.record({ type: fc.constant("history" as const), id, stream, after: seq, limit: fc.option(fc.integer({ min: 1, max: 500 }), { nil: undefined }) }),
   fc.record({ type: fc.constant("read" as const), id, stream, seq }),
   fc.record({ type: fc.constant("typing" as const), stream }),
-  fc.record({ type: fc.constant("ping" as const), id, t: fc.option(fc.nat(), { nil: undefined }) }),
+  fc.record({ type: fc.constant("ping" as const), id, t: fc.option(fc.oneof(fc.nat(), fc.double({ noNaN: true, noDefaultInfinity: true }).filter((x) => !Object.is(x, -0))), { nil: undefined }) }),
   fc.record({ type: fc.constant("rooms" as const), id }),
   fc.record({ type: fc.constant("who" as const), id, room: name }),
 ) as fc.Arbitrary<ClientFrame>);
@@ -53,7 +56,7 @@ export const serverFrameArb: fc.Arbitrary<ServerFrame> = clean(fc.oneof(
   fc.record({ type: fc.constant("typing" as const), stream, user: name }),
   fc.record({ type: fc.constant("page" as const), id, stream, events: fc.array(eventDataArb.map(clean1), { maxLength: 4 }), more: fc.boolean() }),
   fc.record({ type: fc.constant("room_list" as const), id, rooms: fc.array(fc.record({ room: name, members: fc.nat(), head: seq, member: fc.boolean() }), { maxLength: 4 }) }),
-  fc.record({ type: fc.constant("error" as const), id, code: fc.constantFrom(...Object.values(ErrorCode)), message: fc.string() }),
+  fc.record({ type: fc.constant("error" as const), id, code: fc.constantFrom(...Object.values(ErrorCode)), message: anyString() }),
   fc.record({ type: fc.constant("pong" as const), id, t: fc.option(fc.nat(), { nil: undefined }) }),
 ) as fc.Arbitrary<ServerFrame>);
 

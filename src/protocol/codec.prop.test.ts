@@ -1,50 +1,87 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { ENCODINGS, codecFor, jsonCodec, msgpackCodec, negotiateEncoding } from "./codec.ts";
+import { Encoder } from "@msgpack/msgpack";
+import { ENCODINGS, codecFor, jsonCodec, msgpackCodec } from "./codec.ts";
 import { clientFrameArb, serverFrameArb } from "./arbitraries.ts";
 import { guardClientFrame } from "./guards.ts";
+import type { ClientFrameType, ServerFrameType } from "./frames.ts";
 
-describe("codecs", () => {
-  for (const enc of ENCODINGS) {
-    test(`every server frame round-trips through ${enc}`, () => {
-      const codec = codecFor(enc);
-      fc.assert(fc.property(serverFrameArb, (f) => { expect(codec.decode(toWire(codec.encode(f)))).toEqual(f); }), { numRuns: 500 });
-    });
-    test(`every client frame round-trips through ${enc}, and the guard accepts what it decodes`, () => {
-      const codec = codecFor(enc);
-      fc.assert(fc.property(clientFrameArb, (f) => {
-        const back = codec.decode(toWire(codec.encode(f)));
-        expect(back).toEqual(f);
-        const g = guardClientFrame(back, { maxText: 10_000, maxCursors: 10_000, maxPage: 500 });
-        if (!g.ok) throw new Error(`${g.code}: ${g.message} for ${JSON.stringify(f)}`);
-        expect(g.frame.type).toBe(f.type);
-      }), { numRuns: 500 });
-    });
-  }
-
-  test("decoding arbitrary bytes or text either succeeds or throws a plain Error, never anything worse", () => {
-    const mp = msgpackCodec({ maxPayload: 4096 });
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), fc.string({ maxLength: 64 }), (bytes, s) => {
-      for (const attempt of [() => mp.decode(bytes), () => jsonCodec.decode(s), () => jsonCodec.decode(bytes)]) {
-        try { attempt(); } catch (e) { expect(e).toBeInstanceOf(Error); }
-      }
-    }), { numRuns: 2000 });
-  });
-
-  test("a msgpack header that declares a huge array is refused without allocating it", () => {
-    const mp = msgpackCodec({ maxPayload: 4096 });
-    expect(() => mp.decode(new Uint8Array([0xdd, 0x04, 0x2c, 0x1d, 0x80]))).toThrow();
-    expect(() => mp.decode(new Uint8Array([0xdb, 0x7f, 0xff, 0xff, 0xff]))).toThrow();
-  });
-
-  test("subprotocol negotiation: none means JSON, the first known offer wins, unknown offers are refused", () => {
-    expect(negotiateEncoding(null)).toBe("json");
-    expect(negotiateEncoding("hubbub.v1.msgpack, hubbub.v1.json")).toBe("msgpack");
-    expect(negotiateEncoding("x, hubbub.v1.json")).toBe("json");
-    expect(negotiateEncoding("chat.v9")).toBeUndefined();
-  });
-});
+const CLIENT_TYPES: ClientFrameType[] = ["hello", "join", "leave", "send", "edit", "delete", "history", "read", "typing", "ping", "rooms", "who"];
+const SERVER_TYPES: ServerFrameType[] = ["welcome", "event", "ack", "synced", "truncated", "presence", "typing", "page", "room_list", "error", "pong"];
+const limits = { maxText: 10_000, maxCursors: 10_000, maxPage: 500 };
 
 function toWire(d: string | Uint8Array): string | Uint8Array {
   return typeof d === "string" ? d : new Uint8Array(d); // a copy, as if from the network
 }
+
+describe("codecs: round-trip", () => {
+  for (const enc of ENCODINGS) {
+    test(`every server frame type round-trips through ${enc}`, () => {
+      const codec = codecFor(enc);
+      const seen = new Set<string>();
+      fc.assert(fc.property(serverFrameArb, (f) => {
+        seen.add(f.type);
+        expect(codec.decode(toWire(codec.encode(f)))).toStrictEqual(f);
+      }), { numRuns: 500 });
+      expect([...seen].sort()).toEqual([...SERVER_TYPES].sort());
+    });
+
+    test(`every client frame type round-trips through ${enc}, and the guard accepts what it decodes`, () => {
+      const codec = codecFor(enc);
+      const seen = new Set<string>();
+      fc.assert(fc.property(clientFrameArb, (f) => {
+        seen.add(f.type);
+        const back = codec.decode(toWire(codec.encode(f)));
+        expect(back).toStrictEqual(f);
+        const g = guardClientFrame(back, limits);
+        if (!g.ok) throw new Error(`${g.code}: ${g.message} for ${JSON.stringify(f)}`);
+        // The guard keeps every field (toEqual: it spells out absent ones as undefined) and fills history's default limit.
+        expect(g.frame).toEqual(f.type === "history" ? { ...f, limit: f.limit ?? 50 } : f);
+      }), { numRuns: 500 });
+      expect([...seen].sort()).toEqual([...CLIENT_TYPES].sort());
+    });
+  }
+
+  test("both encodings carry the same frame to the same value", () => {
+    const [json, mp] = [codecFor("json"), codecFor("msgpack")];
+    fc.assert(fc.property(fc.oneof(serverFrameArb, clientFrameArb), (f) => {
+      expect(mp.decode(toWire(mp.encode(f)))).toStrictEqual(json.decode(json.encode(f)) as object);
+    }), { numRuns: 300 });
+  });
+});
+
+describe("codecs: hostile input", () => {
+  test("decoding arbitrary bytes or text either succeeds or throws an Error, and the guard then never throws", () => {
+    const mp = msgpackCodec({ maxPayload: 4096 });
+    const pipeline = (decode: () => unknown) => {
+      let v: unknown;
+      try { v = decode(); } catch (e) { expect(e).toBeInstanceOf(Error); return; }
+      expect(typeof guardClientFrame(v).ok).toBe("boolean");
+    };
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), fc.string({ maxLength: 64, unit: "binary" }), (bytes, s) => {
+      pipeline(() => mp.decode(bytes));
+      pipeline(() => mp.decode(bytes.buffer as ArrayBuffer));
+      pipeline(() => mp.decode(s));
+      pipeline(() => jsonCodec.decode(s));
+      pipeline(() => jsonCodec.decode(bytes));
+    }), { numRuns: 2000 });
+  });
+
+  test("corrupted encodings of real frames and of arbitrary values never throw anything but an Error", () => {
+    const mp = msgpackCodec({ maxPayload: 4096 });
+    const raw = new Encoder();
+    const value = fc.oneof(clientFrameArb.map((f) => f as unknown), fc.jsonValue({ maxDepth: 4 }));
+    fc.assert(fc.property(value, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.nat(), (v, flips, cut) => {
+      const b = raw.encode(v);
+      for (const [at, byte] of flips) if (b.length > 0) b[at % b.length] = byte;
+      const bytes = b.subarray(0, b.length === 0 ? 0 : 1 + (cut % b.length));
+      const text = JSON.stringify(v) ?? "";
+      const mangled = text.slice(0, 1 + (cut % Math.max(1, text.length)));
+      for (const decode of [() => mp.decode(bytes), () => jsonCodec.decode(mangled)]) {
+        let out: unknown;
+        try { out = decode(); } catch (e) { expect(e).toBeInstanceOf(Error); continue; }
+        expect(typeof guardClientFrame(out).ok).toBe("boolean");
+      }
+    }), { numRuns: 1500 });
+  });
+});
