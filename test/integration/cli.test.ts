@@ -174,6 +174,25 @@ describe("hubbub CLI against a server that requires tokens", () => {
   }, 20_000);
 });
 
+test("tail says so when the server no longer keeps part of what it missed (--retain)", async () => {
+  const server = await start({ retain: 10 });
+  try {
+    const amy = ["--url", server.url, "--user", "amy", "--state", join(config, "amy-retain.json")];
+    expect((await run(["tail", "--room", "kept", "--join", ...amy])).code).toBe(0);
+    const pat = await TestClient.connect(server.url, "pat");
+    await pat.request({ type: "join", room: "kept" });
+    for (let i = 1; i <= 1000; i++) pat.send({ type: "send", id: i, to: { room: "kept" }, cmid: `k${i}`, text: `k${i}` });
+    await pat.waitFor((f) => f.type === "ack" && f.id === 1000, 15_000);
+    pat.close();
+    const r = await run(["tail", "--room", "kept", ...amy]);
+    expect(r.err).toMatch(/^hubbub: events 2-\d+ of #kept are no longer kept by the server$/m);
+    expect(messages(r.out).at(-1)).toBe("pat: k1000");
+    expect(messages(r.out).length).toBeLessThan(1000);
+  } finally {
+    server.stop();
+  }
+}, 30_000);
+
 /** The `author: text` part of each message line. */
 function messages(out: string): string[] {
   return out.split("\n").map((l) => /^\[[^\]]+\] #\S+ (\S+: .*)$/.exec(l)?.[1]).filter((m): m is string => m !== undefined);

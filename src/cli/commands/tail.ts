@@ -34,19 +34,26 @@ export async function tail(s: Session, o: TailOptions): Promise<void> {
     const line = stateLine(st, Date.now());
     if (line) process.stderr.write(flags.json ? `${JSON.stringify({ type: "state", ...st })}\n` : `hubbub: ${line}\n`);
   });
+  const offTruncated = client.on("truncated", (t) => {
+    if (t.stream === stream && !flags.json) process.stderr.write(`hubbub: events ${t.cursor + 1}-${t.first - 1} of #${o.room} are no longer kept by the server\n`);
+  });
   const stop = () => finish();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  try {
+  const start = async () => {
     await connect(s);
     live = true;
     await ensureMember(s, o.room, o.join, "--join");
     if (!state.knew(stream) && !flags.json) process.stderr.write(`hubbub: first tail of #${o.room} with ${state.path}: starting from now (older messages: hubbub history)\n`);
     if (!o.follow && o.count === undefined) finish();
-    await finished;
+  };
+  try {
+    // Ctrl-C (or --count reached in the replay) ends it even while still connecting.
+    await Promise.race([start().then(() => finished), finished]);
   } finally {
     offEvent();
     offState();
+    offTruncated();
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
