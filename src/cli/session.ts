@@ -3,6 +3,7 @@
  * "cannot connect" and "refused" into one clear error instead of retrying for ever.
  */
 import { CommandError, HubbubClient } from "../client/index.ts";
+import { closeAdvice } from "../protocol/index.ts";
 import type { CommonFlags } from "./args.ts";
 import { StateFile } from "./state-file.ts";
 import { defaultStatePath, tokenOwner } from "./state-path.ts";
@@ -40,7 +41,8 @@ export function connect({ client, flags }: Session): Promise<void> {
     const offError = client.on("error", (e) => { refusal = new CliError(e.code, e.message); });
     const offState = client.on("state", (s) => {
       if (s.name === "live") { done(); resolve(); }
-      if (s.name === "reconnecting") fail(refusal ?? new CliError("unreachable", `cannot connect to ${flags.url} (is the server running?)`));
+      // "Reconnect now" is the server's plan, not a failure: a replaced log (new epoch), a slow consumer.
+      if (s.name === "reconnecting" && !(s.lastClose && closeAdvice(s.lastClose.code) === "reconnect-now")) fail(refusal ?? new CliError("unreachable", `cannot connect to ${flags.url} (is the server running?)`));
       if (s.name === "stopped") fail(refusal ?? new CliError("refused", `the server closed the connection: ${s.reason}`));
     });
     const done = () => { clearTimeout(timer); offState(); offError(); };

@@ -193,6 +193,21 @@ test("tail says so when the server no longer keeps part of what it missed (--ret
   }
 }, 30_000);
 
+test("a state file from a server whose log was replaced (new epoch) starts fresh instead of failing", async () => {
+  const state = join(config, "amy-epoch.json");
+  const first = await start();
+  const second = await start();
+  try {
+    expect((await run(["join", "old", "--url", first.url, "--user", "amy", "--state", state])).code).toBe(0);
+    const r = await run(["rooms", "--url", second.url, "--user", "amy", "--state", state]);
+    expect(r).toEqual({ code: 0, out: "no rooms yet: hubbub join NAME creates one\n", err: "" });
+    expect((await run(["tail", "--room", "fresh", "--join", "--url", second.url, "--user", "amy", "--state", state])).code).toBe(0);
+  } finally {
+    first.stop();
+    second.stop();
+  }
+}, 20_000);
+
 /** The `author: text` part of each message line. */
 function messages(out: string): string[] {
   return out.split("\n").map((l) => /^\[[^\]]+\] #\S+ (\S+: .*)$/.exec(l)?.[1]).filter((m): m is string => m !== undefined);

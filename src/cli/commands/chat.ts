@@ -66,13 +66,17 @@ export async function chat(s: Session, startRoom: string | undefined): Promise<v
   if (room && !client.welcome?.streams.some((x) => x.stream === roomStream(room!))) await runLine(ctx, `/join ${room}`);
   else if (room) notice(`you are in #${room}`);
 
-  rl = createInterface({ input: process.stdin, output: process.stdout, terminal: tty });
-  ctx.setRoom(room);
-  await lines(rl, ctx, tty);
-  await drainOutbox(s, 3000);
-  const left = client.pendingSends().length;
-  if (left > 0) notice(`${left} message(s) not acknowledged yet: kept in ${state.path}, sent by the next run`);
-  offs.forEach((off) => off());
+  try {
+    rl = createInterface({ input: process.stdin, output: process.stdout, terminal: tty });
+    ctx.setRoom(room);
+    await lines(rl, ctx, tty);
+    rl = undefined; // closed: nothing may prompt from here on
+    await drainOutbox(s, 3000);
+    const left = client.pendingSends().length;
+    if (left > 0) notice(`${left} message(s) not acknowledged yet: kept in ${state.path}, sent by the next run`);
+  } finally {
+    offs.forEach((off) => off());
+  }
 }
 
 /** Reads lines until /quit, Ctrl-C or end of input; runs them one at a time, in order. */
