@@ -1,7 +1,7 @@
 /** 4. Codecs: JSON vs MessagePack on the real frames — encode and decode rates, bytes per frame. */
 import { codecFor, type ClientFrame, type ServerFrame } from "../src/protocol/index.ts";
 import { fmt, fmtSpread, spread, table, type Spread } from "./lib/stats.ts";
-import type { Section } from "./run.ts";
+import type { BenchOptions, Section } from "./lib/section.ts";
 
 const FRAMES: Record<string, ServerFrame | ClientFrame> = {
   "event (message)": { type: "event", stream: "room:lobby", seq: 48213, pos: 1_204_233, at: 1_764_330_000_123, author: "alice", kind: "message", body: { text: "see you at the standup in ten minutes" }, cmid: "6f1c0c9e-3d4b-4a0e-9d62-0c1c8f6e9a11" },
@@ -28,8 +28,8 @@ function rate(fn: () => void, ms: number): number {
 
 interface Row { frame: string; encoding: string; bytes: number; encode: Spread; decode: Spread }
 
-export async function codec(o: { quick: boolean }): Promise<Section> {
-  const reps = o.quick ? 2 : 5;
+export async function codec(o: BenchOptions): Promise<Section> {
+  const reps = o.reps ?? (o.quick ? 2 : 5);
   const ms = o.quick ? 100 : 300;
   const rows: Row[] = [];
   for (const [name, frame] of Object.entries(FRAMES)) {

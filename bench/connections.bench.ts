@@ -1,16 +1,22 @@
 /**
  * 5. Connections: many idle, authenticated connections — connect rate, server memory per
  * connection against raw Bun's, idle CPU (heartbeats included), and one message fanned out to
- * all of them. `--big` opens 100,000, spread over several 127.0.0.x addresses (one address runs
- * out of ephemeral ports near 28,000).
+ * all of them. `--big` opens 100,000, spread over several 127.0.0.x source addresses (one
+ * address runs out of ephemeral ports near 28,000).
  */
+import { readFileSync } from "node:fs";
 import { SUBPROTOCOLS } from "../src/protocol/index.ts";
 import { cpuSeconds, memory, spawnServer, type ServerProc } from "./lib/proc.ts";
-import { fmt, table } from "./lib/stats.ts";
-import { tempDb } from "./lib/targets.ts";
-import type { Section } from "./run.ts";
+import { atMost, type BenchOptions, type Section } from "./lib/section.ts";
+import { fmt, fmtSpread, spread, table, type Spread } from "./lib/stats.ts";
+import { tempDb } from "./lib/temp.ts";
 
-interface Result { server: string; connections: number; connectPerSec: number; rssPerConnKb: number; idleCpuPct: number; fanoutMs: number; received: number }
+/** hubbub's default idle timeout and heartbeat (src/server/config.ts); the raw baseline gets the same idle timeout. */
+const IDLE_TIMEOUT_S = 15;
+const HEARTBEAT_MS = 10_000;
+
+interface Rep { connectPerSec: number; rssPerConnKb: number; fanoutMs: number; received: number; idleCpuPct?: number }
+interface Result { server: string; connections: number; connectPerSec: Spread; rssPerConnKb: Spread; fanoutMs: Spread; idleCpuPct: number; lost: number; reps: Rep[] }
 
 async function openMany(n: number, url: (i: number) => string, protocol: string | undefined, onOpen: (ws: WebSocket, i: number) => void, onMessage: (data: unknown) => void): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
@@ -29,11 +35,11 @@ async function openMany(n: number, url: (i: number) => string, protocol: string 
   return sockets;
 }
 
-async function measure(name: string, server: ServerProc, n: number, hosts: string[], hubbub: boolean, idleSeconds: number): Promise<Result> {
+/** One repetition on a fresh server: connect n, read RSS, optionally sit idle, then fan one message out to all. */
+async function once(server: ServerProc, n: number, hosts: string[], hubbub: boolean, idleSeconds: number): Promise<Rep> {
   const before = memory(server.pid).rss;
   let received = 0;
   let synced = 0;
-  let firstAt = 0;
   let lastAt = 0;
   const onMessage = (d: unknown) => {
     const s = String(d);
@@ -46,12 +52,24 @@ async function measure(name: string, server: ServerProc, n: number, hosts: strin
     (ws, i) => { if (hubbub) ws.send(JSON.stringify({ type: "hello", user: `idle${i}`, device: "d", client: "bench" })); }, onMessage);
   if (hubbub) while (synced < n) await Bun.sleep(20);
   const connectSec = (performance.now() - t0) / 1000;
-  await Bun.sleep(500);
-  const rssPerConn = (memory(server.pid).rss - before) / n;
-  const cpu0 = cpuSeconds(server.pid);
-  await Bun.sleep(idleSeconds * 1000);
-  const idleCpuPct = ((cpuSeconds(server.pid) - cpu0) / idleSeconds) * 100;
-  firstAt = performance.now();
+  await Bun.sleep(1000);
+  const rssPerConnKb = (memory(server.pid).rss - before) / n / 1024;
+  let idleCpuPct: number | undefined;
+  if (idleSeconds > 0) {
+    // hubbub's clients ping every heartbeatMs as the SDK does, spread evenly; the raw relay would
+    // broadcast a ping, so its clients stay silent and Bun's protocol pings are its heartbeat.
+    let next = 0;
+    const perTick = (n * 10) / HEARTBEAT_MS;
+    let owed = 0;
+    const timer = hubbub ? setInterval(() => {
+      for (owed += perTick; owed >= 1; owed--) sockets[next++ % n]!.send('{"type":"ping"}');
+    }, 10) : undefined;
+    const cpu0 = cpuSeconds(server.pid);
+    await Bun.sleep(idleSeconds * 1000);
+    idleCpuPct = ((cpuSeconds(server.pid) - cpu0) / idleSeconds) * 100;
+    clearInterval(timer);
+  }
+  const firstAt = performance.now();
   if (hubbub) {
     await fetch(`http://127.0.0.1:${server.port}/api/broadcast`, { method: "POST", headers: { authorization: "Bearer bench" }, body: JSON.stringify({ text: "fanout-probe" }) });
   } else {
@@ -60,25 +78,53 @@ async function measure(name: string, server: ServerProc, n: number, hosts: strin
   const deadline = Date.now() + 20_000;
   while (received < n && Date.now() < deadline) await Bun.sleep(5);
   for (const ws of sockets) ws.close();
-  return { server: name, connections: n, connectPerSec: n / connectSec, rssPerConnKb: rssPerConn / 1024, idleCpuPct, fanoutMs: lastAt - firstAt, received };
+  return { connectPerSec: n / connectSec, rssPerConnKb, fanoutMs: lastAt - firstAt, received, idleCpuPct };
 }
 
-export async function connections(o: { quick: boolean; big: boolean }): Promise<Section> {
+async function measure(name: string, start: () => Promise<ServerProc>, n: number, hosts: string[], hubbub: boolean, reps: number, idleSeconds: number): Promise<Result> {
+  const runs: Rep[] = [];
+  for (let r = 0; r < reps; r++) {
+    const server = await start();
+    try { runs.push(await once(server, n, hosts, hubbub, r === reps - 1 ? idleSeconds : 0)); } finally { await server.stop(); }
+    await Bun.sleep(500); // let the closed sockets' TIME_WAIT and the old process go
+  }
+  return {
+    server: name, connections: n,
+    connectPerSec: spread(runs.map((r) => r.connectPerSec)),
+    rssPerConnKb: spread(runs.map((r) => r.rssPerConnKb)),
+    fanoutMs: spread(runs.map((r) => r.fanoutMs)),
+    idleCpuPct: runs[runs.length - 1]!.idleCpuPct ?? Number.NaN,
+    lost: runs.reduce((a, r) => a + (n - r.received), 0),
+    reps: runs,
+  };
+}
+
+function openFileLimit(): number {
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+  return !m || m[1] === "unlimited" ? Number.POSITIVE_INFINITY : Number(m[1]);
+}
+
+export async function connections(o: BenchOptions): Promise<Section> {
   const n = o.big ? 100_000 : o.quick ? 2000 : 10_000;
+  const limit = openFileLimit();
+  if (limit < n + 1000) throw new Error(`${fmt(n)} connections need an open-file limit above ${fmt(n + 1000)} in this process and the server's; it is ${fmt(limit)} (raise it with ulimit -n)`);
   const hosts = o.big ? ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"] : ["127.0.0.1"];
   const bindHost = o.big ? "0.0.0.0" : "127.0.0.1";
-  const idle = o.quick ? 2 : 6;
-  const results: Result[] = [];
-  const raw = await spawnServer([process.execPath, "bench/baselines/raw-bun.ts"], /listening (\d+)/, o.big ? { HOST: bindHost } : {});
-  try { results.push(await measure("raw Bun pub/sub", raw, n, hosts, false, idle)); } finally { await raw.stop(); }
-  const hub = await spawnServer([process.execPath, "run", "src/main.ts", "--port", "0", "--host", bindHost, "--db", tempDb(), "--admin-token", "bench", "--rate-limit", "0"], /hubbub listening on http:\/\/[^:]+:(\d+)/);
-  try { results.push(await measure("hubbub (hello'd, JSON)", hub, n, hosts, true, idle)); } finally { await hub.stop(); }
-  const base = results[0]!;
+  const idle = o.quick ? 3 : IDLE_TIMEOUT_S + 1;
+  const reps = o.reps ?? (o.quick ? 1 : 3);
+  const raw = await measure("raw Bun pub/sub", () => spawnServer([process.execPath, "bench/baselines/raw-bun.ts"], /listening (\d+)/, { HOST: bindHost, IDLE_TIMEOUT: String(IDLE_TIMEOUT_S) }), n, hosts, false, reps, idle);
+  const hub = await measure("hubbub (hello'd, JSON)", () => spawnServer([process.execPath, "run", "src/main.ts", "--port", "0", "--host", bindHost, "--db", tempDb(), "--admin-token", "bench", "--rate-limit", "0"], /hubbub listening on http:\/\/[^:]+:(\d+)/), n, hosts, true, reps, idle);
+  const results = [raw, hub];
+  const ratio = hub.rssPerConnKb.median / raw.rssPerConnKb.median;
   return {
     name: "connections", title: `5. Connections: ${fmt(n)} idle connections`,
-    markdown: `Connections opened 256 at a time from one process; hubbub's each say hello (a user each) and wait for \`synced\`. Idle CPU measured over ${idle} s (Bun's own pings included); then one message fanned out to every connection (hubbub: an operator broadcast through the log).\n\n` +
-      table(["server", "connections", "connect rate /s", "server RSS per connection KB", "× raw", "idle CPU % of one core", "fan-out to all ms", "received"],
-        results.map((r) => [r.server, fmt(r.connections), fmt(r.connectPerSec), fmt(r.rssPerConnKb, 1), fmt(r.rssPerConnKb / base.rssPerConnKb, 2), fmt(r.idleCpuPct, 2), fmt(r.fanoutMs, 1), fmt(r.received)])),
+    markdown: `Connections opened 256 at a time from one process, ${reps} run(s) on a fresh server each; hubbub's each say hello (a user each) and wait for \`synced\`. RSS per connection is the server's growth over its idle RSS, 1 s after the last connection. Idle CPU over ${idle} s in the last run: both servers have a ${IDLE_TIMEOUT_S} s idle timeout; hubbub's clients send an app-level ping every ${HEARTBEAT_MS / 1000} s (as the SDK does), the raw relay's rely on Bun's protocol pings. Then one message fanned out to every connection (hubbub: an operator broadcast, appended to the log first).\n\n` +
+      table(["server", "connections", "connect rate /s", "server RSS per connection KB", "× raw", "idle CPU % of one core", "fan-out to all ms", "not received"],
+        results.map((r) => [r.server, fmt(r.connections), fmtSpread(r.connectPerSec), fmtSpread(r.rssPerConnKb, 1), fmt(r.rssPerConnKb.median / raw.rssPerConnKb.median, 2), fmt(r.idleCpuPct, 2), fmtSpread(r.fanoutMs, 1), fmt(r.lost)])),
     json: results,
+    goals: [
+      atMost(`${fmt(n)} connections: hubbub server RSS per connection ≤ 2× raw Bun`, ratio, 2),
+      atMost(`${fmt(n)} connections: the fanned-out message reached every connection`, hub.lost + raw.lost, 0, `${fmt(hub.lost + raw.lost)} missed`),
+    ],
   };
 }

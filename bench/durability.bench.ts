@@ -5,7 +5,7 @@
 import { measureFanout, type FanoutResult } from "./fanout.bench.ts";
 import { fmt, fmtSpread, table } from "./lib/stats.ts";
 import { hubbub, rawBun } from "./lib/targets.ts";
-import type { Section } from "./run.ts";
+import type { BenchOptions, Section } from "./lib/section.ts";
 
 interface Health { journal: { transactions: number; events: number; largestBatch: number } }
 /** hubbub's journal counters; undefined for the baseline, which has no /health. */
@@ -13,8 +13,8 @@ const health = async (port: number): Promise<Health | undefined> => {
   try { return (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as Health; } catch { return undefined; }
 };
 
-export async function durability(o: { quick: boolean }): Promise<Section> {
-  const opts = { seconds: o.quick ? 1 : 2, reps: o.quick ? 2 : 3, pacedRate: 20_000, probe: health };
+export async function durability(o: BenchOptions): Promise<Section> {
+  const opts = { seconds: o.quick ? 1 : 2, reps: o.reps ?? (o.quick ? 2 : 3), pacedRate: 20_000, probe: health };
   const rows: { n: number; name: string; r: FanoutResult }[] = [];
   for (const n of o.quick ? [16] : [16, 64]) {
     for (const [name, t] of [
@@ -33,7 +33,7 @@ export async function durability(o: { quick: boolean }): Promise<Section> {
       const h = r.probe as Health | undefined;
       const per = h ? `${fmt(h.journal.events / Math.max(1, h.journal.transactions), 1)} / ${fmt(h.journal.largestBatch)}` : "–";
       return [String(n), name, fmtSpread(r.deliveriesPerSec), fmt(r.deliveriesPerSec.median / raw.deliveriesPerSec.median, 2),
-        fmtSpread(r.perCpuSecond), fmt(r.perCpuSecond.median / raw.perCpuSecond.median, 2), fmt(r.paced.p99, 2), per];
+        fmtSpread(r.perCpuSecond), fmt(r.perCpuSecond.median / raw.perCpuSecond.median, 2), fmt(r.paced.p99.median, 2), per];
     }));
   return {
     name: "durability", title: "2. Durability cost: synchronous NORMAL vs FULL, and group commit",

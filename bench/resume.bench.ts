@@ -8,8 +8,8 @@ import { openEventLog } from "../src/store/open-log.ts";
 import type { AppendRequest } from "../src/store/event-log.ts";
 import { spawnServer } from "./lib/proc.ts";
 import { fmt, fmtSpread, spread, table } from "./lib/stats.ts";
-import { tempDb } from "./lib/targets.ts";
-import type { Section } from "./run.ts";
+import { tempDb } from "./lib/temp.ts";
+import { atMost, type BenchOptions, type Goal, type Section } from "./lib/section.ts";
 
 const HUBBUB_READY = /hubbub listening on http:\/\/127\.0\.0\.1:(\d+)/;
 
@@ -73,7 +73,7 @@ async function startupMs(path: string): Promise<{ ms: number; line: string }> {
   return { ms, line: `${fmt(h.startup.replayed)} events replayed${h.startup.fromSnapshot ? " after a snapshot" : ""}, projection ${fmt(h.startup.ms, 0)} ms` };
 }
 
-export async function resume(o: { quick: boolean }): Promise<Section> {
+export async function resume(o: BenchOptions): Promise<Section> {
   const total = o.quick ? 20_000 : 100_000;
   const path = tempDb();
   await fillLog(path, total);
@@ -81,12 +81,13 @@ export async function resume(o: { quick: boolean }): Promise<Section> {
   const server = await spawnServer([process.execPath, "run", "src/main.ts", "--port", "0", "--db", path, "--rate-limit", "0"], HUBBUB_READY);
   const rows: string[][] = [];
   const json: unknown[] = [];
+  const goals: Goal[] = [];
   try {
     for (const k of o.quick ? [1000, 10_000] : [1000, 10_000, 100_000]) {
       const times: number[] = [];
       const raw: number[] = [];
       let events = 0;
-      for (let r = 0; r < (o.quick ? 2 : 5); r++) {
+      for (let r = 0; r < (o.reps ?? (o.quick ? 2 : 5)); r++) {
         const x = await resumeOnce(server.port, head, k);
         times.push(x.ms);
         events = x.events;
@@ -96,6 +97,8 @@ export async function resume(o: { quick: boolean }): Promise<Section> {
       const rr = spread(raw);
       rows.push([fmt(k), fmt(events), fmtSpread(s, 1), fmt((k / s.median) * 1000), fmtSpread(rr, 1), fmt(s.median / rr.median, 1)]);
       json.push({ missed: k, received: events, helloToSyncedMs: s, rawReadMs: rr });
+      if (k === 10_000) goals.push(atMost("resume after missing 10,000 events: hello → synced < 150 ms", s.median, 150, `${fmt(s.median, 1)} ms`));
+      goals.push(atMost(`resume after missing ${fmt(k)} events: every missed event replayed`, k - events, 0, `${fmt(events)} of ${fmt(k)}`));
     }
   } finally {
     await server.stop();
@@ -107,6 +110,7 @@ export async function resume(o: { quick: boolean }): Promise<Section> {
   const cold = await startupMs(bigPath);
   const warm = await startupMs(bigPath);
   json.push({ startup: { events: big, cold, warm } });
+  goals.push(atMost(`start-up on a log of ${fmt(big)} events, no snapshot, < 5 s${big < 1_000_000 ? " (quick mode: the target is for 1,000,000)" : ""}`, cold.ms, 5000, `${fmt(cold.ms)} ms`));
   return {
     name: "resume", title: "3. Resume and start-up",
     markdown: `A room with ${fmt(total)} messages; a client reconnects with its cursor K events behind the head (JSON). "raw read" is a SELECT of the same rows plus JSON.stringify in the benchmark process: the floor for any log-backed replay.\n\n` +
@@ -114,5 +118,6 @@ export async function resume(o: { quick: boolean }): Promise<Section> {
       `\n\nStart-up on a log of ${fmt(big)} events (time from process start to the listening line):\n\n` +
       table(["start", "ms", "what happened"], [["no snapshot (first start)", fmt(cold.ms), cold.line], ["after a clean stop (snapshot)", fmt(warm.ms), warm.line]]),
     json,
+    goals,
   };
 }

@@ -1,15 +1,18 @@
 /**
- * `bun run bench [name…] [--quick] [--big]`: runs the benchmarks (all by default), prints each
- * table, and writes bench/results/latest.md and latest.json with the machine described.
+ * `bun run bench [name…] [--quick] [--big] [--reps N] [--out DIR] [--cpu-prof DIR]`: runs the benchmarks (all by
+ * default), prints each table, and writes results/latest.md and latest.json (or
+ * latest-<names>.* for a subset) with the machine described and the issue's targets checked.
  * Every figure that matters is a ratio against a baseline measured in this same run.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { describeMachine } from "./lib/machine.ts";
+import { describeMachine, load1, machine } from "./lib/machine.ts";
+import type { BenchOptions, Goal, Section } from "./lib/section.ts";
+import { table } from "./lib/stats.ts";
+import { removeTempDbs } from "./lib/temp.ts";
 
-export interface Section { name: string; title: string; markdown: string; json: unknown }
-
-const BENCHES: Record<string, (o: { quick: boolean; big: boolean }) => Promise<Section>> = {
+const BENCHES: Record<string, (o: BenchOptions) => Promise<Section>> = {
   fanout: async (o) => (await import("./fanout.bench.ts")).fanout(o),
   durability: async (o) => (await import("./durability.bench.ts")).durability(o),
   resume: async (o) => (await import("./resume.bench.ts")).resume(o),
@@ -18,32 +21,76 @@ const BENCHES: Record<string, (o: { quick: boolean; big: boolean }) => Promise<S
   store: async (o) => (await import("./store.bench.ts")).store(o),
 };
 
-const { values, positionals } = parseArgs({
-  args: process.argv.slice(2), allowPositionals: true,
-  options: { quick: { type: "boolean" }, big: { type: "boolean" }, out: { type: "string" } },
-});
-const names = positionals.length ? positionals : Object.keys(BENCHES);
-for (const n of names) if (!(n in BENCHES)) { console.error(`unknown benchmark "${n}"; known: ${Object.keys(BENCHES).join(", ")}`); process.exit(2); }
-
-const node = Bun.spawnSync(["node", "--version"]).stdout.toString().trim();
-process.env.NODE_VERSION_FOR_BENCH = node;
-const started = new Date();
-const sections: Section[] = [];
-for (const n of names) {
-  process.stderr.write(`${n}…\n`);
-  const t0 = performance.now();
-  const s = await BENCHES[n]!({ quick: values.quick === true, big: values.big === true });
-  process.stderr.write(`${n} took ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
-  console.log(`\n### ${s.title}\n\n${s.markdown}\n`);
-  sections.push(s);
+function usage(code: number): never {
+  console.error(`usage: bun run bench [${Object.keys(BENCHES).join("|")} …] [--quick] [--big] [--reps N] [--out DIR] [--cpu-prof DIR]`);
+  process.exit(code);
 }
 
-const header = `# hubbub benchmark results\n\n- date: ${started.toISOString()}\n- machine: ${describeMachine()}\n- command: \`bun run bench ${process.argv.slice(2).join(" ")}\`\n- mode: ${values.quick ? "quick (short runs, for checking the harness)" : "full"}\n`;
-const md = `${header}\n${sections.map((s) => `### ${s.title}\n\n${s.markdown}\n`).join("\n")}`;
+let parsed;
+try {
+  parsed = parseArgs({
+    args: process.argv.slice(2), allowPositionals: true,
+    options: { quick: { type: "boolean" }, big: { type: "boolean" }, reps: { type: "string" }, out: { type: "string" }, "cpu-prof": { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+} catch (e) {
+  console.error((e as Error).message);
+  usage(2);
+}
+const { values, positionals } = parsed;
+if (values.help) usage(0);
+const names = positionals.length ? positionals : Object.keys(BENCHES);
+for (const n of names) if (!(n in BENCHES)) { console.error(`unknown benchmark "${n}"`); usage(2); }
+const reps = values.reps === undefined ? undefined : Number(values.reps);
+if (reps !== undefined && !(Number.isInteger(reps) && reps >= 1)) { console.error("--reps must be a whole number ≥ 1"); usage(2); }
+if (values["cpu-prof"]) process.env.BENCH_CPU_PROF = resolve(values["cpu-prof"]);
+const opts: BenchOptions = { quick: values.quick === true, big: values.big === true, reps };
+
+const m = machine();
+const started = new Date();
+const loadBefore = load1();
+const t0 = performance.now();
+const sections: Section[] = [];
+try {
+  for (const n of names) {
+    process.stderr.write(`${n}…\n`);
+    const t = performance.now();
+    const s = await BENCHES[n]!(opts);
+    process.stderr.write(`${n} took ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
+    console.log(`\n### ${s.title}\n\n${s.markdown}\n`);
+    sections.push(s);
+    removeTempDbs();
+  }
+} finally {
+  removeTempDbs();
+}
+const seconds = (performance.now() - t0) / 1000;
+
+const goals: Goal[] = sections.flatMap((s) => s.goals ?? []);
+const goalTable = goals.length
+  ? table(["target", "measured", "met"], goals.map((g) => [g.goal, g.measured, g.met ? "yes" : "**no**"]))
+  : "(no targets in the benchmarks run)";
+if (goals.length) console.log(`\n### Targets\n\n${goalTable}\n`);
+
+const command = `bun run bench ${process.argv.slice(2).join(" ")}`.trim();
+const header = [
+  "# hubbub benchmark results",
+  "",
+  `- date: ${started.toISOString()}`,
+  `- machine: ${describeMachine(m)}`,
+  `- Bun ${m.bun} (servers under test and load generator), Node ${m.node} (ws and Socket.IO baselines)`,
+  `- command: \`${command}\` (${opts.quick ? "quick: short runs, for checking the harness only" : "full"}), ${seconds.toFixed(0)} s`,
+  `- 1-minute load average: ${loadBefore.toFixed(2)} before, ${load1().toFixed(2)} after (the load generator shares the cores with the server, so ~1–2 is this suite itself; more means someone else was busy)`,
+  "- how to read this: bench/README.md",
+].join("\n");
+const md = `${header}\n\n### Targets\n\n${goalTable}\n\n${sections.map((s) => `### ${s.title}\n\n${s.markdown}\n`).join("\n")}`;
 const outDir = values.out ?? new URL("./results/", import.meta.url).pathname;
 mkdirSync(outDir, { recursive: true });
 const suffix = names.length === Object.keys(BENCHES).length ? "latest" : `latest-${names.join("-")}`;
-writeFileSync(`${outDir}/${suffix}.md`, md);
-writeFileSync(`${outDir}/${suffix}.json`, JSON.stringify({ date: started, machine: describeMachine(), sections: sections.map((s) => ({ name: s.name, results: s.json })) }, null, 2));
-process.stderr.write(`wrote ${outDir}${suffix}.md\n`);
+writeFileSync(join(outDir, `${suffix}.md`), md);
+writeFileSync(join(outDir, `${suffix}.json`), `${JSON.stringify({
+  date: started, command, mode: opts.quick ? "quick" : "full", seconds, machine: m,
+  load: { before: loadBefore, after: load1() }, goals,
+  sections: sections.map((s) => ({ name: s.name, title: s.title, goals: s.goals ?? [], results: s.json })),
+}, null, 2)}\n`);
+process.stderr.write(`wrote ${join(outDir, `${suffix}.md`)} and .json\n`);
 process.exit(0);

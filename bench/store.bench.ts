@@ -3,8 +3,8 @@ import { Database } from "bun:sqlite";
 import { openEventLog } from "../src/store/open-log.ts";
 import type { AppendRequest } from "../src/store/event-log.ts";
 import { fmt, fmtSpread, spread, table, type Spread } from "./lib/stats.ts";
-import { tempDb } from "./lib/targets.ts";
-import type { Section } from "./run.ts";
+import { tempDb } from "./lib/temp.ts";
+import { atLeast, type BenchOptions, type Section } from "./lib/section.ts";
 
 const row = (i: number): AppendRequest => ({ stream: `room:r${i % 8}`, kind: "message", author: `u${i % 64}`, body: { text: `message number ${i} with some text` }, cmid: `c-${i}`, at: 1_764_330_000_000 + i });
 
@@ -29,6 +29,7 @@ function raw(batch: number, total: number, synchronous: "NORMAL" | "FULL"): numb
   db.run("CREATE TABLE events (pos INTEGER PRIMARY KEY, stream TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, author TEXT NOT NULL, at INTEGER NOT NULL, cmid TEXT, body TEXT NOT NULL)");
   db.run("CREATE UNIQUE INDEX events_stream_seq ON events (stream, seq)");
   db.run("CREATE UNIQUE INDEX events_author_cmid ON events (author, cmid) WHERE cmid IS NOT NULL");
+  db.run("CREATE INDEX events_kind ON events (kind) WHERE kind <> 'message'");
   const ins = db.prepare("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   const heads = new Map<string, number>();
   const tx = db.transaction((from: number, n: number) => {
@@ -46,8 +47,8 @@ function raw(batch: number, total: number, synchronous: "NORMAL" | "FULL"): numb
   return rate;
 }
 
-export async function store(o: { quick: boolean }): Promise<Section> {
-  const reps = o.quick ? 1 : 3;
+export async function store(o: BenchOptions): Promise<Section> {
+  const reps = o.reps ?? (o.quick ? 1 : 3);
   const rows: { sync: string; batch: number; port: Spread; raw: Spread }[] = [];
   for (const sync of ["NORMAL", "FULL"] as const) {
     for (const batch of [1, 100, 1000]) {
@@ -64,5 +65,6 @@ export async function store(o: { quick: boolean }): Promise<Section> {
       table(["synchronous", "batch", "through the port (rows/s)", "raw bun:sqlite (rows/s)", "port / raw"],
         rows.map((x) => [x.sync, fmt(x.batch), fmtSpread(x.port), fmtSpread(x.raw), fmt(x.port.median / x.raw.median, 2)])),
     json: rows,
+    goals: rows.filter((x) => x.batch === 1000).map((x) => atLeast(`store, synchronous=${x.sync}, batch 1000: port ≥ 0.7× raw bun:sqlite`, x.port.median / x.raw.median, 0.7)),
   };
 }

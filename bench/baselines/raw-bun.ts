@@ -12,7 +12,7 @@ const server = Bun.serve({
   },
   websocket: {
     perMessageDeflate: false,
-    idleTimeout: 120,
+    idleTimeout: Number(process.env.IDLE_TIMEOUT ?? 120),
     open(ws) { ws.subscribe("room"); },
     message(_ws, m) {
       const f = JSON.parse(m as string) as { seq?: number };

@@ -42,7 +42,7 @@ function numberAfter(s: string, key: string): number {
 }
 
 /** hubbub message events carry `text: "<from>|<t>"`; returns [from, t] or undefined for other frames. */
-function hubbubText(s: string): [number, number] | undefined {
+export function hubbubText(s: string): [number, number] | undefined {
   const i = s.indexOf('"text":"');
   if (i < 0 || !s.startsWith('{"type":"event"')) return undefined;
   const start = i + 8;
@@ -51,18 +51,29 @@ function hubbubText(s: string): [number, number] | undefined {
   return [Number(s.slice(start, bar)), Number(s.slice(bar + 1, end))];
 }
 
-const TEXT_KEY = [0xa4, 0x74, 0x65, 0x78, 0x74]; // msgpack fixstr "text"
-const latin1 = new TextDecoder("latin1");
-function hubbubTextBinary(b: Uint8Array): [number, number] | undefined {
-  outer: for (let i = 0; i + 6 < b.length; i++) {
-    for (let k = 0; k < 5; k++) if (b[i + k] !== TEXT_KEY[k]) continue outer;
+/** Parses the ASCII decimal number in b[from, to) (digits and at most one dot). */
+function decimalAt(b: Uint8Array, from: number, to: number): number {
+  let v = 0;
+  let scale = 0;
+  for (let i = from; i < to; i++) {
+    const d = b[i]!;
+    if (d === 0x2e) scale = 1;
+    else { v = v * 10 + (d - 0x30); if (scale) scale *= 10; }
+  }
+  return scale ? v / scale : v;
+}
+
+/** The MessagePack twin of hubbubText: finds the key "text" (fixstr a4 74 65 78 74) with the native indexOf. */
+export function hubbubTextBinary(b: Uint8Array): [number, number] | undefined {
+  for (let i = b.indexOf(0xa4); i >= 0 && i + 6 < b.length; i = b.indexOf(0xa4, i + 1)) {
+    if (b[i + 1] !== 0x74 || b[i + 2] !== 0x65 || b[i + 3] !== 0x78 || b[i + 4] !== 0x74) continue;
     const h = b[i + 5]!;
     const len = h >= 0xa0 && h <= 0xbf ? h - 0xa0 : h === 0xd9 ? b[i + 6]! : -1;
     if (len < 0) return undefined;
     const from = h === 0xd9 ? i + 7 : i + 6;
-    const s = latin1.decode(b.subarray(from, from + len));
-    const bar = s.indexOf("|");
-    return [Number(s.slice(0, bar)), Number(s.slice(bar + 1))];
+    const bar = b.indexOf(0x7c, from);
+    if (bar < 0 || bar >= from + len) return undefined;
+    return [decimalAt(b, from, bar), decimalAt(b, bar + 1, from + len)];
   }
   return undefined;
 }
@@ -113,14 +124,17 @@ export async function openClient(port: number, d: Dialect, id: number, run: stri
   }
   const codec = codecFor(d.encoding);
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, SUBPROTOCOLS[d.encoding]);
-  ws.binaryType = "arraybuffer";
+  // Measured: "arraybuffer" makes Bun copy every binary frame into a fresh ArrayBuffer and cut
+  // this process's MessagePack receive rate by a third; a Buffer (a Uint8Array view) does not.
+  // (Bun's client accepts it; the DOM typing of WebSocket does not know it.)
+  (ws as unknown as { binaryType: string }).binaryType = "nodebuffer";
   await opened(ws);
   let joined!: () => void;
   const joinAcked = new Promise<void>((r) => (joined = r));
   let isJoined = false;
   ws.onmessage = (m) => {
-    const data = m.data as string | ArrayBuffer;
-    const hit = typeof data === "string" ? hubbubText(data) : hubbubTextBinary(new Uint8Array(data));
+    const data = m.data as string | ArrayBuffer | Uint8Array;
+    const hit = typeof data === "string" ? hubbubText(data) : hubbubTextBinary(data instanceof Uint8Array ? data : new Uint8Array(data));
     if (hit) {
       record(c, hit[1]);
       if (hit[0] === id) onOwn();

@@ -51,3 +51,41 @@ export function memory(pid: number): { rss: number; peak: number } {
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0) * 1024;
   return { rss: kb("VmRSS"), peak: kb("VmHWM") };
 }
+
+/** CPU seconds the whole machine has spent busy (everything but idle and iowait), from /proc/stat. */
+export function machineBusySeconds(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number) as number[];
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / TICKS_PER_SECOND;
+}
+
+/** This process's own CPU seconds (all threads), user + system. */
+export function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+export interface Metered {
+  seconds: number;
+  /** CPU seconds of the server process. */
+  serverCpu: number;
+  /** CPU seconds of this process (the load generator). */
+  ownCpu: number;
+  /** CPU used by everything else on the machine, % of one core (includes kernel work not charged to a process). */
+  othersPct: number;
+}
+
+/** Starts measuring wall time and CPU; call the result to read what passed since. */
+export function startMeter(pid: number): () => Metered {
+  const t0 = performance.now();
+  const s0 = cpuSeconds(pid);
+  const o0 = ownCpuSeconds();
+  const b0 = machineBusySeconds();
+  return () => {
+    const seconds = (performance.now() - t0) / 1000;
+    const serverCpu = cpuSeconds(pid) - s0;
+    const ownCpu = ownCpuSeconds() - o0;
+    const othersPct = (Math.max(0, machineBusySeconds() - b0 - serverCpu - ownCpu) / seconds) * 100;
+    return { seconds, serverCpu, ownCpu, othersPct };
+  };
+}

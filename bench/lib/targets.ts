@@ -1,9 +1,7 @@
 /** The servers the benchmarks run: hubbub and the baselines, each as its own process. */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Dialect } from "./loadgen.ts";
 import { spawnServer, type ServerProc } from "./proc.ts";
+import { tempDb } from "./temp.ts";
 
 export interface Target {
   name: string;
@@ -13,13 +11,18 @@ export interface Target {
 
 const READY = /listening (\d+)/;
 const HUBBUB_READY = /hubbub listening on http:\/\/127\.0\.0\.1:(\d+)/;
-export const tempDb = () => join(mkdtempSync(join(tmpdir(), "hubbub-bench-")), "bench.db");
+
+/** `bun run bench --cpu-prof DIR` profiles every hubbub server the fan-out and durability benchmarks start (Bun writes .cpuprofile and .md on exit). */
+const cpuProf = (): string[] => {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${dir}`] : [];
+};
 
 export function hubbub(name: string, encoding: "json" | "msgpack", extra: string[] = []): Target {
   return {
     name,
     dialect: { kind: "hubbub", encoding },
-    start: () => spawnServer([process.execPath, "run", "src/main.ts", "--port", "0", "--db", tempDb(), "--rate-limit", "0", ...extra], HUBBUB_READY),
+    start: () => spawnServer([process.execPath, ...cpuProf(), "run", "src/main.ts", "--port", "0", "--db", tempDb(), "--rate-limit", "0", ...extra], HUBBUB_READY),
   };
 }
 
