@@ -1,0 +1,81 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError, DEFAULTS, FLAGS, finish, helpText, parseConfig, type Config } from "./config.ts";
+
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Config;
+/** A value each flag accepts, and what it becomes. */
+const SAMPLE: Record<string, [string, unknown]> = {
+  synchronous: ["NORMAL", "NORMAL"],
+  auth: ["dev", "dev"],
+  "allowed-origins": ["https://a.example, https://b.example", ["https://a.example", "https://b.example"]],
+};
+const sample = (flag: string, kind: string): [string, unknown] => SAMPLE[flag] ?? (kind === "number" ? ["7", 7] : [`v-${flag}`, `v-${flag}`]);
+
+describe("config", () => {
+  test("no flags and no env give the defaults", () => {
+    expect(parseConfig([], {})).toEqual(DEFAULTS);
+  });
+
+  test("every setting can be given by its flag or by its env var, and both forms of flag work", () => {
+    for (const [flag, [envName, kind]] of Object.entries(FLAGS)) {
+      const [raw, value] = sample(flag, kind);
+      const key = camel(flag);
+      expect(key in DEFAULTS).toBe(true);
+      expect(parseConfig([`--${flag}`, raw], {})[key]).toEqual(value);
+      expect(parseConfig([`--${flag}=${raw}`], {})[key]).toEqual(value);
+      expect(parseConfig([], { [envName]: raw })[key]).toEqual(value);
+    }
+  });
+
+  test("a flag beats its env var, which beats the default; an empty env var counts as unset", () => {
+    expect(parseConfig(["--port", "9000"], { HUBBUB_PORT: "7000" }).port).toBe(9000);
+    expect(parseConfig([], { HUBBUB_PORT: "7000" }).port).toBe(7000);
+    expect(parseConfig([], { HUBBUB_PORT: "" }).port).toBe(DEFAULTS.port);
+    expect(parseConfig(["--db", ":memory:"], { HUBBUB_DB: "/tmp/x.db", HUBBUB_HOST: "0.0.0.0" })).toMatchObject({ db: ":memory:", host: "0.0.0.0" });
+  });
+
+  test("a JWT secret switches auth to jwt unless auth was chosen explicitly", () => {
+    expect(parseConfig(["--jwt-secret", "s3cret"], {})).toMatchObject({ auth: "jwt", jwtSecret: "s3cret" });
+    expect(parseConfig([], { HUBBUB_JWT_SECRET: "s3cret" }).auth).toBe("jwt");
+    expect(parseConfig(["--jwt-secret", "s3cret", "--auth", "dev"], {}).auth).toBe("dev");
+    expect(finish({ ...DEFAULTS, jwtSecret: "k" }, { jwtSecret: "k" }).auth).toBe("jwt");
+  });
+
+  test("bad values are a ConfigError that names the flag", () => {
+    const bad: [string[], Record<string, string>, RegExp][] = [
+      [["--port", "abc"], {}, /--port/],
+      [["--port=-1"], {}, /--port/],
+      [[], { HUBBUB_PORT: "eighty" }, /HUBBUB_PORT/],
+      [[], { HUBBUB_MAX_PAYLOAD: "1e999" }, /--max-payload/],
+      [["--rate-limit", "NaN"], {}, /--rate-limit/],
+      [["--port", "70000"], {}, /--port/],
+      [["--idle-timeout", "961"], {}, /--idle-timeout/],
+      [["--synchronous", "OFF"], {}, /--synchronous/],
+      [["--auth", "magic"], {}, /--auth/],
+      [["--auth", "jwt"], {}, /--jwt-secret/],
+      [["--no-such-flag", "1"], {}, /no-such-flag/],
+      [["positional"], {}, /positional/i],
+      [["--port"], {}, /--port/],
+    ];
+    for (const [argv, env, message] of bad) {
+      let err: unknown;
+      try { parseConfig(argv, env); } catch (e) { err = e; }
+      if (!(err instanceof ConfigError)) throw new Error(`${JSON.stringify([argv, env])} gave ${err === undefined ? "no error" : String(err)}`);
+      expect(err.message).toMatch(message);
+    }
+  });
+
+  test("numbers accept what Number() reads (1e3, 0.5); limits at their bounds are fine", () => {
+    expect(parseConfig(["--max-text", "1e3", "--rate-limit", "0.5", "--port", "65535", "--idle-timeout", "960", "--retain", "0"], {}))
+      .toMatchObject({ maxText: 1000, rateLimit: 0.5, port: 65535, idleTimeout: 960, retain: 0 });
+  });
+
+  test("--help text lists every flag with its env var and default", () => {
+    const help = helpText();
+    for (const [flag, [envName]] of Object.entries(FLAGS)) {
+      const line = help.split("\n").find((l) => l.trim().startsWith(`--${flag} `));
+      expect(line).toBeDefined();
+      expect(line).toContain(envName);
+    }
+    expect(help).toContain(String(DEFAULTS.port));
+  });
+});
