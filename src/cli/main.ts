@@ -10,7 +10,7 @@ import { history, membership, rooms, send, who } from "./commands/one-shot.ts";
 import { tail } from "./commands/tail.ts";
 import { errorLine } from "./format.ts";
 import { HELP } from "./help.ts";
-import { connect, describe, openSession, type Session } from "./session.ts";
+import { connect, describe, drainOutbox, openSession, type Session } from "./session.ts";
 
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const line = parseCommandLine(argv, env);
@@ -33,13 +33,15 @@ async function run(s: Session, a: Action): Promise<void> {
   if (a.name === "tail") return tail(s, a);
   await connect(s);
   switch (a.name) {
-    case "send": return send(s, a.to, a.text, a.join);
-    case "history": return history(s, a.room, a.limit);
-    case "rooms": return rooms(s);
-    case "who": return who(s, a.room);
-    case "join": return membership(s, a.room, true);
-    case "leave": return membership(s, a.room, false);
+    case "send": await send(s, a.to, a.text, a.join); break;
+    case "history": await history(s, a.room, a.limit); break;
+    case "rooms": await rooms(s); break;
+    case "who": await who(s, a.room); break;
+    case "join": await membership(s, a.room, true); break;
+    case "leave": await membership(s, a.room, false); break;
   }
+  // Sends an earlier run queued went out on connect: give their acks a moment to come back.
+  await drainOutbox(s, 2000);
 }
 
 const argv = process.argv.slice(2);

@@ -64,3 +64,11 @@ export function describe(e: unknown): { code: string; message: string } {
   if (e instanceof Error) return { code: "error", message: e.message };
   return { code: "error", message: String(e) };
 }
+
+/** Waits (up to `ms`) until every queued send is acknowledged, while the connection is up. */
+export async function drainOutbox({ client }: Session, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (client.pendingSends().length > 0 && client.state.name === "live" && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,5 +1,6 @@
 /** `hubbub chat` driven through stdin like a person at a terminal, against real servers. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunningServer } from "../../src/server/start.ts";
 import { CliProcess, cli, tempDir } from "./cli-process.ts";
@@ -101,6 +102,37 @@ test("chat shows the connection dropping and coming back, and sends what was typ
     expect(await chat.exited).toBe(0);
   } finally {
     chat.kill();
+    server.proc.kill();
+  }
+}, 40_000);
+
+test("Ctrl-C while the server is down keeps the unsent line in the state file; the next run sends it once", async () => {
+  const db = tempDb();
+  let server = await spawnServer(["--port", "0", "--db", db]);
+  const state = join(config, "carl-outbox.json");
+  const args = (...a: string[]) => [...a, "--url", server.url, "--user", "carl", "--state", state];
+  const chat = new CliProcess(args("chat", "--room", "q"), config);
+  try {
+    await chat.waitFor("* you are in #q");
+    server.proc.kill();
+    await server.proc.exited;
+    await chat.waitFor("* connection lost");
+    chat.write("queued in the outbox");
+    await chat.waitFor("queued, sent once reconnected");
+    chat.proc.kill("SIGINT");
+    expect(await chat.exited).toBe(0);
+    expect(chat.out).toContain("* 1 message(s) not acknowledged yet: kept in");
+    expect(chat.err).toBe("");
+  } finally {
+    chat.kill();
+  }
+  server = await spawnServer(["--port", String(server.port), "--db", db]);
+  try {
+    expect((await cli(args("rooms"), config)).code).toBe(0); // any command flushes the outbox
+    expect(JSON.parse(readFileSync(state, "utf8")).outbox).toEqual([]);
+    const h = await cli(args("history", "--room", "q"), config);
+    expect(h.out.split("\n").filter((l) => l.endsWith("carl: queued in the outbox"))).toHaveLength(1);
+  } finally {
     server.proc.kill();
   }
 }, 40_000);

@@ -8,7 +8,7 @@
 import { createInterface } from "node:readline";
 import { roomStream, type EventFrame } from "../../protocol/index.ts";
 import { eventJson, eventLine, presenceLine, stateLine, where } from "../format.ts";
-import { connect, type Session } from "../session.ts";
+import { connect, drainOutbox, type Session } from "../session.ts";
 import { runLine, type ChatContext } from "./chat-commands.ts";
 
 export const MISSED_SHOWN = 20;
@@ -120,12 +120,5 @@ export function showMissed(events: EventFrame[], max: number, show: (e: EventFra
   for (const [stream, list] of byStream) {
     if (list.length > max) skipped(list.length - max, stream);
     for (const e of list.slice(-max)) show(e);
-  }
-}
-
-async function drainOutbox({ client }: Session, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (client.pendingSends().length > 0 && client.state.name === "live" && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
