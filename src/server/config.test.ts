@@ -20,9 +20,9 @@ describe("config", () => {
       const [raw, value] = sample(flag, kind);
       const key = camel(flag);
       expect(key in DEFAULTS).toBe(true);
-      expect(parseConfig([`--${flag}`, raw], {})[key]).toEqual(value);
-      expect(parseConfig([`--${flag}=${raw}`], {})[key]).toEqual(value);
-      expect(parseConfig([], { [envName]: raw })[key]).toEqual(value);
+      expect<unknown>(parseConfig([`--${flag}`, raw], {})[key]).toEqual(value);
+      expect<unknown>(parseConfig([`--${flag}=${raw}`], {})[key]).toEqual(value);
+      expect<unknown>(parseConfig([], { [envName]: raw })[key]).toEqual(value);
     }
   });
 

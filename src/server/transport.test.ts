@@ -46,14 +46,14 @@ describe("websocket handler", () => {
     expect(ws.closed?.code).toBe(CloseCode.UnsupportedProtocol);
     expect(ws.data.conn).toBeUndefined();
     expect(th.hub.connections.size).toBe(0);
-    handler.message(ws.ws, '{"type":"ping"}'); // ignored, not thrown
+    handler.message!(ws.ws, '{"type":"ping"}'); // ignored, not thrown
   });
 
   test("JSON: a hello gets welcome and synced as text frames; a ping a pong", async () => {
     const { handler } = setup();
     const ws = open(handler, "json");
-    handler.message(ws.ws, JSON.stringify({ type: "hello", id: 1, user: "ann", device: "d", client: "cli" }));
-    handler.message(ws.ws, JSON.stringify({ type: "ping", id: 2 }));
+    handler.message!(ws.ws, JSON.stringify({ type: "hello", id: 1, user: "ann", device: "d", client: "cli" }));
+    handler.message!(ws.ws, JSON.stringify({ type: "ping", id: 2 }));
     await settle();
     expect(ws.sent.every((d) => typeof d === "string")).toBe(true);
     expect(ws.frames("json").map((f) => f.type)).toEqual(["welcome", "synced", "pong"]);
@@ -64,8 +64,8 @@ describe("websocket handler", () => {
     const { handler } = setup();
     const ws = open(handler, "msgpack");
     const mp = codecFor("msgpack");
-    handler.message(ws.ws, Buffer.from(mp.encode({ type: "ping", id: "p" }) as Uint8Array));
-    handler.message(ws.ws, '{"type":"ping"}');
+    handler.message!(ws.ws, Buffer.from(mp.encode({ type: "ping", id: "p" }) as Uint8Array));
+    handler.message!(ws.ws, '{"type":"ping"}');
     await settle();
     expect(ws.sent.every((d) => d instanceof Uint8Array)).toBe(true);
     expect(ws.frames("msgpack")).toEqual([
@@ -77,12 +77,12 @@ describe("websocket handler", () => {
   test("undecodable and invalid frames are answered with an error and the connection stays open", async () => {
     const { handler } = setup({ maxText: 3 });
     const ws = open(handler, "json");
-    handler.message(ws.ws, "{not json");
-    handler.message(ws.ws, Buffer.from([0xff, 0xfe]));
-    handler.message(ws.ws, JSON.stringify({ type: "hello", user: "ann", device: "d", client: "cli" }));
-    handler.message(ws.ws, JSON.stringify({ type: "send", id: "long", to: { room: "a" }, cmid: "c", text: "abcd" }));
-    handler.message(ws.ws, JSON.stringify({ type: "nope", id: 9 }));
-    handler.message(ws.ws, "[1,2,3]");
+    handler.message!(ws.ws, "{not json");
+    handler.message!(ws.ws, Buffer.from([0xff, 0xfe]));
+    handler.message!(ws.ws, JSON.stringify({ type: "hello", user: "ann", device: "d", client: "cli" }));
+    handler.message!(ws.ws, JSON.stringify({ type: "send", id: "long", to: { room: "a" }, cmid: "c", text: "abcd" }));
+    handler.message!(ws.ws, JSON.stringify({ type: "nope", id: 9 }));
+    handler.message!(ws.ws, "[1,2,3]");
     await settle();
     const errors = ws.frames("json").filter((f) => f.type === "error");
     expect(errors.map((e) => e.type === "error" && [e.id, e.code])).toEqual([
@@ -94,7 +94,7 @@ describe("websocket handler", () => {
   test("close tells the connection, which leaves the hub; a second close is harmless", async () => {
     const { th, handler } = setup();
     const ws = open(handler, "json");
-    handler.message(ws.ws, JSON.stringify({ type: "hello", user: "ann", device: "d", client: "cli" }));
+    handler.message!(ws.ws, JSON.stringify({ type: "hello", user: "ann", device: "d", client: "cli" }));
     await settle();
     expect(th.hub.connections.size).toBe(1);
     handler.close?.(ws.ws, 1006, "");
