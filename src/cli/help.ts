@@ -22,7 +22,7 @@ Usage: hubbub <command> [options]
 Commands:
   chat [--room R]                        interactive chat (type /help inside)
   send (--room R | --to USER) TEXT       send a message; waits until the server stored it
-  tail --room R [--count N] [--follow]   what this state file has not printed yet, then live
+  tail --room R [--count N] [--follow]   what this state file has not printed yet (-f: and live)
   history --room R [--limit N]           the last N messages of a room
   rooms                                  all rooms; * marks yours
   who --room R                           who is online in a room, and on which client
