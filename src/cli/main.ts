@@ -46,10 +46,12 @@ async function run(s: Session, a: Action): Promise<void> {
 
 const argv = process.argv.slice(2);
 try {
-  process.exit(await main(argv, process.env));
+  process.exitCode = await main(argv, process.env);
 } catch (e) {
   const usage = e instanceof UsageError;
   process.stderr.write(`${errorLine(describe(e), argv.includes("--json"), usage)}\n`);
   if (process.env.HUBBUB_DEBUG) console.error(e);
-  process.exit(usage ? 2 : 1);
+  process.exitCode = usage ? 2 : 1;
 }
+// No process.exit(): under Bun it drops output that a slow reader has not taken from the pipe
+// yet (hubbub history | less). Every command closes what it opened, so the process ends here.

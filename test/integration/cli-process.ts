@@ -68,3 +68,11 @@ export class CliProcess {
   /** Stops it if a test failed half-way. */
   kill(): void { if (this.proc.exitCode === null) this.proc.kill(); }
 }
+
+/** Runs one command with its stdout in an OS pipe that nobody reads for `ms` (like a pager), then reads it all. */
+export async function cliSlowReader(args: string[], configDir: string, ms: number): Promise<string> {
+  const script = `"$0" run src/cli/main.ts "$@" | (sleep ${ms / 1000}; cat)`;
+  const p = Bun.spawn(["sh", "-c", script, process.execPath, ...args], { cwd: root, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: childEnv(configDir) });
+  const [out] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+  return out;
+}

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { SignJWT } from "jose";
 import type { RunningServer } from "../../src/server/start.ts";
-import { CliProcess, cli, tempDir } from "./cli-process.ts";
+import { CliProcess, cli, cliSlowReader, tempDir } from "./cli-process.ts";
 import { TestClient, start } from "./harness.ts";
 
 const config = tempDir();
@@ -130,6 +130,10 @@ describe("hubbub CLI against a real server", () => {
     expect(lines).toHaveLength(510);
     expect(lines[0]).toEndWith("pat: m11");
     expect(lines.at(-1)).toEndWith("pat: m520");
+    // A slow reader (a pager) still gets every line: over 64 KB waits in the pipe at exit.
+    const slow = await cliSlowReader(["history", "--room", "big", "--limit", "520", "--json", ...as("pat")], config, 1000);
+    expect(slow.length).toBeGreaterThan(70_000);
+    expect(slow.trim().split("\n")).toHaveLength(520);
     const small = await run(["history", "--room", "lobby", "--limit", "2", "--json", ...as("bob")]);
     const head = server.hub.log.head("room:lobby");
     expect(small.out.trim().split("\n").map((l) => JSON.parse(l).seq)).toEqual([head - 1, head]);
