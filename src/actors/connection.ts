@@ -159,7 +159,7 @@ export class ConnectionActor {
       return this.hello(f);
     }
     if (f.type === "ping") return this.deliver({ type: "pong", id: f.id, t: f.t });
-    if (this.phase === "new") {
+    if (this.phase !== "live") {
       return this.deliver(errorFrame(f.type === "typing" ? undefined : f.id, ErrorCode.HelloRequired, "send hello first"));
     }
     if (this.limiter && !this.limiter.take()) {
@@ -201,7 +201,18 @@ export class ConnectionActor {
 
   // ---------- hello, welcome, replay ----------
 
+  /** A hello that fails half-way (an authenticator or the log throwing) must not leave a half-open session. */
   private async hello(f: HelloFrame): Promise<void> {
+    try {
+      await this.greet(f);
+    } catch (e) {
+      this.hub.logger.error(`connection ${this.id} failed on hello`, e);
+      this.deliver(errorFrame(f.id, ErrorCode.Internal, "the server failed on hello; reconnect"));
+      this.closeSocket(CloseCode.InternalError, "hello failed");
+    }
+  }
+
+  private async greet(f: HelloFrame): Promise<void> {
     clearTimeout(this.helloTimer);
     this.phase = "greeting";
     const auth = await this.hub.authenticate(f);
@@ -263,6 +274,8 @@ export class ConnectionActor {
     this.rooms.add(room);
     const member = () => this.rooms.has(room) && isMember(this.hub.projection, room, this.user);
     await this.follow(roomGroup(room), new Map([[roomStream(room), from]]), undefined, member);
+    // Not subscribed (the user left before or during the replay): forget the room, so a re-join follows it again.
+    if (!this.groups.has(roomGroup(room))) this.rooms.delete(room);
   }
 
   /** A room joined (on this or another device) while this connection is up. */
@@ -305,7 +318,7 @@ export class ConnectionActor {
     if (!allowed()) return;
     if (lateStreams) for (const s of lateStreams()) if (!cursors.has(s)) cursors.set(s, this.checkKept(s, 0));
     for (const [stream, cursor] of cursors) {
-      let c = cursor;
+      let c = this.checkKept(stream, cursor);
       for (let page = this.hub.log.readAfter(stream, c, PAGE); page.length > 0; page = this.hub.log.readAfter(stream, c, PAGE)) {
         c = this.sendEvents(page);
       }
@@ -319,6 +332,7 @@ export class ConnectionActor {
     const log = this.hub.log;
     let cursor = this.checkKept(stream, from);
     while (log.head(stream) - cursor > PAGE && !this.closed() && allowed()) {
+      cursor = this.checkKept(stream, cursor); // retention may have pruned while we waited for the socket
       const page = log.readAfter(stream, cursor, PAGE);
       if (page.length === 0) break;
       cursor = this.sendEvents(page);

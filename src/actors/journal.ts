@@ -93,7 +93,9 @@ export class Journal {
       this.opts.onError(e);
       // One bad request must not fail its neighbours: retry each alone.
       if (batch.length > 1) for (const p of batch) this.commit([p], p.requests.length);
-      else batch[0]?.done(new AppendError(ErrorCode.Internal, "the event could not be stored"));
+      else {
+        try { batch[0]?.done(new AppendError(ErrorCode.Internal, "the event could not be stored")); } catch (e2) { this.opts.onError(e2); }
+      }
       return;
     }
     this.stats.transactions += 1;

@@ -8,7 +8,7 @@ import { Mailbox } from "./mailbox.ts";
 import type { Hub } from "./hub.ts";
 import type { ConnectionActor } from "./connection.ts";
 import { AppendError } from "./journal.ts";
-import { appendReply, errorFrame } from "./replies.ts";
+import { ackFrame, appendReply, errorFrame } from "./replies.ts";
 import { changeMessage } from "./message-change.ts";
 import { roomGroup } from "./topics.ts";
 import { userStream } from "../protocol/index.ts";
@@ -108,6 +108,9 @@ export class RoomActor {
   }
 
   private send(conn: ConnectionActor, f: SendFrame): void {
+    // A retry is answered with the original ack even if the sender has left since (its first ack may have been lost).
+    const original = this.hub.log.findByCmid(conn.user, f.cmid);
+    if (original) return conn.reply(ackFrame(f.id, { event: original, duplicate: true }));
     if (!this.members.has(conn.user)) {
       return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `join ${this.name} before sending to it`));
     }

@@ -30,7 +30,9 @@ export function safeId(v: unknown): CommandId | undefined {
 }
 
 const isSeq = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
-const isCmid = (v: unknown): v is string => typeof v === "string" && v.length >= 1 && v.length <= 64;
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+/** Well-formed UTF-16 only: SQLite stores a lone surrogate as U+FFFD, so two different cmids would collide. */
+const isCmid = (v: unknown): v is string => typeof v === "string" && v.length >= 1 && v.length <= 64 && !LONE_SURROGATE.test(v);
 const FORGEABLE = ["author", "from", "sender", "user"] as const;
 
 class Reject extends Error {

@@ -107,7 +107,10 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     if (v === undefined || v === "") continue;
     if (kind === "number") {
       const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) throw new ConfigError(`--${flag} (${envName}) must be a non-negative number, got "${v}"`);
+      const fractionOk = flag === "rate-limit" || flag === "commit-window-ms";
+      if (v.trim() === "" || !Number.isFinite(n) || n < 0 || (!fractionOk && !Number.isInteger(n))) {
+        throw new ConfigError(`--${flag} (${envName}) must be a non-negative ${fractionOk ? "number" : "whole number"}, got "${v}"`);
+      }
       raw[camel(flag)] = n;
     } else raw[camel(flag)] = v;
   }

@@ -1,0 +1,29 @@
+import { expect, test } from "bun:test";
+import { createMemoryLog } from "../store/memory-log.ts";
+import type { AppendRequest } from "../store/event-log.ts";
+import { TestClient, connected, settle, testHub } from "./testing/harness.ts";
+
+test("events pruned by --retain while a device is still replaying are announced with truncated, never skipped silently", async () => {
+  const log = createMemoryLog();
+  const ev = (kind: AppendRequest["kind"], author: string, body: AppendRequest["body"] = {}): AppendRequest => ({ stream: "room:r1", kind, author, body, at: 1 });
+  log.append([ev("joined", "ann"), ev("joined", "bob")]);
+  log.append(Array.from({ length: 2498 }, (_, i) => ev("message", "bob", { text: `old ${i}` }))); // head 2500
+  const th = testHub({ log, config: { retain: 1500 } });
+
+  const ann = new TestClient(th);
+  ann.socket.buffered = 2 << 20; // a slow reader: the replay pauses after its first page (1..1000)
+  ann.hello("ann", "d1", {});
+  await settle();
+
+  const bob = await connected(th, "bob");
+  for (let i = 0; i < 500; i++) bob.send({ type: "send", to: { room: "r1" }, cmid: `new${i}`, text: "new" }); // seq 3000 prunes to 1501..3000
+  await settle();
+  expect(th.log.first("room:r1")).toBe(1501);
+
+  ann.socket.buffered = 0;
+  for (let i = 0; i < 50 && ann.socket.ofType("synced").length === 0; i++) await Bun.sleep(5);
+  const seen = ann.frames.filter((f) => f.type === "truncated" || (f.type === "event" && f.stream === "room:r1"));
+  const seqs = seen.map((f) => (f.type === "event" ? f.seq : `truncated(${f.type === "truncated" ? `${f.cursor}->${f.first}` : ""})`));
+  const i = seqs.indexOf(1000);
+  expect(seqs.slice(i, i + 3)).toEqual([1000, "truncated(1000->1501)", 1501]);
+}, 10_000);
