@@ -20,8 +20,10 @@ export interface FanoutResult {
   clientCpuPct: Spread;
   /** CPU used by every other process on the machine during the kept runs, % of one core. */
   othersCpuPct: Spread;
-  /** Runs thrown away (and redone) because other processes were busy. */
-  discarded: number;
+  /** Messages each client keeps in flight at saturation. */
+  window: number;
+  /** Runs thrown away (and redone) because other processes were busy: saturated, paced. */
+  redone: { saturated: number; paced: number };
   /** Latency over all saturation runs together. */
   sat: Latency;
   /** Latency at a fixed delivery rate, one figure per run. */
@@ -41,7 +43,14 @@ export interface FanoutOptions {
   probe?: (port: number) => Promise<unknown>;
 }
 
-const WINDOW = Number(process.env.BENCH_WINDOW ?? 8);
+/**
+ * Messages each client keeps in flight at saturation: 256/N, between 1 and 8 (8 at N=16, 4 at
+ * N=64, 1 at N=256), so about 256 messages are in flight whatever N. A fixed per-client window
+ * would put W·N² deliveries in flight (half a million at N=256, W=8), and saturation latency
+ * would only measure that queue (Little's law). BENCH_WINDOW overrides it.
+ */
+export const windowFor = (n: number): number =>
+  process.env.BENCH_WINDOW ? Number(process.env.BENCH_WINDOW) : Math.min(8, Math.max(1, Math.round(256 / n)));
 /**
  * The machine is shared: a run during which other processes used more than this (% of one
  * core) measures them, not the server, and is redone (at most 2 × reps times, then kept).
@@ -65,6 +74,7 @@ async function openClients(target: Target, port: number, n: number, run: string,
 
 export async function measureFanout(target: Target, n: number, o: FanoutOptions): Promise<FanoutResult> {
   const server = await target.start();
+  const window = windowFor(n);
   const c = newCounters();
   const run = Math.random().toString(36).slice(2, 8);
   let pumping = false;
@@ -79,7 +89,7 @@ export async function measureFanout(target: Target, n: number, o: FanoutOptions)
     });
     const saturate = async (ms: number) => {
       pumping = true;
-      for (let id = 0; id < n; id++) while (outstanding[id]! < WINDOW) send(id);
+      for (let id = 0; id < n; id++) while (outstanding[id]! < window) send(id);
       await Bun.sleep(ms);
       pumping = false;
     };
@@ -93,11 +103,21 @@ export async function measureFanout(target: Target, n: number, o: FanoutOptions)
         await Bun.sleep(1);
       }
     };
-    /** Runs `body` reps times while recording, redoing runs the rest of the machine disturbed. */
-    let discarded = 0;
-    const repeat = async (body: () => Promise<void>, keep: (m: Metered, from: number) => void) => {
+    /** Waits until every message sent so far has reached every client (bounded). */
+    const drained = async () => {
+      const deadline = Date.now() + 15_000;
+      while (c.received < c.sent * n && Date.now() < deadline) await Bun.sleep(10);
+      await Bun.sleep(50);
+    };
+    /**
+     * Runs `body` reps times while recording, each after the previous run's messages have all
+     * arrived; a run the rest of the machine disturbed is redone (at most reps times per phase).
+     * Returns how many were redone.
+     */
+    const repeat = async (body: () => Promise<void>, keep: (m: Metered, from: number) => void): Promise<number> => {
+      let redone = 0;
       for (let r = 0; r < o.reps; r++) {
-        await Bun.sleep(150); // let the last run's window drain
+        await drained();
         const from = c.latCount;
         c.windowDeliveries = 0;
         const meter = startMeter(server.pid);
@@ -105,15 +125,16 @@ export async function measureFanout(target: Target, n: number, o: FanoutOptions)
         await body();
         c.recording = false;
         const m = meter();
-        if (m.othersPct > OTHERS_MAX_PCT && discarded < o.reps * 2) { discarded++; r--; c.latCount = from; continue; }
+        if (m.othersPct > OTHERS_MAX_PCT && redone < o.reps) { redone++; r--; c.latCount = from; continue; }
         keep(m, from);
       }
+      return redone;
     };
 
     await saturate(500); // warm-up
     c.latCount = 0;
     const rates: number[] = [], perCpu: number[] = [], clientCpu: number[] = [], othersCpu: number[] = [];
-    await repeat(() => saturate(o.seconds * 1000), (m) => {
+    const satRedone = await repeat(() => saturate(o.seconds * 1000), (m) => {
       rates.push(c.windowDeliveries / m.seconds);
       perCpu.push(c.windowDeliveries / Math.max(m.serverCpu, 0.01));
       clientCpu.push((m.ownCpu / m.seconds) * 100);
@@ -123,14 +144,14 @@ export async function measureFanout(target: Target, n: number, o: FanoutOptions)
 
     c.latCount = 0;
     const paced: Latency[] = [];
-    await repeat(() => paceFor(o.seconds * 1000), (_m, from) => { paced.push(latency(c, from)); });
+    const pacedRedone = await repeat(() => paceFor(o.seconds * 1000), (_m, from) => { paced.push(latency(c, from)); });
 
-    // Drain, then count what never arrived: every message goes to all n clients, the sender included.
-    const deadline = Date.now() + 5000;
-    while (c.received < c.sent * n && Date.now() < deadline) await Bun.sleep(20);
+    // Count what never arrived: every message goes to all n clients, the sender included.
+    await drained();
     return {
       target: target.name, n,
-      deliveriesPerSec: spread(rates), perCpuSecond: spread(perCpu), clientCpuPct: spread(clientCpu), othersCpuPct: spread(othersCpu), discarded,
+      deliveriesPerSec: spread(rates), perCpuSecond: spread(perCpu), clientCpuPct: spread(clientCpu), othersCpuPct: spread(othersCpu),
+      window, redone: { saturated: satRedone, paced: pacedRedone },
       sat,
       paced: { rate: o.pacedRate, p50: spread(paced.map((l) => l.p50)), p99: spread(paced.map((l) => l.p99)), p999: spread(paced.map((l) => l.p999)) },
       lost: c.sent * n - c.received,
@@ -157,11 +178,11 @@ export async function fanout(o: BenchOptions & { ns?: number[] }): Promise<Secti
   for (const n of ns) {
     const rows = results.filter((r) => r.n === n);
     const raw = rows.find((r) => r.target === rawBun.name)!;
-    parts.push(`#### N = ${n} clients in one room\n\n` + table(
-      ["server", "deliveries/s median (min–max)", "× raw", "deliveries per server CPU-s", "× raw", "load gen CPU %", "other procs CPU % (runs redone)", "sat. p50 / p99 / p99.9 ms", `paced ${fmt(opts.pacedRate)}/s p50 / p99 / p99.9 ms (median)`, "paced p99 min–max", "lost", "peak RSS MB"],
+    parts.push(`#### N = ${n} clients in one room, ${windowFor(n)} messages in flight per client\n\n` + table(
+      ["server", "deliveries/s median (min–max)", "× raw", "deliveries per server CPU-s", "× raw", "load gen CPU %", "other procs CPU % (runs redone: sat./paced)", "sat. p50 / p99 / p99.9 ms", `paced ${fmt(opts.pacedRate)}/s p50 / p99 / p99.9 ms (median)`, "paced p99 min–max", "lost", "peak RSS MB"],
       rows.map((r) => [
         r.target, fmtSpread(r.deliveriesPerSec), fmt(r.deliveriesPerSec.median / raw.deliveriesPerSec.median, 2),
-        fmtSpread(r.perCpuSecond), fmt(r.perCpuSecond.median / raw.perCpuSecond.median, 2), fmt(r.clientCpuPct.median), `${fmt(r.othersCpuPct.median)} (${r.discarded})`,
+        fmtSpread(r.perCpuSecond), fmt(r.perCpuSecond.median / raw.perCpuSecond.median, 2), fmt(r.clientCpuPct.median), `${fmt(r.othersCpuPct.median)} (${r.redone.saturated}/${r.redone.paced})`,
         `${fmt(r.sat.p50, 1)} / ${fmt(r.sat.p99, 1)} / ${fmt(r.sat.p999, 1)}`,
         `${fmt(r.paced.p50.median, 2)} / ${fmt(r.paced.p99.median, 2)} / ${fmt(r.paced.p999.median, 2)}`, `${fmt(r.paced.p99.min, 2)}–${fmt(r.paced.p99.max, 2)}`,
         fmt(r.lost), fmt(r.peakRssMb, 0),
@@ -171,7 +192,7 @@ export async function fanout(o: BenchOptions & { ns?: number[] }): Promise<Secti
   return {
     name: "fanout",
     title: "1. Fan-out throughput and latency",
-    markdown: `Each client keeps ${WINDOW} of its own messages in flight (saturation: ${opts.reps} runs of ${opts.seconds} s after a warm-up, median and min–max), then all send at a paced total of ${fmt(opts.pacedRate)} deliveries/s (${opts.reps} runs of ${opts.seconds} s; percentiles per run, median shown). Latency is end to end: every message carries its send time. hubbub appends every message to its SQLite log (default settings: synchronous=FULL, 1 ms commit window) before anyone sees it; the baselines keep nothing. "load gen CPU %" is the load generator's own CPU (one JS thread): near 100 % it, not the server, sets the saturation rate, so compare servers by deliveries per server CPU-second. A run during which other processes used over ${OTHERS_MAX_PCT} % of a core is redone ("runs redone").\n\n${parts.join("\n\n")}`,
+    markdown: `Each client keeps a window of its own messages in flight, 256/N of them (8 at N=16, 1 at N=256, so about 256 messages are in flight in total and saturation latency is not just the length of a queue; saturation: ${opts.reps} runs of ${opts.seconds} s after a warm-up, median and min–max), then all send at a paced total of ${fmt(opts.pacedRate)} deliveries/s (${opts.reps} runs of ${opts.seconds} s; percentiles per run, median shown). Latency is end to end: every message carries its send time. hubbub appends every message to its SQLite log (default settings: synchronous=FULL, 1 ms commit window) before anyone sees it; the baselines keep nothing. "load gen CPU %" is the load generator's own CPU (one JS thread): near 100 % it, not the server, sets the saturation rate, so compare servers by deliveries per server CPU-second. Each run starts once everything sent before has arrived; a run during which other processes used over ${OTHERS_MAX_PCT} % of a core is redone, at most ${opts.reps} times per phase ("runs redone").\n\n${parts.join("\n\n")}`,
     json: results,
     goals: fanoutGoals(results, ns),
   };

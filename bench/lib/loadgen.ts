@@ -30,24 +30,17 @@ export function newCounters(maxSamples = 4_000_000): Counters {
 
 /**
  * The load generator must not be the bottleneck, and it must spend the same on every server's
- * frames: so it never fully parses a delivery, it only pulls out the two numbers it needs
- * (sender and send time) by searching the text (or the MessagePack bytes).
+ * frames: so it never fully parses a delivery. Every dialect carries `"text":"<sender>|<send
+ * time>"` (hubbub in its event's body, the baselines in their relayed message), and the
+ * generator only finds that and reads the two numbers. Returns undefined for frames without it.
  */
-function numberAfter(s: string, key: string): number {
-  const i = s.indexOf(key);
-  if (i < 0) return Number.NaN;
-  let j = i + key.length;
-  while (j < s.length && "0123456789.-e".includes(s[j]!)) j++;
-  return Number(s.slice(i + key.length, j));
-}
-
-/** hubbub message events carry `text: "<from>|<t>"`; returns [from, t] or undefined for other frames. */
-export function hubbubText(s: string): [number, number] | undefined {
+export function senderAndTime(s: string): [number, number] | undefined {
   const i = s.indexOf('"text":"');
-  if (i < 0 || !s.startsWith('{"type":"event"')) return undefined;
+  if (i < 0) return undefined;
   const start = i + 8;
   const bar = s.indexOf("|", start);
-  const end = s.indexOf('"', bar);
+  const end = s.indexOf('"', start);
+  if (bar < 0 || bar > end) return undefined;
   return [Number(s.slice(start, bar)), Number(s.slice(bar + 1, end))];
 }
 
@@ -63,8 +56,8 @@ function decimalAt(b: Uint8Array, from: number, to: number): number {
   return scale ? v / scale : v;
 }
 
-/** The MessagePack twin of hubbubText: finds the key "text" (fixstr a4 74 65 78 74) with the native indexOf. */
-export function hubbubTextBinary(b: Uint8Array): [number, number] | undefined {
+/** The MessagePack twin of senderAndTime: finds the key "text" (fixstr a4 74 65 78 74) with the native indexOf. */
+export function senderAndTimeBinary(b: Uint8Array): [number, number] | undefined {
   for (let i = b.indexOf(0xa4); i >= 0 && i + 6 < b.length; i = b.indexOf(0xa4, i + 1)) {
     if (b[i + 1] !== 0x74 || b[i + 2] !== 0x65 || b[i + 3] !== 0x78 || b[i + 4] !== 0x74) continue;
     const h = b[i + 5]!;
@@ -80,10 +73,17 @@ export function hubbubTextBinary(b: Uint8Array): [number, number] | undefined {
 
 /**
  * What the baselines relay: a message shaped like hubbub's event frame (stream, author, kind,
- * text, client id, time), so every server moves the same number of bytes per delivery.
+ * text, client id, time), so every server moves about the same bytes per delivery.
  */
 function chatPayload(id: number, n: number, run: string) {
-  return { stream: "room:bench", seq: 0, pos: 0, at: Date.now(), author: `u${id}`, kind: "message", text: `${id}|0000000.000000`, cmid: `${run}-${id}-${n}`, from: id, t: performance.now() };
+  return { stream: "room:bench", seq: 0, pos: 0, at: Date.now(), author: `u${id}`, kind: "message", body: { text: `${id}|${performance.now()}` }, cmid: `${run}-${id}-${n}` };
+}
+
+/** Counts a delivery; `onOwn` when it is the client's own message coming back. */
+function delivered(c: Counters, hit: [number, number] | undefined, id: number, onOwn: () => void): void {
+  if (!hit) return;
+  record(c, hit[1]);
+  if (hit[0] === id) onOwn();
 }
 
 function record(c: Counters, t: number): void {
@@ -98,11 +98,7 @@ export async function openClient(port: number, d: Dialect, id: number, run: stri
   if (d.kind === "relay") {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
     await opened(ws);
-    ws.onmessage = (m) => {
-      const s = m.data as string;
-      record(c, numberAfter(s, '"t":'));
-      if (numberAfter(s, '"from":') === id) onOwn();
-    };
+    ws.onmessage = (m) => delivered(c, senderAndTime(m.data as string), id, onOwn);
     return { send: (n) => { ws.send(JSON.stringify(chatPayload(id, n, run))); c.sent++; }, close: () => ws.close() };
   }
   if (d.kind === "socketio") {
@@ -114,10 +110,7 @@ export async function openClient(port: number, d: Dialect, id: number, run: stri
       if (s === "2") return ws.send("3"); // engine.io ping -> pong
       if (s.startsWith("0")) return ws.send("40");
       if (s.startsWith("40")) return ready();
-      if (s.startsWith("42")) {
-        record(c, numberAfter(s, '"t":'));
-        if (numberAfter(s, '"from":') === id) onOwn();
-      }
+      if (s.startsWith("42")) delivered(c, senderAndTime(s), id, onOwn);
     };
     await connected;
     return { send: (n) => { ws.send(`42${JSON.stringify(["msg", chatPayload(id, n, run)])}`); c.sent++; }, close: () => ws.close() };
@@ -134,12 +127,8 @@ export async function openClient(port: number, d: Dialect, id: number, run: stri
   let isJoined = false;
   ws.onmessage = (m) => {
     const data = m.data as string | ArrayBuffer | Uint8Array;
-    const hit = typeof data === "string" ? hubbubText(data) : hubbubTextBinary(data instanceof Uint8Array ? data : new Uint8Array(data));
-    if (hit) {
-      record(c, hit[1]);
-      if (hit[0] === id) onOwn();
-      return;
-    }
+    const hit = typeof data === "string" ? senderAndTime(data) : senderAndTimeBinary(data instanceof Uint8Array ? data : new Uint8Array(data));
+    if (hit) return delivered(c, hit, id, onOwn);
     if (isJoined) return;
     const f = codec.decode(data) as { type: string; id?: string };
     if (f.type === "ack" && f.id === "join") { isJoined = true; joined(); }
