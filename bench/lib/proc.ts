@@ -89,3 +89,18 @@ export function startMeter(pid: number): () => Metered {
     return { seconds, serverCpu, ownCpu, othersPct };
   };
 }
+
+/**
+ * Waits (at most `maxMs`) until the rest of the machine uses less than `maxPct` of a core over
+ * a 300 ms window, `pid` included in "ours". Used before redoing a disturbed run: redoing it at
+ * once while another job is still running would only measure that job again.
+ */
+export async function waitForQuiet(pid: number, maxPct: number, maxMs = 60_000): Promise<boolean> {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline) {
+    const meter = startMeter(pid);
+    await Bun.sleep(300);
+    if (meter().othersPct < maxPct) return true;
+  }
+  return false;
+}
