@@ -108,10 +108,11 @@ export class RoomActor {
   }
 
   private send(conn: ConnectionActor, f: SendFrame): void {
-    // A retry is answered with the original ack even if the sender has left since (its first ack may have been lost).
-    const original = this.hub.log.findByCmid(conn.user, f.cmid);
-    if (original) return conn.reply(ackFrame(f.id, { event: original, duplicate: true }));
     if (!this.members.has(conn.user)) {
+      // A retry is answered with the original ack even if the sender has left since (its first
+      // ack may have been lost). Members need no lookup: the append itself dedupes by cmid.
+      const original = this.hub.log.findByCmid(conn.user, f.cmid);
+      if (original) return conn.reply(ackFrame(f.id, { event: original, duplicate: true }));
       return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `join ${this.name} before sending to it`));
     }
     this.hub.append(
