@@ -63,7 +63,7 @@ export const DEFAULTS: Config = {
   retain: 0,
   snapshotEvery: 50_000,
   allowedOrigins: [],
-  commitWindowMs: 1,
+  commitWindowMs: 0,
 };
 
 /** flag name -> [env var, kind]. The README's configuration table is this table. */
