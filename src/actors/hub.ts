@@ -6,14 +6,13 @@
  */
 import type { Config } from "../server/config.ts";
 import {
-  BROADCAST_STREAM, ENCODINGS, ErrorCode, codecFor, parseStream,
+  BROADCAST_STREAM, ENCODINGS, codecFor, parseStream,
   type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type ServerFrame, type WireData,
 } from "../protocol/index.ts";
-import type { AppendRequest, EventLog } from "../store/event-log.ts";
+import type { AppendOutcome, AppendRequest, EventLog } from "../store/event-log.ts";
 import { type Projection, apply } from "../projections/projection.ts";
 import { saveSnapshot } from "../projections/snapshot.ts";
 import { AppendError, Journal } from "./journal.ts";
-import type { AppendOutcome } from "../store/event-log.ts";
 import { type Fanout, topicFor } from "./ports.ts";
 import { groupsOf } from "./topics.ts";
 import { RoomActor } from "./room.ts";
@@ -36,8 +35,11 @@ export class Hub {
   readonly connections = new Set<ConnectionActor>();
   private readonly rooms = new Map<string, RoomActor>();
   private readonly users = new Map<string, UserActor>();
-  /** One codec per encoding for fan-out: a frame is encoded once per encoding, never per subscriber. */
-  private readonly codecs: Record<Encoding, Codec>;
+  /**
+   * One codec per encoding, shared by fan-out and by every connection of that encoding (a
+   * frame is encoded once per encoding, never per subscriber).
+   */
+  readonly codecs: Record<Encoding, Codec>;
   private sinceSnapshot = 0;
 
   constructor(
@@ -87,8 +89,9 @@ export class Hub {
 
   private committed(e: EventData): void {
     apply(this.projection, e);
-    this.publish(groupsOf(e.stream), { type: "event", ...e });
+    // Parsed once here: this runs for every event under load.
     const s = parseStream(e.stream);
+    if (s) this.publish(groupsOf(s), { type: "event", ...e });
     if (s?.kind === "room" && (e.kind === "joined" || e.kind === "left")) {
       this.user(e.author).post({ kind: "membership", room: s.room, joined: e.kind === "joined", seq: e.seq });
     }
@@ -149,5 +152,3 @@ export class Hub {
     };
   }
 }
-
-export { AppendError, ErrorCode };

@@ -82,27 +82,29 @@ export class RoomActor {
       conn.reply({ type: "ack", id, stream: this.stream, seq: seq ?? this.hub.log.head(this.stream), pos: 0, duplicate: true });
       return;
     }
-    this.members.add(user);
-    const at = Date.now();
-    this.hub.append([
-      { stream: this.stream, kind: "joined", author: user, body: {}, at },
-      { stream: userStream(user), kind: "room_joined", author: user, body: { room: this.name }, at },
-    ], (r) => {
-      if (r instanceof AppendError) this.members.delete(user);
-      conn.reply(appendReply(id, r));
-    });
+    this.changeMembership(conn, id, true);
   }
 
   private leave(conn: ConnectionActor, id: CommandId | undefined): void {
+    if (!this.members.has(conn.user)) return conn.reply(errorFrame(id, ErrorCode.NotMember, `you are not a member of ${this.name}`));
+    this.changeMembership(conn, id, false);
+  }
+
+  /**
+   * A join or leave is two events in one transaction: one in the room, one on the user's own
+   * stream (so every device of the user learns of it). The accepted membership changes at once
+   * and is undone if the append fails.
+   */
+  private changeMembership(conn: ConnectionActor, id: CommandId | undefined, joining: boolean): void {
     const user = conn.user;
-    if (!this.members.has(user)) return conn.reply(errorFrame(id, ErrorCode.NotMember, `you are not a member of ${this.name}`));
-    this.members.delete(user);
+    const apply = (member: boolean) => (member ? this.members.add(user) : this.members.delete(user));
+    apply(joining);
     const at = Date.now();
     this.hub.append([
-      { stream: this.stream, kind: "left", author: user, body: {}, at },
-      { stream: userStream(user), kind: "room_left", author: user, body: { room: this.name }, at },
+      { stream: this.stream, kind: joining ? "joined" : "left", author: user, body: {}, at },
+      { stream: userStream(user), kind: joining ? "room_joined" : "room_left", author: user, body: { room: this.name }, at },
     ], (r) => {
-      if (r instanceof AppendError) this.members.add(user);
+      if (r instanceof AppendError) apply(!joining);
       conn.reply(appendReply(id, r));
     });
   }

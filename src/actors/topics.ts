@@ -4,16 +4,14 @@
  * travel on the user's topic, so a brand-new DM reaches every device of both users with no
  * subscription change. The broadcast stream has its own topic that everyone follows.
  */
-import { BROADCAST_STREAM, parseStream } from "../protocol/index.ts";
+import { BROADCAST_STREAM, type ParsedStream } from "../protocol/index.ts";
 
 export const userGroup = (user: string): string => `user:${user}`;
 export const roomGroup = (room: string): string => `room:${room}`;
 export const BROADCAST_GROUP = BROADCAST_STREAM;
 
-/** The groups an event of `stream` is published to. */
-export function groupsOf(stream: string): string[] {
-  const s = parseStream(stream);
-  if (!s) return [];
+/** The groups an event of a (parsed) stream is published to. */
+export function groupsOf(s: ParsedStream): string[] {
   switch (s.kind) {
     case "room": return [roomGroup(s.room)];
     case "dm": return [userGroup(s.users[0]), userGroup(s.users[1])];

@@ -5,8 +5,8 @@
  */
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import {
-  CloseCode, ErrorCode, SUBPROTOCOLS, codecFor, guardClientFrame, negotiateEncoding,
-  type Codec, type Encoding, type GuardLimits,
+  CloseCode, ErrorCode, SUBPROTOCOLS, guardClientFrame, negotiateEncoding,
+  type Encoding, type GuardLimits,
 } from "../protocol/index.ts";
 import { ConnectionActor } from "../actors/connection.ts";
 import type { Hub } from "../actors/hub.ts";
@@ -56,10 +56,7 @@ function bunSocket(ws: ServerWebSocket<SocketData>, encoding: Encoding): Socket 
 }
 
 export function websocketHandler(hub: Hub, config: Config): WebSocketHandler<SocketData> {
-  const codecs: Record<Encoding, Codec> = {
-    json: codecFor("json"),
-    msgpack: codecFor("msgpack", { maxPayload: config.maxPayload }),
-  };
+  const codecs = hub.codecs;
   const limits: GuardLimits = { maxText: config.maxText, maxCursors: 5000, maxPage: 500 };
   return {
     maxPayloadLength: config.maxPayload,
