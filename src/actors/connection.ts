@@ -18,7 +18,7 @@ import {
   type HistoryFrame, type ServerFrame, type StreamInfo, type WireData,
 } from "../protocol/index.ts";
 import { isMember, readCursor } from "../projections/projection.ts";
-import { Mailbox } from "./mailbox.ts";
+import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
 import type { Hub } from "./hub.ts";
 import { type Socket, topicFor } from "./ports.ts";
 import { errorFrame } from "./replies.ts";
@@ -40,9 +40,11 @@ const REPLAY_HIGH_WATER = 1 << 20;
 /** Unread counts in `welcome` stop at this; clients show it as "1000+". */
 export const UNREAD_CAP = 1000;
 
+const CONNECTION_MAILBOX: MailboxLimits = { capacity: 1000, overflow: "reject" };
+
 let nextConnectionId = 1;
 
-export class ConnectionActor {
+export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
   readonly id = nextConnectionId++;
   user = "";
   device = "";
@@ -52,28 +54,32 @@ export class ConnectionActor {
   private readonly groups = new Set<string>();
   private readonly rooms = new Set<string>();
   private readonly limiter: RateLimiter | undefined;
-  private readonly helloTimer: ReturnType<typeof setTimeout>;
+  /** Dropped once hello arrives: a cleared timer kept in a field would live as long as the connection. */
+  private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private overLimitLastSweep = false;
-  private outbound: WireData[] = [];
+  /** Frames encoded this turn, not yet written; made on the first frame of a turn. */
+  private outbound: WireData[] | undefined;
   private flushScheduled = false;
 
   constructor(private readonly socket: Socket, private readonly codec: Codec, private readonly hub: Hub) {
     const { rateLimit, helloTimeoutMs } = hub.config;
     this.limiter = rateLimit > 0 ? new RateLimiter(rateLimit, Math.max(2 * rateLimit, 20)) : undefined;
-    this.mailbox = new Mailbox<ConnectionMessage>({
-      name: `connection:${this.id}`,
-      capacity: 1000,
-      overflow: "reject",
-      handle: (m) => this.handle(m),
-      onError: (e, m) => {
-        hub.logger.error(`connection ${this.id} failed on ${m.kind}`, e);
-        if (m.kind === "frame") this.deliver(errorFrame(m.frame.type === "typing" ? undefined : m.frame.id, ErrorCode.Internal, "the server failed on this command"));
-      },
-    });
+    this.mailbox = new Mailbox<ConnectionMessage>(this, CONNECTION_MAILBOX);
     this.helloTimer = setTimeout(() => {
       if (this.phase === "new") this.closeSocket(CloseCode.HelloTimeout, "no hello in time");
     }, helloTimeoutMs);
     hub.connections.add(this);
+  }
+
+  /** For the mailbox only. */
+  failed(e: unknown, m: ConnectionMessage): void {
+    this.hub.logger.error(`connection ${this.id} failed on ${m.kind}`, e);
+    if (m.kind === "frame") this.deliver(errorFrame(m.frame.type === "typing" ? undefined : m.frame.id, ErrorCode.Internal, "the server failed on this command"));
+  }
+
+  private stopHelloTimer(): void {
+    clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
   }
 
   post(m: ConnectionMessage): void {
@@ -88,7 +94,7 @@ export class ConnectionActor {
   socketClosed(): void {
     if (this.phase === "closed") return;
     this.phase = "closed";
-    clearTimeout(this.helloTimer);
+    this.stopHelloTimer();
     this.mailbox.close();
     this.cleanup();
   }
@@ -128,7 +134,7 @@ export class ConnectionActor {
 
   private deliver(frame: ServerFrame): void {
     if (this.phase === "closed") return;
-    this.outbound.push(this.codec.encode(frame));
+    (this.outbound ??= []).push(this.codec.encode(frame));
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flushOut());
@@ -137,13 +143,14 @@ export class ConnectionActor {
 
   private flushOut(): void {
     this.flushScheduled = false;
-    if (this.outbound.length === 0) return;
     const batch = this.outbound;
-    this.outbound = [];
+    if (batch === undefined) return;
+    this.outbound = undefined;
     if (this.phase !== "closed") this.socket.sendBatch(batch);
   }
 
-  private handle(m: ConnectionMessage): void | Promise<void> {
+  /** For the mailbox only: one message at a time. */
+  receive(m: ConnectionMessage): void | Promise<void> {
     switch (m.kind) {
       case "out": return this.deliver(m.frame);
       case "reject": return this.deliver(errorFrame(m.id, m.code, m.message));
@@ -213,7 +220,7 @@ export class ConnectionActor {
   }
 
   private async greet(f: HelloFrame): Promise<void> {
-    clearTimeout(this.helloTimer);
+    this.stopHelloTimer();
     this.phase = "greeting";
     const auth = await this.hub.authenticate(f);
     if (this.closed()) return;

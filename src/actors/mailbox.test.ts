@@ -4,7 +4,8 @@ import { Mailbox } from "./mailbox.ts";
 const box = <M>(handle: (m: M) => void | Promise<void>, capacity = 10, overflow: "reject" | "drop-oldest" = "reject") => {
   const errors: [unknown, M][] = [];
   const dropped: M[] = [];
-  const mb = new Mailbox<M>({ name: "t", capacity, overflow, handle, onError: (e, m) => errors.push([e, m]), onDrop: (m) => dropped.push(m) });
+  const owner = { receive: handle, failed: (e: unknown, m: M) => void errors.push([e, m]), dropped: (m: M) => void dropped.push(m) };
+  const mb = new Mailbox<M>(owner, { capacity, overflow });
   return { mb, errors, dropped };
 };
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -160,10 +161,9 @@ describe("Mailbox", () => {
     const seen: string[] = [];
     let mb!: Mailbox<string>;
     mb = new Mailbox<string>({
-      name: "t", capacity: 10, overflow: "reject",
-      handle: async (m) => { if (m.startsWith("fail")) throw new Error(m); seen.push(m); },
-      onError: (_e, m) => void mb.post(`retry-of-${m}`),
-    });
+      receive: async (m) => { if (m.startsWith("fail")) throw new Error(m); seen.push(m); },
+      failed: (_e, m) => void mb.post(`retry-of-${m}`),
+    }, { capacity: 10, overflow: "reject" });
     mb.post("fail-1");
     mb.post("ok");
     while (seen.length < 2) await tick();

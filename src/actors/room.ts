@@ -4,7 +4,7 @@
  * A command's events are submitted to the journal in the order the room accepted them.
  */
 import { ErrorCode, roomStream, type CommandId, type DeleteFrame, type EditFrame, type PresenceEntry, type SendFrame } from "../protocol/index.ts";
-import { Mailbox } from "./mailbox.ts";
+import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
 import type { Hub } from "./hub.ts";
 import type { ConnectionActor } from "./connection.ts";
 import { AppendError } from "./journal.ts";
@@ -24,9 +24,11 @@ export type RoomMessage =
   | { kind: "presence-off"; conn: ConnectionActor }
   | { kind: "presence-expire"; key: string };
 
+const ROOM_MAILBOX: MailboxLimits = { capacity: 50_000, overflow: "reject" };
+
 interface Presence { entry: PresenceEntry; conns: Set<ConnectionActor>; leaveTimer?: ReturnType<typeof setTimeout> }
 
-export class RoomActor {
+export class RoomActor implements MailboxOwner<RoomMessage> {
   readonly stream: string;
   private readonly mailbox: Mailbox<RoomMessage>;
   /**
@@ -39,16 +41,13 @@ export class RoomActor {
   constructor(readonly name: string, private readonly hub: Hub) {
     this.stream = roomStream(name);
     this.members = new Set(hub.projection.rooms.get(name)?.keys() ?? []);
-    this.mailbox = new Mailbox<RoomMessage>({
-      name: `room:${name}`,
-      capacity: 50_000,
-      overflow: "reject",
-      handle: (m) => this.handle(m),
-      onError: (e, m) => {
-        hub.logger.error(`room ${name} failed on ${m.kind}`, e);
-        if ("conn" in m && "id" in m) m.conn.reply(errorFrame(m.id as CommandId | undefined, ErrorCode.Internal, "the room could not process this command"));
-      },
-    });
+    this.mailbox = new Mailbox<RoomMessage>(this, ROOM_MAILBOX);
+  }
+
+  /** For the mailbox only. */
+  failed(e: unknown, m: RoomMessage): void {
+    this.hub.logger.error(`room ${this.name} failed on ${m.kind}`, e);
+    if ("conn" in m && "id" in m) m.conn.reply(errorFrame(m.id as CommandId | undefined, ErrorCode.Internal, "the room could not process this command"));
   }
 
   post(m: RoomMessage): void {
@@ -59,7 +58,8 @@ export class RoomActor {
 
   isMember(user: string): boolean { return this.members.has(user); }
 
-  private handle(m: RoomMessage): void {
+  /** For the mailbox only: one message at a time. */
+  receive(m: RoomMessage): void {
     switch (m.kind) {
       case "join": return this.join(m.conn, m.id);
       case "leave": return this.leave(m.conn, m.id);

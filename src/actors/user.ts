@@ -8,7 +8,7 @@ import {
   type CommandId, type DeleteFrame, type EditFrame, type ReadFrame, type SendFrame,
 } from "../protocol/index.ts";
 import { readCursor } from "../projections/projection.ts";
-import { Mailbox } from "./mailbox.ts";
+import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
 import type { Hub } from "./hub.ts";
 import type { ConnectionActor } from "./connection.ts";
 import { appendReply, errorFrame } from "./replies.ts";
@@ -25,23 +25,22 @@ export type UserMessage =
   | { kind: "typing"; conn: ConnectionActor; stream: string }
   | { kind: "membership"; room: string; joined: boolean; seq: number };
 
-export class UserActor {
+const USER_MAILBOX: MailboxLimits = { capacity: 10_000, overflow: "reject" };
+
+export class UserActor implements MailboxOwner<UserMessage> {
   private readonly mailbox: Mailbox<UserMessage>;
   readonly devices = new Set<ConnectionActor>();
-  /** Read cursors submitted but maybe not committed yet: a cursor never moves backwards. */
-  private readonly pendingReads = new Map<string, number>();
+  /** Read cursors submitted but maybe not committed yet: a cursor never moves backwards. Made on the first read. */
+  private pendingReads: Map<string, number> | undefined;
 
   constructor(readonly name: string, private readonly hub: Hub) {
-    this.mailbox = new Mailbox<UserMessage>({
-      name: `user:${name}`,
-      capacity: 10_000,
-      overflow: "reject",
-      handle: (m) => this.handle(m),
-      onError: (e, m) => {
-        hub.logger.error(`user ${name} failed on ${m.kind}`, e);
-        if ("frame" in m) m.conn.reply(errorFrame(m.frame.id, ErrorCode.Internal, "could not process this command"));
-      },
-    });
+    this.mailbox = new Mailbox<UserMessage>(this, USER_MAILBOX);
+  }
+
+  /** For the mailbox only. */
+  failed(e: unknown, m: UserMessage): void {
+    this.hub.logger.error(`user ${this.name} failed on ${m.kind}`, e);
+    if ("frame" in m) m.conn.reply(errorFrame(m.frame.id, ErrorCode.Internal, "could not process this command"));
   }
 
   post(m: UserMessage): void {
@@ -50,7 +49,8 @@ export class UserActor {
     }
   }
 
-  private handle(m: UserMessage): void {
+  /** For the mailbox only: one message at a time. */
+  receive(m: UserMessage): void {
     switch (m.kind) {
       case "attach": this.devices.add(m.conn); return;
       case "detach": this.devices.delete(m.conn); return;
@@ -88,16 +88,17 @@ export class UserActor {
     if (!conn.canRead(f.stream)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `you cannot read ${f.stream}`));
     const head = this.hub.log.head(f.stream);
     if (f.seq > head) return conn.reply(errorFrame(f.id, ErrorCode.InvalidField, `seq ${f.seq} is beyond the head of ${f.stream} (${head})`));
-    const current = Math.max(readCursor(this.hub.projection, this.name, f.stream), this.pendingReads.get(f.stream) ?? 0);
+    const current = Math.max(readCursor(this.hub.projection, this.name, f.stream), this.pendingReads?.get(f.stream) ?? 0);
     const own = userStream(this.name);
     if (f.seq <= current) {
       return conn.reply({ type: "ack", id: f.id, stream: own, seq: this.hub.log.head(own), pos: 0, duplicate: true });
     }
-    this.pendingReads.set(f.stream, f.seq);
+    const pending = (this.pendingReads ??= new Map());
+    pending.set(f.stream, f.seq);
     this.hub.append(
       [{ stream: own, kind: "read", author: this.name, body: { stream: f.stream, seq: f.seq }, at: Date.now() }],
       (r) => {
-        if (r instanceof AppendError && this.pendingReads.get(f.stream) === f.seq) this.pendingReads.delete(f.stream);
+        if (r instanceof AppendError && pending.get(f.stream) === f.seq) pending.delete(f.stream);
         conn.reply(appendReply(f.id, r));
       },
     );

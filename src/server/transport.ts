@@ -6,7 +6,7 @@
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import {
   CloseCode, ErrorCode, SUBPROTOCOLS, guardClientFrame, negotiateEncoding,
-  type Encoding, type GuardLimits,
+  type Encoding, type GuardLimits, type WireData,
 } from "../protocol/index.ts";
 import { ConnectionActor } from "../actors/connection.ts";
 import type { Hub } from "../actors/hub.ts";
@@ -41,18 +41,20 @@ export function upgrade(req: Request, server: HubServer, config: Config): Respon
   return new Response("expected a WebSocket upgrade\n", { status: 426 });
 }
 
-function bunSocket(ws: ServerWebSocket<SocketData>, encoding: Encoding): Socket {
-  return {
-    encoding,
-    sendBatch: (frames) => {
-      if (frames.length === 1) ws.send(frames[0]!, false);
-      else ws.cork(() => { for (const f of frames) ws.send(f, false); });
-    },
-    subscribe: (topic) => ws.subscribe(topic),
-    unsubscribe: (topic) => ws.unsubscribe(topic),
-    close: (code, reason) => ws.close(code, reason),
-    bufferedAmount: () => ws.getBufferedAmount(),
-  };
+/** The actors' Socket over a Bun ServerWebSocket. A class, not an object of closures: one small object per connection. */
+class BunSocket implements Socket {
+  constructor(private readonly ws: ServerWebSocket<SocketData>, readonly encoding: Encoding) {}
+
+  sendBatch(frames: WireData[]): void {
+    const ws = this.ws;
+    if (frames.length === 1) ws.send(frames[0]!, false);
+    else ws.cork(() => { for (const f of frames) ws.send(f, false); });
+  }
+
+  subscribe(topic: string): void { this.ws.subscribe(topic); }
+  unsubscribe(topic: string): void { this.ws.unsubscribe(topic); }
+  close(code: number, reason: string): void { this.ws.close(code, reason); }
+  bufferedAmount(): number { return this.ws.getBufferedAmount(); }
 }
 
 export function websocketHandler(hub: Hub, config: Config): WebSocketHandler<SocketData> {
@@ -70,7 +72,7 @@ export function websocketHandler(hub: Hub, config: Config): WebSocketHandler<Soc
       try {
         const enc = ws.data.encoding;
         if (!enc) return ws.close(CloseCode.UnsupportedProtocol, `speak one of: ${Object.values(SUBPROTOCOLS).join(", ")}`);
-        ws.data.conn = new ConnectionActor(bunSocket(ws, enc), codecs[enc], hub);
+        ws.data.conn = new ConnectionActor(new BunSocket(ws, enc), codecs[enc], hub);
       } catch (e) {
         hub.logger.error("open", e);
         ws.close(CloseCode.InternalError, "internal error");
