@@ -40,6 +40,9 @@ const REPLAY_HIGH_WATER = 1 << 20;
 /** Unread counts in `welcome` stop at this; clients show it as "1000+". */
 export const UNREAD_CAP = 1000;
 
+/** Shared by every connection in no room. It stays empty: followRoom replaces it before the first add. */
+const NO_ROOMS = new Set<string>();
+
 const CONNECTION_MAILBOX: MailboxLimits = { capacity: 1000, overflow: "reject" };
 
 let nextConnectionId = 1;
@@ -51,8 +54,13 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
   client = "";
   private phase: "new" | "greeting" | "live" | "closed" = "new";
   private readonly mailbox: Mailbox<ConnectionMessage>;
-  private readonly groups = new Set<string>();
-  private readonly rooms = new Set<string>();
+  /**
+   * Delivery groups this socket is subscribed to. An array, not a Set: it holds two or three
+   * entries on most connections, and a Set's table costs several times that on every one.
+   */
+  private readonly groups: string[] = [];
+  /** Rooms followed or being replayed. Most connections of a big server sit in no room, so the set is made on the first. */
+  private rooms: Set<string> = NO_ROOMS;
   private readonly limiter: RateLimiter | undefined;
   /** Dropped once hello arrives: a cleared timer kept in a field would live as long as the connection. */
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
@@ -278,11 +286,12 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
 
   private async followRoom(room: string, from: number): Promise<void> {
     if (this.rooms.has(room)) return;
+    if (this.rooms === NO_ROOMS) this.rooms = new Set<string>();
     this.rooms.add(room);
     const member = () => this.rooms.has(room) && isMember(this.hub.projection, room, this.user);
     await this.follow(roomGroup(room), new Map([[roomStream(room), from]]), undefined, member);
     // Not subscribed (the user left before or during the replay): forget the room, so a re-join follows it again.
-    if (!this.groups.has(roomGroup(room))) this.rooms.delete(room);
+    if (!this.groups.includes(roomGroup(room))) this.rooms.delete(room);
   }
 
   /** A room joined (on this or another device) while this connection is up. */
@@ -301,7 +310,8 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
     if (!this.rooms.delete(room)) return;
     const group = roomGroup(room);
     this.socket.unsubscribe(topicFor(group, this.socket.encoding));
-    this.groups.delete(group);
+    const at = this.groups.indexOf(group);
+    if (at >= 0) this.groups.splice(at, 1);
     this.hub.room(room)?.post({ kind: "presence-off", conn: this });
   }
 
@@ -316,7 +326,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
     lateStreams?: () => Iterable<string>,
     allowed: () => boolean = () => true,
   ): Promise<void> {
-    if (this.groups.has(group)) return;
+    if (this.groups.includes(group)) return;
     for (const [stream, from] of cursors) {
       cursors.set(stream, await this.catchUp(stream, from, allowed));
       if (this.closed() || !allowed()) return;
@@ -332,7 +342,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
     }
     this.flushOut();
     this.socket.subscribe(topicFor(group, this.socket.encoding));
-    this.groups.add(group);
+    this.groups.push(group);
   }
 
   private async catchUp(stream: string, from: number, allowed: () => boolean): Promise<number> {

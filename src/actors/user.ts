@@ -29,7 +29,8 @@ const USER_MAILBOX: MailboxLimits = { capacity: 10_000, overflow: "reject" };
 
 export class UserActor implements MailboxOwner<UserMessage> {
   private readonly mailbox: Mailbox<UserMessage>;
-  readonly devices = new Set<ConnectionActor>();
+  /** This user's connections. An array: most users have one or two, and a Set's table would cost more than the actor. */
+  readonly devices: ConnectionActor[] = [];
   /** Read cursors submitted but maybe not committed yet: a cursor never moves backwards. Made on the first read. */
   private pendingReads: Map<string, number> | undefined;
 
@@ -52,8 +53,12 @@ export class UserActor implements MailboxOwner<UserMessage> {
   /** For the mailbox only: one message at a time. */
   receive(m: UserMessage): void {
     switch (m.kind) {
-      case "attach": this.devices.add(m.conn); return;
-      case "detach": this.devices.delete(m.conn); return;
+      case "attach": if (!this.devices.includes(m.conn)) this.devices.push(m.conn); return;
+      case "detach": {
+        const at = this.devices.indexOf(m.conn);
+        if (at >= 0) this.devices.splice(at, 1);
+        return;
+      }
       case "dm": return this.dm(m.conn, m.frame, m.to);
       case "change": return this.change(m.conn, m.frame);
       case "read": return this.read(m.conn, m.frame);
