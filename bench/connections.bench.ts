@@ -124,6 +124,7 @@ export async function connections(o: BenchOptions): Promise<Section> {
     json: results,
     goals: [
       atMost(`${fmt(n)} connections: hubbub server RSS per connection ≤ 2× raw Bun`, ratio, 2),
+      atMost(`${fmt(n)} idle connections: hubbub server CPU < 5 % of one core (heartbeats included)`, hub.idleCpuPct, 4.999, `${fmt(hub.idleCpuPct, 2)} %`),
       atMost(`${fmt(n)} connections: the fanned-out message reached every connection`, hub.lost + raw.lost, 0, `${fmt(hub.lost + raw.lost)} missed`),
     ],
   };

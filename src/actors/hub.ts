@@ -25,7 +25,7 @@ export type Authenticator = (hello: HelloFrame) => Promise<{ ok: true; user: str
 
 export type HubConfig = Pick<Config,
   "maxPayload" | "maxText" | "rateLimit" | "heartbeatMs" | "helloTimeoutMs" | "slowConsumerBytes"
-  | "presenceGraceMs" | "retain" | "snapshotEvery" | "commitWindowMs">;
+  | "presenceGraceMs" | "retain" | "snapshotEvery" | "commitWindowMs" | "commitMaxEvents">;
 
 /** The author of operator broadcasts: '@' cannot appear in a user name, so nobody can pose as it. */
 export const OPERATOR = "@operator";
@@ -51,7 +51,7 @@ export class Hub {
     readonly logger: Logger,
   ) {
     this.journal = new Journal(log, {
-      maxBatch: 1000,
+      maxBatch: config.commitMaxEvents,
       maxQueued: 100_000,
       coalesceMs: config.commitWindowMs,
       onError: (e) => logger.error("journal", e),

@@ -55,6 +55,7 @@ describe("config", () => {
       [["--no-such-flag", "1"], {}, /no-such-flag/],
       [["positional"], {}, /positional/i],
       [["--port"], {}, /--port/],
+      [["--commit-max-events", "0"], {}, /--commit-max-events/],
     ];
     for (const [argv, env, message] of bad) {
       let err: unknown;

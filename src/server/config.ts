@@ -42,6 +42,8 @@ export interface Config {
   allowedOrigins: string[];
   /** Under load, a commit waits until this many ms after the previous one so more appends share it (0: every turn). */
   commitWindowMs: number;
+  /** Most events one transaction carries; 1 turns group commit off (for the durability benchmark). */
+  commitMaxEvents: number;
 }
 
 export const DEFAULTS: Config = {
@@ -64,6 +66,7 @@ export const DEFAULTS: Config = {
   snapshotEvery: 50_000,
   allowedOrigins: [],
   commitWindowMs: 0,
+  commitMaxEvents: 1000,
 };
 
 /** flag name -> [env var, kind]. The README's configuration table is this table. */
@@ -87,6 +90,7 @@ export const FLAGS = {
   "snapshot-every": ["HUBBUB_SNAPSHOT_EVERY", "number"],
   "allowed-origins": ["HUBBUB_ALLOWED_ORIGINS", "string"],
   "commit-window-ms": ["HUBBUB_COMMIT_WINDOW_MS", "number"],
+  "commit-max-events": ["HUBBUB_COMMIT_MAX_EVENTS", "number"],
 } as const;
 
 export class ConfigError extends Error {}
@@ -126,6 +130,7 @@ export function finish(c: Config, given: object = {}): Config {
   if (c.jwtSecret && g.auth === undefined) c.auth = "jwt";
   if (c.auth === "jwt" && !c.jwtSecret) throw new ConfigError("--auth jwt needs --jwt-secret (HUBBUB_JWT_SECRET)");
   if (c.port > 65535) throw new ConfigError("--port must be at most 65535");
+  if (!(c.commitMaxEvents >= 1)) throw new ConfigError("--commit-max-events must be at least 1");
   if (c.idleTimeout > 960) throw new ConfigError("--idle-timeout must be at most 960 seconds (a Bun limit)");
   return c;
 }
