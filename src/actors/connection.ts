@@ -13,7 +13,7 @@
  * replay is on the wire before anything the topic brings.
  */
 import {
-  BROADCAST_STREAM, CloseCode, ErrorCode, parseStream, roomStream, userStream,
+  BROADCAST_STREAM, CloseCode, ErrorCode, eventFrame, parseStream, roomStream, userStream,
   type ClientFrame, type Codec, type CommandId, type EventData, type HelloFrame,
   type HistoryFrame, type ServerFrame, type StreamInfo, type WireData,
 } from "../protocol/index.ts";
@@ -76,7 +76,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
     this.helloTimer = setTimeout(() => {
       if (this.phase === "new") this.closeSocket(CloseCode.HelloTimeout, "no hello in time");
     }, helloTimeoutMs);
-    hub.connections.add(this);
+    hub.addConnection(this, socket.encoding);
   }
 
   /** For the mailbox only. */
@@ -369,7 +369,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
   }
 
   private sendEvents(events: EventData[]): number {
-    for (const e of events) this.deliver({ type: "event", ...e });
+    for (const e of events) this.deliver(eventFrame(e));
     return events[events.length - 1]!.seq;
   }
 
@@ -403,7 +403,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
   }
 
   private cleanup(): void {
-    this.hub.connections.delete(this);
+    this.hub.removeConnection(this, this.socket.encoding);
     if (!this.user) return;
     this.hub.user(this.user).post({ kind: "detach", conn: this });
     for (const r of this.rooms) this.hub.room(r)?.post({ kind: "presence-off", conn: this });

@@ -6,7 +6,7 @@ import { OPERATOR } from "./hub.ts";
 import { connected, settle, testHub } from "./testing/harness.ts";
 
 describe("Hub", () => {
-  test("an event is encoded once per encoding that has subscribers, and published once per topic", async () => {
+  test("an event is encoded once per encoding some connection speaks, and published once per topic", async () => {
     const th = testHub();
     const a = await connected(th, "ann", "d1");
     const b = await connected(th, "ann", "d2");
@@ -18,18 +18,33 @@ describe("Hub", () => {
     await settle();
     const events = th.fanout.published.filter((p) => typeof p.data !== "string" || p.data.includes('"event"'));
     expect(events.map((p) => p.topic).sort()).toEqual(["room:r1|json", "room:r1|msgpack"]);
-    // A DM goes to both users' topics with the same bytes, and nowhere without subscribers.
+    // A DM goes to both users' topics, with the same bytes for both topics of an encoding.
     th.fanout.published.length = 0;
     c.send({ type: "send", to: { user: "cy" }, cmid: "dm", text: "hey" }); // cy is offline
     await settle();
-    expect(th.fanout.published.map((p) => p.topic)).toEqual(["user:bob|msgpack"]);
+    const dm = th.fanout.published.filter((p) => p.topic.startsWith("user:"));
+    expect(dm.map((p) => p.topic).sort()).toEqual(["user:bob|json", "user:bob|msgpack", "user:cy|json", "user:cy|msgpack"]);
+    const bytesOf = (topic: string) => dm.find((p) => p.topic === topic)!.data;
+    expect(bytesOf("user:cy|json")).toBe(bytesOf("user:bob|json"));
+    expect(bytesOf("user:cy|msgpack")).toBe(bytesOf("user:bob|msgpack"));
+    // Only bob's socket got it; ann (another user on the same encodings) did not.
+    expect(c.socket.events("dm:bob:cy").length).toBe(1);
+    expect(a.socket.events("dm:bob:cy")).toEqual([]);
   });
 
-  test("topics without subscribers are skipped entirely: nothing is encoded or published", async () => {
+  test("an encoding no connection speaks is never encoded: with nobody connected, nothing is published", async () => {
     const th = testHub();
     await th.hub.broadcast("nobody listens");
     expect(th.fanout.published).toEqual([]);
     expect(th.log.head("broadcast")).toBe(1);
+    const a = await connected(th, "ann");
+    await th.hub.broadcast("ann listens");
+    expect(th.fanout.published.map((p) => p.topic)).toEqual(["broadcast|json"]);
+    a.drop();
+    await settle();
+    th.fanout.published.length = 0;
+    await th.hub.broadcast("gone again");
+    expect(th.fanout.published).toEqual([]);
   });
 
   test("broadcast is an event by @operator on the broadcast stream, acked once durable", async () => {

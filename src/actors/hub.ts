@@ -7,7 +7,7 @@
 import type { Config } from "../server/config.ts";
 import {
   BROADCAST_STREAM, ENCODINGS, codecFor, parseStream,
-  type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type ServerFrame, type WireData,
+  eventFrame, type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type ServerFrame, type WireData,
 } from "../protocol/index.ts";
 import type { AppendOutcome, AppendRequest, EventLog } from "../store/event-log.ts";
 import { type Projection, apply } from "../projections/projection.ts";
@@ -33,6 +33,8 @@ export const OPERATOR = "@operator";
 export class Hub {
   readonly journal: Journal;
   readonly connections = new Set<ConnectionActor>();
+  /** Open connections per wire encoding: fan-out skips an encoding nobody speaks. */
+  private readonly speakers: Record<Encoding, number> = { json: 0, msgpack: 0 };
   private readonly rooms = new Map<string, RoomActor>();
   private readonly users = new Map<string, UserActor>();
   /**
@@ -88,10 +90,9 @@ export class Hub {
   }
 
   private committed(e: EventData): void {
-    apply(this.projection, e);
-    // Parsed once here: this runs for every event under load.
     const s = parseStream(e.stream);
-    if (s) this.publish(groupsOf(s), { type: "event", ...e });
+    apply(this.projection, e, s);
+    if (s) this.publish(groupsOf(s), eventFrame(e));
     if (s?.kind === "room" && (e.kind === "joined" || e.kind === "left")) {
       this.user(e.author).post({ kind: "membership", room: s.room, joined: e.kind === "joined", seq: e.seq });
     }
@@ -100,16 +101,25 @@ export class Hub {
     if (this.config.snapshotEvery > 0 && this.sinceSnapshot >= this.config.snapshotEvery) this.snapshot();
   }
 
-  /** Encodes a frame once per encoding that has subscribers, and publishes it to every group. */
+  addConnection(c: ConnectionActor, encoding: Encoding): void {
+    this.connections.add(c);
+    this.speakers[encoding] += 1;
+  }
+
+  removeConnection(c: ConnectionActor, encoding: Encoding): void {
+    if (this.connections.delete(c)) this.speakers[encoding] -= 1;
+  }
+
+  /**
+   * Encodes a frame once for each encoding that some connection speaks, and publishes it to
+   * every group. It does not ask each topic for its subscriber count first: under load every
+   * topic has subscribers, and the question cost more than an unneeded encode does at rest.
+   */
   publish(groups: string[], frame: ServerFrame): void {
     for (const enc of ENCODINGS) {
-      let data: WireData | undefined;
-      for (const g of groups) {
-        const topic = topicFor(g, enc);
-        if (this.fanout.subscriberCount(topic) === 0) continue;
-        data ??= this.codecs[enc].encode(frame);
-        this.fanout.publish(topic, data);
-      }
+      if (this.speakers[enc] === 0) continue;
+      const data = this.codecs[enc].encode(frame);
+      for (const g of groups) this.fanout.publish(topicFor(g, enc), data);
     }
   }
 

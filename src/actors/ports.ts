@@ -18,7 +18,6 @@ export interface Socket {
 /** Topic publish that reaches every subscribed socket without a JS call per subscriber. */
 export interface Fanout {
   publish(topic: string, data: WireData): void;
-  subscriberCount(topic: string): number;
 }
 
 /** The topic a socket of a given encoding subscribes to for a delivery group (see topics.ts). */

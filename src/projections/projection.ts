@@ -4,7 +4,7 @@
  * and it is written only by the journal's commit path (one event at a time, synchronously).
  * Actors read it to decide; they never write it.
  */
-import type { EventData } from "../protocol/index.ts";
+import type { EventData, ParsedStream } from "../protocol/index.ts";
 import { parseStream } from "../protocol/index.ts";
 
 export interface Projection {
@@ -30,9 +30,9 @@ function setOf<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
   return s;
 }
 
-export function apply(p: Projection, e: EventData): void {
+/** Folds one event into the read model. `s` is the event's parsed stream, if the caller has it already. */
+export function apply(p: Projection, e: EventData, s: ParsedStream | undefined = parseStream(e.stream)): void {
   p.pos = e.pos;
-  const s = parseStream(e.stream);
   if (!s) return;
   if (s.kind === "room") {
     let members = p.rooms.get(s.room);

@@ -23,15 +23,36 @@ export const roomStream = (room: string): string => `room:${room}`;
 export const userStream = (user: string): string => `user:${user}`;
 export const dmStream = (a: string, b: string): string => (a < b ? `dm:${a}:${b}` : `dm:${b}:${a}`);
 
+/** Parsed streams are shared (see parseStream): read them, never change them. */
 export type ParsedStream =
-  | { kind: "room"; room: string }
-  | { kind: "dm"; users: [string, string] }
-  | { kind: "user"; user: string }
-  | { kind: "broadcast" };
+  | { readonly kind: "room"; readonly room: string }
+  | { readonly kind: "dm"; readonly users: readonly [string, string] }
+  | { readonly kind: "user"; readonly user: string }
+  | { readonly kind: "broadcast" };
+
+const BROADCAST: ParsedStream = { kind: "broadcast" };
+
+/**
+ * Every committed event and most commands parse a stream name, and a server sees few distinct
+ * ones, so results are remembered. Bounded: past the limit the memory starts again from empty.
+ */
+const parsed = new Map<string, ParsedStream>();
+const PARSED_LIMIT = 10_000;
 
 export function parseStream(stream: unknown): ParsedStream | undefined {
   if (typeof stream !== "string") return undefined;
-  if (stream === BROADCAST_STREAM) return { kind: "broadcast" };
+  const known = parsed.get(stream);
+  if (known) return known;
+  const p = parseFresh(stream);
+  if (p) {
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    parsed.set(stream, p);
+  }
+  return p;
+}
+
+function parseFresh(stream: string): ParsedStream | undefined {
+  if (stream === BROADCAST_STREAM) return BROADCAST;
   const parts = stream.split(":");
   if (parts[0] === "room" && parts.length === 2 && isRoomName(parts[1])) return { kind: "room", room: parts[1] };
   if (parts[0] === "user" && parts.length === 2 && isUserName(parts[1])) return { kind: "user", user: parts[1] };

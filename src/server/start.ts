@@ -31,7 +31,6 @@ export async function startServer(overrides: Partial<Config> = {}, logger: Logge
   let server: Bun.Server<SocketData> | undefined;
   const fanout = {
     publish: (topic: string, data: string | Uint8Array) => void server?.publish(topic, data, false),
-    subscriberCount: (topic: string) => server?.subscriberCount(topic) ?? 0,
   };
   const hub = new Hub(log, projection, fanout, config, createAuthenticator(config), logger);
   server = Bun.serve<SocketData>({

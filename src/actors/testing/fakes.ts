@@ -19,7 +19,6 @@ export class FakeFanout implements Fanout {
     this.published.push({ topic, data });
     for (const s of [...(this.topics.get(topic) ?? [])]) s.receive(data);
   }
-  subscriberCount(topic: string): number { return this.topics.get(topic)?.size ?? 0; }
 
   subscribe(topic: string, s: FakeSocket): void {
     let set = this.topics.get(topic);
