@@ -79,9 +79,8 @@ export async function measureFanout(target: Target, n: number, o: FanoutOptions)
   const run = Math.random().toString(36).slice(2, 8);
   let pumping = false;
   const outstanding = new Int32Array(n);
-  const seqs = new Int32Array(n);
   let clients: Client[] = [];
-  const send = (id: number) => { clients[id]!.send(seqs[id]!++); outstanding[id]! += 1; };
+  const send = (id: number) => { clients[id]!.send(); outstanding[id]! += 1; };
   try {
     clients = await openClients(target, server.port, n, run, c, (id) => {
       outstanding[id]! -= 1;

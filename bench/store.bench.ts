@@ -28,7 +28,7 @@ function raw(batch: number, total: number, synchronous: "NORMAL" | "FULL"): numb
   db.run(`PRAGMA synchronous = ${synchronous}`);
   db.run("CREATE TABLE events (pos INTEGER PRIMARY KEY, stream TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, author TEXT NOT NULL, at INTEGER NOT NULL, cmid TEXT, body TEXT NOT NULL)");
   db.run("CREATE UNIQUE INDEX events_stream_seq ON events (stream, seq)");
-  db.run("CREATE UNIQUE INDEX events_author_cmid ON events (author, cmid) WHERE cmid IS NOT NULL");
+  db.run("CREATE UNIQUE INDEX events_cmid_author ON events (cmid, author) WHERE cmid IS NOT NULL");
   db.run("CREATE INDEX events_kind ON events (kind) WHERE kind <> 'message'");
   const ins = db.prepare("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   const heads = new Map<string, number>();

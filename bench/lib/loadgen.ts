@@ -4,12 +4,13 @@
  * the baselines, hubbub's protocol (JSON or MessagePack), and Socket.IO's engine.io framing.
  * Bounded in time and count; it stops by itself.
  */
-import { SUBPROTOCOLS, codecFor, type Encoding } from "../../src/protocol/index.ts";
+import { SUBPROTOCOLS, codecFor, newCmid, type Encoding } from "../../src/protocol/index.ts";
 
 export type Dialect = { kind: "relay" } | { kind: "hubbub"; encoding: Encoding } | { kind: "socketio" };
 
 export interface Client {
-  send(n: number): void;
+  /** Sends one message (its cmid from newCmid, its text the sender and the send time). */
+  send(): void;
   close(): void;
 }
 
@@ -73,10 +74,11 @@ export function senderAndTimeBinary(b: Uint8Array): [number, number] | undefined
 
 /**
  * What the baselines relay: a message shaped like hubbub's event frame (stream, author, kind,
- * text, client id, time), so every server moves about the same bytes per delivery.
+ * text, client id, time), so every server moves about the same bytes per delivery. Every dialect
+ * makes its cmid the way the SDK does (newCmid), so the load generator's own cost is the same too.
  */
-function chatPayload(id: number, n: number, run: string) {
-  return { stream: "room:bench", seq: 0, pos: 0, at: Date.now(), author: `u${id}`, kind: "message", body: { text: `${id}|${performance.now()}` }, cmid: `${run}-${id}-${n}` };
+function chatPayload(id: number) {
+  return { stream: "room:bench", seq: 0, pos: 0, at: Date.now(), author: `u${id}`, kind: "message", body: { text: `${id}|${performance.now()}` }, cmid: newCmid() };
 }
 
 /** Counts a delivery; `onOwn` when it is the client's own message coming back. */
@@ -99,7 +101,7 @@ export async function openClient(port: number, d: Dialect, id: number, run: stri
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
     await opened(ws);
     ws.onmessage = (m) => delivered(c, senderAndTime(m.data as string), id, onOwn);
-    return { send: (n) => { ws.send(JSON.stringify(chatPayload(id, n, run))); c.sent++; }, close: () => ws.close() };
+    return { send: () => { ws.send(JSON.stringify(chatPayload(id))); c.sent++; }, close: () => ws.close() };
   }
   if (d.kind === "socketio") {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
@@ -113,7 +115,7 @@ export async function openClient(port: number, d: Dialect, id: number, run: stri
       if (s.startsWith("42")) delivered(c, senderAndTime(s), id, onOwn);
     };
     await connected;
-    return { send: (n) => { ws.send(`42${JSON.stringify(["msg", chatPayload(id, n, run)])}`); c.sent++; }, close: () => ws.close() };
+    return { send: () => { ws.send(`42${JSON.stringify(["msg", chatPayload(id)])}`); c.sent++; }, close: () => ws.close() };
   }
   const codec = codecFor(d.encoding);
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, SUBPROTOCOLS[d.encoding]);
@@ -137,8 +139,8 @@ export async function openClient(port: number, d: Dialect, id: number, run: stri
   ws.send(codec.encode({ type: "join", id: "join", room: "bench" }));
   await joinAcked;
   return {
-    send: (n) => {
-      ws.send(codec.encode({ type: "send", to: { room: "bench" }, cmid: `${run}-${id}-${n}`, text: `${id}|${performance.now()}` }));
+    send: () => {
+      ws.send(codec.encode({ type: "send", to: { room: "bench" }, cmid: newCmid(), text: `${id}|${performance.now()}` }));
       c.sent++;
     },
     close: () => ws.close(),

@@ -3,10 +3,10 @@
  * It reconnects with backoff, resumes from its cursors (the server replays what was missed),
  * drops duplicates and repairs gaps, keeps an outbox of unacknowledged sends that it re-sends
  * after every resume, and declares a silent connection dead after three heartbeats.
- * Runtime-neutral: only web-standard APIs (WebSocket, setTimeout, crypto.randomUUID).
+ * Runtime-neutral: only web-standard APIs (WebSocket, setTimeout, crypto).
  */
 import {
-  CloseCode, RETRYABLE_ERRORS, SUBPROTOCOLS, closeAdvice, codecFor, roomStream, userStream,
+  CloseCode, RETRYABLE_ERRORS, SUBPROTOCOLS, closeAdvice, codecFor, newCmid, roomStream, userStream,
   type AckFrame, type ClientFrame, type Codec, type Encoding, type EventFrame, type PageFrame, type PresenceFrame,
   type RoomListFrame, type SendTarget, type ServerFrame, type WelcomeFrame,
 } from "../protocol/index.ts";
@@ -132,10 +132,10 @@ export class HubbubClient {
   join(room: string): Promise<AckFrame> { return this.request({ type: "join", room }) as Promise<AckFrame>; }
   leave(room: string): Promise<AckFrame> { return this.request({ type: "leave", room }) as Promise<AckFrame>; }
   edit(stream: string, seq: number, text: string): Promise<AckFrame> {
-    return this.request({ type: "edit", stream, seq, text, cmid: crypto.randomUUID() }) as Promise<AckFrame>;
+    return this.request({ type: "edit", stream, seq, text, cmid: newCmid() }) as Promise<AckFrame>;
   }
   delete(stream: string, seq: number): Promise<AckFrame> {
-    return this.request({ type: "delete", stream, seq, cmid: crypto.randomUUID() }) as Promise<AckFrame>;
+    return this.request({ type: "delete", stream, seq, cmid: newCmid() }) as Promise<AckFrame>;
   }
   /** A page of a stream: `before` (older, newest page by default) or `after` (newer). */
   history(stream: string, page: { before?: number; after?: number; limit?: number } = {}): Promise<PageFrame> {
@@ -155,7 +155,7 @@ export class HubbubClient {
    * the same cmid is re-sent until acked, and the server never appends it twice.
    */
   send(to: SendTarget, text: string): { cmid: string; acked: Promise<AckFrame> } {
-    const item: OutboxItem = { cmid: crypto.randomUUID(), to, text, createdAt: this.clock.now(), status: "pending" };
+    const item: OutboxItem = { cmid: newCmid(), to, text, createdAt: this.clock.now(), status: "pending" };
     this.outbox.add(item);
     this.persist(true);
     const acked = new Promise<AckFrame>((resolve, reject) => this.sendWaiters.set(item.cmid, { resolve, reject }));

@@ -3,3 +3,4 @@ export * from "./frames.ts";
 export * from "./codec.ts";
 export * from "./guards.ts";
 export * from "./names.ts";
+export * from "./cmid.ts";
