@@ -4,7 +4,7 @@
  * Two more rows show what the commit policy buys: a 1 ms commit window, and no group commit at
  * all (one transaction, and with FULL one fsync, per message).
  */
-import { measureFanout, type FanoutResult } from "./fanout.bench.ts";
+import { measureInRounds, type FanoutResult } from "./fanout.bench.ts";
 import { fmt, fmtSpread, table } from "./lib/stats.ts";
 import { hubbub, rawBun } from "./lib/targets.ts";
 import { atLeast, type BenchOptions, type Section } from "./lib/section.ts";
@@ -21,22 +21,24 @@ export async function durability(o: BenchOptions): Promise<Section> {
   const opts = { seconds: o.quick ? 1 : 2, reps: o.reps ?? (o.quick ? 2 : 3), pacedRate: 20_000, probe: health };
   const rows: { n: number; name: string; r: FanoutResult }[] = [];
   for (const n of o.quick ? [16] : [16, 64]) {
-    for (const [name, t] of [
+    const targets = [
       ["raw Bun pub/sub", rawBun],
       ["hubbub NORMAL", hubbub("hubbub NORMAL", "json", ["--synchronous", "NORMAL"])],
       [FULL, hubbub(FULL, "json", ["--synchronous", "FULL"])],
       ["hubbub FULL, 1 ms commit window", hubbub("hubbub FULL, 1 ms window", "json", ["--synchronous", "FULL", "--commit-window-ms", "1"])],
       ["hubbub FULL, one transaction per message", hubbub("hubbub FULL, no group commit", "json", ["--synchronous", "FULL", "--commit-max-events", "1"])],
-    ] as const) {
-      process.stderr.write(`  durability N=${n} ${name}…\n`);
-      rows.push({ n, name, r: await measureFanout(t, n, opts) });
-    }
+    ] as const;
+    const results = await measureInRounds(targets.map(([, t]) => t), n, opts, "durability");
+    results.forEach((r, i) => rows.push({ n, name: targets[i]![0], r }));
   }
   const md = table(["N", "server", "deliveries/s", "× raw", "per server CPU-s", "× raw", "paced p99 ms median (min–max)", "events per transaction (mean / max)", "runs redone (sat./paced)"],
     rows.map(({ n, name, r }) => {
       const raw = rows.find((x) => x.n === n && x.name === "raw Bun pub/sub")!.r;
-      const h = r.probe as Health | undefined;
-      const per = h ? `${fmt(h.journal.events / Math.max(1, h.journal.transactions), 1)} / ${fmt(h.journal.largestBatch)}` : "–";
+      const hs = r.probes as (Health | undefined)[];
+      const events = hs.reduce((a, h) => a + (h?.journal.events ?? 0), 0);
+      const transactions = hs.reduce((a, h) => a + (h?.journal.transactions ?? 0), 0);
+      const largest = Math.max(0, ...hs.map((h) => h?.journal.largestBatch ?? 0));
+      const per = transactions > 0 ? `${fmt(events / transactions, 1)} / ${fmt(largest)}` : "–";
       return [String(n), name, fmtSpread(r.deliveriesPerSec), fmt(r.deliveriesPerSec.median / raw.deliveriesPerSec.median, 2),
         fmtSpread(r.perCpuSecond), fmt(r.perCpuSecond.median / raw.perCpuSecond.median, 2), fmtSpread(r.paced.p99, 2), per, `${r.redone.saturated}/${r.redone.paced}`];
     }));
@@ -46,7 +48,7 @@ export async function durability(o: BenchOptions): Promise<Section> {
   });
   return {
     name: "durability", title: "2. Durability cost: synchronous NORMAL vs FULL, and group commit",
-    markdown: `Same load as the fan-out benchmark. NORMAL and FULL run with the default commit policy: one transaction per event-loop turn, holding everything appended in that turn (up to 1,000 events). The last two rows change only that policy: a commit under load waits 1 ms after the previous one (--commit-window-ms 1), or every message gets its own transaction (--commit-max-events 1: no group commit).\n\n${md}`,
+    markdown: `Same load as the fan-out benchmark. NORMAL and FULL run with the default commit policy: one transaction per event-loop turn, holding everything appended in that turn (up to 1,000 events). The last two rows change only that policy: a commit under load waits 1 ms after the previous one (--commit-window-ms 1), or every message gets its own transaction (--commit-max-events 1: no group commit). Measured in rounds, like the fan-out table.\n\n${md}`,
     json: rows.map(({ name, r }) => ({ name, ...r })),
     goals,
   };

@@ -30,8 +30,8 @@ export interface FanoutResult {
   paced: { rate: number; p50: Spread; p99: Spread; p999: Spread };
   lost: number;
   peakRssMb: number;
-  /** What `probe` returned just before the server stopped (e.g. hubbub's /health). */
-  probe?: unknown;
+  /** What `probe` returned just before each server process stopped (e.g. hubbub's /health), one per round. */
+  probes: unknown[];
 }
 
 export interface FanoutOptions {
@@ -159,12 +159,48 @@ export async function measureFanout(target: Target, n: number, o: FanoutOptions)
       paced: { rate: o.pacedRate, p50: spread(paced.map((l) => l.p50)), p99: spread(paced.map((l) => l.p99)), p999: spread(paced.map((l) => l.p999)) },
       lost: c.sent * n - c.received,
       peakRssMb: memory(server.pid).peak / 2 ** 20,
-      probe: o.probe ? await o.probe(server.port) : undefined,
+      probes: o.probe ? [await o.probe(server.port)] : [],
     };
   } finally {
     for (const cl of clients) cl.close();
     await server.stop();
   }
+}
+
+/**
+ * Measures every target in rounds: each round starts each target once, on a fresh server, for
+ * one saturated and one paced run. This machine's speed drifts over minutes (other tenants of
+ * the host), so measuring one server's runs back to back and then the next server's compared
+ * different machines; in rounds every server sees the same drift, and ratios hold better.
+ */
+export async function measureInRounds(targets: Target[], n: number, o: FanoutOptions, label = "fanout"): Promise<FanoutResult[]> {
+  const runs = targets.map((): FanoutResult[] => []);
+  for (let round = 0; round < o.reps; round++) {
+    for (const [i, t] of targets.entries()) {
+      process.stderr.write(`  ${label} N=${n} ${t.name}, round ${round + 1}/${o.reps}…\n`);
+      runs[i]!.push(await measureFanout(t, n, { ...o, reps: 1 }));
+    }
+  }
+  return runs.map(merge);
+}
+
+/** One result from a target's rounds: every run kept, latencies per run, losses added up. */
+function merge(rounds: FanoutResult[]): FanoutResult {
+  const all = (pick: (r: FanoutResult) => Spread) => spread(rounds.flatMap((r) => pick(r).runs));
+  const medianOf = (pick: (r: FanoutResult) => number) => spread(rounds.map(pick)).median;
+  const first = rounds[0]!;
+  return {
+    target: first.target, n: first.n, window: first.window,
+    deliveriesPerSec: all((r) => r.deliveriesPerSec), perCpuSecond: all((r) => r.perCpuSecond),
+    clientCpuPct: all((r) => r.clientCpuPct), othersCpuPct: all((r) => r.othersCpuPct),
+    redone: { saturated: rounds.reduce((a, r) => a + r.redone.saturated, 0), paced: rounds.reduce((a, r) => a + r.redone.paced, 0) },
+    // Saturation percentiles are per round (each over its own run); the median round is shown.
+    sat: { p50: medianOf((r) => r.sat.p50), p99: medianOf((r) => r.sat.p99), p999: medianOf((r) => r.sat.p999) },
+    paced: { rate: first.paced.rate, p50: all((r) => r.paced.p50), p99: all((r) => r.paced.p99), p999: all((r) => r.paced.p999) },
+    lost: rounds.reduce((a, r) => a + r.lost, 0),
+    peakRssMb: Math.max(...rounds.map((r) => r.peakRssMb)),
+    probes: rounds.flatMap((r) => r.probes),
+  };
 }
 
 export const FANOUT_TARGETS = (): Target[] => [rawBun, hubbub("hubbub (JSON)", "json"), hubbub("hubbub (MessagePack)", "msgpack"), wsNode, socketIo];
@@ -173,10 +209,7 @@ export async function fanout(o: BenchOptions & { ns?: number[] }): Promise<Secti
   const ns = o.ns ?? (o.quick ? [16] : [16, 64, 256]);
   const opts = { seconds: o.quick ? 1 : 2, reps: o.reps ?? (o.quick ? 2 : 3), pacedRate: 20_000 };
   const results: FanoutResult[] = [];
-  for (const n of ns) for (const t of FANOUT_TARGETS()) {
-    process.stderr.write(`  fanout N=${n} ${t.name}…\n`);
-    results.push(await measureFanout(t, n, opts));
-  }
+  for (const n of ns) results.push(...await measureInRounds(FANOUT_TARGETS(), n, opts));
   const parts: string[] = [];
   for (const n of ns) {
     const rows = results.filter((r) => r.n === n);
@@ -195,7 +228,7 @@ export async function fanout(o: BenchOptions & { ns?: number[] }): Promise<Secti
   return {
     name: "fanout",
     title: "1. Fan-out throughput and latency",
-    markdown: `Each client keeps a window of its own messages in flight, 256/N of them (8 at N=16, 1 at N=256, so about 256 messages are in flight in total and saturation latency is not just the length of a queue; saturation: ${opts.reps} runs of ${opts.seconds} s after a warm-up, median and min–max), then all send at a paced total of ${fmt(opts.pacedRate)} deliveries/s (${opts.reps} runs of ${opts.seconds} s; percentiles per run, median shown). Latency is end to end: every message carries its send time. hubbub appends every message to its SQLite log (default settings: synchronous=FULL, commit at the end of every event-loop turn) before anyone sees it; the baselines keep nothing. "load gen CPU %" is the load generator's own CPU (one JS thread): near 100 % it, not the server, sets the saturation rate, so compare servers by deliveries per server CPU-second. Each run starts once everything sent before has arrived; a run during which other processes used over ${OTHERS_MAX_PCT} % of a core is redone once they have quietened (waiting up to a minute), at most ${opts.reps} times per phase ("runs redone"; "other procs CPU %" is for the runs kept).\n\n${parts.join("\n\n")}`,
+    markdown: `Each client keeps a window of its own messages in flight, 256/N of them (8 at N=16, 1 at N=256, so about 256 messages are in flight in total and saturation latency is not just the length of a queue; saturation: ${opts.reps} runs of ${opts.seconds} s, each after a warm-up, median and min–max), then all send at a paced total of ${fmt(opts.pacedRate)} deliveries/s (${opts.reps} runs of ${opts.seconds} s; percentiles per run, median shown). The servers are measured in ${opts.reps} rounds: each round starts every server afresh for one saturated and one paced run, so a drift in the machine's speed over the minutes of the suite reaches all servers alike. Latency is end to end: every message carries its send time. hubbub appends every message to its SQLite log (default settings: synchronous=FULL, commit at the end of every event-loop turn) before anyone sees it; the baselines keep nothing. "load gen CPU %" is the load generator's own CPU (one JS thread): near 100 % it, not the server, sets the saturation rate, so compare servers by deliveries per server CPU-second. Each run starts once everything sent before has arrived; a run during which other processes used over ${OTHERS_MAX_PCT} % of a core is redone once they have quietened (waiting up to a minute), at most ${opts.reps} times per phase ("runs redone"; "other procs CPU %" is for the runs kept).\n\n${parts.join("\n\n")}`,
     json: results,
     goals: fanoutGoals(results, ns),
   };

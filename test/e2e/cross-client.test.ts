@@ -15,7 +15,8 @@ describe("browser and CLI together", () => {
   const state = mkdtempSync(join(tmpdir(), "hubbub-e2e-cli-"));
   const bob = (...args: string[]) => cli([...args, "--url", server.url, "--user", "bob", "--state", join(state, "bob.json")]);
   before(async () => { server = await startServer(); browser = await launch(); });
-  after(async () => { await browser.close(); await server.stop(); });
+  // Either may be missing if before() failed half-way; the server must still be stopped.
+  after(async () => { await browser?.close(); await server?.stop(); });
 
   test("a message typed in the browser reaches the CLI, and one sent from the CLI reaches the browser", async () => {
     const alice = await signIn(await browser.newContext(), server.url, "alice");

@@ -11,7 +11,8 @@ describe("web app", () => {
   let server: Server;
   let browser: Browser;
   before(async () => { server = await startServer(["--admin-token", "e2e-admin"]); browser = await launch(); });
-  after(async () => { await browser.close(); await server.stop(); });
+  // Either may be missing if before() failed half-way; the server must still be stopped.
+  after(async () => { await browser?.close(); await server?.stop(); });
 
   test("two people chat; own messages are marked sent; presence shows the client kind", async () => {
     const alice = await signIn(await browser.newContext(), server.url, "alice");
@@ -260,7 +261,8 @@ describe("web app on a server that requires tokens", () => {
   let server: Server;
   let browser: Browser;
   before(async () => { server = await startServer(["--jwt-secret", secret]); browser = await launch(); });
-  after(async () => { await browser.close(); await server.stop(); });
+  // Either may be missing if before() failed half-way; the server must still be stopped.
+  after(async () => { await browser?.close(); await server?.stop(); });
 
   test("a refused token brings the sign-in back with the reason; a good one signs in as its subject", async () => {
     const page = await (await browser.newContext()).newPage();
