@@ -78,7 +78,7 @@ const header = [
   `- date: ${started.toISOString()}`,
   `- machine: ${describeMachine(m)}`,
   `- Bun ${m.bun} (servers under test and load generator), Node ${m.node} (ws and Socket.IO baselines)`,
-  `- command: \`${command}\` (${opts.quick ? "quick: short runs, for checking the harness only" : "full"}), ${seconds.toFixed(0)} s`,
+  `- command: \`${command}\` (${opts.quick ? "quick: short runs, for checking the harness only" : "full-length runs"}), ${seconds.toFixed(0)} s`,
   `- 1-minute load average: ${loadBefore.toFixed(2)} before, ${load1().toFixed(2)} after (the load generator shares the cores with the server, so ~1–2 is this suite itself; more means someone else was busy)`,
   "- how to read this: bench/README.md; why targets are missed (hand-written, dated): bench/results/analysis.md",
 ].join("\n");

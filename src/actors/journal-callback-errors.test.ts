@@ -9,7 +9,7 @@ const poison = (cmid: string): AppendRequest => ({ ...req(cmid), body: { text: 1
 test("a callback that throws on the error path neither escapes flush() nor loses the requests after it", () => {
   const log = createMemoryLog();
   const errors: unknown[] = [];
-  const j = new Journal(log, { maxBatch: 1000, maxQueued: 10_000, coalesceMs: 0, onError: (e) => errors.push(e) });
+  const j = new Journal(log, { maxBatch: 1000, maxQueued: 10_000, coalesceMs: 0, coalesceAfter: 1, onError: (e) => errors.push(e) });
   const results: string[] = [];
   j.submit([req("ok1")], (r) => results.push(r instanceof AppendError ? "ok1:error" : "ok1:ok"));
   j.submit([poison("bad")], () => { throw new Error("callback failed"); });

@@ -8,7 +8,7 @@ const req = (stream: string, cmid?: string, text = "t"): AppendRequest => ({ str
 const poison = (cmid: string): AppendRequest => ({ ...req("room:a", cmid), body: { text: 1n as unknown as string } });
 const turn = () => new Promise((r) => setImmediate(r));
 const journal = (log: EventLog = createMemoryLog(), opts: Partial<JournalOptions> = {}) =>
-  new Journal(log, { maxBatch: 1000, maxQueued: 10_000, coalesceMs: 0, onError: () => {}, ...opts });
+  new Journal(log, { maxBatch: 1000, maxQueued: 10_000, coalesceMs: 0, coalesceAfter: 1, onError: () => {}, ...opts });
 const describeResult = (r: AppendOutcome[] | AppendError) =>
   r instanceof AppendError ? r.code : r.map((o) => `${o.event.stream}#${o.event.seq}${o.duplicate ? "(dup)" : ""}`).join(",");
 
@@ -132,6 +132,26 @@ describe("Journal (group commit)", () => {
     j.flush();
     expect(done).toBe(true);
     expect(log.head("room:a")).toBe(1);
+  });
+
+  test("after small commits nothing waits for the window: a steady light load commits every turn", async () => {
+    const windowMs = 100;
+    const j = journal(createMemoryLog(), { coalesceMs: windowMs, coalesceAfter: 3 });
+    for (let i = 0; i < 5; i++) {
+      j.submit([req("room:a")], () => {}); // right after the previous commit, but that one carried 1 event
+      j.submit([req("room:a")], () => {});
+      await turn();
+      expect(j.stats.transactions).toBe(i + 1);
+    }
+    // A commit of 3 events is "busy": the next one waits for the window.
+    for (let k = 0; k < 3; k++) j.submit([req("room:a")], () => {});
+    await turn();
+    expect(j.stats.transactions).toBe(6);
+    j.submit([req("room:a")], () => {});
+    await turn();
+    expect(j.stats.transactions).toBe(6);
+    await Bun.sleep(windowMs + 20);
+    expect(j.stats.transactions).toBe(7);
   });
 
   test("at rest a commit happens at the end of the turn; under load, appends within the window share one transaction", async () => {

@@ -4,9 +4,11 @@
  * Batching rule: appends are queued and written in ONE transaction, up to `maxBatch` events
  * (a longer queue becomes several back-to-back transactions). At rest the commit happens at
  * the end of the current event-loop turn (setImmediate), so a lone message waits for nothing
- * else. With `coalesceMs` > 0, a commit under load (the previous one was less than `coalesceMs`
- * ago) waits until `coalesceMs` after the previous one, so more appends share one transaction
- * and one fsync. Off by default: see docs/architecture.md for the measurements.
+ * else. Under load — the previous commit carried at least `coalesceAfter` events and was less
+ * than `coalesceMs` ago — a commit waits until `coalesceMs` after the previous one, so more
+ * appends share one transaction and one fsync. Load is read from the batch size, not the clock:
+ * at a steady light rate every commit carries one or two events and none waits, so latency
+ * stays that of committing every turn; see docs/architecture.md for the measurements.
  *
  * After COMMIT, and in the same synchronous block, each submitter's callback runs with its
  * outcomes, in submission order. Nothing is visible or acknowledged before that point, and
@@ -37,6 +39,8 @@ export interface JournalOptions {
   maxQueued: number;
   /** Under load, a commit waits until this long after the previous one (0: every turn). */
   coalesceMs: number;
+  /** A previous commit of at least this many events means "under load". */
+  coalesceAfter: number;
   onError: (error: unknown) => void;
 }
 
@@ -45,6 +49,7 @@ export class Journal {
   private queuedEvents = 0;
   private scheduled = false;
   private lastCommitAt = 0;
+  private lastCommitEvents = 0;
   readonly stats: JournalStats = { transactions: 0, events: 0, largestBatch: 0, failedBatches: 0 };
 
   constructor(private readonly log: EventLog, private readonly opts: JournalOptions) {}
@@ -58,10 +63,11 @@ export class Journal {
     this.queuedEvents += requests.length;
     if (!this.scheduled) {
       this.scheduled = true;
-      // Under load (the last commit was moments ago) wait out a short window so more appends
-      // share the transaction; at rest, commit at the end of this turn.
+      // Under load (the last commit was big and moments ago) wait out a short window so more
+      // appends share the transaction; otherwise commit at the end of this turn.
       const sinceLast = performance.now() - this.lastCommitAt;
-      if (sinceLast < this.opts.coalesceMs) setTimeout(() => this.flush(), this.opts.coalesceMs - sinceLast);
+      const busy = this.lastCommitEvents >= this.opts.coalesceAfter;
+      if (busy && sinceLast < this.opts.coalesceMs) setTimeout(() => this.flush(), this.opts.coalesceMs - sinceLast);
       else setImmediate(() => this.flush());
     }
   }
@@ -70,6 +76,7 @@ export class Journal {
   flush(): void {
     this.scheduled = false;
     this.lastCommitAt = performance.now();
+    this.lastCommitEvents = this.queuedEvents;
     while (this.queue.length > 0) {
       const batch: Pending[] = [];
       let n = 0;

@@ -40,7 +40,7 @@ export interface Config {
   snapshotEvery: number;
   /** Browser origins allowed to open /ws besides the server's own; "*" allows any. */
   allowedOrigins: string[];
-  /** Under load, a commit waits until this many ms after the previous one so more appends share it (0: every turn). */
+  /** Under load (the previous commit carried 8+ events), a commit waits until this many ms after the previous one so more appends share it (0: every turn). */
   commitWindowMs: number;
   /** Most events one transaction carries; 1 turns group commit off (for the durability benchmark). */
   commitMaxEvents: number;
@@ -65,7 +65,7 @@ export const DEFAULTS: Config = {
   retain: 0,
   snapshotEvery: 50_000,
   allowedOrigins: [],
-  commitWindowMs: 0,
+  commitWindowMs: 1,
   commitMaxEvents: 1000,
 };
 
