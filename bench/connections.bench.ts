@@ -105,7 +105,8 @@ function openFileLimit(): number {
 }
 
 export async function connections(o: BenchOptions): Promise<Section> {
-  const n = o.big ? 100_000 : o.quick ? 2000 : 10_000;
+  // BENCH_CONNECTIONS sets another count, e.g. the most a machine's open-file limit allows when --big cannot run.
+  const n = process.env.BENCH_CONNECTIONS ? Number(process.env.BENCH_CONNECTIONS) : o.big ? 100_000 : o.quick ? 2000 : 10_000;
   const limit = openFileLimit();
   if (limit < n + 1000) throw new Error(`${fmt(n)} connections need an open-file limit above ${fmt(n + 1000)} in this process and the server's; it is ${fmt(limit)} (raise it with ulimit -n)`);
   const hosts = o.big ? ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"] : ["127.0.0.1"];

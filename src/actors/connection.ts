@@ -278,10 +278,11 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
 
   private info(stream: string, kind: StreamInfo["kind"], name: string): StreamInfo {
     const log = this.hub.log;
-    return {
-      stream, kind, name, head: log.head(stream),
-      unread: log.countMessagesAfter(stream, readCursor(this.hub.projection, this.user, stream), this.user, UNREAD_CAP),
-    };
+    const head = log.head(stream);
+    const read = readCursor(this.hub.projection, this.user, stream);
+    // Read up to the head: nothing to count, and no query (most streams of most hellos).
+    const unread = read >= head ? 0 : log.countMessagesAfter(stream, read, this.user, UNREAD_CAP);
+    return { stream, kind, name, head, unread };
   }
 
   private async followRoom(room: string, from: number): Promise<void> {
@@ -335,8 +336,11 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
     if (!allowed()) return;
     if (lateStreams) for (const s of lateStreams()) if (!cursors.has(s)) cursors.set(s, this.checkKept(s, 0));
     for (const [stream, cursor] of cursors) {
-      let c = this.checkKept(stream, cursor);
-      for (let page = this.hub.log.readAfter(stream, c, PAGE); page.length > 0; page = this.hub.log.readAfter(stream, c, PAGE)) {
+      // The in-memory head is exact here (it moves only on the commit path), so a stream already
+      // caught up needs no query.
+      for (let c = this.checkKept(stream, cursor); c < this.hub.log.head(stream);) {
+        const page = this.hub.log.readAfter(stream, c, PAGE);
+        if (page.length === 0) break;
         c = this.sendEvents(page);
       }
     }
@@ -362,6 +366,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
   private checkKept(stream: string, cursor: number): number {
     const head = this.hub.log.head(stream);
     if (cursor > head) return head; // a cursor from the future: the client will notice the epoch
+    if (cursor === head) return cursor; // caught up: whatever was pruned, nothing after it is missing
     const first = this.hub.log.first(stream);
     if (cursor >= first - 1) return cursor;
     this.deliver({ type: "truncated", stream, cursor, first });
