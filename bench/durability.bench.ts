@@ -22,18 +22,17 @@ export async function durability(o: BenchOptions): Promise<Section> {
   const rows: { n: number; name: string; r: FanoutResult }[] = [];
   for (const n of o.quick ? [16] : [16, 64]) {
     const targets = [
-      ["raw Bun pub/sub", rawBun],
-      ["hubbub NORMAL", hubbub("hubbub NORMAL", "json", ["--synchronous", "NORMAL"])],
-      [FULL, hubbub(FULL, "json", ["--synchronous", "FULL"])],
-      ["hubbub FULL, commit every turn", hubbub("hubbub FULL, every turn", "json", ["--synchronous", "FULL", "--commit-window-ms", "0"])],
-      ["hubbub FULL, one transaction per message", hubbub("hubbub FULL, no group commit", "json", ["--synchronous", "FULL", "--commit-max-events", "1"])],
-    ] as const;
-    const results = await measureInRounds(targets.map(([, t]) => t), n, opts, "durability");
-    results.forEach((r, i) => rows.push({ n, name: targets[i]![0], r }));
+      rawBun,
+      hubbub("hubbub NORMAL", "json", ["--synchronous", "NORMAL"]),
+      hubbub(FULL, "json", ["--synchronous", "FULL"]),
+      hubbub("hubbub FULL, commit every turn", "json", ["--synchronous", "FULL", "--commit-window-ms", "0"]),
+      hubbub("hubbub FULL, one transaction per message", "json", ["--synchronous", "FULL", "--commit-max-events", "1"]),
+    ];
+    for (const r of await measureInRounds(targets, n, opts, "durability")) rows.push({ n, name: r.target, r });
   }
   const md = table(["N", "server", "deliveries/s", "× raw", "per server CPU-s", "× raw", "paced p99 ms median (min–max)", "events per transaction (mean / max)", "runs redone (sat./paced)"],
     rows.map(({ n, name, r }) => {
-      const raw = rows.find((x) => x.n === n && x.name === "raw Bun pub/sub")!.r;
+      const raw = rows.find((x) => x.n === n && x.name === rawBun.name)!.r;
       const hs = r.probes as (Health | undefined)[];
       const events = hs.reduce((a, h) => a + (h?.journal.events ?? 0), 0);
       const transactions = hs.reduce((a, h) => a + (h?.journal.transactions ?? 0), 0);

@@ -14,7 +14,7 @@
  */
 import {
   BROADCAST_STREAM, CloseCode, ErrorCode, eventFrame, parseStream, roomStream, userStream,
-  type ClientFrame, type Codec, type CommandId, type EventData, type HelloFrame,
+  type ClientFrame, type Codec, type CommandId, type Encoding, type EventData, type HelloFrame,
   type HistoryFrame, type ServerFrame, type StreamInfo, type WireData,
 } from "../protocol/index.ts";
 import { isMember, readCursor } from "../projections/projection.ts";
@@ -76,8 +76,10 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
     this.helloTimer = setTimeout(() => {
       if (this.phase === "new") this.closeSocket(CloseCode.HelloTimeout, "no hello in time");
     }, helloTimeoutMs);
-    hub.addConnection(this, socket.encoding);
+    hub.addConnection(this);
   }
+
+  get encoding(): Encoding { return this.socket.encoding; }
 
   /** For the mailbox only. */
   failed(e: unknown, m: ConnectionMessage): void {
@@ -278,11 +280,10 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
 
   private info(stream: string, kind: StreamInfo["kind"], name: string): StreamInfo {
     const log = this.hub.log;
-    const head = log.head(stream);
-    const read = readCursor(this.hub.projection, this.user, stream);
-    // Read up to the head: nothing to count, and no query (most streams of most hellos).
-    const unread = read >= head ? 0 : log.countMessagesAfter(stream, read, this.user, UNREAD_CAP);
-    return { stream, kind, name, head, unread };
+    return {
+      stream, kind, name, head: log.head(stream),
+      unread: log.countMessagesAfter(stream, readCursor(this.hub.projection, this.user, stream), this.user, UNREAD_CAP),
+    };
   }
 
   private async followRoom(room: string, from: number): Promise<void> {
@@ -336,11 +337,8 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
     if (!allowed()) return;
     if (lateStreams) for (const s of lateStreams()) if (!cursors.has(s)) cursors.set(s, this.checkKept(s, 0));
     for (const [stream, cursor] of cursors) {
-      // The in-memory head is exact here (it moves only on the commit path), so a stream already
-      // caught up needs no query.
-      for (let c = this.checkKept(stream, cursor); c < this.hub.log.head(stream);) {
-        const page = this.hub.log.readAfter(stream, c, PAGE);
-        if (page.length === 0) break;
+      let c = this.checkKept(stream, cursor);
+      for (let page = this.hub.log.readAfter(stream, c, PAGE); page.length > 0; page = this.hub.log.readAfter(stream, c, PAGE)) {
         c = this.sendEvents(page);
       }
     }
@@ -408,7 +406,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
   }
 
   private cleanup(): void {
-    this.hub.removeConnection(this, this.socket.encoding);
+    this.hub.removeConnection(this);
     if (!this.user) return;
     this.hub.user(this.user).post({ kind: "detach", conn: this });
     for (const r of this.rooms) this.hub.room(r)?.post({ kind: "presence-off", conn: this });

@@ -7,7 +7,7 @@
 import type { Config } from "../server/config.ts";
 import {
   BROADCAST_STREAM, ENCODINGS, codecFor, parseStream,
-  eventFrame, type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type ServerFrame, type WireData,
+  eventFrame, type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type ServerFrame,
 } from "../protocol/index.ts";
 import type { AppendOutcome, AppendRequest, EventLog } from "../store/event-log.ts";
 import { type Projection, apply } from "../projections/projection.ts";
@@ -109,13 +109,13 @@ export class Hub {
     if (this.config.snapshotEvery > 0 && this.sinceSnapshot >= this.config.snapshotEvery) this.snapshot();
   }
 
-  addConnection(c: ConnectionActor, encoding: Encoding): void {
+  addConnection(c: ConnectionActor): void {
+    if (!this.connections.has(c)) this.speakers[c.encoding] += 1;
     this.connections.add(c);
-    this.speakers[encoding] += 1;
   }
 
-  removeConnection(c: ConnectionActor, encoding: Encoding): void {
-    if (this.connections.delete(c)) this.speakers[encoding] -= 1;
+  removeConnection(c: ConnectionActor): void {
+    if (this.connections.delete(c)) this.speakers[c.encoding] -= 1;
   }
 
   /**

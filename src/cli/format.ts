@@ -3,7 +3,7 @@
  * JSON object per line with --json (each with a `type`, so mixed output stays parseable).
  */
 import type { ConnectionState } from "../client/index.ts";
-import { parseStream, type EventData, type PresenceEntry, type RoomSummary } from "../protocol/index.ts";
+import { eventFrame, parseStream, type EventData, type PresenceEntry, type RoomSummary } from "../protocol/index.ts";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -35,7 +35,8 @@ export function eventLine(e: EventData, me: string, now = Date.now()): string {
   }
 }
 
-export const eventJson = (e: EventData) => ({ type: "event", ...e });
+/** The JSON line `--json` prints for an event: the event frame itself. */
+export const eventJson = (e: EventData) => eventFrame(e);
 
 export const presenceLine = (p: PresenceEntry) => `${p.user} (${p.client}, ${p.device})`;
 

@@ -4,7 +4,7 @@
  * later events of that stream wait. Invariant: an event is handed on only when its seq is the
  * cursor + 1 (or a stream's first, or my own re-join), so what comes out has no gap and no repeat.
  */
-import type { EventData, EventFrame } from "../protocol/index.ts";
+import { eventFrame, type EventData, type EventFrame } from "../protocol/index.ts";
 import type { CursorBook } from "./cursors.ts";
 import { CommandError } from "./requests.ts";
 
@@ -68,7 +68,7 @@ export class Delivery {
         if (generation !== this.generation) return;
         const events = page.filter((x) => x.seq > after && x.seq < e.seq);
         if (events.length === 0) break; // gone (retention): nothing more to fetch
-        for (const x of events) this.take({ type: "event", ...x });
+        for (const x of events) this.take(eventFrame(x));
         after = events[events.length - 1]!.seq;
       }
     } catch (err) {

@@ -106,7 +106,9 @@ export function createSqliteLog(db: SyncSqliteDb, changesOf: (result: unknown) =
       lastPos = pos;
       return outcomes;
     },
-    readAfter: (stream, seq, limit) => after.all({ stream, seq, limit }).map(toEvent),
+    // After the head there is nothing, and the in-memory head is exact (it moves right after
+    // COMMIT): a reader that is caught up, as most are at hello, costs no query.
+    readAfter: (stream, seq, limit) => (seq >= (heads.get(stream) ?? 0) ? [] : after.all({ stream, seq, limit }).map(toEvent)),
     readBefore: (stream, seq, limit) => before.all({ stream, seq, limit }).map(toEvent).reverse(),
     readAll: (pos, limit) => all.all({ pos, limit }).map(toEvent),
     head: (stream) => heads.get(stream) ?? 0,
@@ -124,8 +126,9 @@ export function createSqliteLog(db: SyncSqliteDb, changesOf: (result: unknown) =
       const r = one.get({ stream, seq });
       return r ? toEvent(r) : undefined;
     },
-    countMessagesAfter: (stream, seq, author, max = -1) =>
-      Number(unread.get({ stream, seq, author, max: Number.isFinite(max) ? max : -1 })?.n ?? 0),
+    countMessagesAfter: (stream, seq, author, max = -1) => seq >= (heads.get(stream) ?? 0)
+      ? 0
+      : Number(unread.get({ stream, seq, author, max: Number.isFinite(max) ? max : -1 })?.n ?? 0),
     prune(stream, keep) {
       const cut = (heads.get(stream) ?? 0) - keep;
       if (cut <= 0) return 0;
