@@ -68,7 +68,7 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
       case "typing":
         if (this.members.has(m.conn.user)) this.hub.publish([roomGroup(this.name)], { type: "typing", stream: this.stream, user: m.conn.user });
         return;
-      case "who": return m.conn.reply({ type: "presence", id: m.id, room: this.name, online: this.online() });
+      case "who": return this.who(m.conn, m.id);
       case "presence-on": return this.presenceOn(m.conn);
       case "presence-off": return this.presenceOff(m.conn);
       case "presence-expire": return this.presenceExpire(m.key);
@@ -126,6 +126,12 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
   private change(conn: ConnectionActor, f: EditFrame | DeleteFrame): void {
     if (!this.members.has(conn.user)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `join ${this.name} first`));
     changeMessage(this.hub, conn, f);
+  }
+
+  /** Who is online, with device ids, is for members only: it says where a person is right now. */
+  private who(conn: ConnectionActor, id: CommandId | undefined): void {
+    if (!this.members.has(conn.user)) return conn.reply(errorFrame(id, ErrorCode.NotMember, `join ${this.name} to see who is in it`));
+    conn.reply({ type: "presence", id, room: this.name, online: this.online() });
   }
 
   private online(): PresenceEntry[] {
