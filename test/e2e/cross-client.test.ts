@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
-import { BUN, ROOT, cli, launch, startServer, type Server } from "./harness.ts";
+import { BUN, ROOT, cli, launch, startServer, type Server, PER_TEST } from "./harness.ts";
 import { joinRoom, say, signIn } from "./pages.ts";
 
 describe("browser and CLI together", () => {
@@ -18,7 +18,7 @@ describe("browser and CLI together", () => {
   // Either may be missing if before() failed half-way; the server must still be stopped.
   after(async () => { await browser?.close(); await server?.stop(); });
 
-  test("a message typed in the browser reaches the CLI, and one sent from the CLI reaches the browser", async () => {
+  test("a message typed in the browser reaches the CLI, and one sent from the CLI reaches the browser", PER_TEST, async () => {
     const alice = await signIn(await browser.newContext(), server.url, "alice");
     await joinRoom(alice, "lobby");
     assert.equal((await bob("join", "lobby")).code, 0);
@@ -33,7 +33,7 @@ describe("browser and CLI together", () => {
     await alice.waitForSelector('article.msg:not(.mine):has-text("hello from the terminal")');
   });
 
-  test("a DM from the CLI reaches the browser", async () => {
+  test("a DM from the CLI reaches the browser", PER_TEST, async () => {
     const alice = await signIn(await browser.newContext(), server.url, "alice");
     const r = await bob("send", "--to", "alice", "psst, just you");
     assert.equal(r.code, 0, r.err);
@@ -43,7 +43,7 @@ describe("browser and CLI together", () => {
     await alice.waitForSelector('article.msg:has-text("psst, just you")');
   });
 
-  test("presence shows a web user and a CLI user side by side (and the README screenshot)", async () => {
+  test("presence shows a web user and a CLI user side by side (and the README screenshot)", PER_TEST, async () => {
     const chat = spawn(BUN, ["run", "src/cli/main.ts", "chat", "--room", "lobby", "--url", server.url, "--user", "bob", "--state", join(state, "bob-chat.json")], { cwd: ROOT });
     try {
       const carol = await signIn(await browser.newContext(), server.url, "carol");

@@ -9,6 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 
+/**
+ * The time limit of one test (one user story). Limits sit on single tests and single waits, never on a
+ * whole file: node's `--test-timeout` also times each file's implicit top-level test, so on a loaded
+ * machine it cancelled every test after the first slow ones. Playwright waits keep their own 30 s limit.
+ */
+export const PER_TEST = { timeout: 180_000 } as const;
+
 export const ROOT = new URL("../..", import.meta.url).pathname;
 export const BUN = join(ROOT, "node_modules", ".bin", "bun");
 
@@ -20,7 +27,7 @@ export function startServer(extra: string[] = []): Promise<Server> {
   process.once("exit", () => proc.kill("SIGKILL")); // never leave a server behind, even when a test run is cut short
   return new Promise((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60_000);
     proc.stdout.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /^hubbub listening on (http:\/\/\S+)$/m.exec(out);
@@ -58,4 +65,4 @@ export function cli(args: string[], env: Record<string, string> = {}): Promise<{
   });
 }
 
-const CLI_TIMEOUT_MS = 20_000;
+const CLI_TIMEOUT_MS = 60_000;

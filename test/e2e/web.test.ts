@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
-import { launch, startServer, type Server } from "./harness.ts";
+import { launch, startServer, type Server, PER_TEST } from "./harness.ts";
 import { signToken } from "./jwt.ts";
 import { LOWEST_CONTRAST } from "./contrast.ts";
 import { joinRoom, logTexts, messageTexts, say, seedMessages, signIn } from "./pages.ts";
@@ -14,7 +14,7 @@ describe("web app", () => {
   // Either may be missing if before() failed half-way; the server must still be stopped.
   after(async () => { await browser?.close(); await server?.stop(); });
 
-  test("two people chat; own messages are marked sent; presence shows the client kind", async () => {
+  test("two people chat; own messages are marked sent; presence shows the client kind", PER_TEST, async () => {
     const alice = await signIn(await browser.newContext(), server.url, "alice");
     const bob = await signIn(await browser.newContext(), server.url, "bob");
     await joinRoom(alice, "lobby");
@@ -39,7 +39,7 @@ describe("web app", () => {
     await bob.waitForSelector('article.msg:not(.mine):has-text("just between us")');
   });
 
-  test("a second browser of the same user shows the same read state and unread counts", async () => {
+  test("a second browser of the same user shows the same read state and unread counts", PER_TEST, async () => {
     const a1 = await signIn(await browser.newContext(), server.url, "carol");
     const a2 = await signIn(await browser.newContext(), server.url, "carol");
     const dave = await signIn(await browser.newContext(), server.url, "dave");
@@ -59,7 +59,7 @@ describe("web app", () => {
     assert.equal(await a2.locator(".divider").count(), 0, "no new-messages divider: everything was read elsewhere");
   });
 
-  test("a read cursor moves only when the newest message can be seen: tab visible, list at the bottom", async () => {
+  test("a read cursor moves only when the newest message can be seen: tab visible, list at the bottom", PER_TEST, async () => {
     const a = await signIn(await browser.newContext(), server.url, "rae");
     const b = await signIn(await browser.newContext(), server.url, "rae");
     const sam = await signIn(await browser.newContext(), server.url, "sam");
@@ -93,7 +93,7 @@ describe("web app", () => {
     await badge.waitFor({ state: "detached" });
   });
 
-  test("offline: messages show pending, then arrive exactly once after the connection comes back", async () => {
+  test("offline: messages show pending, then arrive exactly once after the connection comes back", PER_TEST, async () => {
     const ctx = await browser.newContext();
     const erin = await signIn(ctx, server.url, "erin");
     const fay = await signIn(await browser.newContext(), server.url, "fay");
@@ -128,7 +128,7 @@ describe("web app", () => {
     assert.deepEqual(await logTexts(fay, "fay", "room:trip"), ["meanwhile", "sent while offline 1", "sent while offline 2"]);
   });
 
-  test("a message written offline in a tab that is then closed is sent by the next tab, once", async () => {
+  test("a message written offline in a tab that is then closed is sent by the next tab, once", PER_TEST, async () => {
     const ctx = await browser.newContext();
     const first = await signIn(ctx, server.url, "ola");
     await joinRoom(first, "drafts");
@@ -150,7 +150,7 @@ describe("web app", () => {
     assert.deepEqual(await logTexts(third, "ola", "room:drafts"), ["written, then the tab was closed"]);
   });
 
-  test("an operator's broadcast shows as a banner until dismissed", async () => {
+  test("an operator's broadcast shows as a banner until dismissed", PER_TEST, async () => {
     const page = await signIn(await browser.newContext(), server.url, "pat");
     const r = await fetch(`${server.url}/api/broadcast`, {
       method: "POST", headers: { authorization: "Bearer e2e-admin", "content-type": "application/json" }, body: JSON.stringify({ text: "Maintenance at 18:00" }),
@@ -163,7 +163,7 @@ describe("web app", () => {
     await page.waitForSelector("#broadcast", { state: "hidden" });
   });
 
-  test("a message the server refuses shows as failed with the reason, and can be dismissed", async () => {
+  test("a message the server refuses shows as failed with the reason, and can be dismissed", PER_TEST, async () => {
     const page = await signIn(await browser.newContext(), server.url, "uma");
     await joinRoom(page, "limits");
     await say(page, "x".repeat(4001)); // over the default --max-text
@@ -173,7 +173,7 @@ describe("web app", () => {
     assert.equal(await page.evaluate(() => document.activeElement?.id), "composer-input");
   });
 
-  test("scrolling up loads older history page by page", async () => {
+  test("scrolling up loads older history page by page", PER_TEST, async () => {
     const gus = await signIn(await browser.newContext(), server.url, "gus");
     await seedMessages(gus, "seeder", "archive", 130);
     await joinRoom(gus, "archive");
@@ -190,7 +190,7 @@ describe("web app", () => {
     assert.equal(texts[129], "seed 130");
   });
 
-  test("keyboard only: Tab through the app, join, send, and keep focus while messages arrive", async () => {
+  test("keyboard only: Tab through the app, join, send, and keep focus while messages arrive", PER_TEST, async () => {
     const page = await (await browser.newContext()).newPage();
     const focused = () => page.evaluate(() => {
       const a = document.activeElement as HTMLElement | null;
@@ -228,7 +228,7 @@ describe("web app", () => {
     await page.waitForSelector('article.msg.mine[data-state="sent"]:has-text("still no mouse")');
   });
 
-  test("phone width: the list and the conversation take turns, with a way back", async () => {
+  test("phone width: the list and the conversation take turns, with a way back", PER_TEST, async () => {
     const page = await signIn(await browser.newContext({ viewport: { width: 390, height: 844 } }), server.url, "jo");
     assert.ok(await page.locator(".sidebar").isVisible());
     assert.ok(!(await page.locator(".conversation").isVisible()));
@@ -244,7 +244,7 @@ describe("web app", () => {
   });
 
   for (const colorScheme of ["light", "dark"] as const) {
-    test(`readable in ${colorScheme} mode: text contrast at least 4.5:1`, async () => {
+    test(`readable in ${colorScheme} mode: text contrast at least 4.5:1`, PER_TEST, async () => {
       const page = await signIn(await browser.newContext({ colorScheme }), server.url, `kim-${colorScheme}`);
       await joinRoom(page, "contrast");
       await seedMessages(page, "lee", "contrast", 1);
@@ -264,7 +264,7 @@ describe("web app on a server that requires tokens", () => {
   // Either may be missing if before() failed half-way; the server must still be stopped.
   after(async () => { await browser?.close(); await server?.stop(); });
 
-  test("a refused token brings the sign-in back with the reason; a good one signs in as its subject", async () => {
+  test("a refused token brings the sign-in back with the reason; a good one signs in as its subject", PER_TEST, async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(server.url);
     await page.getByLabel("Token").fill(signToken("not-the-secret-but-long-enough-too!", "mallory"));
