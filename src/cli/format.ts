@@ -4,6 +4,7 @@
  */
 import type { ConnectionState } from "../client/index.ts";
 import { eventFrame, parseStream, type EventData, type PresenceEntry, type RoomSummary } from "../protocol/index.ts";
+import { writeOut } from "./stdout.ts";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -66,5 +67,5 @@ export function errorLine(e: { code: string; message: string }, json: boolean, u
 
 /** Writes one line: the human text, or the object as JSON. */
 export function out(json: boolean, human: string, obj: object): void {
-  process.stdout.write(`${json ? JSON.stringify(obj) : human}\n`);
+  writeOut(`${json ? JSON.stringify(obj) : human}\n`);
 }

@@ -11,11 +11,12 @@ import { tail } from "./commands/tail.ts";
 import { errorLine } from "./format.ts";
 import { HELP } from "./help.ts";
 import { connect, describe, drainOutbox, openSession, type Session } from "./session.ts";
+import { StdoutClosed, watchStdout, writeOut } from "./stdout.ts";
 
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const line = parseCommandLine(argv, env);
   if (line.kind === "help") {
-    process.stdout.write(`${HELP[line.topic]}\n`);
+    writeOut(`${HELP[line.topic]}\n`);
     return line.exitCode;
   }
   const session = openSession(line.common, env);
@@ -45,13 +46,17 @@ async function run(s: Session, a: Action): Promise<void> {
 }
 
 const argv = process.argv.slice(2);
+watchStdout();
 try {
   process.exitCode = await main(argv, process.env);
 } catch (e) {
-  const usage = e instanceof UsageError;
-  process.stderr.write(`${errorLine(describe(e), argv.includes("--json"), usage)}\n`);
-  if (process.env.HUBBUB_DEBUG) console.error(e);
-  process.exitCode = usage ? 2 : 1;
+  // StdoutClosed: the reader went away (hubbub history | head): done, quietly, as Unix tools are.
+  if (!(e instanceof StdoutClosed)) {
+    const usage = e instanceof UsageError;
+    process.stderr.write(`${errorLine(describe(e), argv.includes("--json"), usage)}\n`);
+    if (process.env.HUBBUB_DEBUG) console.error(e);
+    process.exitCode = usage ? 2 : 1;
+  }
 }
 // No process.exit(): under Bun it drops output that a slow reader has not taken from the pipe
 // yet (hubbub history | less). Every command closes what it opened, so the process ends here.

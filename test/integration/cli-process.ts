@@ -3,7 +3,7 @@
  * own config dir and none of the caller's HUBBUB_* variables. `cli()` runs one command to the
  * end; `CliProcess` keeps one running (chat, tail --follow) to type into and read from.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -75,4 +75,20 @@ export async function cliSlowReader(args: string[], configDir: string, ms: numbe
   const p = Bun.spawn(["sh", "-c", script, process.execPath, ...args], { cwd: root, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: childEnv(configDir) });
   const [out] = await Promise.all([new Response(p.stdout).text(), p.exited]);
   return out;
+}
+
+/**
+ * Runs one command with its stdout in a real OS pipe to `head -n 1`, which exits after one line
+ * and so closes the pipe while the command still writes (as `hubbub history | head` does).
+ * Returns the command's own exit code, its stderr, and what head printed.
+ */
+export async function cliIntoHead(args: string[], configDir: string): Promise<CliResult> {
+  const script = `"$0" run src/cli/main.ts "$@" 2>"$T_ERR" | head -n 1; echo "\${PIPESTATUS[0]}" >"$T_RC"`;
+  const dir = mkdtempSync(join(tmpdir(), "hubbub-head-"));
+  const files = { T_ERR: join(dir, "err"), T_RC: join(dir, "rc") };
+  const p = Bun.spawn(["bash", "-c", script, process.execPath, ...args], { cwd: root, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...childEnv(configDir), ...files } });
+  const timer = setTimeout(() => p.kill(), 20_000);
+  const [out] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+  clearTimeout(timer);
+  return { out, err: readFileSync(files.T_ERR, "utf8"), code: Number(readFileSync(files.T_RC, "utf8")) };
 }

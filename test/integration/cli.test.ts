@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { SignJWT } from "jose";
 import type { RunningServer } from "../../src/server/start.ts";
-import { CliProcess, cli, cliSlowReader, tempDir } from "./cli-process.ts";
+import { CliProcess, cli, cliIntoHead, cliSlowReader, tempDir } from "./cli-process.ts";
 import { TestClient, start } from "./harness.ts";
 
 const config = tempDir();
@@ -138,6 +138,30 @@ describe("hubbub CLI against a real server", () => {
     const head = server.hub.log.head("room:lobby");
     expect(small.out.trim().split("\n").map((l) => JSON.parse(l).seq)).toEqual([head - 1, head]);
     pat.close();
+  }, 30_000);
+
+  test("history into a reader that stops early (| head) ends quietly: exit 0, no EPIPE trace, text and --json", async () => {
+    const pat = await TestClient.connect(server.url, "pat");
+    await pat.request({ type: "join", room: "long" });
+    // 300 KB of output: far more than a pipe holds, so the CLI is still writing when head exits.
+    for (let i = 1; i <= 300; i++) pat.send({ type: "send", id: i, to: { room: "long" }, cmid: `l${i}`, text: `${i} ${"x".repeat(1000)}` });
+    await pat.waitFor((f) => f.type === "ack" && f.id === 300, 10_000);
+    pat.close();
+    for (const json of [[], ["--json"]]) {
+      const r = await cliIntoHead(["history", "--room", "long", "--limit", "300", ...json, ...as("pat")], config);
+      expect({ json, code: r.code, err: r.err }).toEqual({ json, code: 0, err: "" });
+      expect(r.out.split("\n")).toHaveLength(2); // head's one line
+      expect(r.out).toContain(`1 ${"x".repeat(1000)}`);
+    }
+    // tail, printing a long replay of what it missed from an event listener, too.
+    expect((await run(["tail", "--room", "long", ...as("pat", "pat-tail")])).code).toBe(0);
+    const more = await TestClient.connect(server.url, "pat");
+    for (let i = 1; i <= 300; i++) more.send({ type: "send", id: i, to: { room: "long" }, cmid: `t${i}`, text: `t${i} ${"y".repeat(1000)}` });
+    await more.waitFor((f) => f.type === "ack" && f.id === 300, 10_000);
+    more.close();
+    const t = await cliIntoHead(["tail", "--room", "long", ...as("pat", "pat-tail")], config);
+    expect({ code: t.code, err: t.err }).toEqual({ code: 0, err: "" });
+    expect(t.out).toContain(`t1 ${"y".repeat(1000)}`);
   }, 30_000);
 
   test("rooms lists every room and marks mine; who lists devices with their client kind", async () => {

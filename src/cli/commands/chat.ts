@@ -9,6 +9,7 @@ import { createInterface } from "node:readline";
 import { roomStream, type EventFrame } from "../../protocol/index.ts";
 import { eventJson, eventLine, presenceLine, stateLine, where } from "../format.ts";
 import { connect, drainOutbox, type Session } from "../session.ts";
+import { StdoutClosed, onStdoutClosed, writeOut } from "../stdout.ts";
 import { runLine, type ChatContext } from "./chat-commands.ts";
 
 export const MISSED_SHOWN = 20;
@@ -21,11 +22,15 @@ export async function chat(s: Session, startRoom: string | undefined): Promise<v
   let room = startRoom;
 
   const say = (line: string, obj: object) => {
-    if (flags.json) return void process.stdout.write(`${JSON.stringify(obj)}\n`);
-    if (!line) return;
-    // Print above the prompt, then redraw the prompt with what was typed so far.
-    process.stdout.write(tty ? `\r\x1b[2K${line}\n` : `${line}\n`);
-    if (tty) rl?.prompt(true);
+    try {
+      if (flags.json) return writeOut(`${JSON.stringify(obj)}\n`);
+      if (!line) return;
+      // Print above the prompt, then redraw the prompt with what was typed so far.
+      writeOut(tty ? `\r\x1b[2K${line}\n` : `${line}\n`);
+      if (tty) rl?.prompt(true);
+    } catch (e) {
+      if (!(e instanceof StdoutClosed)) throw e; // chat ends by onStdoutClosed below
+    }
   };
   const notice = (text: string) => say(`* ${text}`, { type: "notice", text });
   const show = (e: EventFrame) => { say(eventLine(e, me()), eventJson(e)); state.markShown(e); };
@@ -59,6 +64,8 @@ export async function chat(s: Session, startRoom: string | undefined): Promise<v
       for (const e of others(p.left)) notice(`${presenceLine(e)} went offline in #${p.room}`);
     }),
     client.on("truncated", (t) => notice(`events ${t.cursor + 1}-${t.first - 1} of ${where(t.stream, me())} are no longer kept`)),
+    // Nobody reads any more (hubbub chat | head): end as if the input had ended.
+    onStdoutClosed(() => rl?.close()),
   ];
 
   await connect(s);

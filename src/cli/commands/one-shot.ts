@@ -3,6 +3,7 @@ import { CommandError } from "../../client/index.ts";
 import { roomStream, type EventData, type SendTarget } from "../../protocol/index.ts";
 import { eventJson, eventLine, out, presenceLine, roomLine } from "../format.ts";
 import { CliError, within, type Session } from "../session.ts";
+import { writeOut } from "../stdout.ts";
 
 const joinHint = (room: string, flag: string) => ` (hubbub join ${room} first${flag ? `, or add ${flag}` : ""})`;
 
@@ -52,7 +53,7 @@ export async function history(s: Session, room: string, limit: number): Promise<
 
 export async function rooms(s: Session): Promise<void> {
   const list = await s.client.rooms();
-  if (!s.flags.json && list.rooms.length === 0) process.stdout.write("no rooms yet: hubbub join NAME creates one\n");
+  if (!s.flags.json && list.rooms.length === 0) writeOut("no rooms yet: hubbub join NAME creates one\n");
   for (const r of list.rooms) out(s.flags.json, roomLine(r), { type: "room", ...r });
 }
 

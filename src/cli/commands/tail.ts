@@ -8,6 +8,7 @@
 import { roomStream, type EventFrame } from "../../protocol/index.ts";
 import { eventJson, eventLine, out, stateLine } from "../format.ts";
 import { CliError, connect, type Session } from "../session.ts";
+import { StdoutClosed, onStdoutClosed } from "../stdout.ts";
 import { ensureMember } from "./one-shot.ts";
 
 export interface TailOptions { room: string; count?: number; follow: boolean; join: boolean }
@@ -22,7 +23,8 @@ export async function tail(s: Session, o: TailOptions): Promise<void> {
   // Subscribed before connecting: the replay arrives between welcome and synced.
   const offEvent = client.on("event", (e: EventFrame) => {
     if (e.stream !== stream || !state.unseen(e) || (o.count !== undefined && printed >= o.count)) return;
-    out(flags.json, eventLine(e, client.welcome?.user ?? ""), eventJson(e));
+    // A closed stdout (tail | head) ends the run; the event stays unseen for the next one.
+    try { out(flags.json, eventLine(e, client.welcome?.user ?? ""), eventJson(e)); } catch (err) { return finish(err as Error); }
     state.markShown(e);
     if (e.kind === "message") printed += 1;
     if (o.count !== undefined && printed >= o.count) finish();
@@ -38,6 +40,7 @@ export async function tail(s: Session, o: TailOptions): Promise<void> {
     if (t.stream === stream && !flags.json) process.stderr.write(`hubbub: events ${t.cursor + 1}-${t.first - 1} of #${o.room} are no longer kept by the server\n`);
   });
   const stop = () => finish();
+  const offClosed = onStdoutClosed(() => finish(new StdoutClosed()));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   const start = async () => {
@@ -54,6 +57,7 @@ export async function tail(s: Session, o: TailOptions): Promise<void> {
     offEvent();
     offState();
     offTruncated();
+    offClosed();
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
