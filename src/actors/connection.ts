@@ -15,7 +15,7 @@
 import {
   BROADCAST_STREAM, CloseCode, ErrorCode, eventFrame, parseStream, roomStream, userStream,
   type ClientFrame, type Codec, type CommandId, type Encoding, type EventData, type HelloFrame,
-  type HistoryFrame, type ServerFrame, type StreamInfo, type WireData,
+  type HistoryFrame, type ServerFrame, type StreamInfo, type WireData, unreachable,
 } from "../protocol/index.ts";
 import { isMember, readCursor } from "../projections/projection.ts";
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
@@ -167,6 +167,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
       case "frame": return this.command(m.frame);
       case "follow-room": return this.followRoomLive(m.room, m.from);
       case "closed": return;
+      default: return unreachable(m, "connection message");
     }
   }
 
@@ -207,6 +208,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
       case "history": return this.history(f);
       case "rooms": return this.deliver({ type: "room_list", id: f.id, rooms: this.roomList() });
       case "who": return this.toRoom(f.room, f.id, (r) => r.post({ kind: "who", conn: this, id: f.id }));
+      default: return unreachable(f, "client frame");
     }
   }
 

@@ -11,7 +11,7 @@ import { AppendError } from "./journal.ts";
 import { ackFrame, appendReply, errorFrame } from "./replies.ts";
 import { changeMessage } from "./message-change.ts";
 import { roomGroup } from "./topics.ts";
-import { userStream } from "../protocol/index.ts";
+import { unreachable, userStream } from "../protocol/index.ts";
 
 export type RoomMessage =
   | { kind: "join"; conn: ConnectionActor; id: CommandId | undefined }
@@ -72,6 +72,7 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
       case "presence-on": return this.presenceOn(m.conn);
       case "presence-off": return this.presenceOff(m.conn);
       case "presence-expire": return this.presenceExpire(m.key);
+      default: return unreachable(m, "room message");
     }
   }
 

@@ -4,7 +4,7 @@
  * leaves a room on one device, it tells every device, so all of them follow the same streams.
  */
 import {
-  ErrorCode, dmPeer, dmStream, userStream,
+  ErrorCode, dmPeer, dmStream, unreachable, userStream,
   type CommandId, type DeleteFrame, type EditFrame, type ReadFrame, type SendFrame,
 } from "../protocol/index.ts";
 import { readCursor } from "../projections/projection.ts";
@@ -73,6 +73,7 @@ export class UserActor implements MailboxOwner<UserMessage> {
           else d.revokeRoom(m.room);
         }
         return;
+      default: return unreachable(m, "user message");
     }
   }
 

@@ -6,7 +6,7 @@
  * Runtime-neutral: only web-standard APIs (WebSocket, setTimeout, crypto).
  */
 import {
-  CloseCode, RETRYABLE_ERRORS, SUBPROTOCOLS, closeAdvice, codecFor, newCmid, roomStream, userStream,
+  CloseCode, RETRYABLE_ERRORS, SUBPROTOCOLS, closeAdvice, codecFor, newCmid, roomStream, unreachable, userStream,
   type AckFrame, type ClientFrame, type Codec, type Encoding, type EventFrame, type PageFrame, type PresenceFrame,
   type RoomListFrame, type SendTarget, type ServerFrame, type WelcomeFrame,
 } from "../protocol/index.ts";
@@ -329,6 +329,7 @@ export class HubbubClient {
         this.persist(false);
         this.emitter.emit("truncated", f);
         return;
+      default: return unreachable(f, "server frame");
     }
   }
 

@@ -4,3 +4,4 @@ export * from "./codec.ts";
 export * from "./guards.ts";
 export * from "./names.ts";
 export * from "./cmid.ts";
+export * from "./exhaustive.ts";
