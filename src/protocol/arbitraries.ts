@@ -63,3 +63,10 @@ export const serverFrameArb: fc.Arbitrary<ServerFrame> = clean(fc.oneof(
 function clean1(e: EventData): EventData {
   return Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as EventData;
 }
+
+/** The frame of issue 8, item 1: 64 KB of nested array16 headers, each claiming 10,000 entries. */
+export function nestedArray16Bomb(size = 64 * 1024): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(size - (size % 3));
+  for (let i = 0; i < b.length; i += 3) { b[i] = 0xdc; b[i + 1] = 0x27; b[i + 2] = 0x10; }
+  return b;
+}

@@ -4,6 +4,7 @@
  * callers turn that into a `bad_frame` error, never a crash.
  */
 import { Decoder, Encoder } from "@msgpack/msgpack";
+import { DEFAULT_MAX_DEPTH, scanMsgpack } from "./msgpack-scan.ts";
 
 export type Encoding = "json" | "msgpack";
 export const ENCODINGS: readonly Encoding[] = ["json", "msgpack"];
@@ -44,10 +45,14 @@ export const jsonCodec: Codec = {
   },
 };
 
-/** Decode limits for untrusted input: no string, array or map can be declared larger than a frame may be. */
-export interface MsgpackLimits { maxPayload: number }
+/**
+ * Decode limits for untrusted input: no string, array or map can be declared larger than a frame may be,
+ * and (see msgpack-scan.ts) a frame's claimed entries in total never exceed its length, nor its nesting `maxDepth`.
+ */
+export interface MsgpackLimits { maxPayload: number; maxDepth?: number }
 
 export function msgpackCodec(limits: MsgpackLimits = { maxPayload: 1 << 20 }): Codec {
+  const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
   const encoder = new Encoder({ ignoreUndefined: true });
   const decoder = new Decoder({
     maxStrLength: limits.maxPayload,
@@ -61,7 +66,9 @@ export function msgpackCodec(limits: MsgpackLimits = { maxPayload: 1 << 20 }): C
     encode: (frame) => encoder.encode(frame),
     decode(data) {
       if (typeof data === "string") throw new Error("text frame on a msgpack connection");
-      return decoder.decode(data instanceof Uint8Array ? data : new Uint8Array(data));
+      const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+      scanMsgpack(bytes, maxDepth); // before the decoder preallocates anything on the frame's word
+      return decoder.decode(bytes);
     },
   };
 }
