@@ -240,6 +240,11 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
       this.deliver(errorFrame(f.id, ErrorCode.Unauthorized, auth.message));
       return this.closeSocket(CloseCode.Unauthorized, auth.message.slice(0, 100));
     }
+    const registered = this.hub.register(auth.user);
+    if (registered) {
+      await registered;
+      if (this.closed()) return;
+    }
     this.user = auth.user;
     this.device = f.device;
     this.client = f.client;

@@ -11,6 +11,7 @@ describe("Hub", () => {
     const a = await connected(th, "ann", "d1");
     const b = await connected(th, "ann", "d2");
     const c = await connected(th, "bob", "d1", { encoding: "msgpack" });
+    (await connected(th, "cy")).drop(); // cy has signed in once, so may be sent DMs
     for (const x of [a, b, c]) x.send({ type: "join", room: "r1" });
     await settle();
     th.fanout.published.length = 0;
@@ -56,13 +57,13 @@ describe("Hub", () => {
 
   test("a snapshot is saved every snapshotEvery events, so a restart replays only the tail", async () => {
     const th = testHub({ config: { snapshotEvery: 5 } });
-    const a = await connected(th, "ann");
+    const a = await connected(th, "ann"); // 1 event: ann's first sign-in
     a.send({ type: "join", room: "r1" }); // 2 events
     await settle();
     for (let i = 0; i < 4; i++) a.send({ type: "send", to: { room: "r1" }, cmid: `m${i}`, text: "x" });
     await settle();
     expect(th.log.loadSnapshot(SNAPSHOT_NAME)?.pos).toBe(5);
-    expect(rebuild(th.log).report).toMatchObject({ fromSnapshot: true, snapshotPos: 5, replayed: 1 });
+    expect(rebuild(th.log).report).toMatchObject({ fromSnapshot: true, snapshotPos: 5, replayed: 2 });
   });
 
   test("shutdown writes what is queued, snapshots, and closes every connection with the code given", async () => {
@@ -73,11 +74,11 @@ describe("Hub", () => {
     a.send({ type: "join", room: "r1" });
     await settle();
     a.send({ type: "send", id: "s", to: { room: "r1" }, cmid: "last", text: "last words" });
-    expect(log.lastPos()).toBe(2); // the send is queued in the journal, not yet committed
+    expect(log.lastPos()).toBe(4); // two sign-ins and the join; the send is queued in the journal, not yet committed
     th.hub.shutdown(CloseCode.GoingAway, "bye");
-    expect(log.lastPos()).toBe(3);
+    expect(log.lastPos()).toBe(5);
     expect(a.socket.reply("s")).toMatchObject({ type: "ack", seq: 2 }); // the ack is written before the close
-    expect(log.loadSnapshot(SNAPSHOT_NAME)?.pos).toBe(3);
+    expect(log.loadSnapshot(SNAPSHOT_NAME)?.pos).toBe(5);
     for (const c of [a, b]) expect(c.socket.closed).toEqual({ code: CloseCode.GoingAway, reason: "bye" });
     expect(th.hub.connections.size).toBe(0);
   });
@@ -87,7 +88,8 @@ describe("Hub", () => {
     const a = await connected(th, "ann");
     a.send({ type: "join", room: "r1" });
     await settle();
-    expect(th.hub.stats()).toMatchObject({ connections: 1, rooms: 1, lastPos: 2, journal: { transactions: 1, events: 2 } });
+    // ann's first sign-in, then the join (two events)
+    expect(th.hub.stats()).toMatchObject({ connections: 1, rooms: 1, lastPos: 3, journal: { transactions: 2, events: 3 } });
   });
 
   test("with --retain, a room keeps its newest events when its seq reaches a multiple of 1000", async () => {

@@ -10,7 +10,7 @@ import {
   eventFrame, type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type ServerFrame,
 } from "../protocol/index.ts";
 import type { AppendOutcome, AppendRequest, EventLog } from "../store/event-log.ts";
-import { type Projection, apply } from "../projections/projection.ts";
+import { type Projection, USERS_STREAM, apply } from "../projections/projection.ts";
 import { saveSnapshot } from "../projections/snapshot.ts";
 import { AppendError, Journal } from "./journal.ts";
 import { type Fanout, topicFor } from "./ports.ts";
@@ -43,7 +43,10 @@ export class Hub {
   /** Open connections per wire encoding: fan-out skips an encoding nobody speaks. */
   private readonly speakers: Record<Encoding, number> = { json: 0, msgpack: 0 };
   private readonly rooms = new Map<string, RoomActor>();
+  /** User actors of users with a connection or a command in flight; an idle one retires (see UserActor). */
   private readonly users = new Map<string, UserActor>();
+  /** First sign-ins being written, so two devices of a new user saying hello at once append one `registered`. */
+  private readonly registering = new Map<string, Promise<void>>();
   /**
    * One codec per encoding, shared by fan-out and by every connection of that encoding (a
    * frame is encoded once per encoding, never per subscriber).
@@ -87,6 +90,31 @@ export class Hub {
     let u = this.users.get(name);
     if (!u) this.users.set(name, (u = new UserActor(name, this)));
     return u;
+  }
+
+  /** An idle user actor leaves the directory; the next command for the user makes a fresh one. */
+  retireUser(u: UserActor): void {
+    if (this.users.get(u.name) === u) this.users.delete(u.name);
+  }
+
+  /**
+   * Makes the user known (a `registered` event, durable) before its first welcome, so that from
+   * then on others may send it DMs. Undefined when the user is known already: nothing to wait for.
+   */
+  register(user: string): Promise<void> | undefined {
+    if (this.projection.users.has(user)) return undefined;
+    let p = this.registering.get(user);
+    if (!p) {
+      p = new Promise<void>((resolve, reject) => {
+        this.append([{ stream: USERS_STREAM, kind: "registered", author: user, body: {}, at: Date.now() }], (r) => {
+          this.registering.delete(user);
+          if (r instanceof AppendError) reject(r);
+          else resolve();
+        });
+      });
+      this.registering.set(user, p);
+    }
+    return p;
   }
 
   /** Appends through the journal; on commit, runs the commit path, then `done`. */
@@ -164,6 +192,8 @@ export class Hub {
   stats() {
     return {
       connections: this.connections.size,
+      /** Actors in memory: users with a connection or a command in flight, rooms touched since start. */
+      actors: { users: this.users.size, rooms: this.rooms.size },
       rooms: this.projection.rooms.size,
       lastPos: this.log.lastPos(),
       journal: { ...this.journal.stats },

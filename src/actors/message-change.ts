@@ -7,13 +7,15 @@ import type { ConnectionActor } from "./connection.ts";
 import type { Hub } from "./hub.ts";
 import { appendReply, errorFrame } from "./replies.ts";
 
-export function changeMessage(hub: Hub, conn: ConnectionActor, f: EditFrame | DeleteFrame): void {
+/** `settled`, if given, is called exactly once: after the reply, whether or not anything was appended. */
+export function changeMessage(hub: Hub, conn: ConnectionActor, f: EditFrame | DeleteFrame, settled?: () => void): void {
   const target = hub.log.get(f.stream, f.seq);
-  if (!target || target.kind !== "message") return conn.reply(errorFrame(f.id, ErrorCode.UnknownEvent, `no message ${f.seq} in ${f.stream}`));
-  if (target.author !== conn.user) return conn.reply(errorFrame(f.id, ErrorCode.NotAuthor, "only the author can change a message"));
+  const refuse = (code: ErrorCode, message: string) => { conn.reply(errorFrame(f.id, code, message)); settled?.(); };
+  if (!target || target.kind !== "message") return refuse(ErrorCode.UnknownEvent, `no message ${f.seq} in ${f.stream}`);
+  if (target.author !== conn.user) return refuse(ErrorCode.NotAuthor, "only the author can change a message");
   const body: EventBody = f.type === "edit" ? { target: f.seq, text: f.text } : { target: f.seq };
   hub.append(
     [{ stream: f.stream, kind: f.type, author: conn.user, body, cmid: f.cmid, at: Date.now() }],
-    (r) => conn.reply(appendReply(f.id, r)),
+    (r) => { conn.reply(appendReply(f.id, r)); settled?.(); },
   );
 }

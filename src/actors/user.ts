@@ -7,7 +7,7 @@ import {
   ErrorCode, dmPeer, dmStream, unreachable, userStream,
   type CommandId, type DeleteFrame, type EditFrame, type ReadFrame, type SendFrame,
 } from "../protocol/index.ts";
-import { readCursor } from "../projections/projection.ts";
+import { isKnownUser, readCursor } from "../projections/projection.ts";
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
 import type { Hub } from "./hub.ts";
 import type { ConnectionActor } from "./connection.ts";
@@ -33,6 +33,8 @@ export class UserActor implements MailboxOwner<UserMessage> {
   readonly devices: ConnectionActor[] = [];
   /** Read cursors submitted but maybe not committed yet: a cursor never moves backwards. Made on the first read. */
   private pendingReads: Map<string, number> | undefined;
+  /** Appends submitted and not answered yet: the actor stays in the hub's directory until they are. */
+  private inFlight = 0;
 
   constructor(readonly name: string, private readonly hub: Hub) {
     this.mailbox = new Mailbox<UserMessage>(this, USER_MAILBOX);
@@ -52,6 +54,30 @@ export class UserActor implements MailboxOwner<UserMessage> {
 
   /** For the mailbox only: one message at a time. */
   receive(m: UserMessage): void {
+    this.handle(m);
+    this.retireIfIdle();
+  }
+
+  /**
+   * A user with no connection, nothing queued and nothing in flight has no state worth keeping
+   * (read cursors are in the projection once committed), so the actor leaves the hub's directory:
+   * memory follows the users online, not every name ever seen.
+   */
+  private retireIfIdle(): void {
+    if (this.devices.length === 0 && this.inFlight === 0 && this.mailbox.size === 0) this.hub.retireUser(this);
+  }
+
+  /** Counts an append until its answer, then lets the actor retire if that was the last thing keeping it. */
+  private tracked<R>(reply: (r: R) => void): (r: R) => void {
+    this.inFlight += 1;
+    return (r) => {
+      this.inFlight -= 1;
+      reply(r);
+      this.retireIfIdle();
+    };
+  }
+
+  private handle(m: UserMessage): void {
     switch (m.kind) {
       case "attach": if (!this.devices.includes(m.conn)) this.devices.push(m.conn); return;
       case "detach": {
@@ -79,15 +105,17 @@ export class UserActor implements MailboxOwner<UserMessage> {
 
   private dm(conn: ConnectionActor, f: SendFrame, to: string): void {
     if (to === this.name) return conn.reply(errorFrame(f.id, ErrorCode.InvalidField, "you cannot send a direct message to yourself"));
+    // Whoever later signs in with a name nobody has used must not find messages waiting for it.
+    if (!isKnownUser(this.hub.projection, to)) return conn.reply(errorFrame(f.id, ErrorCode.UnknownUser, `nobody called ${to} has signed in here`));
     this.hub.append(
       [{ stream: dmStream(this.name, to), kind: "message", author: this.name, body: { text: f.text }, cmid: f.cmid, at: Date.now() }],
-      (r) => conn.reply(appendReply(f.id, r)),
+      this.tracked((r) => conn.reply(appendReply(f.id, r))),
     );
   }
 
   private change(conn: ConnectionActor, f: EditFrame | DeleteFrame): void {
     if (!dmPeer(f.stream, this.name)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `you are not part of ${f.stream}`));
-    changeMessage(this.hub, conn, f);
+    changeMessage(this.hub, conn, f, this.tracked((_: void) => {}));
   }
 
   private read(conn: ConnectionActor, f: ReadFrame): void {
@@ -103,10 +131,10 @@ export class UserActor implements MailboxOwner<UserMessage> {
     pending.set(f.stream, f.seq);
     this.hub.append(
       [{ stream: own, kind: "read", author: this.name, body: { stream: f.stream, seq: f.seq }, at: Date.now() }],
-      (r) => {
+      this.tracked((r) => {
         if (r instanceof AppendError && pending.get(f.stream) === f.seq) pending.delete(f.stream);
         conn.reply(appendReply(f.id, r));
-      },
+      }),
     );
   }
 }

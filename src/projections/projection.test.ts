@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { createMemoryLog } from "../store/memory-log.ts";
 import type { AppendRequest } from "../store/event-log.ts";
-import { apply, emptyProjection, isMember, readCursor } from "./projection.ts";
+import { USERS_STREAM, apply, emptyProjection, isKnownUser, isMember, readCursor } from "./projection.ts";
 import { type Projection } from "./projection.ts";
 import { SNAPSHOT_NAME, SNAPSHOT_VERSION, deserialize, rebuild, saveSnapshot, serialize } from "./snapshot.ts";
 
@@ -15,6 +15,7 @@ function canonical(p: Projection): string {
     userRooms: sortedMap(p.userRooms, (s) => [...s].sort()).filter(([, v]) => (v as string[]).length > 0),
     userDms: sortedMap(p.userDms, (s) => [...s].sort()),
     reads: sortedMap(p.reads, (m) => sortedMap(m, (x) => x)),
+    users: [...p.users].sort(),
     pos: p.pos,
   });
 }
@@ -80,6 +81,18 @@ describe("projection", () => {
     for (const o of log.append([ev("room:a", "left", "ann")])) apply(p, o.event);
     expect(p.userRooms.get("ann")?.has("a")).toBe(false);
     expect(isMember(p, "a", "bob")).toBe(true);
+  });
+
+  test("known users: whoever registered or wrote anything, never the operator, never a DM's mere recipient; kept in snapshots", () => {
+    const log = createMemoryLog();
+    const p = emptyProjection();
+    for (const o of log.append([
+      ev(USERS_STREAM, "registered", "ann"), ev("room:a", "joined", "bob"), ev("dm:bob:ghost", "message", "bob", { text: "x" }),
+      ev("broadcast", "broadcast", "@operator", { text: "hi" }),
+    ])) apply(p, o.event);
+    expect([...p.users].sort()).toEqual(["ann", "bob"]);
+    expect(isKnownUser(p, "ghost")).toBe(false);
+    expect([...deserialize(serialize(p), p.pos).users].sort()).toEqual(["ann", "bob"]);
   });
 
   test("events that say nothing about the model only move pos: other kinds, bad read bodies, unknown streams", () => {

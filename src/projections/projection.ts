@@ -16,13 +16,24 @@ export interface Projection {
   userDms: Map<string, Set<string>>;
   /** user -> stream -> read cursor (never moves backwards). */
   reads: Map<string, Map<string, number>>;
+  /**
+   * Every user who has ever signed in (a `registered` event) or written anything: who may be
+   * sent a DM. A name nobody has used yet is not a mailbox anyone can fill for its future owner.
+   */
+  users: Set<string>;
   /** pos of the last event applied. */
   pos: number;
 }
 
 export function emptyProjection(): Projection {
-  return { rooms: new Map(), userRooms: new Map(), userDms: new Map(), reads: new Map(), pos: 0 };
+  return { rooms: new Map(), userRooms: new Map(), userDms: new Map(), reads: new Map(), users: new Set(), pos: 0 };
 }
+
+/**
+ * The server-internal stream of first sign-ins. '@' cannot appear in a stream name a client may
+ * use (parseStream refuses it), so nobody can read, page or resume it, and it is never published.
+ */
+export const USERS_STREAM = "@users";
 
 function setOf<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
   let s = m.get(k);
@@ -33,6 +44,8 @@ function setOf<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
 /** Folds one event into the read model. `s` is the event's parsed stream, if the caller has it already. */
 export function apply(p: Projection, e: EventData, s: ParsedStream | undefined = parseStream(e.stream)): void {
   p.pos = e.pos;
+  // Authors include users from before `registered` existed; '@' marks the operator, not a user.
+  if (e.author.charCodeAt(0) !== 64 /* @ */) p.users.add(e.author);
   if (!s) return;
   if (s.kind === "room") {
     let members = p.rooms.get(s.room);
@@ -58,4 +71,5 @@ export function apply(p: Projection, e: EventData, s: ParsedStream | undefined =
 }
 
 export const isMember = (p: Projection, room: string, user: string): boolean => p.rooms.get(room)?.has(user) ?? false;
+export const isKnownUser = (p: Projection, user: string): boolean => p.users.has(user);
 export const readCursor = (p: Projection, user: string, stream: string): number => p.reads.get(user)?.get(stream) ?? 0;

@@ -7,12 +7,13 @@ import type { EventLog } from "../store/event-log.ts";
 import { type Projection, apply, emptyProjection } from "./projection.ts";
 
 export const SNAPSHOT_NAME = "projection";
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
 interface Serialized {
   rooms: [string, [string, number][]][];
   userDms: [string, string[]][];
   reads: [string, [string, number][]][];
+  users: string[];
 }
 
 export function serialize(p: Projection): string {
@@ -20,6 +21,7 @@ export function serialize(p: Projection): string {
     rooms: [...p.rooms].map(([r, m]) => [r, [...m]]),
     userDms: [...p.userDms].map(([u, d]) => [u, [...d]]),
     reads: [...p.reads].map(([u, m]) => [u, [...m]]),
+    users: [...p.users],
   };
   return JSON.stringify(s);
 }
@@ -38,6 +40,7 @@ export function deserialize(data: string, pos: number): Projection {
   }
   for (const [u, d] of s.userDms) p.userDms.set(u, new Set(d));
   for (const [u, m] of s.reads) p.reads.set(u, new Map(m));
+  p.users = new Set(s.users);
   return p;
 }
 

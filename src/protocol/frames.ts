@@ -75,7 +75,8 @@ export type EventKind =
   | "read"         // body: {stream, seq} (user stream: read cursor moved)
   | "room_joined"  // body: {room} (user stream: this user joined a room, on any device)
   | "room_left"    // body: {room}
-  | "broadcast";   // body: {text} (broadcast stream, from an operator)
+  | "broadcast"    // body: {text} (broadcast stream, from an operator)
+  | "registered";  // body: {} (server-internal `@users` stream, never sent: the author's first sign-in)
 
 export type EventBody = Record<string, string | number>;
 

@@ -13,13 +13,13 @@ const report = { fromSnapshot: false, snapshotPos: 0, replayed: 0, ms: 1 };
 describe("GET /health", () => {
   test("reports status, epoch, start-up and the hub's counters", async () => {
     const th = testHub();
-    await connected(th, "ann");
+    await connected(th, "ann"); // ann's first sign-in is one event
     const res = healthHandler(th.hub, report, Date.now() - 50)();
     expect(res.status).toBe(200);
     const body = await res.json() as Record<string, unknown>;
-    expect(body).toMatchObject({ status: "ok", epoch: th.log.epoch, startup: report, connections: 1, rooms: 0, lastPos: 0 });
+    expect(body).toMatchObject({ status: "ok", epoch: th.log.epoch, startup: report, connections: 1, rooms: 0, lastPos: 1, actors: { users: 1, rooms: 0 } });
     expect(body.uptimeMs as number).toBeGreaterThanOrEqual(50);
-    expect(body.journal).toMatchObject({ transactions: 0, events: 0 });
+    expect(body.journal).toMatchObject({ transactions: 1, events: 1 });
   });
 });
 
@@ -29,7 +29,7 @@ describe("POST /api/broadcast", () => {
     const ann = await connected(th, "ann");
     const res = await broadcastHandler(th.hub, config())(post(JSON.stringify({ text: "maintenance at noon" })));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ stream: "broadcast", seq: 1, pos: 1 });
+    expect(await res.json()).toEqual({ stream: "broadcast", seq: 1, pos: 2 }); // pos 1: ann's first sign-in
     await settle();
     expect(ann.socket.events("broadcast").map((e) => [e.author, e.body.text])).toEqual([["@operator", "maintenance at noon"]]);
   });

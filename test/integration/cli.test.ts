@@ -25,6 +25,7 @@ describe("hubbub CLI against a real server", () => {
     expect(await run(["send", "--room", "lobby", ...as("bob"), "hello", "there"])).toEqual({ code: 0, out: "sent room:lobby #2\n", err: "" });
     const j = await run(["send", "--room", "lobby", "--json", ...as("bob"), "again"]);
     expect(JSON.parse(j.out)).toMatchObject({ type: "sent", stream: "room:lobby", seq: 3 });
+    (await TestClient.connect(server.url, "amy")).close(); // a DM goes only to someone who has signed in once
     const dm = await run(["send", "--to", "amy", "--encoding", "msgpack", ...as("bob"), "psst"]);
     expect(dm).toMatchObject({ code: 0, out: "sent dm:amy:bob #1\n" });
     expect(server.hub.log.get("room:lobby", 2)?.body.text).toBe("hello there");
