@@ -1,9 +1,9 @@
 /** The EventLog on better-sqlite3, for Node and Deno (it cannot load inside Bun): the only file that imports it. */
 import Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
-import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import type { EventLog, OpenOptions } from "./event-log.ts";
-import { MIGRATIONS_FOLDER, ensureParentDir, pragmas } from "./open-common.ts";
+import { applyMigrations } from "./migrate.ts";
+import { ensureParentDir, pragmas } from "./open-common.ts";
 import * as schema from "./schema.ts";
 import { createSqliteLog } from "./sqlite-log.ts";
 
@@ -12,7 +12,7 @@ export function openBetterSqliteLog(opts: OpenOptions): EventLog {
   const client = new Database(opts.path);
   for (const p of pragmas(opts)) client.exec(p);
   const db = drizzle({ client, schema });
-  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  applyMigrations(db);
   const hot = {
     prepareRun(sql: string) {
       const stmt = client.prepare(sql);

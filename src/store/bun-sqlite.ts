@@ -1,9 +1,9 @@
 /** The EventLog on bun:sqlite: the only file that imports it. */
 import { Database } from "bun:sqlite";
 import { drizzle } from "drizzle-orm/bun-sqlite";
-import { migrate } from "drizzle-orm/bun-sqlite/migrator";
 import type { EventLog, OpenOptions } from "./event-log.ts";
-import { MIGRATIONS_FOLDER, ensureParentDir, pragmas } from "./open-common.ts";
+import { applyMigrations } from "./migrate.ts";
+import { ensureParentDir, pragmas } from "./open-common.ts";
 import * as schema from "./schema.ts";
 import { createSqliteLog } from "./sqlite-log.ts";
 
@@ -12,7 +12,7 @@ export function openBunSqliteLog(opts: OpenOptions): EventLog {
   const client = new Database(opts.path, { create: true });
   for (const p of pragmas(opts)) client.run(p);
   const db = drizzle({ client, schema });
-  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  applyMigrations(db);
   const hot = {
     prepareRun(sql: string) {
       const stmt = client.prepare(sql);
