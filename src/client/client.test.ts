@@ -18,6 +18,20 @@ function fakeWindow(): BrowserSignals & { fire(name: string): void; count(): num
 }
 
 describe("connection", () => {
+  test("a frame that is not hubbub protocol is ignored and reported as unexpected (the server may not be hubbub)", () => {
+    const { c, last } = clientHarness();
+    const seen: string[] = [];
+    c.on("unexpected", (u) => seen.push(u.reason));
+    c.connect();
+    const s = last();
+    s.open();
+    s.onmessage?.({ data: "not json" });
+    s.onmessage?.({ data: JSON.stringify(s.sent[0]) }); // an echo of our own hello
+    s.onmessage?.({ data: "[1,2]" });
+    expect(seen).toEqual(["a frame that does not decode", "a frame of no hubbub type", "a frame of no hubbub type"]);
+    expect(c.state.name).toBe("syncing");
+  });
+
   test("goes connecting -> syncing -> live and says so; hello first, then every cursor on a resume", () => {
     const { c, sockets, live } = clientHarness({ url: "https://chat.example/" });
     const states: ConnectionState["name"][] = [];

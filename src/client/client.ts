@@ -8,7 +8,7 @@
 import {
   CloseCode, RETRYABLE_ERRORS, SUBPROTOCOLS, closeAdvice, codecFor, newCmid, roomStream, unreachable, userStream,
   type AckFrame, type ClientFrame, type Codec, type Encoding, type EventFrame, type PageFrame, type PresenceFrame,
-  type RoomListFrame, type SendTarget, type ServerFrame, type WelcomeFrame,
+  type RoomListFrame, type SendTarget, type ServerFrame, type ServerFrameType, type WelcomeFrame,
 } from "../protocol/index.ts";
 import { DEFAULT_BACKOFF, backoffDelay } from "./backoff.ts";
 import { realClock, type Clock } from "./clock.ts";
@@ -22,6 +22,7 @@ import { Outbox, type OutboxItem } from "./outbox.ts";
 import { CommandError, Requests } from "./requests.ts";
 import { TRANSITIONS, type ConnectionState } from "./state.ts";
 import { memoryStorage, normaliseSaved, type ClientStorage, type SavedState } from "./storage.ts";
+import { socketUrl } from "./url.ts";
 
 export { CommandError } from "./requests.ts";
 export type { Clock } from "./clock.ts";
@@ -29,6 +30,16 @@ export type { BrowserSignals, ClientOptions, SocketFactory, SocketLike } from ".
 export type { ClientEvents } from "./events.ts";
 
 const DEFAULT_HEARTBEAT_MS = 10_000;
+
+/** Every server frame type (a Record, so adding one to the protocol fails to compile until it is here). */
+const SERVER_FRAME_TYPES: Record<ServerFrameType, true> = {
+  welcome: true, event: true, ack: true, synced: true, truncated: true, presence: true,
+  typing: true, page: true, room_list: true, error: true, pong: true,
+};
+function isServerFrameType(f: unknown): f is ServerFrame {
+  const type = typeof f === "object" && f !== null ? (f as { type?: unknown }).type : undefined;
+  return typeof type === "string" && Object.hasOwn(SERVER_FRAME_TYPES, type);
+}
 
 export class HubbubClient {
   private readonly emitter = new Emitter<ClientEvents>();
@@ -205,18 +216,13 @@ export class HubbubClient {
     this.emitter.emit("state", next);
   }
 
-  private socketUrl(): string {
-    const base = this.opts.url.replace(/^http/, "ws").replace(/\/+$/, "");
-    return base.endsWith("/ws") ? base : `${base}/ws`;
-  }
-
   private open(): void {
     this.clock.clearTimeout(this.retryTimer);
     this.setState({ name: "connecting", attempt: this.attempt });
     let ws: SocketLike;
     try {
       const factory: SocketFactory = this.opts.socket ?? ((u, p) => new WebSocket(u, p) as unknown as SocketLike);
-      ws = factory(this.socketUrl(), [SUBPROTOCOLS[this.encoding]]);
+      ws = factory(socketUrl(this.opts.url), [SUBPROTOCOLS[this.encoding]]);
     } catch (e) {
       return this.scheduleReconnect({ code: CloseCode.Abnormal, reason: (e as Error).message });
     }
@@ -240,7 +246,10 @@ export class HubbubClient {
       if (this.ws !== ws) return;
       this.beat?.touch();
       let frame: ServerFrame;
-      try { frame = this.codec.decode(m.data as string | ArrayBuffer) as ServerFrame; } catch { return; }
+      try { frame = this.codec.decode(m.data as string | ArrayBuffer) as ServerFrame; } catch {
+        return this.emitter.emit("unexpected", { reason: "a frame that does not decode" });
+      }
+      if (!isServerFrameType(frame)) return this.emitter.emit("unexpected", { reason: "a frame of no hubbub type" });
       this.onFrame(frame);
     };
     ws.onclose = (e) => {

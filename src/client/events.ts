@@ -22,4 +22,6 @@ export interface ClientEvents extends Record<string, unknown> {
   outbox: OutboxItem;
   /** An `error` frame no command waits for (e.g. a refused hello). */
   error: ErrorFrame;
+  /** A frame that is not hubbub protocol arrived (undecodable, or of no known type) and was ignored: the server may not be hubbub. */
+  unexpected: { reason: string };
 }

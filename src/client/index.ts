@@ -11,3 +11,4 @@ export type { OutboxItem, OutboxStatus } from "./outbox.ts";
 export { memoryStorage, type ClientStorage, type SavedState } from "./storage.ts";
 export { localStorageStorage } from "./storage-browser.ts";
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.ts";
+export { socketUrl } from "./url.ts";
