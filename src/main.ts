@@ -1,6 +1,7 @@
 /** `bun run src/main.ts`: start hubbub with flags and env vars (see --help). */
 import { ConfigError, helpText, parseConfig } from "./server/config.ts";
-import { startServer } from "./server/start.ts";
+import { type RunningServer, startServer } from "./server/start.ts";
+import { StartupError } from "./server/startup-error.ts";
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -18,9 +19,16 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const running = await startServer(config);
+  let running: RunningServer;
+  try {
+    running = await startServer(config);
+  } catch (e) {
+    // One line, no stack: each refusal says what is wrong and what to do (startup-error.ts).
+    console.error(`hubbub: ${e instanceof StartupError || e instanceof ConfigError ? e.message : `cannot start: ${(e as Error)?.message ?? String(e)}`}`);
+    process.exit(e instanceof ConfigError ? 2 : e instanceof StartupError ? e.exitCode : 1);
+  }
   console.log(`hubbub listening on ${running.url}`);
-  console.log(`data: ${config.db === ":memory:" ? "in memory (lost at exit)" : config.db} (${running.startup.replayed} events replayed in ${running.startup.ms.toFixed(0)} ms${running.startup.fromSnapshot ? " after a snapshot" : ""})`);
+  console.log(`data: ${running.config.db === ":memory:" ? "in memory (lost at exit)" : running.config.db} (${running.startup.replayed} events replayed in ${running.startup.ms.toFixed(0)} ms${running.startup.fromSnapshot ? " after a snapshot" : ""})`);
   console.log(`web client: open ${running.url}/ in a browser`);
   if (config.auth === "dev") console.log("warning: dev auth mode: users are trusted by name (set --jwt-secret to require tokens)");
   let stopping = false;

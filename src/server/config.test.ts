@@ -1,11 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError, DEFAULTS, FLAGS, finish, helpText, parseConfig, type Config } from "./config.ts";
+import { ConfigError, DEFAULTS, FLAGS, finish, helpText, isLoopback, parseConfig, type Config } from "./config.ts";
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Config;
 /** A value each flag accepts, and what it becomes. */
 const SAMPLE: Record<string, [string, unknown]> = {
   synchronous: ["NORMAL", "NORMAL"],
   auth: ["dev", "dev"],
+  host: ["127.0.0.2", "127.0.0.2"], // dev auth (the default) refuses a non-loopback host
   "allowed-origins": ["https://a.example, https://b.example", ["https://a.example", "https://b.example"]],
 };
 const sample = (flag: string, kind: string): [string, unknown] => SAMPLE[flag] ?? (kind === "number" ? ["7", 7] : [`v-${flag}`, `v-${flag}`]);
@@ -17,8 +18,15 @@ describe("config", () => {
 
   test("every setting can be given by its flag or by its env var, and both forms of flag work", () => {
     for (const [flag, [envName, kind]] of Object.entries(FLAGS)) {
-      const [raw, value] = sample(flag, kind);
       const key = camel(flag);
+      if (kind === "boolean") {
+        expect(DEFAULTS[key]).toBe(false);
+        expect<unknown>(parseConfig([`--${flag}`], {})[key]).toBe(true);
+        expect<unknown>(parseConfig([], { [envName]: "1" })[key]).toBe(true);
+        expect<unknown>(parseConfig([], { [envName]: "false" })[key]).toBe(false);
+        continue;
+      }
+      const [raw, value] = sample(flag, kind);
       expect(key in DEFAULTS).toBe(true);
       expect<unknown>(parseConfig([`--${flag}`, raw], {})[key]).toEqual(value);
       expect<unknown>(parseConfig([`--${flag}=${raw}`], {})[key]).toEqual(value);
@@ -30,7 +38,7 @@ describe("config", () => {
     expect(parseConfig(["--port", "9000"], { HUBBUB_PORT: "7000" }).port).toBe(9000);
     expect(parseConfig([], { HUBBUB_PORT: "7000" }).port).toBe(7000);
     expect(parseConfig([], { HUBBUB_PORT: "" }).port).toBe(DEFAULTS.port);
-    expect(parseConfig(["--db", ":memory:"], { HUBBUB_DB: "/tmp/x.db", HUBBUB_HOST: "0.0.0.0" })).toMatchObject({ db: ":memory:", host: "0.0.0.0" });
+    expect(parseConfig(["--db", ":memory:"], { HUBBUB_DB: "/tmp/x.db", HUBBUB_HOST: "0.0.0.0", HUBBUB_INSECURE_DEV_ON_NETWORK: "yes" })).toMatchObject({ db: ":memory:", host: "0.0.0.0" });
   });
 
   test("a JWT secret switches auth to jwt unless auth was chosen explicitly", () => {
@@ -56,6 +64,10 @@ describe("config", () => {
       [["positional"], {}, /positional/i],
       [["--port"], {}, /--port/],
       [["--commit-max-events", "0"], {}, /--commit-max-events/],
+      [["--reuse-port=yes"], {}, /reuse-port/],
+      [[], { HUBBUB_REUSE_PORT: "maybe" }, /HUBBUB_REUSE_PORT/],
+      [["--host", "0.0.0.0"], {}, /--insecure-dev-on-network/],
+      [["--host", "192.168.1.10", "--auth", "dev"], {}, /--insecure-dev-on-network/],
     ];
     for (const [argv, env, message] of bad) {
       let err: unknown;
@@ -78,5 +90,13 @@ describe("config", () => {
       expect(line).toContain(envName);
     }
     expect(help).toContain(String(DEFAULTS.port));
+  });
+
+  test("dev auth listens on loopback only, unless --insecure-dev-on-network; jwt auth anywhere", () => {
+    for (const h of ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]", "::ffff:127.0.0.1"]) expect(isLoopback(h)).toBe(true);
+    for (const h of ["0.0.0.0", "::", "10.0.0.1", "192.168.1.10", "example.com", "128.0.0.1"]) expect(isLoopback(h)).toBe(false);
+    expect(parseConfig(["--host", "0.0.0.0", "--insecure-dev-on-network"], {})).toMatchObject({ host: "0.0.0.0", auth: "dev" });
+    expect(parseConfig(["--host", "0.0.0.0", "--jwt-secret", "k"], {})).toMatchObject({ host: "0.0.0.0", auth: "jwt" });
+    expect(() => finish({ ...DEFAULTS, host: "::" })).toThrow(ConfigError);
   });
 });

@@ -44,6 +44,11 @@ export interface Config {
   commitWindowMs: number;
   /** Most events one transaction carries; 1 turns group commit off (for the durability benchmark). */
   commitMaxEvents: number;
+  // Start-up refusals (issue 9): see port-claim.ts and the README's Operations section.
+  /** Share the port with other servers started with this flag (SO_REUSEPORT); off: a taken port stops start-up. */
+  reusePort: boolean;
+  /** Allow --auth dev on a non-loopback host, where it lets anyone on the network be anyone. */
+  insecureDevOnNetwork: boolean;
 }
 
 export const DEFAULTS: Config = {
@@ -67,6 +72,8 @@ export const DEFAULTS: Config = {
   allowedOrigins: [],
   commitWindowMs: 1,
   commitMaxEvents: 1000,
+  reusePort: false,
+  insecureDevOnNetwork: false,
 };
 
 /** flag name -> [env var, kind]. The README's configuration table is this table. */
@@ -91,14 +98,29 @@ export const FLAGS = {
   "allowed-origins": ["HUBBUB_ALLOWED_ORIGINS", "string"],
   "commit-window-ms": ["HUBBUB_COMMIT_WINDOW_MS", "number"],
   "commit-max-events": ["HUBBUB_COMMIT_MAX_EVENTS", "number"],
+  "reuse-port": ["HUBBUB_REUSE_PORT", "boolean"],
+  "insecure-dev-on-network": ["HUBBUB_INSECURE_DEV_ON_NETWORK", "boolean"],
 } as const;
 
 export class ConfigError extends Error {}
 
+/** A boolean env var: 1/true/yes or 0/false/no. */
+function envBoolean(envName: string, v: string): boolean {
+  if (/^(1|true|yes)$/i.test(v)) return true;
+  if (/^(0|false|no)$/i.test(v)) return false;
+  throw new ConfigError(`${envName} must be 1/true/yes or 0/false/no, got "${v}"`);
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
+}
+
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 export function parseConfig(argv: string[], env: Record<string, string | undefined>): Config {
-  const options = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: "string" as const }]));
+  const options = Object.fromEntries(Object.entries(FLAGS).map(([f, [, kind]]) => [f, { type: kind === "boolean" ? "boolean" as const : "string" as const }]));
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true }).values;
@@ -107,6 +129,13 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   }
   const raw: Record<string, unknown> = {};
   for (const [flag, [envName, kind]] of Object.entries(FLAGS)) {
+    if (kind === "boolean") {
+      const given = values[flag] as boolean | undefined;
+      const fromEnv = env[envName];
+      if (given !== undefined) raw[camel(flag)] = given;
+      else if (fromEnv !== undefined && fromEnv !== "") raw[camel(flag)] = envBoolean(envName, fromEnv);
+      continue;
+    }
     const v = (values[flag] as string | undefined) ?? env[envName];
     if (v === undefined || v === "") continue;
     if (kind === "number") {
@@ -132,6 +161,9 @@ export function finish(c: Config, given: object = {}): Config {
   if (c.port > 65535) throw new ConfigError("--port must be at most 65535");
   if (!(c.commitMaxEvents >= 1)) throw new ConfigError("--commit-max-events must be at least 1");
   if (c.idleTimeout > 960) throw new ConfigError("--idle-timeout must be at most 960 seconds (a Bun limit)");
+  if (c.auth === "dev" && !isLoopback(c.host) && !c.insecureDevOnNetwork) {
+    throw new ConfigError(`--auth dev trusts any name, so on --host ${c.host} anyone who can reach the port can be anyone: set --jwt-secret, listen on 127.0.0.1, or pass --insecure-dev-on-network`);
+  }
   return c;
 }
 
@@ -139,8 +171,16 @@ export function helpText(): string {
   const lines = ["Usage: bun run src/main.ts [options]", "", "Options (flag, env var, default):"];
   for (const [flag, [envName]] of Object.entries(FLAGS)) {
     const d = DEFAULTS[camel(flag) as keyof Config];
-    const shown = Array.isArray(d) ? d.join(",") || "(none)" : d === undefined ? "(unset)" : String(d);
+    const shown = typeof d === "boolean" ? (d ? "on" : "off") : Array.isArray(d) ? d.join(",") || "(none)" : d === undefined ? "(unset)" : String(d);
     lines.push(`  --${flag.padEnd(20)} ${envName.padEnd(28)} ${shown}`);
   }
+  lines.push(
+    "",
+    "Boolean flags take no value; their env vars take 1/true/yes or 0/false/no.",
+    "--reuse-port: share the port with other servers that pass it too; otherwise a taken port stops start-up.",
+    "--insecure-dev-on-network: allow --auth dev on a non-loopback --host (anyone on the network can be anyone).",
+    "One server per database: it holds an OS lock on <db>.lock (freed when the process ends, kill -9 included).",
+    "Exit codes: 0 stopped, 1 cannot start (port in use, database locked, unusable data path), 2 usage mistake.",
+  );
   return lines.join("\n");
 }

@@ -1,0 +1,90 @@
+/**
+ * One server per port, unless sharing it is asked for (--reuse-port).
+ *
+ * Bun.serve with a `routes` table sets SO_REUSEPORT whatever `reusePort` says, so a second
+ * server binds beside the first and the kernel splits connections between them. We cannot
+ * make Bun refuse, so we check, and the check is sound for these reasons:
+ *
+ * 1. A probe: a plain `Bun.listen` (no SO_REUSEPORT) on the same host and port. Linux lets a
+ *    socket join a port only if it AND every socket already on it set SO_REUSEPORT, so the
+ *    probe fails with EADDRINUSE whenever anything listens there — a Bun server included.
+ *    The probe is closed (synchronously) right before Bun.serve binds, in the same JS block.
+ * 2. That leaves the gap between closing the probe and binding. Two hubbubs are kept out of it
+ *    by a claim: a Linux abstract Unix socket named after the port, which lives in the same
+ *    network namespace as the port itself and is freed by the kernel when the process dies.
+ *    A server without --reuse-port holds it for its whole life; a server with --reuse-port
+ *    holds it only around its own check and bind. So an exclusive server never shares with
+ *    another hubbub, exclusive or not, and a crash never leaves a stale claim.
+ *    (Elsewhere than Linux the claim is a flock on a file in the temp directory.)
+ * 3. A program that is not hubbub and binds without SO_REUSEPORT in that gap makes Bun.serve
+ *    fail, which is reported the same way; one that binds WITH SO_REUSEPORT in those
+ *    microseconds is asking to share and is not excluded.
+ */
+import { closeSync, openSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { tryLockExclusive } from "./flock.ts";
+import { StartupError } from "./startup-error.ts";
+
+export interface PortClaim { release(): void }
+
+const inUse = (host: string, port: number, why = "") =>
+  new StartupError(`port ${port} is in use${why} (on ${host}): stop whatever holds it or choose another --port; several servers share one port only if each is started with --reuse-port`);
+
+const isAddrInUse = (e: unknown) => (e as { code?: unknown } | null)?.code === "EADDRINUSE";
+
+/** Takes the claim on `port`, or returns undefined if another hubbub holds it. */
+function claim(port: number): PortClaim | undefined {
+  if (process.platform === "linux") {
+    try {
+      const l = Bun.listen({ unix: `\0hubbub-port-${port}`, socket: { open: (s) => void s.end(), data() {} } });
+      return { release: () => l.stop(true) };
+    } catch (e) {
+      if (isAddrInUse(e)) return undefined;
+      throw e;
+    }
+  }
+  const fd = openSync(join(tmpdir(), `hubbub-port-${port}.lock`), "a+");
+  if (!tryLockExclusive(fd)) { closeSync(fd); return undefined; }
+  return { release: () => closeSync(fd) };
+}
+
+/** Fails if anything listens on host:port now. Cheap; start.ts calls it early for a quick answer. */
+export function assertPortFree(host: string, port: number): void {
+  if (port === 0) return;
+  let probe: { stop(closeActive?: boolean): void };
+  try {
+    probe = Bun.listen({ hostname: host, port, socket: { open: (s) => void s.end(), data() {} } });
+  } catch (e) {
+    if (isAddrInUse(e)) throw inUse(host, port);
+    throw e;
+  }
+  probe.stop(true);
+}
+
+/**
+ * Binds with `bind` (which calls Bun.serve) so that no other hubbub shares the port unless both
+ * asked to. Returns what `bind` returned and the claim to release at stop (a no-op when shared).
+ */
+export function bindPort<T>(host: string, port: number, reusePort: boolean, bind: () => T): { bound: T; claim: PortClaim } {
+  if (port === 0) return { bound: bind(), claim: { release() {} } };
+  let c = claim(port);
+  // Servers sharing the port hold the claim only for microseconds while they bind: wait those
+  // out (blocking is fine, nothing else runs during start-up). An exclusive server holds it for good.
+  for (let waited = 0; !c && reusePort && waited < 250; waited += 10) {
+    Bun.sleepSync(10);
+    c = claim(port);
+  }
+  if (!c) throw inUse(host, port, reusePort ? " by a hubbub started without --reuse-port" : "");
+  try {
+    if (!reusePort) assertPortFree(host, port);
+    const bound = bind();
+    if (!reusePort) return { bound, claim: c };
+    c.release();
+    return { bound, claim: { release() {} } };
+  } catch (e) {
+    c.release();
+    if (isAddrInUse(e)) throw inUse(host, port);
+    throw e;
+  }
+}
