@@ -11,6 +11,7 @@ test("close advice follows the ranges: 4000-4099 stop, 4100-4199 reconnect, 4200
     Unauthorized: "stop",
     UnsupportedProtocol: "stop",
     Forbidden: "stop",
+    PreHelloLimit: "stop",
     HelloTimeout: "reconnect",
     Flood: "reconnect",
     Overloaded: "reconnect",

@@ -46,6 +46,8 @@ export const CloseCode = {
   Unauthorized: 4001,
   UnsupportedProtocol: 4002,
   Forbidden: 4003,
+  /** Too many frames or bytes before hello was accepted (--pre-hello-frames/--pre-hello-bytes). */
+  PreHelloLimit: 4004,
   HelloTimeout: 4100,
   Flood: 4101,
   Overloaded: 4102,

@@ -30,6 +30,13 @@ export interface Config {
   heartbeatMs: number;
   /** A connection must say hello within this, ms. */
   helloTimeoutMs: number;
+  /**
+   * Until its hello is accepted, a socket may send at most this many frames (the hello included)…
+   * and this many bytes in total; past either it is closed with 4004. Unauthenticated input is
+   * kept tiny; the bytes must still fit the largest hello your clients send (~30 bytes per cursor).
+   */
+  preHelloFrames: number;
+  preHelloBytes: number;
   /** A connection whose unsent backlog exceeds this is closed with 4200 (slow consumer, resume). */
   slowConsumerBytes: number;
   /** A presence leave is announced only after this grace, ms, so a quick reconnect does not flap. */
@@ -65,6 +72,8 @@ export const DEFAULTS: Config = {
   idleTimeout: 15,
   heartbeatMs: 10_000,
   helloTimeoutMs: 10_000,
+  preHelloFrames: 8,
+  preHelloBytes: 64 * 1024,
   slowConsumerBytes: 4 * 1024 * 1024,
   presenceGraceMs: 2000,
   retain: 0,
@@ -91,6 +100,8 @@ export const FLAGS = {
   "idle-timeout": ["HUBBUB_IDLE_TIMEOUT", "number"],
   "heartbeat-ms": ["HUBBUB_HEARTBEAT_MS", "number"],
   "hello-timeout-ms": ["HUBBUB_HELLO_TIMEOUT_MS", "number"],
+  "pre-hello-frames": ["HUBBUB_PRE_HELLO_FRAMES", "number"],
+  "pre-hello-bytes": ["HUBBUB_PRE_HELLO_BYTES", "number"],
   "slow-consumer-bytes": ["HUBBUB_SLOW_CONSUMER_BYTES", "number"],
   "presence-grace-ms": ["HUBBUB_PRESENCE_GRACE_MS", "number"],
   retain: ["HUBBUB_RETAIN", "number"],
@@ -160,6 +171,7 @@ export function finish(c: Config, given: object = {}): Config {
   if (c.auth === "jwt" && !c.jwtSecret) throw new ConfigError("--auth jwt needs --jwt-secret (HUBBUB_JWT_SECRET)");
   if (c.port > 65535) throw new ConfigError("--port must be at most 65535");
   if (!(c.commitMaxEvents >= 1)) throw new ConfigError("--commit-max-events must be at least 1");
+  if (!(c.preHelloFrames >= 1)) throw new ConfigError("--pre-hello-frames must be at least 1 (the hello itself)");
   if (c.idleTimeout > 960) throw new ConfigError("--idle-timeout must be at most 960 seconds (a Bun limit)");
   if (c.auth === "dev" && !isLoopback(c.host) && !c.insecureDevOnNetwork) {
     throw new ConfigError(`--auth dev trusts any name, so on --host ${c.host} anyone who can reach the port can be anyone: set --jwt-secret, listen on 127.0.0.1, or pass --insecure-dev-on-network`);

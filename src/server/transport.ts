@@ -16,6 +16,9 @@ import type { Config } from "./config.ts";
 export interface SocketData {
   encoding: Encoding | undefined;
   conn?: ConnectionActor;
+  /** Frames and bytes received before the hello was accepted (counted only until then). */
+  preHelloFrames: number;
+  preHelloBytes: number;
 }
 
 export type HubServer = Server<SocketData>;
@@ -37,7 +40,7 @@ export function upgrade(req: Request, server: HubServer, config: Config): Respon
   const encoding = negotiateEncoding(offered);
   // An unknown subprotocol is still upgraded, so the client gets a close code that says "stop", not a bare failure.
   const headers = encoding && offered ? { "Sec-WebSocket-Protocol": SUBPROTOCOLS[encoding] } : undefined;
-  if (server.upgrade(req, { data: { encoding }, headers })) return undefined;
+  if (server.upgrade(req, { data: { encoding, preHelloFrames: 0, preHelloBytes: 0 }, headers })) return undefined;
   return new Response("expected a WebSocket upgrade\n", { status: 426 });
 }
 
@@ -55,6 +58,12 @@ class BunSocket implements Socket {
   unsubscribe(topic: string): void { this.ws.unsubscribe(topic); }
   close(code: number, reason: string): void { this.ws.close(code, reason); }
   bufferedAmount(): number { return this.ws.getBufferedAmount(); }
+}
+
+function overPreHelloBudget(d: SocketData, message: string | Buffer, config: Config): boolean {
+  d.preHelloFrames++;
+  d.preHelloBytes += typeof message === "string" ? Buffer.byteLength(message) : message.byteLength;
+  return d.preHelloFrames > config.preHelloFrames || d.preHelloBytes > config.preHelloBytes;
 }
 
 export function websocketHandler(hub: Hub, config: Config): WebSocketHandler<SocketData> {
@@ -82,6 +91,10 @@ export function websocketHandler(hub: Hub, config: Config): WebSocketHandler<Soc
       const conn = ws.data.conn;
       if (!conn) return;
       try {
+        // Until authenticated (the user is set once hello is accepted), a socket gets a tiny budget. One field test per frame after.
+        if (conn.user === "" && overPreHelloBudget(ws.data, message, config)) {
+          return ws.close(CloseCode.PreHelloLimit, "too much before hello: send one hello and wait for welcome");
+        }
         const enc = ws.data.encoding as Encoding;
         let raw: unknown;
         try {
