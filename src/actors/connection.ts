@@ -19,18 +19,12 @@ import {
 } from "../protocol/index.ts";
 import { isMember, readCursor } from "../projections/projection.ts";
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
-import type { Hub } from "./hub.ts";
+import type { ActorContext } from "./context.ts";
+import type { Connected, ConnectionMessage, Postable, RoomMessage } from "./messages.ts";
 import { type Socket, topicFor } from "./ports.ts";
 import { errorFrame } from "./replies.ts";
 import { BROADCAST_GROUP, roomGroup, userGroup } from "./topics.ts";
 import { RateLimiter } from "./rate-limiter.ts";
-
-export type ConnectionMessage =
-  | { kind: "frame"; frame: ClientFrame }
-  | { kind: "reject"; id: CommandId | undefined; code: ErrorCode; message: string }
-  | { kind: "out"; frame: ServerFrame }
-  | { kind: "follow-room"; room: string; from: number }
-  | { kind: "closed" };
 
 /** Replay is sent in pages of this many events; between pages the actor waits for the socket to drain. */
 const PAGE = 1000;
@@ -47,7 +41,7 @@ const CONNECTION_MAILBOX: MailboxLimits = { capacity: 1000, overflow: "reject" }
 
 let nextConnectionId = 1;
 
-export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
+export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connected {
   readonly id = nextConnectionId++;
   user = "";
   device = "";
@@ -69,7 +63,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
   private outbound: WireData[] | undefined;
   private flushScheduled = false;
 
-  constructor(private readonly socket: Socket, private readonly codec: Codec, private readonly hub: Hub) {
+  constructor(private readonly socket: Socket, private readonly codec: Codec, private readonly hub: ActorContext) {
     const { rateLimit, helloTimeoutMs } = hub.config;
     this.limiter = rateLimit > 0 ? new RateLimiter(rateLimit, Math.max(2 * rateLimit, 20)) : undefined;
     this.mailbox = new Mailbox<ConnectionMessage>(this, CONNECTION_MAILBOX);
@@ -212,7 +206,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage> {
     }
   }
 
-  private toRoom(room: string, id: CommandId | undefined, then: (r: NonNullable<ReturnType<Hub["room"]>>) => void): void {
+  private toRoom(room: string, id: CommandId | undefined, then: (r: Postable<RoomMessage>) => void): void {
     const r = this.hub.room(room);
     if (!r) return this.deliver(errorFrame(id, ErrorCode.UnknownRoom, `there is no room ${room}; join it to create it`));
     then(r);

@@ -4,7 +4,6 @@
  * fold the event into the projection, publish it once per wire encoding, then tell the actors
  * that react to it. All of that happens in one synchronous block after COMMIT.
  */
-import type { Config } from "../server/config.ts";
 import {
   BROADCAST_STREAM, ENCODINGS, codecFor, parseStream,
   eventFrame, type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type ServerFrame,
@@ -17,15 +16,8 @@ import { type Fanout, topicFor } from "./ports.ts";
 import { groupsOf } from "./topics.ts";
 import { RoomActor } from "./room.ts";
 import { UserActor } from "./user.ts";
-import type { ConnectionActor } from "./connection.ts";
-import type { Logger } from "../server/logger.ts";
-
-/** Turns a hello into a user name, or says why not. */
-export type Authenticator = (hello: HelloFrame) => Promise<{ ok: true; user: string } | { ok: false; message: string }>;
-
-export type HubConfig = Pick<Config,
-  "maxPayload" | "maxText" | "rateLimit" | "heartbeatMs" | "helloTimeoutMs" | "slowConsumerBytes"
-  | "presenceGraceMs" | "retain" | "snapshotEvery" | "commitWindowMs" | "commitMaxEvents">;
+import type { ActorConfig, ActorContext, ActorLogger, Authenticator } from "./context.ts";
+import type { Connected } from "./messages.ts";
 
 /**
  * A commit of this many events or more means the server is busy, and the next commit may wait
@@ -37,9 +29,9 @@ const BUSY_COMMIT_EVENTS = 8;
 /** The author of operator broadcasts: '@' cannot appear in a user name, so nobody can pose as it. */
 export const OPERATOR = "@operator";
 
-export class Hub {
+export class Hub implements ActorContext {
   readonly journal: Journal;
-  readonly connections = new Set<ConnectionActor>();
+  readonly connections = new Set<Connected>();
   /** Open connections per wire encoding: fan-out skips an encoding nobody speaks. */
   private readonly speakers: Record<Encoding, number> = { json: 0, msgpack: 0 };
   private readonly rooms = new Map<string, RoomActor>();
@@ -58,9 +50,9 @@ export class Hub {
     readonly log: EventLog,
     readonly projection: Projection,
     readonly fanout: Fanout,
-    readonly config: HubConfig,
+    readonly config: ActorConfig,
     readonly authenticate: Authenticator,
-    readonly logger: Logger,
+    readonly logger: ActorLogger,
   ) {
     this.journal = new Journal(log, {
       maxBatch: config.commitMaxEvents,
@@ -137,12 +129,12 @@ export class Hub {
     if (this.config.snapshotEvery > 0 && this.sinceSnapshot >= this.config.snapshotEvery) this.snapshot();
   }
 
-  addConnection(c: ConnectionActor): void {
+  addConnection(c: Connected): void {
     if (!this.connections.has(c)) this.speakers[c.encoding] += 1;
     this.connections.add(c);
   }
 
-  removeConnection(c: ConnectionActor): void {
+  removeConnection(c: Connected): void {
     if (this.connections.delete(c)) this.speakers[c.encoding] -= 1;
   }
 

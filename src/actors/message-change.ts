@@ -3,12 +3,12 @@
  * user may write to the stream: the target must be a message and the user its author.
  */
 import { ErrorCode, type DeleteFrame, type EditFrame, type EventBody } from "../protocol/index.ts";
-import type { ConnectionActor } from "./connection.ts";
-import type { Hub } from "./hub.ts";
+import type { ActorContext } from "./context.ts";
+import type { Conn } from "./messages.ts";
 import { appendReply, errorFrame } from "./replies.ts";
 
 /** `settled`, if given, is called exactly once: after the reply, whether or not anything was appended. */
-export function changeMessage(hub: Hub, conn: ConnectionActor, f: EditFrame | DeleteFrame, settled?: () => void): void {
+export function changeMessage(hub: ActorContext, conn: Conn, f: EditFrame | DeleteFrame, settled?: () => void): void {
   const target = hub.log.get(f.stream, f.seq);
   const refuse = (code: ErrorCode, message: string) => { conn.reply(errorFrame(f.id, code, message)); settled?.(); };
   if (!target || target.kind !== "message") return refuse(ErrorCode.UnknownEvent, `no message ${f.seq} in ${f.stream}`);

@@ -5,28 +5,17 @@
  */
 import { ErrorCode, roomStream, type CommandId, type DeleteFrame, type EditFrame, type PresenceEntry, type SendFrame } from "../protocol/index.ts";
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
-import type { Hub } from "./hub.ts";
-import type { ConnectionActor } from "./connection.ts";
+import type { ActorContext } from "./context.ts";
+import type { Conn, RoomMessage } from "./messages.ts";
 import { AppendError } from "./journal.ts";
 import { ackFrame, appendReply, errorFrame } from "./replies.ts";
 import { changeMessage } from "./message-change.ts";
 import { roomGroup } from "./topics.ts";
 import { unreachable, userStream } from "../protocol/index.ts";
 
-export type RoomMessage =
-  | { kind: "join"; conn: ConnectionActor; id: CommandId | undefined }
-  | { kind: "leave"; conn: ConnectionActor; id: CommandId | undefined }
-  | { kind: "send"; conn: ConnectionActor; frame: SendFrame }
-  | { kind: "change"; conn: ConnectionActor; frame: EditFrame | DeleteFrame }
-  | { kind: "typing"; conn: ConnectionActor }
-  | { kind: "who"; conn: ConnectionActor; id: CommandId | undefined }
-  | { kind: "presence-on"; conn: ConnectionActor }
-  | { kind: "presence-off"; conn: ConnectionActor }
-  | { kind: "presence-expire"; key: string };
-
 const ROOM_MAILBOX: MailboxLimits = { capacity: 50_000, overflow: "reject" };
 
-interface Presence { entry: PresenceEntry; conns: Set<ConnectionActor>; leaveTimer?: ReturnType<typeof setTimeout> }
+interface Presence { entry: PresenceEntry; conns: Set<Conn>; leaveTimer?: ReturnType<typeof setTimeout> }
 
 export class RoomActor implements MailboxOwner<RoomMessage> {
   readonly stream: string;
@@ -38,7 +27,7 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
   private readonly members: Set<string>;
   private readonly presence = new Map<string, Presence>();
 
-  constructor(readonly name: string, private readonly hub: Hub) {
+  constructor(readonly name: string, private readonly hub: ActorContext) {
     this.stream = roomStream(name);
     this.members = new Set(hub.projection.rooms.get(name)?.keys() ?? []);
     this.mailbox = new Mailbox<RoomMessage>(this, ROOM_MAILBOX);
@@ -76,7 +65,7 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
     }
   }
 
-  private join(conn: ConnectionActor, id: CommandId | undefined): void {
+  private join(conn: Conn, id: CommandId | undefined): void {
     const user = conn.user;
     if (this.members.has(user)) {
       const seq = this.hub.projection.rooms.get(this.name)?.get(user);
@@ -86,7 +75,7 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
     this.changeMembership(conn, id, true);
   }
 
-  private leave(conn: ConnectionActor, id: CommandId | undefined): void {
+  private leave(conn: Conn, id: CommandId | undefined): void {
     if (!this.members.has(conn.user)) return conn.reply(errorFrame(id, ErrorCode.NotMember, `you are not a member of ${this.name}`));
     this.changeMembership(conn, id, false);
   }
@@ -96,7 +85,7 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
    * stream (so every device of the user learns of it). The accepted membership changes at once
    * and is undone if the append fails.
    */
-  private changeMembership(conn: ConnectionActor, id: CommandId | undefined, joining: boolean): void {
+  private changeMembership(conn: Conn, id: CommandId | undefined, joining: boolean): void {
     const user = conn.user;
     const apply = (member: boolean) => (member ? this.members.add(user) : this.members.delete(user));
     apply(joining);
@@ -110,7 +99,7 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
     });
   }
 
-  private send(conn: ConnectionActor, f: SendFrame): void {
+  private send(conn: Conn, f: SendFrame): void {
     if (!this.members.has(conn.user)) {
       // A retry is answered with the original ack even if the sender has left since (its first
       // ack may have been lost). Members need no lookup: the append itself dedupes by cmid.
@@ -124,13 +113,13 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
     );
   }
 
-  private change(conn: ConnectionActor, f: EditFrame | DeleteFrame): void {
+  private change(conn: Conn, f: EditFrame | DeleteFrame): void {
     if (!this.members.has(conn.user)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `join ${this.name} first`));
     changeMessage(this.hub, conn, f);
   }
 
   /** Who is online, with device ids, is for members only: it says where a person is right now. */
-  private who(conn: ConnectionActor, id: CommandId | undefined): void {
+  private who(conn: Conn, id: CommandId | undefined): void {
     if (!this.members.has(conn.user)) return conn.reply(errorFrame(id, ErrorCode.NotMember, `join ${this.name} to see who is in it`));
     conn.reply({ type: "presence", id, room: this.name, online: this.online() });
   }
@@ -139,7 +128,7 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
     return [...this.presence.values()].map((p) => p.entry);
   }
 
-  private presenceOn(conn: ConnectionActor): void {
+  private presenceOn(conn: Conn): void {
     const key = `${conn.user}/${conn.device}`;
     const p = this.presence.get(key);
     if (p) {
@@ -155,7 +144,7 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
     conn.reply({ type: "presence", room: this.name, online: this.online() });
   }
 
-  private presenceOff(conn: ConnectionActor): void {
+  private presenceOff(conn: Conn): void {
     const key = `${conn.user}/${conn.device}`;
     const p = this.presence.get(key);
     if (!p || !p.conns.delete(conn) || p.conns.size > 0) return;

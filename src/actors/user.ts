@@ -9,34 +9,25 @@ import {
 } from "../protocol/index.ts";
 import { isKnownUser, readCursor } from "../projections/projection.ts";
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
-import type { Hub } from "./hub.ts";
-import type { ConnectionActor } from "./connection.ts";
+import type { ActorContext } from "./context.ts";
+import type { Conn, UserMessage } from "./messages.ts";
 import { appendReply, errorFrame } from "./replies.ts";
 import { changeMessage } from "./message-change.ts";
 import { AppendError } from "./journal.ts";
 import { userGroup } from "./topics.ts";
-
-export type UserMessage =
-  | { kind: "attach"; conn: ConnectionActor }
-  | { kind: "detach"; conn: ConnectionActor }
-  | { kind: "dm"; conn: ConnectionActor; frame: SendFrame; to: string }
-  | { kind: "change"; conn: ConnectionActor; frame: EditFrame | DeleteFrame }
-  | { kind: "read"; conn: ConnectionActor; frame: ReadFrame }
-  | { kind: "typing"; conn: ConnectionActor; stream: string }
-  | { kind: "membership"; room: string; joined: boolean; seq: number };
 
 const USER_MAILBOX: MailboxLimits = { capacity: 10_000, overflow: "reject" };
 
 export class UserActor implements MailboxOwner<UserMessage> {
   private readonly mailbox: Mailbox<UserMessage>;
   /** This user's connections. An array: most users have one or two, and a Set's table would cost more than the actor. */
-  readonly devices: ConnectionActor[] = [];
+  readonly devices: Conn[] = [];
   /** Read cursors submitted but maybe not committed yet: a cursor never moves backwards. Made on the first read. */
   private pendingReads: Map<string, number> | undefined;
   /** Appends submitted and not answered yet: the actor stays in the hub's directory until they are. */
   private inFlight = 0;
 
-  constructor(readonly name: string, private readonly hub: Hub) {
+  constructor(readonly name: string, private readonly hub: ActorContext) {
     this.mailbox = new Mailbox<UserMessage>(this, USER_MAILBOX);
   }
 
@@ -103,7 +94,7 @@ export class UserActor implements MailboxOwner<UserMessage> {
     }
   }
 
-  private dm(conn: ConnectionActor, f: SendFrame, to: string): void {
+  private dm(conn: Conn, f: SendFrame, to: string): void {
     if (to === this.name) return conn.reply(errorFrame(f.id, ErrorCode.InvalidField, "you cannot send a direct message to yourself"));
     // Whoever later signs in with a name nobody has used must not find messages waiting for it.
     if (!isKnownUser(this.hub.projection, to)) return conn.reply(errorFrame(f.id, ErrorCode.UnknownUser, `nobody called ${to} has signed in here`));
@@ -113,12 +104,12 @@ export class UserActor implements MailboxOwner<UserMessage> {
     );
   }
 
-  private change(conn: ConnectionActor, f: EditFrame | DeleteFrame): void {
+  private change(conn: Conn, f: EditFrame | DeleteFrame): void {
     if (!dmPeer(f.stream, this.name)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `you are not part of ${f.stream}`));
     changeMessage(this.hub, conn, f, this.tracked((_: void) => {}));
   }
 
-  private read(conn: ConnectionActor, f: ReadFrame): void {
+  private read(conn: Conn, f: ReadFrame): void {
     if (!conn.canRead(f.stream)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `you cannot read ${f.stream}`));
     const head = this.hub.log.head(f.stream);
     if (f.seq > head) return conn.reply(errorFrame(f.id, ErrorCode.InvalidField, `seq ${f.seq} is beyond the head of ${f.stream} (${head})`));

@@ -4,7 +4,7 @@
  */
 import { jwtVerify } from "jose";
 import { isUserName } from "../protocol/index.ts";
-import type { Authenticator } from "../actors/hub.ts";
+import type { Authenticator } from "../actors/context.ts";
 import type { Config } from "./config.ts";
 
 export function createAuthenticator(config: Pick<Config, "auth" | "jwtSecret">): Authenticator {

@@ -10,7 +10,8 @@ import { DEFAULTS, type Config } from "../../server/config.ts";
 import { createAuthenticator } from "../../server/auth.ts";
 import { silentLogger, type Logger } from "../../server/logger.ts";
 import { ConnectionActor } from "../connection.ts";
-import { type Authenticator, Hub } from "../hub.ts";
+import type { Authenticator } from "../context.ts";
+import { Hub } from "../hub.ts";
 import { FakeFanout, FakeSocket, type Via } from "./fakes.ts";
 
 export interface TestHubOptions {

@@ -1,0 +1,58 @@
+/**
+ * What an actor may use of the actor system: a narrow interface instead of the concrete Hub, so
+ * actors depend on a contract (and never on each other, or on the server that wires them). The
+ * Hub implements it; a test may implement it with fakes.
+ */
+import type { HelloFrame, ServerFrame } from "../protocol/index.ts";
+import type { Projection } from "../projections/projection.ts";
+import type { AppendOutcome, AppendRequest, EventLog } from "../store/event-log.ts";
+import type { AppendError } from "./journal.ts";
+import type { Connected, Postable, RoomMessage, UserMessage } from "./messages.ts";
+
+/** The settings actors read. The server's Config satisfies it; tests pass their own. */
+export interface ActorConfig {
+  readonly maxPayload: number;
+  readonly maxText: number;
+  /** Commands per second per connection; 0 turns the limit off. */
+  readonly rateLimit: number;
+  readonly heartbeatMs: number;
+  readonly helloTimeoutMs: number;
+  readonly slowConsumerBytes: number;
+  readonly presenceGraceMs: number;
+  /** Events kept per room stream; 0 keeps everything. */
+  readonly retain: number;
+  readonly snapshotEvery: number;
+  readonly commitWindowMs: number;
+  readonly commitMaxEvents: number;
+}
+
+/** Where actors report what went wrong. Structured fields only: never message bodies or tokens. */
+export interface ActorLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, error?: unknown): void;
+}
+
+/** Turns a hello into a user name, or says why not. */
+export type Authenticator = (hello: HelloFrame) => Promise<{ ok: true; user: string } | { ok: false; message: string }>;
+
+export interface ActorContext {
+  readonly config: ActorConfig;
+  readonly logger: ActorLogger;
+  /** The read model: written only by the commit path, read synchronously by actors. */
+  readonly projection: Projection;
+  /** The log, read synchronously (replay, history); written only through `append`. */
+  readonly log: EventLog;
+  readonly authenticate: Authenticator;
+  /** The actor of an existing room, or undefined. */
+  room(name: string): Postable<RoomMessage> | undefined;
+  /** The actor of a room, made if the room is new (its first join creates it in the log). */
+  roomOrNew(name: string): Postable<RoomMessage>;
+  user(name: string): Postable<UserMessage>;
+  /** Appends through the journal; `done` runs after COMMIT and after the commit path (projection, publish). */
+  append(requests: AppendRequest[], done: (result: AppendOutcome[] | AppendError) => void): void;
+  /** Encodes once per encoding in use and publishes to every group. */
+  publish(groups: string[], frame: ServerFrame): void;
+  addConnection(c: Connected): void;
+  removeConnection(c: Connected): void;
+}

@@ -1,0 +1,61 @@
+/**
+ * The mail the actors exchange: what each kind of actor accepts, and what a room or user actor
+ * may do with the connection that asked. Kept apart from the actors themselves so that no actor
+ * imports another (room and user actors know a connection only as a `Conn`), and the compiler
+ * checks every switch over these unions (see protocol/exhaustive.ts).
+ */
+import type {
+  ClientFrame, CommandId, DeleteFrame, EditFrame, Encoding, ErrorCode, ReadFrame, SendFrame, ServerFrame,
+} from "../protocol/index.ts";
+
+/** What room and user actors may ask of a connection. */
+export interface Conn {
+  readonly user: string;
+  readonly device: string;
+  readonly client: string;
+  /** Queue a frame for this client, after anything already queued for it. */
+  reply(frame: ServerFrame): void;
+  post(m: ConnectionMessage): void;
+  /** May this connection's user read the stream (membership, DM party, own stream)? */
+  canRead(stream: string): boolean;
+  /** The user left the room (on any device): stop following it now. */
+  revokeRoom(room: string): void;
+}
+
+/** A connection as the hub keeps it: a `Conn` it can also sweep and close. */
+export interface Connected extends Conn {
+  readonly encoding: Encoding;
+  /** Closes the socket if its unsent backlog stayed over the limit; says whether it did. */
+  closeIfSlow(): boolean;
+  closeSocket(code: number, reason: string): void;
+}
+
+/** Anything with a mailbox. */
+export interface Postable<M> { post(m: M): void }
+
+export type ConnectionMessage =
+  | { kind: "frame"; frame: ClientFrame }
+  | { kind: "reject"; id: CommandId | undefined; code: ErrorCode; message: string }
+  | { kind: "out"; frame: ServerFrame }
+  | { kind: "follow-room"; room: string; from: number }
+  | { kind: "closed" };
+
+export type RoomMessage =
+  | { kind: "join"; conn: Conn; id: CommandId | undefined }
+  | { kind: "leave"; conn: Conn; id: CommandId | undefined }
+  | { kind: "send"; conn: Conn; frame: SendFrame }
+  | { kind: "change"; conn: Conn; frame: EditFrame | DeleteFrame }
+  | { kind: "typing"; conn: Conn }
+  | { kind: "who"; conn: Conn; id: CommandId | undefined }
+  | { kind: "presence-on"; conn: Conn }
+  | { kind: "presence-off"; conn: Conn }
+  | { kind: "presence-expire"; key: string };
+
+export type UserMessage =
+  | { kind: "attach"; conn: Conn }
+  | { kind: "detach"; conn: Conn }
+  | { kind: "dm"; conn: Conn; frame: SendFrame; to: string }
+  | { kind: "change"; conn: Conn; frame: EditFrame | DeleteFrame }
+  | { kind: "read"; conn: Conn; frame: ReadFrame }
+  | { kind: "typing"; conn: Conn; stream: string }
+  | { kind: "membership"; room: string; joined: boolean; seq: number };
