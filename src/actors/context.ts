@@ -49,6 +49,13 @@ export interface ActorContext {
   /** The actor of a room, made if the room is new (its first join creates it in the log). */
   roomOrNew(name: string): Postable<RoomMessage>;
   user(name: string): Postable<UserMessage>;
+  /** An idle user actor leaves the directory (only if it is still the one listed under its name). */
+  retireUser(u: Postable<UserMessage> & { readonly name: string }): void;
+  /**
+   * Makes a user known (a durable `registered` event) before its first welcome; undefined when
+   * the user is known already.
+   */
+  register(user: string): Promise<void> | undefined;
   /** Appends through the journal; `done` runs after COMMIT and after the commit path (projection, publish). */
   append(requests: AppendRequest[], done: (result: AppendOutcome[] | AppendError) => void): void;
   /** Encodes once per encoding in use and publishes to every group. */

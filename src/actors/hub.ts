@@ -17,7 +17,7 @@ import { groupsOf } from "./topics.ts";
 import { RoomActor } from "./room.ts";
 import { UserActor } from "./user.ts";
 import type { ActorConfig, ActorContext, ActorLogger, Authenticator } from "./context.ts";
-import type { Connected } from "./messages.ts";
+import type { Connected, Postable, UserMessage } from "./messages.ts";
 
 /**
  * A commit of this many events or more means the server is busy, and the next commit may wait
@@ -85,7 +85,7 @@ export class Hub implements ActorContext {
   }
 
   /** An idle user actor leaves the directory; the next command for the user makes a fresh one. */
-  retireUser(u: UserActor): void {
+  retireUser(u: Postable<UserMessage> & { readonly name: string }): void {
     if (this.users.get(u.name) === u) this.users.delete(u.name);
   }
 
