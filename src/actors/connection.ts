@@ -46,6 +46,8 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   user = "";
   device = "";
   client = "";
+  /** false when the hello said `presence: false` (a one-shot command): never announced in a room. */
+  private announce = true;
   private phase: "new" | "greeting" | "live" | "closed" = "new";
   private readonly mailbox: Mailbox<ConnectionMessage>;
   /**
@@ -242,6 +244,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     this.user = auth.user;
     this.device = f.device;
     this.client = f.client;
+    this.announce = f.presence !== false;
     this.hub.user(this.user).post({ kind: "attach", conn: this });
 
     const p = this.hub.projection;
@@ -276,7 +279,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     if (this.closed()) return;
     this.deliver({ type: "synced", id: f.id });
     this.phase = "live";
-    for (const r of this.rooms) this.hub.room(r)?.post({ kind: "presence-on", conn: this });
+    if (this.announce) for (const r of this.rooms) this.hub.room(r)?.post({ kind: "presence-on", conn: this });
   }
 
   private info(stream: string, kind: StreamInfo["kind"], name: string): StreamInfo {
@@ -301,7 +304,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   private async followRoomLive(room: string, from: number): Promise<void> {
     if (this.rooms.has(room) || !isMember(this.hub.projection, room, this.user)) return;
     await this.followRoom(room, from);
-    if (this.phase === "live") this.hub.room(room)?.post({ kind: "presence-on", conn: this });
+    if (this.phase === "live" && this.announce) this.hub.room(room)?.post({ kind: "presence-on", conn: this });
   }
 
   /**

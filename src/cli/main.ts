@@ -19,7 +19,7 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
     writeOut(`${HELP[line.topic]}\n`);
     return line.exitCode;
   }
-  const session = openSession(line.common, env);
+  const session = openSession(line.common, env, staysOnline(line.action));
   try {
     await run(session, line.action);
   } finally {
@@ -27,6 +27,9 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
   }
   return 0;
 }
+
+/** Only the commands someone watches are shown online to others; a one-shot command comes and goes unseen. */
+const staysOnline = (a: Action): boolean => a.name === "chat" || (a.name === "tail" && a.follow);
 
 async function run(s: Session, a: Action): Promise<void> {
   // chat and tail connect themselves: they must be listening before the replay arrives.

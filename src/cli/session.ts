@@ -14,11 +14,12 @@ export { CliError };
 
 export interface Session { client: HubbubClient; state: StateFile; flags: CommonFlags }
 
-export function openSession(flags: CommonFlags, env: Record<string, string | undefined>): Session {
+/** `presence`: announce this run in its rooms' presence (chat, tail --follow), not a one-shot command. */
+export function openSession(flags: CommonFlags, env: Record<string, string | undefined>, presence: boolean): Session {
   const owner = flags.user ?? tokenOwner(flags.token ?? "");
   const state = new StateFile(flags.state ?? defaultStatePath(flags.url, owner, env));
   const client = new HubbubClient({
-    url: flags.url, user: flags.user, token: flags.token, client: "cli", encoding: flags.encoding,
+    url: flags.url, user: flags.user, token: flags.token, client: "cli", encoding: flags.encoding, presence,
     storage: state, requestTimeoutMs: flags.timeoutMs,
   });
   // First subscribers, so the state file knows a stream before any command looks at its events.

@@ -32,6 +32,17 @@ describe("connection", () => {
     expect(c.state.name).toBe("syncing");
   });
 
+  test("presence: false goes into the hello (a one-shot client is not announced); by default hello leaves it out", () => {
+    const quiet = clientHarness({ presence: false });
+    quiet.c.connect();
+    quiet.last().open();
+    expect(quiet.last().sent[0]).toMatchObject({ type: "hello", presence: false });
+    const loud = clientHarness();
+    loud.c.connect();
+    loud.last().open();
+    expect("presence" in loud.last().sent[0]!).toBe(false);
+  });
+
   test("goes connecting -> syncing -> live and says so; hello first, then every cursor on a resume", () => {
     const { c, sockets, live } = clientHarness({ url: "https://chat.example/" });
     const states: ConnectionState["name"][] = [];

@@ -240,6 +240,7 @@ export class HubbubClient {
       this.transmit({
         type: "hello", id: "hello", user: this.opts.user, token: this.opts.token, device: this.device, client: this.opts.client,
         cursors: this.resuming ? cursors : undefined,
+        ...(this.opts.presence === false ? { presence: false } : {}),
       });
     };
     ws.onmessage = (m) => {

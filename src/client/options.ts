@@ -33,6 +33,8 @@ export interface ClientOptions {
   token?: string;
   /** Client kind shown in presence: "web", "cli", … */
   client: string;
+  /** false: do not announce this client in its rooms' presence (a one-shot script or command). Default true. */
+  presence?: boolean;
   /** Stable per device; generated and stored if absent. */
   device?: string;
   /** Wire encoding: "json" (default) or "msgpack". */

@@ -28,7 +28,8 @@ const clean = <T extends object>(a: fc.Arbitrary<T>): fc.Arbitrary<T> =>
 
 export const clientFrameArb: fc.Arbitrary<ClientFrame> = clean(fc.oneof(
   fc.record({ type: fc.constant("hello" as const), id, user: fc.option(name, { nil: undefined }), token: fc.option(fc.string(), { nil: undefined }),
-    device: name, client: fc.constantFrom("web", "cli"), cursors: fc.option(fc.dictionary(stream, seq), { nil: undefined }) }),
+    device: name, client: fc.constantFrom("web", "cli"), cursors: fc.option(fc.dictionary(stream, seq), { nil: undefined }),
+    presence: fc.option(fc.constant(false), { nil: undefined }) }),
   fc.record({ type: fc.constant("join" as const), id, room: name }),
   fc.record({ type: fc.constant("leave" as const), id, room: name }),
   fc.record({ type: fc.constant("send" as const), id, to: fc.oneof(fc.record({ room: name }), fc.record({ user: name })), cmid: name, text }),

@@ -29,6 +29,11 @@ export interface HelloFrame {
    * Absent: a fresh start, nothing is replayed (use `history` to backfill).
    */
   cursors?: Cursors;
+  /**
+   * false: this connection is not announced in its rooms' presence (a one-shot command that
+   * connects, does one thing and leaves). Absent or true: it is.
+   */
+  presence?: boolean;
 }
 export interface JoinFrame { type: "join"; id?: CommandId; room: string }
 export interface LeaveFrame { type: "leave"; id?: CommandId; room: string }

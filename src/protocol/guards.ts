@@ -3,7 +3,7 @@
  * Hand-written because they sit on the hot path of every frame and ship to the browser too.
  */
 import { ErrorCode } from "./codes.ts";
-import type { ClientFrame, CommandId, Cursors, SendTarget } from "./frames.ts";
+import type { ClientFrame, CommandId, Cursors, HelloFrame, SendTarget } from "./frames.ts";
 import { isDeviceId, isRoomName, isUserName, parseStream } from "./names.ts";
 
 export interface GuardLimits {
@@ -88,11 +88,14 @@ function parse(o: Obj, id: CommandId | undefined, limits: GuardLimits): ClientFr
       if (o.token !== undefined && (typeof o.token !== "string" || o.token.length > 4096)) field("token", "a string");
       if (!isDeviceId(o.device)) field("device", "a device id (1-64 of A-Z a-z 0-9 _ . -)");
       if (!isDeviceId(o.client)) field("client", "a client kind such as web or cli");
-      return {
+      if (o.presence !== undefined && typeof o.presence !== "boolean") field("presence", "true or false");
+      const hello: HelloFrame = {
         type: "hello", id, device: o.device as string, client: o.client as string,
         user: o.user as string | undefined, token: o.token as string | undefined,
         cursors: cursors(o.cursors, limits),
       };
+      if (o.presence === false) hello.presence = false;
+      return hello;
     }
     case "join": return { type: "join", id, room: room(o) };
     case "leave": return { type: "leave", id, room: room(o) };

@@ -75,6 +75,44 @@ describe("hubbub chat", () => {
     expect((await cli(["tail", "--room", "den", ...as("dora")], config)).out).toBe("");
   }, 30_000);
 
+  test("one-shot commands are not announced; chat shows a person coming online once, whatever their rooms", async () => {
+    const watcher = await TestClient.connect(server.url, "wes", { device: "w" });
+    for (const room of ["p1", "p2"]) {
+      await watcher.request({ type: "join", room });
+      expect((await cli(["join", room, ...as("pam")], config)).code).toBe(0);
+    }
+    const amy = new CliProcess(["chat", "--room", "p1", ...as("amy")], config);
+    try {
+      await amy.waitFor("* you are in #p1");
+      await amy.waitFor("* wes is online");
+      // pam sends from a one-shot command: her message arrives, her presence never does.
+      expect((await cli(["send", "--room", "p1", ...as("pam"), "from a script"], config)).code).toBe(0);
+      expect((await cli(["history", "--room", "p2", ...as("pam")], config)).code).toBe(0);
+      await amy.waitFor("#p1 pam: from a script");
+      // pam opens a chat: present in p1 and p2, one line for both; she quits: one line.
+      const pam = new CliProcess(["chat", ...as("pam")], config);
+      try {
+        await amy.waitFor("* pam is online");
+        pam.write("/quit");
+        expect(await pam.exited).toBe(0);
+      } finally {
+        pam.kill();
+      }
+      await amy.waitFor("* pam went offline");
+      amy.write("/quit");
+      expect(await amy.exited).toBe(0);
+    } finally {
+      amy.kill();
+    }
+    expect(amy.out.match(/pam is online/g)).toHaveLength(1);
+    expect(amy.out.match(/pam went offline/g)).toHaveLength(1);
+    expect(amy.out).not.toMatch(/is online in #|went offline in #/);
+    // The raw watcher saw pam's chat device, and nothing of her one-shot commands.
+    const pamJoined = watcher.frames.flatMap((f) => (f.type === "presence" && f.joined?.some((e) => e.user === "pam") ? [f.room] : []));
+    expect(pamJoined.sort()).toEqual(["p1", "p2"]); // from the chat only
+    watcher.close();
+  }, 30_000);
+
   test("--json: every line is an object with a type", async () => {
     const r = await cli(["chat", "--room", "den", "--json", ...as("dora")], config, "/who\nin json\n");
     const objects = r.out.trim().split("\n").map((l) => JSON.parse(l) as { type: string });

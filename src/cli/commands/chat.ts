@@ -6,11 +6,12 @@
  * own and chat says so; lines typed meanwhile wait in the outbox and go out after the resume.
  */
 import { createInterface } from "node:readline";
-import { roomStream, type EventFrame } from "../../protocol/index.ts";
-import { eventJson, eventLine, presenceLine, stateLine, where } from "../format.ts";
+import { roomStream, userStream, type EventFrame } from "../../protocol/index.ts";
+import { eventJson, eventLine, stateLine, where } from "../format.ts";
 import { connect, drainOutbox, type Session } from "../session.ts";
 import { StdoutClosed, onStdoutClosed, writeOut } from "../stdout.ts";
 import { runLine, type ChatContext } from "./chat-commands.ts";
+import { PresenceLines } from "./presence-lines.ts";
 
 export const MISSED_SHOWN = 20;
 
@@ -39,6 +40,8 @@ export async function chat(s: Session, startRoom: string | undefined): Promise<v
     setRoom(r) { room = r; rl?.setPrompt(r ? `#${r}> ` : "> "); },
   };
 
+  const presence = new PresenceLines({ me, say: notice });
+
   // Everything is subscribed before connecting: the replay arrives between welcome and synced.
   let live = false;
   const missed: EventFrame[] = [];
@@ -58,11 +61,9 @@ export async function chat(s: Session, startRoom: string | undefined): Promise<v
       const line = live && st.name !== "live" ? stateLine(st, Date.now()) : undefined;
       if (line) say(`* ${line}`, { type: "state", ...st });
     }),
-    client.on("presence", (p) => {
-      const others = (list: typeof p.joined) => (list ?? []).filter((e) => e.device !== client.device);
-      for (const e of others(p.joined)) notice(`${presenceLine(e)} is online in #${p.room}`);
-      for (const e of others(p.left)) notice(`${presenceLine(e)} went offline in #${p.room}`);
-    }),
+    client.on("presence", (p) => presence.update(p)),
+    client.on("event", (e) => { if (e.kind === "room_left" && e.stream === userStream(me())) presence.forgetRoom(String(e.body.room)); }),
+    () => presence.close(),
     client.on("truncated", (t) => notice(`events ${t.cursor + 1}-${t.first - 1} of ${where(t.stream, me())} are no longer kept`)),
     // Nobody reads any more (hubbub chat | head): end as if the input had ended.
     onStdoutClosed(() => rl?.close()),
