@@ -27,19 +27,29 @@ async function main(): Promise<void> {
     console.error(`hubbub: ${e instanceof StartupError || e instanceof ConfigError ? e.message : `cannot start: ${(e as Error)?.message ?? String(e)}`}`);
     process.exit(e instanceof ConfigError ? 2 : e instanceof StartupError ? e.exitCode : 1);
   }
+  // The banner: plain lines, first on stdout and exactly as before the structured log existed,
+  // because people and scripts (and the tests) read them. Everything after is the log, and
+  // `server.started` repeats what the banner says as fields.
   console.log(`hubbub listening on ${running.url}`);
   console.log(`data: ${running.config.db === ":memory:" ? "in memory (lost at exit)" : running.config.db} (${running.startup.replayed} events replayed in ${running.startup.ms.toFixed(0)} ms${running.startup.fromSnapshot ? " after a snapshot" : ""})`);
   console.log(`web client: open ${running.url}/ in a browser`);
   if (config.auth === "dev") console.log("warning: dev auth mode: users are trusted by name (set --jwt-secret to require tokens)");
+  const log = running.logger;
+  log.info("server started", {
+    event: "server.started", url: running.url, db: running.config.db, auth: config.auth, replayed: running.startup.replayed,
+    fromSnapshot: running.startup.fromSnapshot, ...running.timings, logLevel: config.logLevel, metrics: config.metrics,
+    metricsTokenSet: config.metricsToken !== undefined, bun: Bun.version,
+  });
   let stopping = false;
-  const stop = async () => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    log.info("server stopping", { event: "server.stopping", signal });
     await running.stop();
     process.exit(0);
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
 }
 
 await main();

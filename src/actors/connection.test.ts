@@ -439,7 +439,7 @@ describe("ConnectionActor: limits and failures", () => {
     const log = createMemoryLog();
     const broken: EventLog = { ...log, readBefore: () => { throw new Error("disk on fire"); } };
     const errors: string[] = [];
-    const th = testHub({ log: broken, logger: { info() {}, warn() {}, error: (m) => void errors.push(m) } });
+    const th = testHub({ log: broken, logger: { debug() {}, info() {}, warn() {}, error: (m) => void errors.push(m) } });
     const c = await connected(th, "ann");
     c.send({ type: "history", id: "h", stream: "user:ann" });
     c.send({ type: "ping", id: "p" });

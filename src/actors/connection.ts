@@ -70,12 +70,14 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     this.limiter = rateLimit > 0 ? new RateLimiter(rateLimit, Math.max(2 * rateLimit, 20)) : undefined;
     this.mailbox = new Mailbox<ConnectionMessage>(this, CONNECTION_MAILBOX);
     this.helloTimer = setTimeout(() => {
-      if (this.phase === "new") this.closeSocket(CloseCode.HelloTimeout, "no hello in time");
+      if (this.phase === "new") { this.hub.metrics.hellos.timeout.inc(); this.closeSocket(CloseCode.HelloTimeout, "no hello in time"); }
     }, helloTimeoutMs);
     hub.addConnection(this);
   }
 
   get encoding(): Encoding { return this.socket.encoding; }
+  /** Messages waiting in this connection's mailbox (metrics). */
+  get queued(): number { return this.mailbox.size; }
 
   /** For the mailbox only. */
   failed(e: unknown, m: ConnectionMessage): void {
@@ -140,6 +142,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
 
   private deliver(frame: ServerFrame): void {
     if (this.phase === "closed") return;
+    if (frame.type === "error") this.hub.metrics.errors[frame.code].inc();
     (this.outbound ??= []).push(this.codec.encode(frame));
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -221,7 +224,8 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     try {
       await this.greet(f);
     } catch (e) {
-      this.hub.logger.error(`connection ${this.id} failed on hello`, e);
+      this.hub.metrics.hellos.failed.inc();
+      this.hub.logger.error(`connection ${this.id} failed on hello`, e, { event: "hello.failed", conn: this.id });
       this.deliver(errorFrame(f.id, ErrorCode.Internal, "the server failed on hello; reconnect"));
       this.closeSocket(CloseCode.InternalError, "hello failed");
     }
@@ -230,9 +234,11 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   private async greet(f: HelloFrame): Promise<void> {
     this.stopHelloTimer();
     this.phase = "greeting";
+    const t0 = performance.now();
     const auth = await this.hub.authenticate(f);
     if (this.closed()) return;
     if (!auth.ok) {
+      this.hub.metrics.hellos.unauthorized.inc();
       this.deliver(errorFrame(f.id, ErrorCode.Unauthorized, auth.message));
       return this.closeSocket(CloseCode.Unauthorized, auth.message.slice(0, 100));
     }
@@ -245,6 +251,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     this.device = f.device;
     this.client = f.client;
     this.announce = f.presence !== false;
+    this.hub.metrics.helloOk(this.encoding, f.client);
     this.hub.user(this.user).post({ kind: "attach", conn: this });
 
     const p = this.hub.projection;
@@ -279,6 +286,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     if (this.closed()) return;
     this.deliver({ type: "synced", id: f.id });
     this.phase = "live";
+    this.hub.metrics.resumed(cursors !== undefined, (performance.now() - t0) / 1000);
     if (this.announce) for (const r of this.rooms) this.hub.room(r)?.post({ kind: "presence-on", conn: this });
   }
 
@@ -376,6 +384,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   }
 
   private sendEvents(events: EventData[]): number {
+    this.hub.metrics.replayEvents.inc(events.length);
     for (const e of events) this.deliver(eventFrame(e));
     return events[events.length - 1]!.seq;
   }

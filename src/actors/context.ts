@@ -8,6 +8,8 @@ import type { Projection } from "../projections/projection.ts";
 import type { AppendOutcome, AppendRequest, EventLog } from "../store/event-log.ts";
 import type { AppendError } from "./journal.ts";
 import type { Connected, Postable, RoomMessage, UserMessage } from "./messages.ts";
+import type { Logger } from "../observability/log.ts";
+import type { HubMetrics } from "../observability/hub-metrics.ts";
 
 /** The settings actors read. The server's Config satisfies it; tests pass their own. */
 export interface ActorConfig {
@@ -26,19 +28,16 @@ export interface ActorConfig {
   readonly commitMaxEvents: number;
 }
 
-/** Where actors report what went wrong. Structured fields only: never message bodies or tokens. */
-export interface ActorLogger {
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, error?: unknown): void;
-}
 
 /** Turns a hello into a user name, or says why not. */
 export type Authenticator = (hello: HelloFrame) => Promise<{ ok: true; user: string } | { ok: false; message: string }>;
 
 export interface ActorContext {
   readonly config: ActorConfig;
-  readonly logger: ActorLogger;
+  /** Where actors report what happened (the log port). Structured fields only: never message bodies or tokens. */
+  readonly logger: Logger;
+  /** Counters and histograms, children bound up front (the metrics port). */
+  readonly metrics: HubMetrics;
   /** The read model: written only by the commit path, read synchronously by actors. */
   readonly projection: Projection;
   /** The log, read synchronously (replay, history); written only through `append`. */

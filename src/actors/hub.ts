@@ -16,8 +16,11 @@ import { type Fanout, topicFor } from "./ports.ts";
 import { groupsOf } from "./topics.ts";
 import { RoomActor } from "./room.ts";
 import { UserActor } from "./user.ts";
-import type { ActorConfig, ActorContext, ActorLogger, Authenticator } from "./context.ts";
+import type { ActorConfig, ActorContext, Authenticator } from "./context.ts";
 import type { Connected, Postable, UserMessage } from "./messages.ts";
+import type { Logger } from "../observability/log.ts";
+import { HubMetrics, type MailboxKind } from "../observability/hub-metrics.ts";
+import { noopMetrics } from "../observability/metrics.ts";
 
 /**
  * A commit of this many events or more means the server is busy, and the next commit may wait
@@ -52,14 +55,16 @@ export class Hub implements ActorContext {
     readonly fanout: Fanout,
     readonly config: ActorConfig,
     readonly authenticate: Authenticator,
-    readonly logger: ActorLogger,
+    readonly logger: Logger,
+    readonly metrics: HubMetrics = new HubMetrics(noopMetrics),
   ) {
     this.journal = new Journal(log, {
       maxBatch: config.commitMaxEvents,
       maxQueued: 100_000,
       coalesceMs: config.commitWindowMs,
       coalesceAfter: BUSY_COMMIT_EVENTS,
-      onError: (e) => logger.error("journal", e),
+      onError: (e) => logger.error("commit failed", e, { event: "commit.failed" }),
+      onCommit: (n, seconds) => { metrics.commitEvents.observe(n); metrics.commitSeconds.observe(seconds); },
     });
     this.codecs = { json: codecFor("json"), msgpack: codecFor("msgpack", { maxPayload: config.maxPayload }) };
   }
@@ -111,20 +116,23 @@ export class Hub implements ActorContext {
 
   /** Appends through the journal; on commit, runs the commit path, then `done`. */
   append(requests: AppendRequest[], done: (result: AppendOutcome[] | AppendError) => void): void {
+    const t0 = performance.now();
     this.journal.submit(requests, (result) => {
       if (!(result instanceof AppendError)) for (const o of result) if (!o.duplicate) this.committed(o.event);
       done(result);
+      this.metrics.ackSeconds.observe((performance.now() - t0) / 1000);
     });
   }
 
   private committed(e: EventData): void {
     const s = parseStream(e.stream);
     apply(this.projection, e, s);
+    this.metrics.eventsAppended[e.kind].inc();
     if (s) this.publish(groupsOf(s), eventFrame(e));
     if (s?.kind === "room" && (e.kind === "joined" || e.kind === "left")) {
       this.user(e.author).post({ kind: "membership", room: s.room, joined: e.kind === "joined", seq: e.seq });
     }
-    if (s?.kind === "room" && this.config.retain > 0 && e.seq % 1000 === 0) this.log.prune(e.stream, this.config.retain);
+    if (s?.kind === "room" && this.config.retain > 0 && e.seq % 1000 === 0) this.prune(e.stream);
     this.sinceSnapshot += 1;
     if (this.config.snapshotEvery > 0 && this.sinceSnapshot >= this.config.snapshotEvery) this.snapshot();
   }
@@ -151,9 +159,31 @@ export class Hub implements ActorContext {
     }
   }
 
+  private prune(stream: string): void {
+    const t0 = performance.now();
+    const removed = this.log.prune(stream, this.config.retain);
+    this.logger.info("retention pruned", { event: "retention.pruned", stream, removed, keep: this.config.retain, ms: Math.round(performance.now() - t0) });
+  }
+
   snapshot(): void {
     this.sinceSnapshot = 0;
-    try { saveSnapshot(this.log, this.projection); } catch (e) { this.logger.error("snapshot", e); }
+    const t0 = performance.now();
+    try {
+      saveSnapshot(this.log, this.projection);
+      this.logger.info("snapshot saved", { event: "snapshot.saved", pos: this.projection.pos, ms: Math.round(performance.now() - t0) });
+    } catch (e) {
+      this.logger.error("snapshot failed", e, { event: "snapshot.failed", pos: this.projection.pos });
+    }
+  }
+
+  /** Messages waiting in the mailboxes of each kind of actor, in total and the deepest one (for /metrics). */
+  mailboxDepths(): Record<MailboxKind, { total: number; max: number }> {
+    const depth = (actors: Iterable<{ queued: number }>) => {
+      let total = 0, max = 0;
+      for (const a of actors) { total += a.queued; if (a.queued > max) max = a.queued; }
+      return { total, max };
+    };
+    return { connection: depth(this.connections), room: depth(this.rooms.values()), user: depth(this.users.values()) };
   }
 
   /** An operator announcement, logged like any event. */

@@ -42,6 +42,8 @@ export interface JournalOptions {
   /** A previous commit of at least this many events means "under load". */
   coalesceAfter: number;
   onError: (error: unknown) => void;
+  /** Told after each successful transaction: its events and how long it took (metrics). */
+  onCommit?: (events: number, seconds: number) => void;
 }
 
 export class Journal {
@@ -53,6 +55,9 @@ export class Journal {
   readonly stats: JournalStats = { transactions: 0, events: 0, largestBatch: 0, failedBatches: 0 };
 
   constructor(private readonly log: EventLog, private readonly opts: JournalOptions) {}
+
+  /** Events submitted and not yet committed. */
+  get queued(): number { return this.queuedEvents; }
 
   submit(requests: AppendRequest[], done: AppendCallback): void {
     if (this.queuedEvents + requests.length > this.opts.maxQueued) {
@@ -92,6 +97,7 @@ export class Journal {
 
   private commit(batch: Pending[], n: number): void {
     let outcomes: AppendOutcome[];
+    const t0 = performance.now();
     try {
       outcomes = this.log.append(batch.flatMap((p) => p.requests));
     } catch (e) {
@@ -107,6 +113,7 @@ export class Journal {
     this.stats.transactions += 1;
     this.stats.events += n;
     if (n > this.stats.largestBatch) this.stats.largestBatch = n;
+    this.opts.onCommit?.(n, (performance.now() - t0) / 1000);
     let i = 0;
     for (const p of batch) {
       const mine = outcomes.slice(i, i + p.requests.length);

@@ -28,6 +28,8 @@ export interface Connected extends Conn {
   /** Closes the socket if its unsent backlog stayed over the limit; says whether it did. */
   closeIfSlow(): boolean;
   closeSocket(code: number, reason: string): void;
+  /** Messages waiting in its mailbox (metrics). */
+  readonly queued: number;
 }
 
 /** Anything with a mailbox. */

@@ -45,6 +45,9 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
     }
   }
 
+  /** Messages waiting in this room's mailbox (metrics). */
+  get queued(): number { return this.mailbox.size; }
+
   isMember(user: string): boolean { return this.members.has(user); }
 
   /** For the mailbox only: one message at a time. */

@@ -31,6 +31,9 @@ export class UserActor implements MailboxOwner<UserMessage> {
     this.mailbox = new Mailbox<UserMessage>(this, USER_MAILBOX);
   }
 
+  /** Messages waiting in this user's mailbox (metrics). */
+  get queued(): number { return this.mailbox.size; }
+
   /** For the mailbox only. */
   failed(e: unknown, m: UserMessage): void {
     this.hub.logger.error(`user ${this.name} failed on ${m.kind}`, e);

@@ -8,6 +8,9 @@ const SAMPLE: Record<string, [string, unknown]> = {
   auth: ["dev", "dev"],
   host: ["127.0.0.2", "127.0.0.2"], // dev auth (the default) refuses a non-loopback host
   "allowed-origins": ["https://a.example, https://b.example", ["https://a.example", "https://b.example"]],
+  "log-level": ["debug", "debug"],
+  "log-format": ["pretty", "pretty"],
+  metrics: ["off", "off"],
 };
 const sample = (flag: string, kind: string): [string, unknown] => SAMPLE[flag] ?? (kind === "number" ? ["7", 7] : [`v-${flag}`, `v-${flag}`]);
 
@@ -68,6 +71,9 @@ describe("config", () => {
       [[], { HUBBUB_REUSE_PORT: "maybe" }, /HUBBUB_REUSE_PORT/],
       [["--host", "0.0.0.0"], {}, /--insecure-dev-on-network/],
       [["--host", "192.168.1.10", "--auth", "dev"], {}, /--insecure-dev-on-network/],
+      [["--log-level", "loud"], {}, /--log-level/],
+      [[], { HUBBUB_LOG_FORMAT: "xml" }, /--log-format/],
+      [["--metrics", "maybe"], {}, /--metrics/],
     ];
     for (const [argv, env, message] of bad) {
       let err: unknown;

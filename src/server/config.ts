@@ -3,6 +3,7 @@
  * Precedence: flag > environment variable > default.
  */
 import { parseArgs } from "node:util";
+import { isLogLevel, LOG_LEVELS, type LogLevel } from "../observability/log.ts";
 
 export interface Config {
   host: string;
@@ -56,6 +57,14 @@ export interface Config {
   reusePort: boolean;
   /** Allow --auth dev on a non-loopback host, where it lets anyone on the network be anyone. */
   insecureDevOnNetwork: boolean;
+  /** Least severe log level written (trace, debug, info, warn, error, fatal, silent). */
+  logLevel: LogLevel;
+  /** "json": NDJSON; "pretty": for people; "auto": pretty when stdout is a terminal, else json. */
+  logFormat: "auto" | "json" | "pretty";
+  /** "off" stops counting (GET /metrics answers 404): for measuring what metrics cost. */
+  metrics: "on" | "off";
+  /** Bearer token GET /metrics requires; unset leaves /metrics open (bind to a private address then). */
+  metricsToken: string | undefined;
 }
 
 export const DEFAULTS: Config = {
@@ -83,6 +92,10 @@ export const DEFAULTS: Config = {
   commitMaxEvents: 1000,
   reusePort: false,
   insecureDevOnNetwork: false,
+  logLevel: "info",
+  logFormat: "auto",
+  metrics: "on",
+  metricsToken: undefined,
 };
 
 /** flag name -> [env var, kind]. The README's configuration table is this table. */
@@ -111,6 +124,10 @@ export const FLAGS = {
   "commit-max-events": ["HUBBUB_COMMIT_MAX_EVENTS", "number"],
   "reuse-port": ["HUBBUB_REUSE_PORT", "boolean"],
   "insecure-dev-on-network": ["HUBBUB_INSECURE_DEV_ON_NETWORK", "boolean"],
+  "log-level": ["HUBBUB_LOG_LEVEL", "string"],
+  "log-format": ["HUBBUB_LOG_FORMAT", "string"],
+  metrics: ["HUBBUB_METRICS", "string"],
+  "metrics-token": ["HUBBUB_METRICS_TOKEN", "string"],
 } as const;
 
 export class ConfigError extends Error {}
@@ -172,6 +189,9 @@ export function finish(c: Config, given: object = {}): Config {
   if (c.port > 65535) throw new ConfigError("--port must be at most 65535");
   if (!(c.commitMaxEvents >= 1)) throw new ConfigError("--commit-max-events must be at least 1");
   if (!(c.preHelloFrames >= 1)) throw new ConfigError("--pre-hello-frames must be at least 1 (the hello itself)");
+  if (!isLogLevel(c.logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
+  if (!["auto", "json", "pretty"].includes(c.logFormat)) throw new ConfigError("--log-format must be auto, json or pretty");
+  if (c.metrics !== "on" && c.metrics !== "off") throw new ConfigError("--metrics must be on or off");
   if (c.idleTimeout > 960) throw new ConfigError("--idle-timeout must be at most 960 seconds (a Bun limit)");
   if (c.auth === "dev" && !isLoopback(c.host) && !c.insecureDevOnNetwork) {
     throw new ConfigError(`--auth dev trusts any name, so on --host ${c.host} anyone who can reach the port can be anyone: set --jwt-secret, listen on 127.0.0.1, or pass --insecure-dev-on-network`);

@@ -12,7 +12,9 @@ import { checkDatabasePath, openFailure } from "./db-path.ts";
 import { type DbLock, lockDatabase } from "./db-lock.ts";
 import { assertPortFree, bindPort } from "./port-claim.ts";
 import { broadcastHandler, healthHandler } from "./http.ts";
-import { type Logger, jsonLogger } from "./logger.ts";
+import type { Logger } from "../observability/log.ts";
+import { metricsHandler } from "./metrics-route.ts";
+import { createLogger, createObservability } from "./observability.ts";
 import { type SocketData, upgrade, websocketHandler } from "./transport.ts";
 import { webRoutes } from "./web-routes.ts";
 import { resolve } from "node:path";
@@ -24,16 +26,24 @@ export interface RunningServer {
   config: Config;
   hub: Hub;
   startup: RebuildReport;
+  /** How long each start-up step took, ms. */
+  timings: { openMs: number; replayMs: number; listenMs: number; totalMs: number };
+  logger: Logger;
   /** Writes what is queued, snapshots, closes every connection with 1001, closes the log. */
   stop(): Promise<void>;
 }
 
+/** Milliseconds to one decimal, for the log. */
+const ms = (x: number): number => Math.round(x * 10) / 10;
+
 /**
+ * `logger` defaults to pino on stdout as the config says (--log-level, --log-format).
  * Throws StartupError (one line for the operator, see startup-error.ts) when the port is taken,
  * the database is held by another server, or the database cannot be opened; nothing is left
  * held or open when it throws.
  */
-export async function startServer(overrides: Partial<Config> = {}, logger: Logger = jsonLogger()): Promise<RunningServer> {
+export async function startServer(overrides: Partial<Config> = {}, logger?: Logger): Promise<RunningServer> {
+  const t0 = performance.now();
   const config = finish({ ...DEFAULTS, ...overrides }, overrides);
   const onDisk = config.db !== ":memory:" && !config.db.startsWith("file:");
   if (onDisk) config.db = resolve(config.db);
@@ -46,7 +56,8 @@ export async function startServer(overrides: Partial<Config> = {}, logger: Logge
       checkDatabasePath(config.db);
       lock = lockDatabase(config.db);
     }
-    return await run(config, logger, lock, (log = await openLog(config, onDisk)));
+    log = await openLog(config, onDisk);
+    return await run(config, logger ?? createLogger(config), lock, log, { t0, opened: performance.now() });
   } catch (e) {
     try { log?.close(); } catch { /* already failing: the first error is the one to report */ }
     lock?.release();
@@ -62,7 +73,7 @@ async function openLog(config: Config, onDisk: boolean): Promise<EventLog> {
   }
 }
 
-async function run(config: Config, logger: Logger, lock: DbLock | undefined, log: EventLog): Promise<RunningServer> {
+async function run(config: Config, logger: Logger, lock: DbLock | undefined, log: EventLog, t: { t0: number; opened: number }): Promise<RunningServer> {
   let rebuilt;
   try {
     rebuilt = rebuild(log);
@@ -72,11 +83,23 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
   const { projection, report } = rebuilt;
   const startedAt = Date.now();
   let server: Bun.Server<SocketData> | undefined;
-  const fanout = {
-    publish: (topic: string, data: string | Uint8Array) => void server?.publish(topic, data, false),
-  };
-  const hub = new Hub(log, projection, fanout, config, createAuthenticator(config), logger);
+  const obs = createObservability(config, logger);
+  const { counts, metrics } = obs;
+  // With metrics on, each publish also counts its deliveries (one Map lookup); off, nothing extra.
+  const fanout = counts
+    ? {
+      publish: (topic: string, data: string | Uint8Array) => {
+        server?.publish(topic, data, false);
+        const enc = typeof data === "string" ? "json" : "msgpack";
+        metrics.publishes[enc].inc();
+        metrics.deliveries[enc].inc(counts.get(topic));
+      },
+    }
+    : { publish: (topic: string, data: string | Uint8Array) => void server?.publish(topic, data, false) };
+  const hub = new Hub(log, projection, fanout, config, createAuthenticator(config), logger, metrics);
+  obs.watch(hub);
   const routes = await webRoutes();
+  const listening = performance.now();
   const { bound, claim } = bindPort(config.host, config.port, config.reusePort, () => Bun.serve<SocketData>({
     hostname: config.host,
     port: config.port,
@@ -86,19 +109,21 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
       ...routes,
       "/health": healthHandler(hub, report, startedAt),
       "/api/broadcast": { POST: broadcastHandler(hub, config) },
+      "/metrics": { GET: metricsHandler(obs.exposition, config.metricsToken) },
     },
     fetch(req, srv) {
       if (new URL(req.url).pathname === "/ws") return upgrade(req, srv, config);
       return new Response("not found\n", { status: 404 });
     },
-    websocket: websocketHandler(hub, config),
+    websocket: websocketHandler(hub, config, counts),
     error(e) {
-      logger.error("http", e);
+      logger.error("http handler failed", e, { event: "http.failed" });
       return new Response("internal error\n", { status: 500 });
     },
   }));
   server = bound;
-  const sweep = setInterval(() => hub.sweepSlowConsumers(), 1000);
+  const sweep = setInterval(() => metrics.slowConsumerCloses.inc(hub.sweepSlowConsumers()), 1000);
+  const done = performance.now();
   const port = server.port as number;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   let stopped = false;
@@ -108,15 +133,22 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     config,
     hub,
     startup: report,
+    timings: { openMs: ms(t.opened - t.t0), replayMs: ms(report.ms), listenMs: ms(done - listening), totalMs: ms(done - t.t0) },
+    logger,
     async stop() {
       if (stopped) return;
       stopped = true;
+      const s0 = performance.now();
+      const connections = hub.connections.size;
       clearInterval(sweep);
+      obs.stop();
       hub.shutdown(CloseCode.GoingAway, "server shutting down");
       await server?.stop(true);
+      const lastPos = log.lastPos();
       log.close();
       claim.release();
       lock?.release();
+      logger.info("server stopped", { event: "server.stopped", ms: ms(performance.now() - s0), connections, lastPos });
     },
   };
 }

@@ -29,7 +29,7 @@ function setup(c: Partial<Config> = {}) {
 }
 
 function open(handler: ReturnType<typeof websocketHandler>, encoding: Encoding | undefined) {
-  const ws = new FakeWs({ encoding, preHelloFrames: 0, preHelloBytes: 0 });
+  const ws = new FakeWs({ encoding, preHelloFrames: 0, preHelloBytes: 0, openedAt: performance.now() });
   handler.open?.(ws.ws);
   return ws;
 }
@@ -117,15 +117,15 @@ describe("upgrade", () => {
     expect(upgrade(req({ "sec-websocket-protocol": "x, hubbub.v1.msgpack" }), srv, config())).toBeUndefined();
     expect(upgrade(req({}), srv, config())).toBeUndefined();
     expect(calls).toEqual([
-      { data: { encoding: "msgpack", preHelloFrames: 0, preHelloBytes: 0 }, headers: { "Sec-WebSocket-Protocol": "hubbub.v1.msgpack" } },
-      { data: { encoding: "json", preHelloFrames: 0, preHelloBytes: 0 }, headers: undefined },
+      { data: { encoding: "msgpack", preHelloFrames: 0, preHelloBytes: 0, openedAt: expect.any(Number) }, headers: { "Sec-WebSocket-Protocol": "hubbub.v1.msgpack" } },
+      { data: { encoding: "json", preHelloFrames: 0, preHelloBytes: 0, openedAt: expect.any(Number) }, headers: undefined },
     ]);
   });
 
   test("only unknown subprotocols: still upgraded, with no encoding, so open() can close with a reason", () => {
     const { calls, srv } = server();
     upgrade(req({ "sec-websocket-protocol": "chat.v9" }), srv, config());
-    expect(calls).toEqual([{ data: { encoding: undefined, preHelloFrames: 0, preHelloBytes: 0 }, headers: undefined }]);
+    expect(calls).toEqual([{ data: { encoding: undefined, preHelloFrames: 0, preHelloBytes: 0, openedAt: expect.any(Number) }, headers: undefined }]);
   });
 
   test("browser origins: own host and listed origins pass, others get 403; no Origin (CLI, SDK) passes", async () => {

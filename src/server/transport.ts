@@ -12,6 +12,8 @@ import { ConnectionActor } from "../actors/connection.ts";
 import type { Hub } from "../actors/hub.ts";
 import type { Socket } from "../actors/ports.ts";
 import type { Config } from "./config.ts";
+import { logClose } from "./close-log.ts";
+import type { SubscriberCounts } from "./subscriber-counts.ts";
 
 export interface SocketData {
   encoding: Encoding | undefined;
@@ -19,6 +21,9 @@ export interface SocketData {
   /** Frames and bytes received before the hello was accepted (counted only until then). */
   preHelloFrames: number;
   preHelloBytes: number;
+  socket?: BunSocket;
+  /** performance.now() at upgrade: the close line says how long the connection lasted. */
+  openedAt: number;
 }
 
 export type HubServer = Server<SocketData>;
@@ -40,13 +45,19 @@ export function upgrade(req: Request, server: HubServer, config: Config): Respon
   const encoding = negotiateEncoding(offered);
   // An unknown subprotocol is still upgraded, so the client gets a close code that says "stop", not a bare failure.
   const headers = encoding && offered ? { "Sec-WebSocket-Protocol": SUBPROTOCOLS[encoding] } : undefined;
-  if (server.upgrade(req, { data: { encoding, preHelloFrames: 0, preHelloBytes: 0 }, headers })) return undefined;
+  if (server.upgrade(req, { data: { encoding, preHelloFrames: 0, preHelloBytes: 0, openedAt: performance.now() }, headers })) return undefined;
   return new Response("expected a WebSocket upgrade\n", { status: 426 });
 }
 
-/** The actors' Socket over a Bun ServerWebSocket. A class, not an object of closures: one small object per connection. */
+/**
+ * The actors' Socket over a Bun ServerWebSocket. A class, not an object of closures: one small
+ * object per connection. With metrics on it keeps its topics, so the per-topic subscriber
+ * counts (fan-out deliveries) can be taken back when Bun drops its subscriptions at close.
+ */
 class BunSocket implements Socket {
-  constructor(private readonly ws: ServerWebSocket<SocketData>, readonly encoding: Encoding) {}
+  private topics: string[] | undefined;
+
+  constructor(private readonly ws: ServerWebSocket<SocketData>, readonly encoding: Encoding, private readonly counts: SubscriberCounts | undefined) {}
 
   sendBatch(frames: WireData[]): void {
     const ws = this.ws;
@@ -54,8 +65,23 @@ class BunSocket implements Socket {
     else ws.cork(() => { for (const f of frames) ws.send(f, false); });
   }
 
-  subscribe(topic: string): void { this.ws.subscribe(topic); }
-  unsubscribe(topic: string): void { this.ws.unsubscribe(topic); }
+  subscribe(topic: string): void {
+    this.ws.subscribe(topic);
+    if (this.counts && !(this.topics ??= []).includes(topic)) { this.topics.push(topic); this.counts.add(topic); }
+  }
+
+  unsubscribe(topic: string): void {
+    this.ws.unsubscribe(topic);
+    const at = this.topics?.indexOf(topic) ?? -1;
+    if (at >= 0) { this.topics!.splice(at, 1); this.counts?.remove(topic); }
+  }
+
+  /** The socket closed: Bun has dropped its subscriptions, so drop them from the counts too. */
+  released(): void {
+    if (this.topics) for (const t of this.topics) this.counts?.remove(t);
+    this.topics = undefined;
+  }
+
   close(code: number, reason: string): void { this.ws.close(code, reason); }
   bufferedAmount(): number { return this.ws.getBufferedAmount(); }
 }
@@ -66,7 +92,8 @@ function overPreHelloBudget(d: SocketData, message: string | Buffer, config: Con
   return d.preHelloFrames > config.preHelloFrames || d.preHelloBytes > config.preHelloBytes;
 }
 
-export function websocketHandler(hub: Hub, config: Config): WebSocketHandler<SocketData> {
+export function websocketHandler(hub: Hub, config: Config, counts?: SubscriberCounts): WebSocketHandler<SocketData> {
+  const framesIn = hub.metrics.framesIn;
   const codecs = hub.codecs;
   const limits: GuardLimits = { maxText: config.maxText, maxCursors: 5000, maxPage: 500 };
   return {
@@ -81,7 +108,10 @@ export function websocketHandler(hub: Hub, config: Config): WebSocketHandler<Soc
       try {
         const enc = ws.data.encoding;
         if (!enc) return ws.close(CloseCode.UnsupportedProtocol, `speak one of: ${Object.values(SUBPROTOCOLS).join(", ")}`);
-        ws.data.conn = new ConnectionActor(new BunSocket(ws, enc), codecs[enc], hub);
+        const socket = (ws.data.socket = new BunSocket(ws, enc, counts));
+        const conn = (ws.data.conn = new ConnectionActor(socket, codecs[enc], hub));
+        hub.metrics.connectionOpened(enc);
+        hub.logger.info("connection opened", { event: "conn.open", conn: conn.id, encoding: enc, ip: ws.remoteAddress });
       } catch (e) {
         hub.logger.error("open", e);
         ws.close(CloseCode.InternalError, "internal error");
@@ -100,19 +130,27 @@ export function websocketHandler(hub: Hub, config: Config): WebSocketHandler<Soc
         try {
           raw = codecs[enc].decode(typeof message === "string" ? message : new Uint8Array(message));
         } catch {
+          framesIn.invalid.inc();
           const hint = enc === "msgpack" ? "send one MessagePack-encoded object per binary frame" : "send one JSON object per text frame";
           return conn.post({ kind: "reject", id: undefined, code: ErrorCode.BadFrame, message: `undecodable frame: ${hint}` });
         }
         const g = guardClientFrame(raw, limits);
-        if (g.ok) conn.post({ kind: "frame", frame: g.frame });
-        else conn.post({ kind: "reject", id: g.id, code: g.code, message: g.message });
+        if (g.ok) {
+          framesIn[g.frame.type].inc();
+          conn.post({ kind: "frame", frame: g.frame });
+        } else {
+          framesIn.invalid.inc();
+          conn.post({ kind: "reject", id: g.id, code: g.code, message: g.message });
+        }
       } catch (e) {
         hub.logger.error("message", e);
       }
     },
-    close(ws) {
+    close(ws, code, reason) {
       try {
         ws.data.conn?.socketClosed();
+        ws.data.socket?.released();
+        logClose(hub, ws.data, code, reason);
       } catch (e) {
         hub.logger.error("close", e);
       }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { SUBPROTOCOLS, codecFor, type Encoding, type ServerFrame, type EventFrame } from "../../src/protocol/index.ts";
 import { startServer, type RunningServer } from "../../src/server/start.ts";
 import type { Config } from "../../src/server/config.ts";
-import { silentLogger } from "../../src/server/logger.ts";
+import { silentLogger } from "../../src/observability/log.ts";
 
 export const tempDb = (): string => join(mkdtempSync(join(tmpdir(), "hubbub-it-")), "hubbub.db");
 

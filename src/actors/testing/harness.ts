@@ -8,7 +8,7 @@ import type { EventLog } from "../../store/event-log.ts";
 import { rebuild } from "../../projections/snapshot.ts";
 import { DEFAULTS, type Config } from "../../server/config.ts";
 import { createAuthenticator } from "../../server/auth.ts";
-import { silentLogger, type Logger } from "../../server/logger.ts";
+import { silentLogger, type Logger } from "../../observability/log.ts";
 import { ConnectionActor } from "../connection.ts";
 import type { Authenticator } from "../context.ts";
 import { Hub } from "../hub.ts";
