@@ -28,6 +28,11 @@ Commands:
   who --room R                           who is online in a room, and on which client
   join ROOM | leave ROOM                 join (creating it if new) or leave a room
 
+Operator commands (each has --help):
+  serve [server flags]                   run the server (as npm start does)
+  backup PATH [--db DB] [--force]        a consistent copy of the database, while it serves
+  log verify|export|stats [--db DB]      check, dump (NDJSON) or summarize the event log
+
 ${COMMON}
 
 "hubbub <command> --help" shows a command's own options.`,

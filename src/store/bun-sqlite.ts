@@ -1,4 +1,4 @@
-/** The EventLog on bun:sqlite: the only file that imports it. */
+/** The EventLog on bun:sqlite, and the operator tools' read-only connection: the only file that imports it. */
 import { Database } from "bun:sqlite";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import type { EventLog, OpenOptions } from "./event-log.ts";
@@ -6,6 +6,7 @@ import { applyMigrations } from "./migrate.ts";
 import { ensureParentDir, pragmas } from "./open-common.ts";
 import * as schema from "./schema.ts";
 import { createSqliteLog } from "./sqlite-log.ts";
+import type { SqlParam, SqliteReader } from "./sqlite-reader.ts";
 
 export function openBunSqliteLog(opts: OpenOptions): EventLog {
   ensureParentDir(opts.path);
@@ -21,4 +22,25 @@ export function openBunSqliteLog(opts: OpenOptions): EventLog {
     immediate<T>(fn: () => T): T { return client.transaction(fn).immediate(); },
   };
   return createSqliteLog(db, (r) => (r as { changes: number }).changes, hot, () => client.close());
+}
+
+/** A read-only connection for the operator tools (see sqlite-reader.ts); the file must exist. */
+export function openBunSqliteReader(path: string): SqliteReader {
+  const client = new Database(path, { readonly: true, create: false });
+  client.run("PRAGMA busy_timeout = 5000");
+  return {
+    all: <T>(sql: string, ...params: SqlParam[]) => client.query(sql).all(...params) as T[],
+    get: <T>(sql: string, ...params: SqlParam[]) => (client.query(sql).get(...params) as T | null) ?? undefined,
+    iterate: <T>(sql: string, ...params: SqlParam[]) => client.query(sql).iterate(...params) as IterableIterator<T>,
+    snapshot<T>(fn: () => T): T {
+      client.run("BEGIN");
+      try {
+        return fn();
+      } finally {
+        client.run("COMMIT");
+      }
+    },
+    vacuumInto(target: string) { client.query("VACUUM INTO ?").run(target); },
+    close: () => client.close(),
+  };
 }

@@ -48,7 +48,7 @@ describe("the one-file binary", () => {
   }, 240_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("serves /health and the web app from an empty directory, and its CLI sends to it", async () => {
+  test("serves /health and the web app from an empty directory; its CLI and operator tools work beside it", async () => {
     const work = mkdtempSync(join(dir, "run-"));
     const { url, proc } = await serve(["--port", "0", "--db", "./x.db"], work);
     try {
@@ -73,6 +73,13 @@ describe("the one-file binary", () => {
       expect(history.code).toBe(0);
       expect(history.out).toContain("from the binary");
       expect(existsSync(join(work, "x.db"))).toBe(true);
+
+      // The operator tools, beside the running server.
+      const stats = await run(["log", "stats", "--db", "./x.db", "--json"], work);
+      expect(stats.code).toBe(0);
+      expect(JSON.parse(stats.out)).toMatchObject({ kinds: { message: 1 } });
+      expect(await run(["backup", "./b.db", "--db", "./x.db"], work)).toMatchObject({ code: 0, err: "" });
+      expect(await run(["log", "verify", "--db", "./b.db"], work)).toMatchObject({ code: 0, err: "" });
     } finally {
       proc.kill("SIGTERM");
       await proc.exited;

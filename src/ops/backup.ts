@@ -1,0 +1,79 @@
+/**
+ * `hubbub backup PATH`: an online backup with SQLite's VACUUM INTO, taken through a read-only
+ * connection while the server goes on serving. The copy holds every event committed before it
+ * started. It is written under a temporary name in PATH's directory (created empty with mode
+ * 0600 first, so it is never readable by others), checked, fsync'd, then moved into place in one
+ * step: PATH is always either what it was or a whole, checked backup.
+ */
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import { openBunSqliteReader } from "../store/bun-sqlite.ts";
+import type { SqliteReader } from "../store/sqlite-reader.ts";
+import { OpsError } from "./errors.ts";
+
+export interface BackupReport {
+  path: string;
+  bytes: number;
+  events: number;
+  lastPos: number;
+  ms: number;
+}
+
+export function backup(source: SqliteReader, sourcePath: string, target: string, force: boolean): BackupReport {
+  const t0 = performance.now();
+  const abs = resolve(target);
+  if (abs === resolve(sourcePath)) throw new OpsError(`${abs} is the database itself: back it up to another path`);
+  const dir = dirname(abs);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new OpsError(`directory ${dir} does not exist (create it first)`);
+  if (existsSync(abs)) {
+    if (statSync(abs).isDirectory()) throw new OpsError(`${abs} is a directory: give a file path`);
+    if (!force) throw new OpsError(`${abs} exists (add --force to replace it)`);
+  }
+  const tmp = resolve(dir, `.${basename(abs)}.${process.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  try {
+    closeSync(openSync(tmp, "wx", 0o600));
+    source.vacuumInto(tmp);
+    const { events, lastPos } = check(tmp);
+    syncFile(tmp);
+    place(tmp, abs, force);
+    syncDir(dir);
+    return { path: abs, bytes: statSync(abs).size, events, lastPos, ms: performance.now() - t0 };
+  } finally {
+    if (existsSync(tmp)) unlinkSync(tmp);
+  }
+}
+
+/** The copy must be a sound database before it replaces anything. */
+function check(path: string): { events: number; lastPos: number } {
+  const copy = openBunSqliteReader(path);
+  try {
+    const problems = copy.all<{ quick_check: string }>("PRAGMA quick_check").map((r) => r.quick_check).filter((r) => r !== "ok");
+    if (problems.length > 0) throw new OpsError(`the copy failed SQLite's quick_check: ${problems[0]}`);
+    const r = copy.get<{ n: number; last: number | null }>("SELECT count(*) AS n, max(pos) AS last FROM events");
+    return { events: r?.n ?? 0, lastPos: r?.last ?? 0 };
+  } finally {
+    copy.close();
+  }
+}
+
+/** Without --force, link() refuses to replace a file that appeared meanwhile; rename() replaces atomically. */
+function place(tmp: string, abs: string, force: boolean): void {
+  if (force) return renameSync(tmp, abs);
+  try {
+    linkSync(tmp, abs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new OpsError(`${abs} exists (add --force to replace it)`);
+    throw e;
+  }
+}
+
+function syncFile(path: string): void {
+  const fd = openSync(path, "r");
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+}
+
+/** So the rename itself survives a power loss. */
+function syncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+}

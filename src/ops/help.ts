@@ -1,0 +1,60 @@
+/** Help texts of the operator commands (the CLI's overview lists them too). */
+export type OpsHelpTopic = "backup" | "log" | "verify" | "export" | "stats";
+
+const DB = `  --db PATH         the database (default ./data/hubbub.db; env HUBBUB_DB), the server's --db`;
+const LIVE = `Safe while the server runs: a read-only connection that never blocks the server (SQLite WAL).`;
+
+export const OPS_HELP: Record<OpsHelpTopic, string> = {
+  backup: `Usage: hubbub backup PATH [--db DB] [--force]
+
+Writes a consistent copy of the database to PATH (SQLite VACUUM INTO): every event committed
+when the backup starts is in it. The copy is written under a temporary name beside PATH,
+checked, synced, then renamed, so PATH is either the old file or a whole new backup; mode 0600.
+${LIVE}
+
+${DB}
+  --force           replace PATH if it exists (refused otherwise)
+
+Restore: stop the server, move the backup to the --db path (and remove any old -wal/-shm files
+beside it), start the server. Exit code 0 done, 1 failed, 2 usage mistake.`,
+
+  log: `Usage: hubbub log <verify|export|stats> [--db DB]
+
+  verify    checks the log's invariants; prints each problem; exit 1 if it found any
+  export    every event as NDJSON, in log order (--stream S: one stream, in seq order)
+  stats     events, streams, kinds, size, first and last time (--json: one object)
+
+${LIVE}
+
+${DB}`,
+
+  verify: `Usage: hubbub log verify [--db DB]
+
+Checks, in one consistent read of the log: SQLite's quick_check; per stream, seqs gapless and
+unique (a room stream may start later than #1: retention pruned it); each (author, cmid) at most
+once; positions increasing with seq; every body a JSON object of a known kind; the latest
+projection snapshot equal to a replay of the log up to its position.
+Prints each problem and exits 1 if there is any, else prints a summary and exits 0.
+${LIVE}
+
+${DB}`,
+
+  export: `Usage: hubbub log export [--db DB] [--stream S]
+
+Prints events as NDJSON, one object a line: pos, stream, seq, kind, author, at (ms), cmid
+(if any), body. All streams in pos order, or one stream (--stream room:lobby) in seq order.
+One consistent read: events committed after the export started are not in it.
+${LIVE}
+
+${DB}
+  --stream S        only this stream (room:NAME, dm:A:B, user:NAME, broadcast)`,
+
+  stats: `Usage: hubbub log stats [--db DB] [--json]
+
+Events, streams by type, events by kind, file size (database and WAL), first and last event
+time, the latest snapshot's position.
+${LIVE}
+
+${DB}
+  --json            one JSON object instead of the table`,
+};
