@@ -261,3 +261,50 @@ function fanoutGoals(results: FanoutResult[], ns: number[]): Goal[] {
   }
   return goals;
 }
+
+/**
+ * What metrics cost: hubbub (JSON) with metrics on (the default) and with `--metrics off`, at
+ * one N, in rounds. Each round starts both servers afresh, in alternating order (on first in
+ * even rounds, off first in odd ones), so drift and order reach both alike; the cost is read
+ * from the ratio within each round (on ÷ off), and the median of those ratios is reported.
+ */
+export async function metricsCost(o: BenchOptions & { n?: number }): Promise<Section> {
+  const n = o.n ?? 64;
+  const opts = { seconds: o.quick ? 1 : 2, reps: o.reps ?? (o.quick ? 2 : 5), pacedRate: 20_000 };
+  const on = hubbub("hubbub (JSON), metrics on", "json");
+  const off = hubbub("hubbub (JSON), metrics off", "json", ["--metrics", "off"]);
+  const rounds: { on: FanoutResult; off: FanoutResult }[] = [];
+  for (let round = 0; round < opts.reps; round++) {
+    const order = round % 2 === 0 ? [on, off] : [off, on];
+    const got: Record<string, FanoutResult> = {};
+    for (const t of order) {
+      process.stderr.write(`  metrics cost N=${n} ${t.name}, round ${round + 1}/${opts.reps}…\n`);
+      got[t.name] = await measureFanout(t, n, { ...opts, reps: 1 });
+    }
+    rounds.push({ on: got[on.name]!, off: got[off.name]! });
+  }
+  const ratio = (pick: (r: FanoutResult) => number) => spread(rounds.map((r) => pick(r.on) / pick(r.off)));
+  const rate = ratio((r) => r.deliveriesPerSec.median);
+  const perCpu = ratio((r) => r.perCpuSecond.median);
+  const p99 = ratio((r) => r.paced.p99.median);
+  const merged = [on, off].map((t) => merge(rounds.map((r) => (t === on ? r.on : r.off))));
+  const rows = merged.map((r) => [
+    r.target, fmtSpread(r.deliveriesPerSec), fmtSpread(r.perCpuSecond), fmt(r.clientCpuPct.median), `${fmt(r.othersCpuPct.median)} (${r.redone.saturated}/${r.redone.paced})`,
+    `${fmt(r.paced.p50.median, 2)} / ${fmt(r.paced.p99.median, 2)}`, fmt(r.lost), fmt(r.peakRssMb, 0),
+  ]);
+  const ratios = table(["on ÷ off, per round", "median (min–max)"], [
+    ["deliveries/s at saturation", fmtSpread(rate, 3)],
+    ["deliveries per server CPU-second", fmtSpread(perCpu, 3)],
+    [`paced ${fmt(opts.pacedRate)}/s p99 latency`, fmtSpread(p99, 3)],
+  ]);
+  return {
+    name: "metrics",
+    title: `Metrics on vs off (fan-out, N = ${n})`,
+    markdown: `The fan-out benchmark at N = ${n} (${windowFor(n)} messages in flight per client), hubbub with JSON, once with metrics on (the default: every counter and histogram of docs/observability.md counted, /metrics served) and once with \`--metrics off\`, in ${opts.reps} rounds of ${opts.seconds} s saturated + ${opts.seconds} s paced each; each round starts both servers afresh in alternating order. Logs are at the default level (info) in both. The cost is the per-round ratio on ÷ off; below 1 means metrics cost that fraction. Nobody scrapes /metrics during the runs (a scrape is a few ms every 15 s or so, off the hot path).\n\n${table(["server", "deliveries/s median (min–max)", "deliveries per server CPU-s", "load gen CPU %", "other procs CPU % (runs redone: sat./paced)", `paced p50 / p99 ms`, "lost", "peak RSS MB"], rows)}\n\n${ratios}`,
+    json: { n, rounds, ratios: { deliveriesPerSec: rate, perCpuSecond: perCpu, pacedP99: p99 } },
+    goals: [
+      atLeast(`N=${n}: metrics cost < 3 % of fan-out throughput (deliveries per server CPU-s, on ÷ off)`, perCpu.median, 0.97, fmt(perCpu.median, 3)),
+      atLeast(`N=${n}: metrics cost < 3 % of fan-out throughput (deliveries/s, on ÷ off)`, rate.median, 0.97, fmt(rate.median, 3)),
+    ],
+  };
+}

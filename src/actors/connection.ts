@@ -81,7 +81,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
 
   /** For the mailbox only. */
   failed(e: unknown, m: ConnectionMessage): void {
-    this.hub.logger.error(`connection ${this.id} failed on ${m.kind}`, e);
+    this.hub.logger.error(`connection ${this.id} failed on ${m.kind}`, e, { event: "actor.failed", actor: "connection", conn: this.id, on: m.kind });
     if (m.kind === "frame") this.deliver(errorFrame(m.frame.type === "typing" ? undefined : m.frame.id, ErrorCode.Internal, "the server failed on this command"));
   }
 

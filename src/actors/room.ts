@@ -35,7 +35,7 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
 
   /** For the mailbox only. */
   failed(e: unknown, m: RoomMessage): void {
-    this.hub.logger.error(`room ${this.name} failed on ${m.kind}`, e);
+    this.hub.logger.error(`room ${this.name} failed on ${m.kind}`, e, { event: "actor.failed", actor: "room", room: this.name, on: m.kind });
     if ("conn" in m && "id" in m) m.conn.reply(errorFrame(m.id as CommandId | undefined, ErrorCode.Internal, "the room could not process this command"));
   }
 

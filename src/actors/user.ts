@@ -36,7 +36,7 @@ export class UserActor implements MailboxOwner<UserMessage> {
 
   /** For the mailbox only. */
   failed(e: unknown, m: UserMessage): void {
-    this.hub.logger.error(`user ${this.name} failed on ${m.kind}`, e);
+    this.hub.logger.error(`user ${this.name} failed on ${m.kind}`, e, { event: "actor.failed", actor: "user", user: this.name, on: m.kind });
     if ("frame" in m) m.conn.reply(errorFrame(m.frame.id, ErrorCode.Internal, "could not process this command"));
   }
 

@@ -113,7 +113,7 @@ export function websocketHandler(hub: Hub, config: Config, counts?: SubscriberCo
         hub.metrics.connectionOpened(enc);
         hub.logger.info("connection opened", { event: "conn.open", conn: conn.id, encoding: enc, ip: ws.remoteAddress });
       } catch (e) {
-        hub.logger.error("open", e);
+        hub.logger.error("websocket open failed", e, { event: "transport.failed", handler: "open" });
         ws.close(CloseCode.InternalError, "internal error");
       }
     },
@@ -143,7 +143,7 @@ export function websocketHandler(hub: Hub, config: Config, counts?: SubscriberCo
           conn.post({ kind: "reject", id: g.id, code: g.code, message: g.message });
         }
       } catch (e) {
-        hub.logger.error("message", e);
+        hub.logger.error("websocket message failed", e, { event: "transport.failed", handler: "message" });
       }
     },
     close(ws, code, reason) {
@@ -152,7 +152,7 @@ export function websocketHandler(hub: Hub, config: Config, counts?: SubscriberCo
         ws.data.socket?.released();
         logClose(hub, ws.data, code, reason);
       } catch (e) {
-        hub.logger.error("close", e);
+        hub.logger.error("websocket close failed", e, { event: "transport.failed", handler: "close" });
       }
     },
   };
