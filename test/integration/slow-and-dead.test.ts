@@ -24,6 +24,9 @@ test("a slow consumer is closed with 4200, others are unaffected, and it resumes
   const deadline = Date.now() + 5000;
   while (server.hub.connections.size > 2 && Date.now() < deadline) await Bun.sleep(100);
   expect(server.hub.connections.size).toBe(2);
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  expect(metrics).toContain("hubbub_slow_consumer_closes_total 1\n");
+  expect(metrics).toContain('hubbub_connection_closes_total{code="4200"} 1\n');
   await healthy.waitFor((f) => f.type === "event" && f.seq === last, 10_000);
   expect(seqs(healthy.events("room:firehose").filter((e) => e.kind === "message"))).toEqual(range(4, last));
   // Back with its cursors: the whole backlog, once, in order.
