@@ -460,3 +460,32 @@ describe("ConnectionActor: limits and failures", () => {
     expect(th.hub.user("ann").devices.includes(ann.conn)).toBe(false);
   });
 });
+
+describe("ConnectionActor: one rate budget per user", () => {
+  test("a user's connections share one budget: five sockets get one burst between them, not five", async () => {
+    const th = testHub({ config: { rateLimit: 1 } }); // burst max(2, 20) = 20
+    const socks = [];
+    for (let i = 0; i < 5; i++) socks.push(await connected(th, "ann", `d${i}`));
+    const other = await connected(th, "bob");
+    for (const c of socks) for (let i = 0; i < 8; i++) c.send({ type: "rooms", id: i });
+    other.send({ type: "rooms", id: "b" });
+    await settle();
+    const answered = socks.reduce((n, c) => n + c.socket.ofType("room_list").length, 0);
+    const limited = socks.reduce((n, c) => n + codes(c).filter((x) => x === "rate_limited").length, 0);
+    expect(answered).toBeLessThanOrEqual(21); // the burst, plus at most a token refilled meanwhile
+    expect(answered + limited).toBe(40);
+    expect(other.socket.reply("b")).toMatchObject({ type: "room_list" }); // another user's budget is untouched
+  });
+
+  test("pings and malformed frames count too; a user that keeps going after refusals is closed with 4101", async () => {
+    const th = testHub({ config: { rateLimit: 1 } });
+    const c = await connected(th, "ann");
+    for (let i = 0; i < 25; i++) c.send({ type: "ping", id: i });
+    await settle();
+    expect(c.socket.ofType("pong").length).toBeLessThanOrEqual(21);
+    expect(codes(c)).toContain("rate_limited");
+    for (let i = 0; i < 40; i++) c.send({ type: "nonsense", id: i });
+    await settle();
+    expect(c.socket.closed?.code).toBe(CloseCode.Flood);
+  });
+});

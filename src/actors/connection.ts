@@ -24,7 +24,6 @@ import type { Connected, ConnectionMessage, Postable, RoomMessage } from "./mess
 import { type Socket, topicFor } from "./ports.ts";
 import { errorFrame } from "./replies.ts";
 import { BROADCAST_GROUP, roomGroup, userGroup } from "./topics.ts";
-import { RateLimiter } from "./rate-limiter.ts";
 
 /** Replay is sent in pages of this many events; between pages the actor waits for the socket to drain. */
 const PAGE = 1000;
@@ -57,7 +56,6 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   private readonly groups: string[] = [];
   /** Rooms followed or being replayed. Most connections of a big server sit in no room, so the set is made on the first. */
   private rooms: Set<string> = NO_ROOMS;
-  private readonly limiter: RateLimiter | undefined;
   /** Dropped once hello arrives: a cleared timer kept in a field would live as long as the connection. */
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private overLimitLastSweep = false;
@@ -66,8 +64,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   private flushScheduled = false;
 
   constructor(private readonly socket: Socket, private readonly codec: Codec, private readonly hub: ActorContext) {
-    const { rateLimit, helloTimeoutMs } = hub.config;
-    this.limiter = rateLimit > 0 ? new RateLimiter(rateLimit, Math.max(2 * rateLimit, 20)) : undefined;
+    const { helloTimeoutMs } = hub.config;
     this.mailbox = new Mailbox<ConnectionMessage>(this, CONNECTION_MAILBOX);
     this.helloTimer = setTimeout(() => {
       if (this.phase === "new") { this.hub.metrics.hellos.timeout.inc(); this.closeSocket(CloseCode.HelloTimeout, "no hello in time"); }
@@ -162,8 +159,8 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   receive(m: ConnectionMessage): void | Promise<void> {
     switch (m.kind) {
       case "out": return this.deliver(m.frame);
-      case "reject": return this.deliver(errorFrame(m.id, m.code, m.message));
-      case "frame": return this.command(m.frame);
+      case "reject": return this.admit(m.id) ? this.deliver(errorFrame(m.id, m.code, m.message)) : undefined;
+      case "frame": return this.admit(m.frame.type === "typing" ? undefined : m.frame.id) ? this.command(m.frame) : undefined;
       case "follow-room": return this.followRoomLive(m.room, m.from);
       case "closed": return;
       default: return unreachable(m, "connection message");
@@ -178,10 +175,6 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     if (f.type === "ping") return this.deliver({ type: "pong", id: f.id, t: f.t });
     if (this.phase !== "live") {
       return this.deliver(errorFrame(f.type === "typing" ? undefined : f.id, ErrorCode.HelloRequired, "send hello first"));
-    }
-    if (this.limiter && !this.limiter.take()) {
-      if (this.limiter.flooding()) return this.closeSocket(CloseCode.Flood, "rate limit exceeded repeatedly");
-      return this.deliver(errorFrame(f.type === "typing" ? undefined : f.id, ErrorCode.RateLimited, `more than ${this.hub.config.rateLimit} commands per second; slow down`));
     }
     const hub = this.hub;
     switch (f.type) {
@@ -209,6 +202,21 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
       case "who": return this.toRoom(f.room, f.id, (r) => r.post({ kind: "who", conn: this, id: f.id }));
       default: return unreachable(f, "client frame");
     }
+  }
+
+  /**
+   * Every frame after hello counts against the user's budget, shared by all of the user's
+   * connections: pings, refused and malformed frames too, since each costs the server a decode
+   * and a reply. (Before hello the transport's small pre-hello budget applies.) A client that
+   * keeps sending through a burst's worth of refusals is closed with 4101.
+   */
+  private admit(id: CommandId | undefined): boolean {
+    if (this.user === "") return true;
+    const budget = this.hub.budgetOf(this.user);
+    if (!budget || budget.take()) return true;
+    if (budget.flooding()) this.closeSocket(CloseCode.Flood, "rate limit exceeded repeatedly");
+    else this.deliver(errorFrame(id, ErrorCode.RateLimited, `more than ${this.hub.config.rateLimit} frames per second from ${this.user}'s connections; slow down`));
+    return false;
   }
 
   private toRoom(room: string, id: CommandId | undefined, then: (r: Postable<RoomMessage>) => void): void {

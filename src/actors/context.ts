@@ -10,12 +10,13 @@ import type { AppendError } from "./journal.ts";
 import type { Connected, Postable, RoomMessage, UserMessage } from "./messages.ts";
 import type { Logger } from "../observability/log.ts";
 import type { HubMetrics } from "../observability/hub-metrics.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
 
 /** The settings actors read. The server's Config satisfies it; tests pass their own. */
 export interface ActorConfig {
   readonly maxPayload: number;
   readonly maxText: number;
-  /** Commands per second per connection; 0 turns the limit off. */
+  /** Frames per second per user, across all of the user's connections; 0 turns the limit off. */
   readonly rateLimit: number;
   readonly heartbeatMs: number;
   readonly helloTimeoutMs: number;
@@ -55,6 +56,8 @@ export interface ActorContext {
    * the user is known already.
    */
   register(user: string): Promise<void> | undefined;
+  /** The rate budget shared by every connection of `user`; undefined when rates are not limited. */
+  budgetOf(user: string): RateLimiter | undefined;
   /** Appends through the journal; `done` runs after COMMIT and after the commit path (projection, publish). */
   append(requests: AppendRequest[], done: (result: AppendOutcome[] | AppendError) => void): void;
   /** Encodes once per encoding in use and publishes to every group. */

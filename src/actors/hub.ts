@@ -14,6 +14,7 @@ import { saveSnapshot } from "../projections/snapshot.ts";
 import { AppendError, Journal } from "./journal.ts";
 import { type Fanout, topicFor } from "./ports.ts";
 import { groupsOf } from "./topics.ts";
+import { Budgets, burstFor, type RateLimiter } from "./rate-limiter.ts";
 import { RoomActor } from "./room.ts";
 import { UserActor } from "./user.ts";
 import type { ActorConfig, ActorContext, Authenticator } from "./context.ts";
@@ -48,6 +49,8 @@ export class Hub implements ActorContext {
    */
   readonly codecs: Record<Encoding, Codec>;
   private sinceSnapshot = 0;
+  /** Frames per second per user, across all of the user's connections (`--rate-limit`); none when 0. */
+  private readonly userBudgets: Budgets | undefined;
 
   constructor(
     readonly log: EventLog,
@@ -66,6 +69,7 @@ export class Hub implements ActorContext {
       onError: (e) => logger.error("commit failed", e, { event: "commit.failed" }),
       onCommit: (n, seconds) => { metrics.commitEvents.observe(n); metrics.commitSeconds.observe(seconds); },
     });
+    this.userBudgets = config.rateLimit > 0 ? new Budgets(config.rateLimit, burstFor(config.rateLimit)) : undefined;
     this.codecs = { json: codecFor("json"), msgpack: codecFor("msgpack", { maxPayload: config.maxPayload }) };
   }
 
@@ -203,6 +207,12 @@ export class Hub implements ActorContext {
     for (const c of this.connections) if (c.closeIfSlow()) closed += 1;
     return closed;
   }
+
+  /** The rate budget shared by every connection of `user`, if rates are limited. */
+  budgetOf(user: string): RateLimiter | undefined { return this.userBudgets?.of(user); }
+
+  /** Drops refilled rate budgets (every second, with the slow-consumer sweep). */
+  sweepBudgets(): void { this.userBudgets?.sweep(); }
 
   /** Writes what is queued, snapshots, and closes every connection with "going away". */
   shutdown(closeCode: number, reason: string): void {

@@ -1,5 +1,5 @@
 import { afterEach, expect, spyOn, test } from "bun:test";
-import { RateLimiter } from "./rate-limiter.ts";
+import { Budgets, RateLimiter } from "./rate-limiter.ts";
 
 let now = 0;
 let spy: { mockRestore(): void } | undefined;
@@ -54,4 +54,18 @@ test("with a fake clock: flooding means more refusals in a row than the burst, a
   now += 1000;
   expect(r.take()).toBe(true);
   expect(r.flooding()).toBe(false);
+});
+
+test("Budgets: one bucket per key, shared by every caller with that key; refilled buckets are dropped by the sweep", () => {
+  now = 0;
+  clock();
+  const b = new Budgets(10, 3);
+  expect([b.of("ann").take(), b.of("ann").take(), b.of("ann").take(), b.of("ann").take()]).toEqual([true, true, true, false]);
+  expect(b.of("bob").take()).toBe(true);
+  expect(b.sweep()).toBe(2);
+  now += 100; // bob is full again (1 token at 10/s), ann has 1 of 3
+  expect(b.sweep()).toBe(1);
+  now += 1000;
+  expect(b.sweep()).toBe(0);
+  expect(b.size).toBe(0);
 });

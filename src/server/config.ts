@@ -20,8 +20,16 @@ export interface Config {
   maxPayload: number;
   /** Longest message text, characters. */
   maxText: number;
-  /** Commands per second per connection (token bucket), 0 = unlimited. */
+  /**
+   * Frames per second per user, shared by all of the user's connections (token bucket, burst
+   * 2 s worth); every frame after hello counts, pings and refused ones too. 0 = unlimited.
+   */
   rateLimit: number;
+  /**
+   * WebSocket upgrades per second per client address (IPv6: per /64), token bucket with a
+   * burst of 2 s worth (at least 20); over it, HTTP 429. 0 = unlimited.
+   */
+  connectRateLimit: number;
   /**
    * Seconds of silence after which Bun pings a socket; silent for as long again, it is closed.
    * Bun's timers tick every 4 s, so a dead peer is dropped within 2 × max(this, 4) rounded up to 4 s.
@@ -78,6 +86,7 @@ export const DEFAULTS: Config = {
   maxPayload: 64 * 1024,
   maxText: 4000,
   rateLimit: 200,
+  connectRateLimit: 20,
   idleTimeout: 15,
   heartbeatMs: 10_000,
   helloTimeoutMs: 10_000,
@@ -110,6 +119,7 @@ export const FLAGS = {
   "max-payload": ["HUBBUB_MAX_PAYLOAD", "number"],
   "max-text": ["HUBBUB_MAX_TEXT", "number"],
   "rate-limit": ["HUBBUB_RATE_LIMIT", "number"],
+  "connect-rate-limit": ["HUBBUB_CONNECT_RATE_LIMIT", "number"],
   "idle-timeout": ["HUBBUB_IDLE_TIMEOUT", "number"],
   "heartbeat-ms": ["HUBBUB_HEARTBEAT_MS", "number"],
   "hello-timeout-ms": ["HUBBUB_HELLO_TIMEOUT_MS", "number"],
@@ -168,7 +178,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     if (v === undefined || v === "") continue;
     if (kind === "number") {
       const n = Number(v);
-      const fractionOk = flag === "rate-limit" || flag === "commit-window-ms";
+      const fractionOk = flag === "rate-limit" || flag === "connect-rate-limit" || flag === "commit-window-ms";
       if (v.trim() === "" || !Number.isFinite(n) || n < 0 || (!fractionOk && !Number.isInteger(n))) {
         throw new ConfigError(`--${flag} (${envName}) must be a non-negative ${fractionOk ? "number" : "whole number"}, got "${v}"`);
       }

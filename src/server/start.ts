@@ -11,6 +11,7 @@ import { type Config, DEFAULTS, finish } from "./config.ts";
 import { checkDatabasePath, openFailure } from "./db-path.ts";
 import { type DbLock, lockDatabase } from "./db-lock.ts";
 import { assertPortFree, bindPort } from "./port-claim.ts";
+import { ConnectionGate } from "./connection-gate.ts";
 import { broadcastHandler, healthHandler } from "./http.ts";
 import type { Logger } from "../observability/log.ts";
 import { metricsHandler } from "./metrics-route.ts";
@@ -98,6 +99,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     : { publish: (topic: string, data: string | Uint8Array) => void server?.publish(topic, data, false) };
   const hub = new Hub(log, projection, fanout, config, createAuthenticator(config), logger, metrics);
   obs.watch(hub);
+  const gate = new ConnectionGate(config);
   const routes = await webRoutes();
   const listening = performance.now();
   const { bound, claim } = bindPort(config.host, config.port, config.reusePort, () => Bun.serve<SocketData>({
@@ -112,7 +114,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
       "/metrics": { GET: metricsHandler(obs.exposition, config.metricsToken) },
     },
     fetch(req, srv) {
-      if (new URL(req.url).pathname === "/ws") return upgrade(req, srv, config);
+      if (new URL(req.url).pathname === "/ws") return upgrade(req, srv, config, gate);
       return new Response("not found\n", { status: 404 });
     },
     websocket: websocketHandler(hub, config, counts),
@@ -122,7 +124,11 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     },
   }));
   server = bound;
-  const sweep = setInterval(() => metrics.slowConsumerCloses.inc(hub.sweepSlowConsumers()), 1000);
+  const sweep = setInterval(() => {
+    metrics.slowConsumerCloses.inc(hub.sweepSlowConsumers());
+    hub.sweepBudgets();
+    gate.sweep();
+  }, 1000);
   const done = performance.now();
   const port = server.port as number;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;

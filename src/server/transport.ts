@@ -14,6 +14,7 @@ import type { Socket } from "../actors/ports.ts";
 import type { Config } from "./config.ts";
 import { logClose } from "./close-log.ts";
 import type { SubscriberCounts } from "./subscriber-counts.ts";
+import { type ConnectionGate, addressKey } from "./connection-gate.ts";
 
 export interface SocketData {
   encoding: Encoding | undefined;
@@ -24,6 +25,8 @@ export interface SocketData {
   socket?: BunSocket;
   /** performance.now() at upgrade: the close line says how long the connection lasted. */
   openedAt: number;
+  /** The client's address as limits key it (see addressKey), when a gate is in use. */
+  address?: string;
 }
 
 export type HubServer = Server<SocketData>;
@@ -39,13 +42,20 @@ function originAllowed(req: Request, config: Config): boolean {
   }
 }
 
-export function upgrade(req: Request, server: HubServer, config: Config): Response | undefined {
+export function upgrade(req: Request, server: HubServer, config: Config, gate?: ConnectionGate): Response | undefined {
+  let address: string | undefined;
+  if (gate) {
+    address = addressKey(server.requestIP(req)?.address);
+    if (!gate.attempt(address)) {
+      return new Response("too many connection attempts from your address (see --connect-rate-limit); retry shortly\n", { status: 429, headers: { "Retry-After": "1" } });
+    }
+  }
   if (!originAllowed(req, config)) return new Response("origin not allowed (see --allowed-origins)\n", { status: 403 });
   const offered = req.headers.get("sec-websocket-protocol");
   const encoding = negotiateEncoding(offered);
   // An unknown subprotocol is still upgraded, so the client gets a close code that says "stop", not a bare failure.
   const headers = encoding && offered ? { "Sec-WebSocket-Protocol": SUBPROTOCOLS[encoding] } : undefined;
-  if (server.upgrade(req, { data: { encoding, preHelloFrames: 0, preHelloBytes: 0, openedAt: performance.now() }, headers })) return undefined;
+  if (server.upgrade(req, { data: { encoding, preHelloFrames: 0, preHelloBytes: 0, openedAt: performance.now(), address }, headers })) return undefined;
   return new Response("expected a WebSocket upgrade\n", { status: 426 });
 }
 

@@ -13,7 +13,7 @@ import { silentLogger } from "../../src/observability/log.ts";
 export const tempDb = (): string => join(mkdtempSync(join(tmpdir(), "hubbub-it-")), "hubbub.db");
 
 export function start(overrides: Partial<Config> = {}): Promise<RunningServer> {
-  return startServer({ port: 0, db: tempDb(), presenceGraceMs: 0, rateLimit: 0, ...overrides }, silentLogger);
+  return startServer({ port: 0, db: tempDb(), presenceGraceMs: 0, rateLimit: 0, connectRateLimit: 0, ...overrides }, silentLogger);
 }
 
 export class TestClient {
