@@ -30,7 +30,7 @@ describe("help", () => {
   });
 
   test("--help after -- is message text, not a request for help", () => {
-    expect(run(["send", "--room", "r", "--", "--help"]).action).toEqual({ name: "send", to: { room: "r" }, text: "--help", join: false });
+    expect(run(["send", "--room", "r", "--", "--help"]).action).toEqual({ name: "send", to: { room: "r" }, text: "--help", lines: false, join: false });
   });
 });
 
@@ -68,17 +68,25 @@ describe("common flags", () => {
 
 describe("commands", () => {
   test("send to a room or a user joins the words into one text", () => {
-    expect(run(["send", "--room", "lobby", "hello", "there"]).action).toEqual({ name: "send", to: { room: "lobby" }, text: "hello there", join: false });
-    expect(run(["send", "--to", "bob", "--", "-1 is negative"]).action).toEqual({ name: "send", to: { user: "bob" }, text: "-1 is negative", join: false });
+    expect(run(["send", "--room", "lobby", "hello", "there"]).action).toEqual({ name: "send", to: { room: "lobby" }, text: "hello there", lines: false, join: false });
+    expect(run(["send", "--to", "bob", "--", "-1 is negative"]).action).toEqual({ name: "send", to: { user: "bob" }, text: "-1 is negative", lines: false, join: false });
     expect(run(["send", "--room", "lobby", "--join", "hi"]).action).toMatchObject({ join: true });
+  });
+
+  test("send without TEXT reads stdin: all of it, or one message per line with --lines; --id makes it idempotent", () => {
+    expect(run(["send", "--room", "a"]).action).toEqual({ name: "send", to: { room: "a" }, text: undefined, lines: false, id: undefined, join: false });
+    expect(run(["send", "--to", "b", "--lines", "--id", "nightly-2026-12-02"]).action)
+      .toEqual({ name: "send", to: { user: "b" }, lines: true, id: "nightly-2026-12-02", join: false });
   });
 
   test("send needs exactly one target and some text", () => {
     expect(usage(["send", "hi"])).toContain("exactly one of --room R or --to USER");
     expect(usage(["send", "--room", "a", "--to", "b", "hi"])).toContain("exactly one of");
-    expect(usage(["send", "--room", "a"])).toContain("needs the text");
     expect(usage(["send", "--room", "a", "  "])).toContain("needs the text");
     expect(usage(["send", "--to", "b", "--join", "hi"])).toContain("--join goes with --room");
+    expect(usage(["send", "--room", "a", "--lines", "hi"])).toContain("give no TEXT with it");
+    expect(usage(["send", "--room", "a", "--id", "has space", "hi"])).toContain("--id must be");
+    expect(usage(["send", "--room", "a", "--id", "x".repeat(49), "hi"])).toContain("--id must be");
     expect(usage(["send", "--room", "a", "-1"])).toContain("goes after --");
   });
 

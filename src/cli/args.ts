@@ -29,12 +29,14 @@ const OPTIONS = {
   count: { type: "string" },
   limit: { type: "string" },
   follow: { type: "boolean", short: "f" },
+  lines: { type: "boolean" },
+  id: { type: "string" },
 } as const;
 type Option = keyof typeof OPTIONS;
 const COMMON: readonly Option[] = ["url", "user", "token", "encoding", "state", "timeout", "json", "help"];
 const OWN: Record<Command, readonly Option[]> = {
   chat: ["room"],
-  send: ["room", "to", "join"],
+  send: ["room", "to", "join", "lines", "id"],
   tail: ["room", "count", "follow", "join"],
   history: ["room", "limit"],
   rooms: [],
@@ -44,6 +46,8 @@ const OWN: Record<Command, readonly Option[]> = {
 };
 
 export const DEFAULT_URL = "http://127.0.0.1:8080";
+/** A send's --id: the cmid itself, or with --lines `ID.N`, which must stay within a cmid's 64. */
+const SEND_ID = /^[A-Za-z0-9_.:-]{1,48}$/;
 
 export interface CommonFlags {
   url: string;
@@ -59,7 +63,8 @@ export interface CommonFlags {
 
 export type Action =
   | { name: "chat"; room?: string }
-  | { name: "send"; to: SendTarget; text: string; join: boolean }
+  /** No `text`: read it from stdin (all of it as one message, or with `lines` one message per line). */
+  | { name: "send"; to: SendTarget; text?: string; lines: boolean; id?: string; join: boolean }
   | { name: "tail"; room: string; count?: number; follow: boolean; join: boolean }
   | { name: "history"; room: string; limit: number }
   | { name: "rooms" }
@@ -127,9 +132,12 @@ function action(command: Command, v: Values, args: string[]): Action {
       if ((room === undefined) === (to === undefined)) fail("send needs exactly one of --room R or --to USER");
       if (to !== undefined && !isUserName(to)) fail(`"${to}" is not a user name (1-32 of A-Z a-z 0-9 _ . -)`);
       if (to !== undefined && v.join) fail("--join goes with --room, not --to");
-      const text = args.join(" ");
-      if (text.trim() === "") fail("send needs the text to send: hubbub send --room R TEXT");
-      return { name: "send", to: to !== undefined ? { user: to } : { room: room! }, text, join: v.join === true };
+      const text = args.length > 0 ? args.join(" ") : undefined;
+      if (text !== undefined && text.trim() === "") fail("send needs the text to send: hubbub send --room R TEXT (or on stdin)");
+      if (text !== undefined && v.lines) fail("--lines sends the lines of stdin: give no TEXT with it");
+      const id = str(v.id);
+      if (id !== undefined && !SEND_ID.test(id)) fail(`--id must be 1-48 of A-Z a-z 0-9 _ . : -, not "${id}"`);
+      return { name: "send", to: to !== undefined ? { user: to } : { room: room! }, text, lines: v.lines === true, id, join: v.join === true };
     }
     case "tail":
       noArgs();

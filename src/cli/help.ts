@@ -21,7 +21,7 @@ Usage: hubbub <command> [options]
 
 Commands:
   chat [--room R]                        interactive chat (type /help inside)
-  send (--room R | --to USER) TEXT       send a message; waits until the server stored it
+  send (--room R | --to USER) [TEXT]     send a message (no TEXT: stdin); waits until the server stored it
   tail --room R [--count N] [--follow]   what this state file has not printed yet (-f: and live)
   history --room R [--limit N]           the last N messages of a room
   rooms                                  all rooms; * marks yours
@@ -48,13 +48,21 @@ Ctrl-C, Ctrl-D or /quit exits.
 
 ${COMMON}`,
 
-  send: `Usage: hubbub send (--room R | --to USER) [--join] TEXT... [options]
+  send: `Usage: hubbub send (--room R | --to USER) [--join] [--id KEY] [TEXT... | --lines] [options]
 
 Sends TEXT, waits for the server's durable ack, prints the stream and seq, exits 0. On failure
 prints the error code and message and exits 1. Sending to a room you are not in fails with
 not_member (a typo must not create a room): join it first, or add --join.
+Without TEXT the message is read from stdin (echo hi | hubbub send --room R), all of it as one
+message; with --lines each line is its own message, sent in order as it is read (blank lines
+skipped). A line the server refuses (too long) is reported and the rest still go, exit 1; any
+other failure stops at that line.
+Each run sends anew; --id KEY makes it idempotent: a re-run with the same KEY (line N of --lines:
+KEY.N) sends nothing twice and prints "already sent before".
   --room R     to a room        --to USER    a direct message
   --join       join the room first if you are not a member
+  --lines      one message per line of stdin
+  --id KEY     an idempotency key (1-48 of A-Z a-z 0-9 _ . : -), unique per sender
 Put -- before a TEXT that starts with a dash.
 
 ${COMMON}`,

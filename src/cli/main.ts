@@ -6,11 +6,12 @@
  */
 import { parseCommandLine, UsageError, type Action } from "./args.ts";
 import { chat } from "./commands/chat.ts";
-import { history, membership, rooms, send, who } from "./commands/one-shot.ts";
+import { history, membership, rooms, send, sendLines, who } from "./commands/one-shot.ts";
 import { tail } from "./commands/tail.ts";
 import { errorLine } from "./format.ts";
 import { HELP } from "./help.ts";
 import { connect, describe, drainOutbox, openSession, type Session } from "./session.ts";
+import { readAllStdin, stdinLines } from "./stdin.ts";
 import { StdoutClosed, watchStdout, writeOut } from "./stdout.ts";
 
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -35,9 +36,14 @@ async function run(s: Session, a: Action): Promise<void> {
   // chat and tail connect themselves: they must be listening before the replay arrives.
   if (a.name === "chat") return chat(s, a.room);
   if (a.name === "tail") return tail(s, a);
+  // Read before connecting: a mistake (a terminal for stdin) fails first, and a slow producer holds no connection.
+  const text = a.name === "send" && !a.lines ? a.text ?? await readAllStdin() : undefined;
   await connect(s);
   switch (a.name) {
-    case "send": await send(s, a.to, a.text, a.join); break;
+    case "send":
+      if (a.lines) await sendLines(s, a, stdinLines());
+      else await send(s, a, text!);
+      break;
     case "history": await history(s, a.room, a.limit); break;
     case "rooms": await rooms(s); break;
     case "who": await who(s, a.room); break;

@@ -164,9 +164,11 @@ export class HubbubClient {
    * resolves with the durable ack {stream, seq, pos}, or rejects with a CommandError if the
    * server refuses it for good. Survives reconnects and restarts (with persistent storage):
    * the same cmid is re-sent until acked, and the server never appends it twice.
+   * `opts.cmid` chooses the cmid (a caller's own idempotency key: a later send with the same one,
+   * even from another run, is answered with the original ack and appends nothing).
    */
-  send(to: SendTarget, text: string): { cmid: string; acked: Promise<AckFrame> } {
-    const item: OutboxItem = { cmid: newCmid(), to, text, createdAt: this.clock.now(), status: "pending" };
+  send(to: SendTarget, text: string, opts: { cmid?: string } = {}): { cmid: string; acked: Promise<AckFrame> } {
+    const item: OutboxItem = { cmid: opts.cmid ?? newCmid(), to, text, createdAt: this.clock.now(), status: "pending" };
     this.outbox.add(item);
     this.persist(true);
     const acked = new Promise<AckFrame>((resolve, reject) => this.sendWaiters.set(item.cmid, { resolve, reject }));

@@ -183,6 +183,70 @@ describe("hubbub CLI against a real server", () => {
     expect((await run(["send", "--room", "lobby", ...as("eve"), "x"])).err).toContain("not_member");
     expect(await run(["join", "--room", "lobby", ...as("eve")])).toMatchObject({ code: 0, out: "joined #lobby\n" });
   }, 20_000);
+
+  test("send reads the text from stdin when none is given: all of it as one message, or one per line with --lines", async () => {
+    const one = await run(["send", "--room", "lobby", ...as("bob")], "hello from a pipe\n");
+    expect(one).toMatchObject({ code: 0, err: "" });
+    const seq = Number(/^sent room:lobby #(\d+)\n$/.exec(one.out)?.[1]);
+    expect(server.hub.log.get("room:lobby", seq)?.body.text).toBe("hello from a pipe");
+    const multi = await run(["send", "--room", "lobby", ...as("bob")], "a poem\nin two lines\n");
+    expect(server.hub.log.get("room:lobby", seq + 1)?.body.text).toBe("a poem\nin two lines");
+    expect(multi.code).toBe(0);
+
+    const lines = await run(["send", "--room", "lobby", "--lines", "--json", ...as("bob")], "first\n\nsecond\r\nthird");
+    expect(lines).toMatchObject({ code: 0, err: "" });
+    const acks = lines.out.trim().split("\n").map((l) => JSON.parse(l));
+    expect(acks.map((a) => [a.seq, a.line])).toEqual([[seq + 2, 1], [seq + 3, 3], [seq + 4, 4]]);
+    const events = [seq + 2, seq + 3, seq + 4].map((n) => server.hub.log.get("room:lobby", n)!);
+    expect(events.map((e) => e.body.text)).toEqual(["first", "second", "third"]);
+    expect(new Set(events.map((e) => e.cmid)).size).toBe(3);
+
+    expect(await run(["send", "--room", "lobby", ...as("bob")], "")).toMatchObject({ code: 2, err: "hubbub: usage: nothing to send: stdin was empty\n" });
+    expect((await run(["send", "--room", "lobby", "--lines", ...as("bob")], "\n\n")).code).toBe(2);
+  }, 30_000);
+
+  test("send --lines: a line the server refuses is reported and the rest still go (exit 1); not being a member stops at once", async () => {
+    const head = server.hub.log.head("room:lobby");
+    const r = await run(["send", "--room", "lobby", "--lines", ...as("bob")], `ok 1\n${"x".repeat(4001)}\nok 3\n`);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(`sent room:lobby #${head + 1}\nsent room:lobby #${head + 2}\n`);
+    expect(r.err).toMatch(/^hubbub: error: too_large: line 2: .*\nhubbub: error: not_sent: 1 of 3 lines not sent \(line 2\)\n$/);
+    const outsider = await run(["send", "--room", "lobby", "--lines", ...as("nobody")], "a\nb\n");
+    expect(outsider).toMatchObject({ code: 1, out: "" });
+    expect(outsider.err).toStartWith("hubbub: error: not_member: line 1: ");
+    expect(server.hub.log.head("room:lobby")).toBe(head + 2);
+  }, 30_000);
+
+  test("send --id: a re-run sends nothing twice, one message or many lines", async () => {
+    const head = server.hub.log.head("room:lobby");
+    const once = ["send", "--room", "lobby", "--id", "release-1.2", ...as("bob"), "released 1.2"];
+    expect((await run(once)).out).toBe(`sent room:lobby #${head + 1}\n`);
+    expect((await run(once)).out).toBe(`sent room:lobby #${head + 1} (already sent before: nothing new)\n`);
+    const batch = ["send", "--room", "lobby", "--lines", "--id", "report-7", ...as("bob")];
+    expect((await run(batch, "a\nb\n")).out).toBe(`sent room:lobby #${head + 2}\nsent room:lobby #${head + 3}\n`);
+    // Re-run after more lines were added: the first two are recognised, only the new one is sent.
+    const again = await run([...batch, "--json"], "a\nb\nc\n");
+    expect(again.out.trim().split("\n").map((l) => JSON.parse(l))).toMatchObject([
+      { seq: head + 2, duplicate: true, line: 1 }, { seq: head + 3, duplicate: true, line: 2 }, { seq: head + 4, line: 3 },
+    ]);
+    expect(server.hub.log.head("room:lobby")).toBe(head + 4);
+  }, 30_000);
+
+  test("send --lines streams: each line goes out as it is read, before the input ends", async () => {
+    const p = new CliProcess(["send", "--room", "lobby", "--lines", ...as("bob")], config);
+    try {
+      p.write("streamed one");
+      await p.waitFor(/sent room:lobby #\d+\n/);
+      p.write("streamed two");
+      await p.waitFor(/(sent room:lobby #\d+\n){2}/);
+      p.proc.stdin.end();
+      expect(await p.exited).toBe(0);
+    } finally {
+      p.kill();
+    }
+    const head = server.hub.log.head("room:lobby");
+    expect([head - 1, head].map((n) => server.hub.log.get("room:lobby", n)?.body.text)).toEqual(["streamed one", "streamed two"]);
+  }, 30_000);
 });
 
 describe("hubbub CLI against a server that requires tokens", () => {

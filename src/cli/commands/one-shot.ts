@@ -1,7 +1,8 @@
 /** send, history, rooms, who, join, leave: connect, do one thing, print, exit. */
 import { CommandError } from "../../client/index.ts";
-import { roomStream, type EventData, type SendTarget } from "../../protocol/index.ts";
-import { eventJson, eventLine, out, presenceLine, roomLine } from "../format.ts";
+import { roomStream, type AckFrame, type EventData, type SendTarget } from "../../protocol/index.ts";
+import { UsageError } from "../args.ts";
+import { errorLine, eventJson, eventLine, out, presenceLine, roomLine } from "../format.ts";
 import { CliError, within, type Session } from "../session.ts";
 import { writeOut } from "../stdout.ts";
 
@@ -17,10 +18,50 @@ export async function ensureMember({ client }: Session, room: string, join: bool
     : new CliError("unknown_room", `there is no room ${room}${joinHint(room, flag)}`);
 }
 
-export async function send(s: Session, to: SendTarget, text: string, join: boolean): Promise<void> {
-  if ("room" in to && join) await s.client.join(to.room);
-  const { acked } = s.client.send(to, text);
-  const ack = await within(acked, s.flags.timeoutMs, "no durable ack").catch((e: unknown) => {
+export interface SendOptions { to: SendTarget; join: boolean; id?: string }
+
+/** One message; its cmid is `id` when given, so a re-run with the same id sends nothing twice. */
+export async function send(s: Session, o: SendOptions, text: string): Promise<void> {
+  if ("room" in o.to && o.join) await s.client.join(o.to.room);
+  const ack = await acked(s, o.to, s.client.send(o.to, text, { cmid: o.id }).acked);
+  out(s.flags.json, sentLine(ack), sentJson(ack));
+}
+
+/**
+ * One message per line, each sent as it is read (a slow producer streams) and with its own cmid
+ * (`ID.N` for line N with --id); blank lines are skipped. One at a time, each after the previous
+ * one's ack: a rate-limited message is retried by the SDK, and nothing may overtake it. A line the
+ * server refuses for itself (too long) is reported and skipped, and the run fails at the end; any
+ * other failure (not a member, a timeout) stops the run at that line.
+ */
+export async function sendLines(s: Session, o: SendOptions, lines: AsyncIterable<string>): Promise<void> {
+  if ("room" in o.to && o.join) await s.client.join(o.to.room);
+  let n = 0;
+  let sent = 0;
+  const skipped: number[] = [];
+  for await (const line of lines) {
+    n += 1;
+    if (line.trim() === "") continue;
+    try {
+      const ack = await acked(s, o.to, s.client.send(o.to, line, { cmid: o.id === undefined ? undefined : `${o.id}.${n}` }).acked);
+      sent += 1;
+      out(s.flags.json, sentLine(ack), { ...sentJson(ack), line: n });
+    } catch (e) {
+      if (!(e instanceof CommandError && LINE_ERRORS.has(e.code))) throw e instanceof CliError || e instanceof CommandError ? new CliError(e.code, `line ${n}: ${e.message}`) : e;
+      skipped.push(n);
+      process.stderr.write(`${errorLine({ code: e.code, message: `line ${n}: ${e.message}` }, s.flags.json)}\n`);
+    }
+  }
+  if (sent + skipped.length === 0) throw new UsageError("nothing to send: stdin had no text");
+  if (skipped.length > 0) throw new CliError("not_sent", `${skipped.length} of ${sent + skipped.length} lines not sent (line${skipped.length > 1 ? "s" : ""} ${skipped.join(", ")})`);
+}
+
+/** Refusals that are about one line's text, not about sending at all. */
+const LINE_ERRORS: ReadonlySet<string> = new Set(["too_large", "invalid_field"]);
+
+/** The durable ack, or a CliError that says what to do about it. */
+async function acked(s: Session, to: SendTarget, p: Promise<AckFrame>): Promise<AckFrame> {
+  return within(p, s.flags.timeoutMs, "no durable ack").catch((e: unknown) => {
     if (e instanceof CommandError && "room" in to && (e.code === "not_member" || e.code === "unknown_room")) {
       throw new CliError(e.code, `${e.message}${joinHint(to.room, "--join")}`);
     }
@@ -30,8 +71,10 @@ export async function send(s: Session, to: SendTarget, text: string, join: boole
     }
     throw e;
   });
-  out(s.flags.json, `sent ${ack.stream} #${ack.seq}`, { type: "sent", stream: ack.stream, seq: ack.seq, pos: ack.pos });
 }
+
+const sentLine = (ack: AckFrame) => `sent ${ack.stream} #${ack.seq}${ack.duplicate ? " (already sent before: nothing new)" : ""}`;
+const sentJson = (ack: AckFrame) => ({ type: "sent", stream: ack.stream, seq: ack.seq, pos: ack.pos, ...(ack.duplicate ? { duplicate: true } : {}) });
 
 /** The last `limit` events of a room, oldest first, paging back as far as needed. */
 export async function history(s: Session, room: string, limit: number): Promise<void> {
