@@ -31,6 +31,7 @@ Commands:
 Operator commands (each has --help):
   serve [server flags]                   run the server (as npm start does)
   backup PATH [--db DB] [--force]        a consistent copy of the database, while it serves
+  restore BACKUP [--db DB] --force       put a backup in place (server stopped; new epoch)
   log verify|export|stats [--db DB]      check, dump (NDJSON) or summarize the event log
 
 ${COMMON}

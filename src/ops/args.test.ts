@@ -22,6 +22,9 @@ describe("operator command lines", () => {
 
   test("each command takes its own options", () => {
     expect(parse(["backup", "b.db", "--force"])).toEqual({ name: "backup", db: "./data/hubbub.db", target: "b.db", force: true });
+    expect(parse(["restore", "b.db", "--db", "x.db", "--force"])).toEqual({ name: "restore", db: "x.db", backup: "b.db", force: true });
+    expect(usage(["restore"])).toBe("restore needs the BACKUP file to restore from (see hubbub restore --help)");
+    expect(usage(["restore", "b.db", "--json"])).toBe("restore has no --json option (see hubbub restore --help)");
     expect(parse(["log", "export", "--stream", "room:a"])).toMatchObject({ name: "export", stream: "room:a" });
     expect(parse(["log", "export"])).toEqual({ name: "export", db: "./data/hubbub.db" });
     expect(parse(["log", "stats", "--json"])).toMatchObject({ name: "stats", json: true });

@@ -9,6 +9,7 @@ import { OPS_HELP, type OpsHelpTopic } from "./help.ts";
 
 export type OpsCommand =
   | { name: "backup"; db: string; target: string; force: boolean }
+  | { name: "restore"; db: string; backup: string; force: boolean }
   | { name: "verify"; db: string }
   | { name: "export"; db: string; stream?: string }
   | { name: "stats"; db: string; json: boolean }
@@ -26,6 +27,7 @@ type Option = keyof typeof OPTIONS;
 /** Which command takes which option (--db and --help: all). */
 const OWN: Record<OpsHelpTopic, readonly Option[]> = {
   backup: ["force"],
+  restore: ["force"],
   log: [],
   verify: [],
   export: ["stream"],
@@ -45,7 +47,8 @@ export function parseOpsCommand(argv: string[], env: Env): OpsCommand {
     throw new OpsUsageError(`${(e as Error).message.split(". ")[0]} (see hubbub ${argv[0]} --help)`);
   }
   const [command, sub, ...rest] = positionals;
-  const topic: OpsHelpTopic = command === "log" && (sub === "verify" || sub === "export" || sub === "stats") ? sub : command === "log" ? "log" : "backup";
+  const topic: OpsHelpTopic = command === "log" && (sub === "verify" || sub === "export" || sub === "stats") ? sub
+    : command === "log" ? "log" : command === "restore" ? "restore" : "backup";
   if (values.help) return help(topic);
   for (const o of Object.keys(values) as Option[]) {
     if (o !== "db" && o !== "help" && !OWN[topic].includes(o)) throw new OpsUsageError(`${name(topic)} has no --${o} option (see hubbub ${name(topic)} --help)`);
@@ -57,6 +60,11 @@ export function parseOpsCommand(argv: string[], env: Env): OpsCommand {
     if (rest.length > 0) throw new OpsUsageError(`backup takes one PATH, got also "${rest[0]}"`);
     return { name: "backup", db, target: sub, force: values.force === true };
   }
+  if (command === "restore") {
+    if (sub === undefined) throw new OpsUsageError("restore needs the BACKUP file to restore from (see hubbub restore --help)");
+    if (rest.length > 0) throw new OpsUsageError(`restore takes one BACKUP, got also "${rest[0]}"`);
+    return { name: "restore", db, backup: sub, force: values.force === true };
+  }
   if (topic === "log") {
     if (sub === undefined) return help("log", 2);
     throw new OpsUsageError(`unknown log command "${sub}": verify, export or stats (see hubbub log --help)`);
@@ -66,9 +74,9 @@ export function parseOpsCommand(argv: string[], env: Env): OpsCommand {
     case "verify": return { name: "verify", db };
     case "export": return typeof values.stream === "string" ? { name: "export", db, stream: values.stream } : { name: "export", db };
     case "stats": return { name: "stats", db, json: values.json === true };
-    case "backup": throw new Error("unreachable: backup returned above");
+    case "backup": case "restore": throw new Error(`unreachable: ${topic} returned above`);
     default: { const never: never = topic; throw new Error(`unhandled ${String(never)}`); }
   }
 }
 
-const name = (t: OpsHelpTopic) => (t === "backup" || t === "log" ? t : `log ${t}`);
+const name = (t: OpsHelpTopic) => (t === "backup" || t === "restore" || t === "log" ? t : `log ${t}`);

@@ -5,11 +5,11 @@
  * 0600 first, so it is never readable by others), checked, fsync'd, then moved into place in one
  * step: PATH is always either what it was or a whole, checked backup.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, statSync, unlinkSync } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
-import { openBunSqliteReader } from "../store/bun-sqlite.ts";
+import { existsSync, linkSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { SqliteReader } from "../store/sqlite-reader.ts";
 import { OpsError } from "./errors.ts";
+import { checkCopy, createPrivateTemp, syncPath } from "./files.ts";
 
 export interface BackupReport {
   path: string;
@@ -29,30 +29,16 @@ export function backup(source: SqliteReader, sourcePath: string, target: string,
     if (statSync(abs).isDirectory()) throw new OpsError(`${abs} is a directory: give a file path`);
     if (!force) throw new OpsError(`${abs} exists (add --force to replace it)`);
   }
-  const tmp = resolve(dir, `.${basename(abs)}.${process.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+  const tmp = createPrivateTemp(abs);
   try {
-    closeSync(openSync(tmp, "wx", 0o600));
     source.vacuumInto(tmp);
-    const { events, lastPos } = check(tmp);
-    syncFile(tmp);
+    const { events, lastPos } = checkCopy(tmp);
+    syncPath(tmp);
     place(tmp, abs, force);
-    syncDir(dir);
+    syncPath(dir);
     return { path: abs, bytes: statSync(abs).size, events, lastPos, ms: performance.now() - t0 };
   } finally {
     if (existsSync(tmp)) unlinkSync(tmp);
-  }
-}
-
-/** The copy must be a sound database before it replaces anything. */
-function check(path: string): { events: number; lastPos: number } {
-  const copy = openBunSqliteReader(path);
-  try {
-    const problems = copy.all<{ quick_check: string }>("PRAGMA quick_check").map((r) => r.quick_check).filter((r) => r !== "ok");
-    if (problems.length > 0) throw new OpsError(`the copy failed SQLite's quick_check: ${problems[0]}`);
-    const r = copy.get<{ n: number; last: number | null }>("SELECT count(*) AS n, max(pos) AS last FROM events");
-    return { events: r?.n ?? 0, lastPos: r?.last ?? 0 };
-  } finally {
-    copy.close();
   }
 }
 
@@ -65,15 +51,4 @@ function place(tmp: string, abs: string, force: boolean): void {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new OpsError(`${abs} exists (add --force to replace it)`);
     throw e;
   }
-}
-
-function syncFile(path: string): void {
-  const fd = openSync(path, "r");
-  try { fsyncSync(fd); } finally { closeSync(fd); }
-}
-
-/** So the rename itself survives a power loss. */
-function syncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try { fsyncSync(fd); } finally { closeSync(fd); }
 }

@@ -1,5 +1,5 @@
 /** Help texts of the operator commands (the CLI's overview lists them too). */
-export type OpsHelpTopic = "backup" | "log" | "verify" | "export" | "stats";
+export type OpsHelpTopic = "backup" | "restore" | "log" | "verify" | "export" | "stats";
 
 const DB = `  --db PATH         the database (default ./data/hubbub.db; env HUBBUB_DB), the server's --db`;
 const LIVE = `Safe while the server runs: a read-only connection that never blocks the server (SQLite WAL).`;
@@ -15,8 +15,20 @@ ${LIVE}
 ${DB}
   --force           replace PATH if it exists (refused otherwise)
 
-Restore: stop the server, move the backup to the --db path (and remove any old -wal/-shm files
-beside it), start the server. Exit code 0 done, 1 failed, 2 usage mistake.`,
+Put a backup back with hubbub restore (server stopped). Exit code 0 done, 1 failed, 2 usage mistake.`,
+
+  restore: `Usage: hubbub restore BACKUP [--db DB] [--force]
+
+Replaces the database with a copy of BACKUP, the server stopped: it takes the server's lock, so
+it refuses while a server runs on DB, and no server starts while it works. The restored log
+gets a new epoch: events after the backup are lost, so clients drop their cursors and start
+afresh instead of mistaking new events for ones they saw. The replaced database (and its -wal)
+is kept beside it as DB.replaced-TIME; delete it once you are sure.
+
+${DB}
+  --force           needed when DB exists (it always does, unless it was lost)
+
+Exit code 0 done, 1 failed, 2 usage mistake.`,
 
   log: `Usage: hubbub log <verify|export|stats> [--db DB]
 

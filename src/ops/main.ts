@@ -1,5 +1,5 @@
 /**
- * The operator commands (`hubbub backup`, `hubbub log verify|export|stats`): parse, open the
+ * The operator commands (`hubbub backup`, `hubbub restore`, `hubbub log verify|export|stats`): parse, open the
  * database read-only, run, and end every failure as one line on stderr (HUBBUB_DEBUG=1 adds the
  * stack). Exit codes: 0 done, 1 failed (or verify found a problem), 2 usage mistake.
  */
@@ -9,6 +9,7 @@ import { backup } from "./backup.ts";
 import { OpsError, OpsUsageError } from "./errors.ts";
 import { exportLog } from "./export.ts";
 import { openDatabase } from "./open.ts";
+import { restore } from "./restore.ts";
 import { formatStats, logStats } from "./stats.ts";
 import { verifyLog } from "./verify.ts";
 
@@ -35,12 +36,19 @@ export async function runOperatorCommand(argv: string[], env: Record<string, str
 }
 
 function run(cmd: Exclude<OpsCommand, { name: "help" }>): number {
-  const { reader, path } = openDatabase(cmd.db);
+  // restore reads the backup; every other command reads the database.
+  const { reader, path } = openDatabase(cmd.name === "restore" ? cmd.backup : cmd.db);
   try {
     switch (cmd.name) {
       case "backup": {
         const r = backup(reader, path, cmd.target, cmd.force);
         writeOut(`backup written to ${r.path}: ${r.events} events up to pos ${r.lastPos}, ${(r.bytes / 2 ** 20).toFixed(1)} MiB, ${r.ms.toFixed(0)} ms\n`);
+        return 0;
+      }
+      case "restore": {
+        const r = restore(reader, path, cmd.db, cmd.force);
+        writeOut(`restored ${r.path} from ${path}: ${r.events} events up to pos ${r.lastPos}, new epoch ${r.epoch} (clients start afresh)\n`);
+        if (r.aside) writeOut(`the replaced database is kept at ${r.aside}\n`);
         return 0;
       }
       case "verify": {

@@ -25,8 +25,8 @@ export function openBunSqliteLog(opts: OpenOptions): EventLog {
 }
 
 /** A read-only connection for the operator tools (see sqlite-reader.ts); the file must exist. */
-export function openBunSqliteReader(path: string): SqliteReader {
-  const client = new Database(path, { readonly: true, create: false });
+export function openBunSqliteReader(path: string, opts: { writable?: boolean } = {}): SqliteReader {
+  const client = opts.writable ? new Database(path, { readwrite: true, create: false }) : new Database(path, { readonly: true, create: false });
   client.run("PRAGMA busy_timeout = 5000");
   return {
     all: <T>(sql: string, ...params: SqlParam[]) => client.query(sql).all(...params) as T[],
@@ -41,6 +41,7 @@ export function openBunSqliteReader(path: string): SqliteReader {
       }
     },
     vacuumInto(target: string) { client.query("VACUUM INTO ?").run(target); },
+    run: (sql: string, ...params: SqlParam[]) => client.query(sql).run(...params).changes,
     close: () => client.close(),
   };
 }
