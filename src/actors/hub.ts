@@ -217,6 +217,7 @@ export class Hub implements ActorContext {
   /** Writes what is queued, snapshots, and closes every connection with "going away". */
   shutdown(closeCode: number, reason: string): void {
     this.journal.flush();
+    this.journal.stop();
     this.snapshot();
     for (const c of [...this.connections]) c.closeSocket(closeCode, reason);
   }

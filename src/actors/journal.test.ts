@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createMemoryLog } from "../store/memory-log.ts";
-import type { AppendOutcome, AppendRequest, EventLog } from "../store/event-log.ts";
+import { type AppendOutcome, type AppendRequest, type EventLog, StoreUnavailableError } from "../store/event-log.ts";
 import { AppendError, Journal, type JournalOptions } from "./journal.ts";
 
 const req = (stream: string, cmid?: string, text = "t"): AppendRequest => ({ stream, kind: "message", author: "u", body: { text }, cmid, at: 1 });
@@ -97,6 +97,37 @@ describe("Journal (group commit)", () => {
     expect(result).toBeInstanceOf(AppendError);
     expect((result as AppendError).code).toBe("internal");
     expect(log.lastPos()).toBe(0);
+  });
+
+  test("storage refusing writes: the whole batch gets store_unavailable at once (no retry one by one), storage is marked failing, and a probe clears it without new appends", async () => {
+    const log = createMemoryLog();
+    let full = true;
+    let appends = 0;
+    const refuse = () => { throw new StoreUnavailableError("SQLITE_FULL: database or disk is full"); };
+    const disk: EventLog = {
+      ...log,
+      append: (r) => { appends += 1; return full ? refuse() : log.append(r); },
+      probeWrite: () => (full ? refuse() : undefined),
+    };
+    const j = journal(disk, { probeMs: 5 });
+    const results: string[] = [];
+    for (const c of ["a", "b", "c"]) j.submit([req("room:a", c)], (r) => results.push(describeResult(r)));
+    await turn();
+    expect(results).toEqual(["store_unavailable", "store_unavailable", "store_unavailable"]);
+    expect(appends).toBe(1);
+    expect(j.storage.failingSince).toBeNumber();
+    expect(j.storage.error).toContain("SQLITE_FULL");
+    await new Promise((r) => setTimeout(r, 30)); // several probes, all refused
+    expect(j.storage.failingSince).toBeNumber();
+    full = false;
+    const deadline = Date.now() + 2000;
+    while (j.storage.failingSince !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(j.storage).toEqual({ failingSince: undefined, error: undefined });
+    expect(appends).toBe(1); // the probe, not an append, noticed
+    j.submit([req("room:a", "a")], (r) => results.push(describeResult(r)));
+    await turn();
+    expect(results.at(-1)).toBe("room:a#1");
+    j.stop();
   });
 
   test("a callback that throws is reported and does not stop the callbacks after it", async () => {

@@ -16,7 +16,7 @@
  * in one block of its own can never fall between them.
  */
 import { ErrorCode } from "../protocol/index.ts";
-import type { AppendOutcome, AppendRequest, EventLog } from "../store/event-log.ts";
+import { type AppendOutcome, type AppendRequest, type EventLog, StoreUnavailableError } from "../store/event-log.ts";
 
 export class AppendError extends Error {
   constructor(readonly code: ErrorCode, message: string) { super(message); }
@@ -33,6 +33,16 @@ export interface JournalStats {
   failedBatches: number;
 }
 
+/**
+ * Whether commits are succeeding. While the storage refuses writes (disk full…), `failingSince`
+ * is set, every append is refused with the retryable `store_unavailable`, and /health and
+ * /ready answer 503; the first commit or probe write that succeeds clears it.
+ */
+export interface StorageHealth { failingSince: number | undefined; error: string | undefined }
+
+/** How often a failing storage is probed with a tiny write, so recovery needs no client traffic. */
+const PROBE_MS = 1000;
+
 export interface JournalOptions {
   maxBatch: number;
   /** Queued events beyond which new appends are refused with `overloaded`. */
@@ -44,6 +54,8 @@ export interface JournalOptions {
   onError: (error: unknown) => void;
   /** Told after each successful transaction: its events and how long it took (metrics). */
   onCommit?: (events: number, seconds: number) => void;
+  /** Interval of the recovery probe while storage fails, ms (default 1000). */
+  probeMs?: number;
 }
 
 export class Journal {
@@ -53,6 +65,8 @@ export class Journal {
   private lastCommitAt = 0;
   private lastCommitEvents = 0;
   readonly stats: JournalStats = { transactions: 0, events: 0, largestBatch: 0, failedBatches: 0 };
+  readonly storage: StorageHealth = { failingSince: undefined, error: undefined };
+  private probeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly log: EventLog, private readonly opts: JournalOptions) {}
 
@@ -103,6 +117,13 @@ export class Journal {
     } catch (e) {
       this.stats.failedBatches += 1;
       this.opts.onError(e);
+      if (e instanceof StoreUnavailableError) {
+        // Every request would fail the same way: refuse them all, retryably, without retrying each.
+        this.storageFailing(e);
+        const refusal = new AppendError(ErrorCode.StoreUnavailable, "the server cannot store anything right now (storage full or failing); nothing was stored: retry later");
+        for (const p of batch) try { p.done(refusal); } catch (e2) { this.opts.onError(e2); }
+        return;
+      }
       // One bad request must not fail its neighbours: retry each alone.
       if (batch.length > 1) for (const p of batch) this.commit([p], p.requests.length);
       else {
@@ -110,6 +131,7 @@ export class Journal {
       }
       return;
     }
+    if (this.storage.failingSince !== undefined) this.storageRecovered();
     this.stats.transactions += 1;
     this.stats.events += n;
     if (n > this.stats.largestBatch) this.stats.largestBatch = n;
@@ -120,5 +142,38 @@ export class Journal {
       i += p.requests.length;
       try { p.done(mine); } catch (e) { this.opts.onError(e); }
     }
+  }
+
+  /** Stops probing a failing storage (at shutdown, before the log closes). */
+  stop(): void {
+    clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+  }
+
+  private storageFailing(e: StoreUnavailableError): void {
+    this.storage.failingSince ??= Date.now();
+    this.storage.error = e.message;
+    if (this.probeTimer === undefined) this.scheduleProbe();
+  }
+
+  private storageRecovered(): void {
+    this.storage.failingSince = undefined;
+    this.storage.error = undefined;
+    this.stop();
+  }
+
+  private scheduleProbe(): void {
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      try {
+        this.log.probeWrite();
+        this.storageRecovered();
+      } catch (e) {
+        if (e instanceof StoreUnavailableError) this.storage.error = e.message;
+        else this.opts.onError(e);
+        this.scheduleProbe();
+      }
+    }, this.opts.probeMs ?? PROBE_MS);
+    this.probeTimer.unref?.();
   }
 }

@@ -28,5 +28,5 @@ test("error codes are unique snake_case strings, and only transient ones are ret
   const codes = Object.values(ErrorCode);
   expect(new Set(codes).size).toBe(codes.length);
   for (const c of codes) expect(c).toMatch(/^[a-z]+(_[a-z]+)*$/);
-  expect([...RETRYABLE_ERRORS].sort()).toEqual(["internal", "overloaded", "rate_limited"]);
+  expect([...RETRYABLE_ERRORS].sort()).toEqual(["internal", "overloaded", "rate_limited", "store_unavailable"]);
 });

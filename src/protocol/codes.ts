@@ -19,6 +19,8 @@ export const ErrorCode = {
   NotAuthor: "not_author",
   RateLimited: "rate_limited",
   Overloaded: "overloaded",
+  /** The server cannot store anything right now (disk full, storage failing); nothing was stored. */
+  StoreUnavailable: "store_unavailable",
   Internal: "internal",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -27,6 +29,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export const RETRYABLE_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.RateLimited,
   ErrorCode.Overloaded,
+  ErrorCode.StoreUnavailable,
   ErrorCode.Internal,
 ]);
 

@@ -3,7 +3,8 @@ import { createMemoryLog } from "../store/memory-log.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { connected, settle, testHub } from "../actors/testing/harness.ts";
 import { DEFAULTS, type Config } from "./config.ts";
-import { broadcastHandler, healthHandler } from "./http.ts";
+import { broadcastHandler, healthHandler, readyHandler } from "./http.ts";
+import { StoreUnavailableError } from "../store/event-log.ts";
 
 const config = (c: Partial<Config> = {}): Config => ({ ...DEFAULTS, adminToken: "admin", ...c });
 const post = (body: string, auth = "Bearer admin") =>
@@ -20,6 +21,33 @@ describe("GET /health", () => {
     expect(body).toMatchObject({ status: "ok", epoch: th.log.epoch, startup: report, connections: 1, rooms: 0, lastPos: 1, actors: { users: 1, rooms: 0 } });
     expect(body.uptimeMs as number).toBeGreaterThanOrEqual(50);
     expect(body.journal).toMatchObject({ transactions: 1, events: 1 });
+  });
+});
+
+describe("GET /health and GET /ready while the storage refuses writes", () => {
+  test("both 503 while commits fail (health: degraded, ready: the reason); both 200 once a commit succeeds; ready 503 while stopping", async () => {
+    const log = createMemoryLog();
+    let full = false;
+    const disk: EventLog = { ...log, append: (r) => { if (full) throw new StoreUnavailableError("SQLITE_FULL: database or disk is full"); return log.append(r); } };
+    const th = testHub({ log: disk });
+    let stopping = false;
+    const health = healthHandler(th.hub, report, Date.now());
+    const ready = readyHandler(th.hub, () => stopping);
+    expect([health().status, ready().status]).toEqual([200, 200]);
+    expect(await ready().json()).toEqual({ status: "ready" });
+    full = true;
+    const refused = await broadcastHandler(th.hub, config())(post('{"text":"x"}'));
+    expect([refused.status, ((await refused.json()) as { error: string }).error]).toEqual([503, "store_unavailable"]);
+    expect(health().status).toBe(503);
+    expect(await health().json()).toMatchObject({ status: "degraded", storage: { error: "SQLITE_FULL: database or disk is full" } });
+    expect(ready().status).toBe(503);
+    expect(((await ready().json()) as { reasons: string[] }).reasons[0]).toContain("commits are failing since");
+    full = false;
+    expect((await broadcastHandler(th.hub, config())(post('{"text":"x"}'))).status).toBe(200);
+    expect([health().status, ready().status]).toEqual([200, 200]);
+    stopping = true;
+    expect(await ready().json()).toEqual({ status: "not_ready", reasons: ["the server is stopping"] });
+    th.hub.journal.stop();
   });
 });
 

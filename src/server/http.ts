@@ -1,4 +1,4 @@
-/** The HTTP endpoints besides /ws: health and the operator broadcast. */
+/** The HTTP endpoints besides /ws: health, readiness and the operator broadcast. */
 import type { Hub } from "../actors/hub.ts";
 import { AppendError } from "../actors/journal.ts";
 import type { RebuildReport } from "../projections/snapshot.ts";
@@ -6,8 +6,40 @@ import type { Config } from "./config.ts";
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
+/** The storage part of /health and /ready: present only while commits fail. */
+function storageFailure(hub: Hub): { failingSince: string; error: string | undefined } | undefined {
+  const { failingSince, error } = hub.journal.storage;
+  return failingSince === undefined ? undefined : { failingSince: new Date(failingSince).toISOString(), error };
+}
+
+/**
+ * Liveness, with the counters: 200 `ok`, or 503 `degraded` while commits fail (disk full…).
+ * Answered only once the log is open and replayed: the port is bound after that.
+ */
 export function healthHandler(hub: Hub, rebuild: RebuildReport, startedAt: number): () => Response {
-  return () => json({ status: "ok", uptimeMs: Date.now() - startedAt, epoch: hub.log.epoch, startup: rebuild, ...hub.stats() });
+  return () => {
+    const storage = storageFailure(hub);
+    return json({
+      status: storage ? "degraded" : "ok", ...(storage && { storage }),
+      uptimeMs: Date.now() - startedAt, epoch: hub.log.epoch, startup: rebuild, ...hub.stats(),
+    }, storage ? 503 : 200);
+  };
+}
+
+/**
+ * Readiness, for load balancers and orchestrators: 200 `ready` when the log is open, replay has
+ * finished (both hold before the port is bound) and commits succeed; 503 `not_ready` with the
+ * reasons while commits fail or the server is stopping.
+ */
+export function readyHandler(hub: Hub, stopping: () => boolean): () => Response {
+  return () => {
+    const storage = storageFailure(hub);
+    const reasons = [
+      ...(stopping() ? ["the server is stopping"] : []),
+      ...(storage ? [`commits are failing since ${storage.failingSince}: ${storage.error}`] : []),
+    ];
+    return reasons.length === 0 ? json({ status: "ready" }) : json({ status: "not_ready", reasons }, 503);
+  };
 }
 
 export function broadcastHandler(hub: Hub, config: Config): (req: Request) => Promise<Response> {

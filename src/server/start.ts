@@ -12,7 +12,7 @@ import { checkDatabasePath, openFailure } from "./db-path.ts";
 import { type DbLock, lockDatabase } from "./db-lock.ts";
 import { assertPortFree, bindPort } from "./port-claim.ts";
 import { ConnectionGate } from "./connection-gate.ts";
-import { broadcastHandler, healthHandler } from "./http.ts";
+import { broadcastHandler, healthHandler, readyHandler } from "./http.ts";
 import type { Logger } from "../observability/log.ts";
 import { metricsHandler } from "./metrics-route.ts";
 import { createLogger, createObservability } from "./observability.ts";
@@ -110,6 +110,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     routes: {
       ...routes,
       "/health": healthHandler(hub, report, startedAt),
+      "/ready": readyHandler(hub, () => stopped),
       "/api/broadcast": { POST: broadcastHandler(hub, config) },
       "/metrics": { GET: metricsHandler(obs.exposition, config.metricsToken) },
     },
@@ -124,6 +125,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     },
   }));
   server = bound;
+  let stopped = false;
   const sweep = setInterval(() => {
     metrics.slowConsumerCloses.inc(hub.sweepSlowConsumers());
     hub.sweepBudgets();
@@ -132,7 +134,6 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
   const done = performance.now();
   const port = server.port as number;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  let stopped = false;
   return {
     url: `http://${host}:${port}`,
     port,

@@ -6,7 +6,9 @@
  *   event is visible to readers only once it is durable. Per stream, seq is gapless from 1.
  * - A request whose (author, cmid) already exists appends nothing and returns the original
  *   event with `duplicate: true` (also when the original is earlier in the same batch).
- * - If the transaction fails, nothing of the batch is kept and `append` throws.
+ * - If the transaction fails, nothing of the batch is kept and `append` throws. When the storage
+ *   itself refuses the write (disk full, I/O error, read-only, locked by another program), it
+ *   throws StoreUnavailableError: the same append can succeed later, once the storage recovers.
  * - Reads return events in ascending seq (per stream) or ascending pos (global).
  * The methods are synchronous because both SQLite drivers are; that is what lets the server
  * read a replay and subscribe to live fan-out in one tick with nothing in between.
@@ -65,9 +67,20 @@ export interface EventLog {
   countMessagesAfter(stream: string, afterSeq: number, notAuthor: string, max?: number): number;
   /** Deletes all but the newest `keep` events of a stream; returns how many went. */
   prune(stream: string, keep: number): number;
+  /**
+   * Writes and commits a tiny record outside the event tables; throws StoreUnavailableError while
+   * the storage refuses writes. The journal calls it to notice that storage has recovered when
+   * no append is coming (e.g. a load balancer stopped sending traffic to a degraded server).
+   */
+  probeWrite(): void;
   loadSnapshot(name: string): Snapshot | undefined;
   saveSnapshot(name: string, snapshot: Snapshot): void;
   close(): void;
+}
+
+/** The storage refused a write (disk full, I/O error, read-only, locked); nothing was kept, retry later. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) { super(message, options); }
 }
 
 export interface OpenOptions {

@@ -77,6 +77,7 @@ export function createMemoryLog(): EventLog {
     },
     loadSnapshot: (name) => snaps.get(name),
     saveSnapshot: (name, s) => void snaps.set(name, { ...s }),
+    probeWrite() {},
     close() {},
   };
 }

@@ -5,7 +5,7 @@
 import { and, asc, desc, eq, gt, lt, max, min, ne, sql } from "drizzle-orm";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import type { EventBody, EventKind } from "../protocol/index.ts";
-import type { AppendOutcome, AppendRequest, EventLog, Snapshot, StoredEvent } from "./event-log.ts";
+import { type AppendOutcome, type AppendRequest, type EventLog, type Snapshot, type StoredEvent, StoreUnavailableError } from "./event-log.ts";
 import * as schema from "./schema.ts";
 
 const { events, meta, snapshots } = schema;
@@ -15,6 +15,25 @@ const { events, meta, snapshots } = schema;
 export type SyncSqliteDb = BaseSQLiteDatabase<"sync", any, typeof schema>; // any: driver-specific run result
 
 type Row = typeof events.$inferSelect;
+
+/**
+ * SQLite result codes that mean the storage refused the write rather than the request being
+ * wrong: FULL (disk or quota full), IOERR_* (write/fsync failed), READONLY_*, BUSY (another
+ * program holds the write lock past busy_timeout), CANTOPEN (a journal file cannot be created).
+ * Both drivers put the extended code name in `code`.
+ */
+const STORAGE_CODES = /^SQLITE_(FULL|IOERR|READONLY|BUSY|CANTOPEN)/;
+
+/** Runs a write, turning a storage refusal into StoreUnavailableError (other errors pass unchanged). */
+function storing<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const code = (e as { code?: unknown } | null)?.code;
+    if (typeof code === "string" && STORAGE_CODES.test(code)) throw new StoreUnavailableError(`${code}: ${(e as Error).message}`, { cause: e });
+    throw e;
+  }
+}
 
 function toEvent(r: Row): StoredEvent {
   const e: StoredEvent = {
@@ -96,11 +115,11 @@ export function createSqliteLog(db: SyncSqliteDb, changesOf: (result: unknown) =
       if (requests.length === 0) return [];
       const batchHeads = new Map<string, number>();
       let pos = lastPos;
-      const outcomes = hot.immediate(() => requests.map((req) => {
+      const outcomes = storing(() => hot.immediate(() => requests.map((req) => {
         const o = appendOne(req, batchHeads, pos + 1);
         if (!o.duplicate) pos += 1;
         return o;
-      }));
+      })));
       // Only after COMMIT: the in-memory heads must never run ahead of what is durable.
       for (const [s, h] of batchHeads) heads.set(s, h);
       lastPos = pos;
@@ -133,6 +152,10 @@ export function createSqliteLog(db: SyncSqliteDb, changesOf: (result: unknown) =
       const cut = (heads.get(stream) ?? 0) - keep;
       if (cut <= 0) return 0;
       return changesOf(db.delete(events).where(and(eq(events.stream, stream), sql`${events.seq} <= ${cut}`)).run());
+    },
+    probeWrite() {
+      storing(() => hot.immediate(() => db.insert(meta).values({ key: "write_probe", value: String(Date.now()) })
+        .onConflictDoUpdate({ target: meta.key, set: { value: String(Date.now()) } }).run()));
     },
     loadSnapshot(name): Snapshot | undefined {
       const r = db.select().from(snapshots).where(eq(snapshots.name, name)).get();

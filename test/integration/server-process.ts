@@ -15,6 +15,8 @@ export interface RunOptions {
   /** Run as an unprivileged user (uid 65534 through setpriv) when the tests run as root, as CI does. */
   unprivileged?: boolean;
   env?: Record<string, string>;
+  /** A command the server is run under, e.g. ["sh", "-c", "trap '' XFSZ; exec \"$@\"", "sh"]. */
+  wrap?: string[];
 }
 
 export const isRoot = (): boolean => process.getuid?.() === 0;
@@ -27,7 +29,7 @@ export function openTempDir(prefix = "hubbub-ops-"): string {
 }
 
 function command(args: string[], o: RunOptions): { cmd: string[]; env: Record<string, string | undefined> } {
-  const cmd = [process.execPath, "run", MAIN, ...args];
+  const cmd = [...(o.wrap ?? []), process.execPath, "run", MAIN, ...args];
   const env: Record<string, string | undefined> = { ...process.env, ...o.env };
   if (o.unprivileged && isRoot()) {
     // Root ignores file modes, so "unwritable" needs another user to mean anything.
