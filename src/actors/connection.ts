@@ -17,7 +17,7 @@ import {
   type ClientFrame, type Codec, type CommandId, type Encoding, type EventData, type HelloFrame,
   type HistoryFrame, type ServerFrame, type StreamInfo, type WireData, unreachable,
 } from "../protocol/index.ts";
-import { isMember, readCursor } from "../projections/projection.ts";
+import { isKnownUser, isMember, readCursor } from "../projections/projection.ts";
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
 import type { ActorContext } from "./context.ts";
 import type { Connected, ConnectionMessage, Postable, RoomMessage } from "./messages.ts";
@@ -200,6 +200,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
       case "history": return this.history(f);
       case "rooms": return this.deliver({ type: "room_list", id: f.id, rooms: this.roomList() });
       case "who": return this.toRoom(f.room, f.id, (r) => r.post({ kind: "who", conn: this, id: f.id }));
+      case "whois": return this.deliver({ type: "user_info", id: f.id, user: f.user, known: isKnownUser(hub.projection, f.user) });
       default: return unreachable(f, "client frame");
     }
   }

@@ -42,6 +42,7 @@ export const clientFrameArb: fc.Arbitrary<ClientFrame> = clean(fc.oneof(
   fc.record({ type: fc.constant("ping" as const), id, t: fc.option(fc.oneof(fc.nat(), fc.double({ noNaN: true, noDefaultInfinity: true }).filter((x) => !Object.is(x, -0))), { nil: undefined }) }),
   fc.record({ type: fc.constant("rooms" as const), id }),
   fc.record({ type: fc.constant("who" as const), id, room: name }),
+  fc.record({ type: fc.constant("whois" as const), id, user: name }),
 ) as fc.Arbitrary<ClientFrame>);
 
 export const serverFrameArb: fc.Arbitrary<ServerFrame> = clean(fc.oneof(
@@ -59,6 +60,7 @@ export const serverFrameArb: fc.Arbitrary<ServerFrame> = clean(fc.oneof(
   fc.record({ type: fc.constant("room_list" as const), id, rooms: fc.array(fc.record({ room: name, members: fc.nat(), head: seq, member: fc.boolean() }), { maxLength: 4 }) }),
   fc.record({ type: fc.constant("error" as const), id, code: fc.constantFrom(...Object.values(ErrorCode)), message: anyString() }),
   fc.record({ type: fc.constant("pong" as const), id, t: fc.option(fc.nat(), { nil: undefined }) }),
+  fc.record({ type: fc.constant("user_info" as const), id, user: name, known: fc.boolean() }),
 ) as fc.Arbitrary<ServerFrame>);
 
 function clean1(e: EventData): EventData {

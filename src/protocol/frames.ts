@@ -63,10 +63,12 @@ export interface TypingFrame { type: "typing"; stream: string }
 export interface PingFrame { type: "ping"; id?: CommandId; t?: number }
 export interface RoomsFrame { type: "rooms"; id?: CommandId }
 export interface WhoFrame { type: "who"; id?: CommandId; room: string }
+/** Has this user ever signed in here? Lets a client ask before starting a DM with a misspelled name. */
+export interface WhoisFrame { type: "whois"; id?: CommandId; user: string }
 
 export type ClientFrame =
   | HelloFrame | JoinFrame | LeaveFrame | SendFrame | EditFrame | DeleteFrame
-  | HistoryFrame | ReadFrame | TypingFrame | PingFrame | RoomsFrame | WhoFrame;
+  | HistoryFrame | ReadFrame | TypingFrame | PingFrame | RoomsFrame | WhoFrame | WhoisFrame;
 export type ClientFrameType = ClientFrame["type"];
 
 // ---------- server -> client ----------
@@ -149,8 +151,10 @@ export interface RoomSummary { room: string; members: number; head: number; memb
 export interface RoomListFrame { type: "room_list"; id?: CommandId; rooms: RoomSummary[] }
 export interface ErrorFrame { type: "error"; id?: CommandId; code: ErrorCode; message: string }
 export interface PongFrame { type: "pong"; id?: CommandId; t?: number }
+/** Answer to `whois`: `known` is false for a name the server has never seen sign in or act. */
+export interface UserInfoFrame { type: "user_info"; id?: CommandId; user: string; known: boolean }
 
 export type ServerFrame =
   | WelcomeFrame | EventFrame | AckFrame | SyncedFrame | TruncatedFrame | PresenceFrame
-  | TypingEventFrame | PageFrame | RoomListFrame | ErrorFrame | PongFrame;
+  | TypingEventFrame | PageFrame | RoomListFrame | ErrorFrame | PongFrame | UserInfoFrame;
 export type ServerFrameType = ServerFrame["type"];

@@ -137,6 +137,7 @@ function parse(o: Obj, id: CommandId | undefined, limits: GuardLimits): ClientFr
     case "ping": return { type: "ping", id, t: typeof o.t === "number" && Number.isFinite(o.t) ? o.t : undefined };
     case "rooms": return { type: "rooms", id };
     case "who": return { type: "who", id, room: room(o) };
+    case "whois": return { type: "whois", id, user: isUserName(o.user) ? o.user : field("user", "a user name (1-32 of A-Z a-z 0-9 _ . -)") };
     default:
       return fail(ErrorCode.UnknownType, typeof o.type === "string"
         ? `unknown frame type \`${o.type.slice(0, 40)}\``

@@ -5,8 +5,10 @@
  */
 import { HubbubClient, type ConnectionState } from "../client/index.ts";
 import { dmPeer, isRoomName, isUserName, parseStream, roomStream } from "../protocol/index.ts";
-import { ChatState } from "./chat-state.ts";
+import { ChatState, type Message } from "./chat-state.ts";
+import { keptIn } from "./kept.ts";
 import { profileDevice, tabId, tabStorage } from "./tab-storage.ts";
+import { checkLength } from "./views/composer.ts";
 import { $ } from "./views/dom.ts";
 import { renderMessages } from "./views/messages.ts";
 import { renderOnline, renderStreams } from "./views/sidebar.ts";
@@ -28,12 +30,17 @@ function start({ user, token }: Session): void {
   app.hidden = false;
   app.dataset.view = "list";
   const who = user ?? tokenSubject(token ?? "");
+  const base = `hubbub:${who}@${location.host}`;
   const client = new HubbubClient({
     url: location.origin, user, token, client: "web", device: profileDevice(),
-    storage: tabStorage({ base: `hubbub:${who}@${location.host}`, tab: tabId() }),
+    storage: tabStorage({ base, tab: tabId() }),
   });
+  const kept = keptIn(base);
+  /** The server's limit, remembered so the composer knows it before the (next) welcome too. */
+  const maxText = () => client.welcome?.limits.maxText ?? (Number(localStorage.getItem("hubbub:max-text")) || 4000);
   setInterval(() => client.flush(), 20_000); // tells sibling tabs this one is still open
   const state = new ChatState();
+  state.me = who; // before the welcome: restored outbox and refused messages are mine
   let current: string | undefined = sessionStorage.getItem("hubbub:current") ?? undefined;
   let dividerAfter: number | undefined;
   let connection: ConnectionState = client.state;
@@ -66,14 +73,42 @@ function start({ user, token }: Session): void {
     const before = messagesBox.scrollHeight - messagesBox.scrollTop;
     renderMessages(messagesBox, state.messagesOf(current), {
       me: state.me, dividerAfter, more: state.moreBefore.get(current) ?? true,
-      dismiss: (m) => { state.dismiss(m.stream, m.key); renderConversation(); input.focus(); },
+      maxText: maxText(),
+      dismiss: (m) => { forgetFailed(m); input.focus(); },
+      retry: (m) => { forgetFailed(m); if (m.failure) client.send(m.failure.to, m.text); },
+      edit: (m) => {
+        forgetFailed(m);
+        input.value = input.value ? `${m.text}\n${input.value}` : m.text;
+        composerChanged();
+        input.focus();
+      },
     });
     if (keepBottom) messagesBox.scrollTop = messagesBox.scrollHeight;
     else messagesBox.scrollTop = messagesBox.scrollHeight - before; // older messages were added above
     markRead();
   }
 
+  function forgetFailed(m: Message): void {
+    if (m.cmid) kept.removeFailed(m.cmid);
+    state.dismiss(m.stream, m.key);
+    renderConversation();
+  }
+
+  /** Counter, refusal and draft follow every change of the composer's text. */
+  function composerChanged(): void {
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
+    const check = checkLength(input.value, maxText());
+    const count = $("composer-count");
+    count.textContent = check.counter;
+    count.dataset.over = String(check.over);
+    count.title = check.counter ? `${check.counter} characters left` : "";
+    if (!check.over) $("composer-error").textContent = "";
+    if (current) kept.setDraft(current, input.value);
+  }
+
   function renderStatus(): void {
+    $("retry-now").hidden = connection.name !== "reconnecting";
     const s = $("status");
     s.dataset.state = connection.name;
     const waiting = client.pendingSends().length;
@@ -134,15 +169,19 @@ function start({ user, token }: Session): void {
     sessionStorage.setItem("hubbub:current", stream);
     dividerAfter = view.read;
     app.dataset.view = "conversation";
+    input.value = kept.draft(stream);
+    $("composer-error").textContent = "";
     renderSidebar();
     renderConversation(true);
     renderTyping();
+    composerChanged();
     if (state.messagesOf(stream).length < 30) void loadOlder().then(() => { if (current === stream) renderConversation(true); });
     input.focus();
   }
 
   client.on("state", (s) => { connection = s; renderStatus(); if (s.name === "live") markRead(); });
   client.on("welcome", (w) => {
+    localStorage.setItem("hubbub:max-text", String(w.limits.maxText));
     state.welcome(w);
     renderSidebar();
     // Only the first welcome restores the open conversation: a reconnect must not move focus.
@@ -151,6 +190,11 @@ function start({ user, token }: Session): void {
     welcomed = true;
   });
   client.on("synced", () => {
+    // Opening a conversation before the connection is live (a reload) cannot load its history yet: do it now.
+    if (current && state.messagesOf(current).length < 30) {
+      const stream = current;
+      void loadOlder().then(() => { if (current === stream) renderConversation(true); });
+    }
     // A fresh start replays nothing: fetch the latest announcement, if there is one.
     const head = client.welcome?.streams.find((s) => s.kind === "broadcast")?.head ?? 0;
     if (head > 0 && !state.broadcast) {
@@ -167,7 +211,12 @@ function start({ user, token }: Session): void {
     renderSidebar();
     renderTyping();
   });
-  client.on("outbox", (item) => { state.outbox(item); renderConversation(true); renderStatus(); });
+  client.on("outbox", (item) => {
+    if (item.status === "failed") kept.addFailed(item);
+    state.outbox(item);
+    renderConversation(true);
+    renderStatus();
+  });
   client.on("presence", (p) => { state.presenceFrame(p); renderSidebar(); });
   client.on("typing", (t) => {
     if (t.user === state.me) return;
@@ -175,7 +224,10 @@ function start({ user, token }: Session): void {
     renderTyping();
   });
   client.on("error", (e) => { if (e.code === "unauthorized") { client.close(); signOut(e.message); } });
-  for (const item of client.pendingSends()) state.outbox(item);
+  for (const item of [...client.pendingSends(), ...kept.failed()]) state.outbox(item);
+  // Back to the tab (or window): try at once rather than wait out the backoff.
+  window.addEventListener("focus", () => client.retryNow());
+  $("retry-now").addEventListener("click", () => client.retryNow());
 
   messagesBox.addEventListener("scroll", () => { if (messagesBox.scrollTop < 40) void loadOlder(); markRead(); });
   document.addEventListener("visibilitychange", () => {
@@ -186,8 +238,7 @@ function start({ user, token }: Session): void {
 
   let lastTyping = 0;
   input.addEventListener("input", () => {
-    input.style.height = "auto";
-    input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
+    composerChanged();
     if (current && input.value && Date.now() - lastTyping > 2000) { lastTyping = Date.now(); client.typing(current); }
   });
   input.addEventListener("keydown", (ev) => {
@@ -197,11 +248,13 @@ function start({ user, token }: Session): void {
     ev.preventDefault();
     const text = input.value.trim();
     if (!text || !current) return;
+    const check = checkLength(text, maxText());
+    if (check.over) { $("composer-error").textContent = check.refusal; input.focus(); return; }
     const p = parseStream(current);
     if (p?.kind === "room") client.send({ room: p.room }, text);
     else if (p?.kind === "dm") client.send({ user: dmPeer(current, state.me) ?? p.users[0] }, text);
     input.value = "";
-    input.style.height = "auto";
+    composerChanged();
     lastTyping = 0;
     input.focus();
   });
@@ -217,16 +270,33 @@ function start({ user, token }: Session): void {
       open(roomStream(room));
     } catch (e) { setFormError("join-error", (e as Error).message); }
   });
-  $<HTMLFormElement>("dm-form").addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const field = $<HTMLInputElement>("dm-user");
-    const u = field.value.trim().replace(/^@/, "");
-    if (!isUserName(u)) return setFormError("dm-error", "User names are 1–32 letters, digits, _ . or -");
-    if (u === state.me) return setFormError("dm-error", "That is you.");
-    field.value = "";
+  const startDm = (u: string) => {
+    $<HTMLInputElement>("dm-user").value = "";
+    $("dm-confirm").hidden = true;
     setFormError("dm-error", "");
     open(state.dmWith(u));
+  };
+  let unconfirmed = "";
+  $<HTMLFormElement>("dm-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const u = $<HTMLInputElement>("dm-user").value.trim().replace(/^@/, "");
+    $("dm-confirm").hidden = true;
+    if (!isUserName(u)) return setFormError("dm-error", "User names are 1–32 letters, digits, _ . or -");
+    if (u === state.me) return setFormError("dm-error", "That is you.");
+    setFormError("dm-error", "");
+    // Conversations I already have, and people I can see, need no question.
+    if (state.streams.has(state.dmWith(u)) || [...state.presence.values()].some((r) => [...r.values()].some((e) => e.user === u))) return startDm(u);
+    const known = await client.whois(u).then((r) => r.known, () => undefined);
+    if (known) return startDm(u);
+    unconfirmed = u;
+    $("dm-confirm-text").textContent = known === false
+      ? `Nobody called “${u}” has signed in here yet. Check the spelling, or start the conversation anyway.`
+      : `Cannot check “${u}” while offline. Start the conversation anyway?`;
+    $("dm-confirm").hidden = false;
+    $("dm-confirm-no").focus();
   });
+  $("dm-confirm-yes").addEventListener("click", () => startDm(unconfirmed));
+  $("dm-confirm-no").addEventListener("click", () => { $("dm-confirm").hidden = true; $<HTMLInputElement>("dm-user").focus(); });
   $("back").addEventListener("click", () => { app.dataset.view = "list"; $("room-list").querySelector("button")?.focus(); });
   $("broadcast-dismiss").addEventListener("click", () => {
     if (state.broadcast) localStorage.setItem("hubbub:broadcast-seen", String(state.broadcast.seq));

@@ -10,7 +10,7 @@
 import type { OutboxItem } from "../client/index.ts";
 import {
   dmPeer, dmStream, parseStream, roomStream,
-  type EventData, type PresenceEntry, type PresenceFrame, type StreamInfo, type WelcomeFrame,
+  type EventData, type PresenceEntry, type SendTarget, type PresenceFrame, type StreamInfo, type WelcomeFrame,
 } from "../protocol/index.ts";
 
 export interface Message {
@@ -26,6 +26,8 @@ export interface Message {
   edited?: boolean;
   deleted?: boolean;
   error?: string;
+  /** A failed message of mine: where it was going and why the server refused it, so it can be retried or edited. */
+  failure?: { to: SendTarget; code: string; message: string };
 }
 
 export interface StreamView {
@@ -184,6 +186,7 @@ export class ChatState {
     bucket.set(key, {
       key, stream, kind: "message", cmid: item.cmid, author: this.me, at: item.createdAt, text: item.text, state: item.status,
       error: item.error ? `${item.error.code}: ${item.error.message}` : undefined,
+      failure: item.error ? { to: item.to, ...item.error } : undefined,
     });
   }
 

@@ -1,19 +1,8 @@
 import { expect, test } from "bun:test";
 import type { OutboxItem } from "../client/index.ts";
 import { tabStorage } from "./tab-storage.ts";
+import { fakeStorage } from "./fake-storage.ts";
 
-/** A Storage over a Map, as the browser's localStorage behaves. */
-function fakeStorage(): Storage {
-  const m = new Map<string, string>();
-  return {
-    get length() { return m.size; },
-    key: (i) => [...m.keys()][i] ?? null,
-    getItem: (k) => m.get(k) ?? null,
-    setItem: (k, v) => void m.set(k, String(v)),
-    removeItem: (k) => void m.delete(k),
-    clear: () => m.clear(),
-  };
-}
 const item = (cmid: string, status: OutboxItem["status"] = "pending"): OutboxItem => ({ cmid, to: { room: "a" }, text: cmid, createdAt: 1, status });
 
 test("two tabs keep separate outboxes: one saving never erases the other's unsent messages", () => {

@@ -19,11 +19,12 @@ export const PER_TEST = { timeout: 180_000 } as const;
 export const ROOT = new URL("../..", import.meta.url).pathname;
 export const BUN = join(ROOT, "node_modules", ".bin", "bun");
 
-export interface Server { url: string; proc: ChildProcessWithoutNullStreams; stop(): Promise<void> }
+export interface Server { url: string; port: number; db: string; proc: ChildProcessWithoutNullStreams; stop(): Promise<void> }
 
-export function startServer(extra: string[] = []): Promise<Server> {
-  const db = join(mkdtempSync(join(tmpdir(), "hubbub-e2e-")), "hubbub.db");
-  const proc = spawn(BUN, ["run", "src/main.ts", "--port", "0", "--db", db, "--presence-grace-ms", "0", ...extra], { cwd: ROOT });
+/** Starts a server; pass `at` (a stopped server's port and database) to restart that server. */
+export function startServer(extra: string[] = [], at: { port: number; db: string } | undefined = undefined): Promise<Server> {
+  const db = at?.db ?? join(mkdtempSync(join(tmpdir(), "hubbub-e2e-")), "hubbub.db");
+  const proc = spawn(BUN, ["run", "src/main.ts", "--port", String(at?.port ?? 0), "--db", db, "--presence-grace-ms", "0", ...extra], { cwd: ROOT });
   process.once("exit", () => proc.kill("SIGKILL")); // never leave a server behind, even when a test run is cut short
   return new Promise((resolve, reject) => {
     let out = "";
@@ -34,7 +35,7 @@ export function startServer(extra: string[] = []): Promise<Server> {
       if (m) {
         clearTimeout(timer);
         resolve({
-          url: m[1]!, proc,
+          url: m[1]!, port: Number(new URL(m[1]!).port), db, proc,
           stop: () => new Promise((r) => { proc.once("exit", () => r()); proc.kill("SIGTERM"); }),
         });
       }

@@ -163,16 +163,6 @@ describe("web app", () => {
     await page.waitForSelector("#broadcast", { state: "hidden" });
   });
 
-  test("a message the server refuses shows as failed with the reason, and can be dismissed", PER_TEST, async () => {
-    const page = await signIn(await browser.newContext(), server.url, "uma");
-    await joinRoom(page, "limits");
-    await say(page, "x".repeat(4001)); // over the default --max-text
-    await page.waitForSelector('article.msg.mine[data-state="failed"] .state:has-text("too_large")');
-    await page.getByRole("button", { name: "Dismiss failed message" }).click();
-    await page.waitForSelector('article.msg.mine[data-state="failed"]', { state: "detached" });
-    assert.equal(await page.evaluate(() => document.activeElement?.id), "composer-input");
-  });
-
   test("scrolling up loads older history page by page", PER_TEST, async () => {
     const gus = await signIn(await browser.newContext(), server.url, "gus");
     await seedMessages(gus, "seeder", "archive", 130);

@@ -3,6 +3,7 @@
  * dismiss button on failures), and the new-messages divider after the read cursor.
  */
 import type { Message } from "../chat-state.ts";
+import { failureText } from "./composer.ts";
 import { el } from "./dom.ts";
 import { reconcile, type Keyed } from "./reconcile.ts";
 
@@ -26,7 +27,13 @@ export interface MessageListOptions {
   dividerAfter: number | undefined;
   /** Whether older history remains on the server. */
   more: boolean;
+  /** The server's text limit, to say why a message was refused. */
+  maxText: number;
   dismiss: (m: Message) => void;
+  /** Sends a refused message again as it is. */
+  retry: (m: Message) => void;
+  /** Puts a refused message back in the composer. */
+  edit: (m: Message) => void;
 }
 
 export function renderMessages(box: HTMLElement, messages: Message[], o: MessageListOptions): void {
@@ -61,14 +68,19 @@ function messageItem(m: Message, o: MessageListOptions): Keyed {
       el("span", { class: "author" }, mine ? "you" : m.author),
       el("time", { datetime: new Date(m.at).toISOString(), title: new Date(m.at).toLocaleString() }, time(m.at)));
     if (m.edited) meta.append(el("span", {}, "(edited)"));
-    if (mine) meta.append(el("span", { class: "state", title: m.error ?? "" }, m.state === "failed" && m.error ? `failed: ${m.error}` : STATE_LABEL[m.state]));
+    const failed = m.state === "failed" && m.failure ? failureText(m.failure.code, m.failure.message, o.maxText) : STATE_LABEL[m.state];
+    if (mine) meta.append(el("span", { class: "state", title: m.error ?? "" }, failed));
     const node = el("article", {
       class: `msg${mine ? " mine" : ""}${m.deleted ? " deleted" : ""}`, "data-state": m.state, "data-seq": m.seq === undefined ? "" : String(m.seq), "data-cmid": m.cmid ?? "",
     }, meta, el("div", { class: "text" }, m.text));
     if (m.state === "failed") {
-      const b = el("button", { type: "button", class: "link", "aria-label": "Dismiss failed message" }, "Dismiss");
-      b.addEventListener("click", () => o.dismiss(m));
-      node.append(b);
+      const actions = el("div", { class: "actions" });
+      for (const [label, act] of [["Retry", o.retry], ["Edit", o.edit], ["Dismiss", o.dismiss]] as const) {
+        const b = el("button", { type: "button", class: "link", "aria-label": `${label} failed message` }, label);
+        b.addEventListener("click", () => act(m));
+        actions.append(b);
+      }
+      node.append(actions);
     }
     return node;
   } };
