@@ -29,11 +29,14 @@ export function seedMessages(page: Page, user: string, room: string, n: number):
   return page.evaluate(async ({ user, room, n }) => {
     const ws = new WebSocket(location.origin.replace("http", "ws") + "/ws", "hubbub.v1.json");
     await new Promise((r) => (ws.onopen = r));
-    let acks = 0;
-    const done = new Promise<void>((resolve) => {
-      ws.onmessage = (m) => { const f = JSON.parse(m.data as string); if (f.type === "ack" && f.id === "last") resolve(); if (f.type === "ack") acks++; };
-    });
+    // Inline callbacks only: a named function here would be compiled with a helper the page lacks.
+    const welcomed = new Promise<void>((r) => ws.addEventListener("message", (m) => { if (JSON.parse(m.data as string).type === "synced") r(); }));
+    const done = new Promise<void>((r) => ws.addEventListener("message", (m) => {
+      const f = JSON.parse(m.data as string);
+      if (f.type === "ack" && f.id === "last") r();
+    }));
     ws.send(JSON.stringify({ type: "hello", user, device: "seeder", client: "script" }));
+    await welcomed; // the server takes only a few frames before a hello is answered
     ws.send(JSON.stringify({ type: "join", room }));
     for (let i = 1; i <= n; i++) ws.send(JSON.stringify({ type: "send", id: i === n ? "last" : i, to: { room }, cmid: `seed-${room}-${i}`, text: `seed ${i}` }));
     await done;

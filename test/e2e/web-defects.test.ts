@@ -5,16 +5,13 @@ import type { Browser } from "playwright-core";
 import { PER_TEST, launch, startServer, type Server } from "./harness.ts";
 import { joinRoom, logTexts, messageTexts, say, signIn } from "./pages.ts";
 
-/** One user story: limits sit on single tests and waits, never on the file. */
-const STORY = PER_TEST;
-
 describe("web app defects", () => {
   let server: Server;
   let browser: Browser;
   before(async () => { server = await startServer(); browser = await launch(); });
   after(async () => { await browser?.close(); await server?.stop(); });
 
-  test("a reload keeps the open conversation: a room and a DM", STORY, async () => {
+  test("a reload keeps the open conversation: a room and a DM", PER_TEST, async () => {
     const alice = await signIn(await browser.newContext(), server.url, "alice");
     await signIn(await browser.newContext(), server.url, "bob");
     await joinRoom(alice, "reloaded");
@@ -37,7 +34,7 @@ describe("web app defects", () => {
     await alice.waitForSelector('article.msg:has-text("dm before the reload")', { timeout: 10_000 });
   });
 
-  test("the composer knows the limit: it counts down, refuses before sending, and keeps the text (also across a reload)", STORY, async () => {
+  test("the composer knows the limit: it counts down, refuses before sending, and keeps the text (also across a reload)", PER_TEST, async () => {
     const page = await signIn(await browser.newContext(), server.url, "uma");
     await joinRoom(page, "limits");
     const input = page.getByLabel("Message", { exact: true });
@@ -60,7 +57,7 @@ describe("web app defects", () => {
     assert.equal((await logTexts(page, "uma", "room:limits"))[0]?.length, 4000);
   });
 
-  test("DM to a name that never signed in: the app asks first", STORY, async () => {
+  test("DM to a name that never signed in: the app asks first", PER_TEST, async () => {
     const page = await signIn(await browser.newContext(), server.url, "vic");
     await signIn(await browser.newContext(), server.url, "wes");
     const dmTo = async (name: string) => {
@@ -86,7 +83,7 @@ describe("web app across a server restart", () => {
   before(async () => { server = await startServer(); browser = await launch(); });
   after(async () => { await browser?.close(); await server?.stop(); });
 
-  test("'Retry now' reconnects at once; a message the restarted server refuses is kept, retryable and editable", STORY, async () => {
+  test("'Retry now' reconnects at once; a message the restarted server refuses is kept, retryable and editable", PER_TEST, async () => {
     const page = await signIn(await browser.newContext(), server.url, "erin");
     await joinRoom(page, "restart");
     await server.stop();
