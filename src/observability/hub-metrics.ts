@@ -9,7 +9,7 @@ import { CloseCode, ENCODINGS, ErrorCode, type ClientFrameType, type Encoding, t
 import type { Counter, Gauge, Histogram, Metrics } from "./metrics.ts";
 
 const FRAME_TYPES = Object.keys({
-  hello: 1, join: 1, leave: 1, send: 1, edit: 1, delete: 1, history: 1, read: 1, typing: 1, ping: 1, rooms: 1, who: 1,
+  hello: 1, join: 1, leave: 1, send: 1, edit: 1, delete: 1, history: 1, read: 1, typing: 1, ping: 1, rooms: 1, who: 1, whois: 1,
 } satisfies Record<ClientFrameType, 1>) as ClientFrameType[];
 
 const EVENT_KINDS = Object.keys({
