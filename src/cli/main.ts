@@ -20,7 +20,7 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
     writeOut(`${HELP[line.topic]}\n`);
     return line.exitCode;
   }
-  const session = openSession(line.common, env, staysOnline(line.action));
+  const session = await openSession(line.common, env, staysOnline(line.action));
   try {
     await run(session, line.action);
   } finally {

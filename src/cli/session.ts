@@ -8,6 +8,7 @@ import type { CommonFlags } from "./args.ts";
 import { noUpgrade, notHubbub } from "./diagnose.ts";
 import { CliError } from "./errors.ts";
 import { StateFile } from "./state-file.ts";
+import { webSocketFactory } from "./websocket.ts";
 import { defaultStatePath, tokenOwner } from "./state-path.ts";
 
 export { CliError };
@@ -15,12 +16,12 @@ export { CliError };
 export interface Session { client: HubbubClient; state: StateFile; flags: CommonFlags }
 
 /** `presence`: announce this run in its rooms' presence (chat, tail --follow), not a one-shot command. */
-export function openSession(flags: CommonFlags, env: Record<string, string | undefined>, presence: boolean): Session {
+export async function openSession(flags: CommonFlags, env: Record<string, string | undefined>, presence: boolean): Promise<Session> {
   const owner = flags.user ?? tokenOwner(flags.token ?? "");
   const state = new StateFile(flags.state ?? defaultStatePath(flags.url, owner, env));
   const client = new HubbubClient({
     url: flags.url, user: flags.user, token: flags.token, client: "cli", encoding: flags.encoding, presence,
-    storage: state, requestTimeoutMs: flags.timeoutMs,
+    storage: state, requestTimeoutMs: flags.timeoutMs, socket: await webSocketFactory(),
   });
   // First subscribers, so the state file knows a stream before any command looks at its events.
   client.on("welcome", (w) => state.welcome(w));
