@@ -11,6 +11,7 @@ const SAMPLE: Record<string, [string, unknown]> = {
   "log-level": ["debug", "debug"],
   "log-format": ["pretty", "pretty"],
   metrics: ["off", "off"],
+  "allowed-hosts": ["chat.example, [::1]", ["chat.example", "[::1]"]],
 };
 const sample = (flag: string, kind: string): [string, unknown] => SAMPLE[flag] ?? (kind === "number" ? ["7", 7] : [`v-${flag}`, `v-${flag}`]);
 

@@ -56,6 +56,11 @@ export interface Config {
   snapshotEvery: number;
   /** Browser origins allowed to open /ws besides the server's own; "*" allows any. */
   allowedOrigins: string[];
+  /**
+   * Host names (the `Host` header) this server answers to besides --host and, for a loopback or
+   * wildcard bind, localhost/127.0.0.1/[::1] (wildcard: any IP literal too); others get 421. "*" allows any.
+   */
+  allowedHosts: string[];
   /** Under load (the previous commit carried 8+ events), a commit waits until this many ms after the previous one so more appends share it (0: every turn). */
   commitWindowMs: number;
   /** Most events one transaction carries; 1 turns group commit off (for the durability benchmark). */
@@ -97,6 +102,7 @@ export const DEFAULTS: Config = {
   retain: 0,
   snapshotEvery: 50_000,
   allowedOrigins: [],
+  allowedHosts: [],
   commitWindowMs: 1,
   commitMaxEvents: 1000,
   reusePort: false,
@@ -130,6 +136,7 @@ export const FLAGS = {
   retain: ["HUBBUB_RETAIN", "number"],
   "snapshot-every": ["HUBBUB_SNAPSHOT_EVERY", "number"],
   "allowed-origins": ["HUBBUB_ALLOWED_ORIGINS", "string"],
+  "allowed-hosts": ["HUBBUB_ALLOWED_HOSTS", "string"],
   "commit-window-ms": ["HUBBUB_COMMIT_WINDOW_MS", "number"],
   "commit-max-events": ["HUBBUB_COMMIT_MAX_EVENTS", "number"],
   "reuse-port": ["HUBBUB_REUSE_PORT", "boolean"],
@@ -192,6 +199,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
 export function finish(c: Config, given: object = {}): Config {
   const g = given as Record<string, unknown>;
   if (typeof g.allowedOrigins === "string") c.allowedOrigins = g.allowedOrigins.split(",").map((s) => s.trim()).filter(Boolean);
+  if (typeof g.allowedHosts === "string") c.allowedHosts = g.allowedHosts.split(",").map((s) => s.trim()).filter(Boolean);
   if (c.synchronous !== "NORMAL" && c.synchronous !== "FULL") throw new ConfigError(`--synchronous must be NORMAL or FULL`);
   if (c.auth !== "dev" && c.auth !== "jwt") throw new ConfigError(`--auth must be dev or jwt`);
   if (c.jwtSecret && g.auth === undefined) c.auth = "jwt";

@@ -17,7 +17,9 @@ import type { Logger } from "../observability/log.ts";
 import { metricsHandler } from "./metrics-route.ts";
 import { createLogger, createObservability } from "./observability.ts";
 import { type SocketData, upgrade, websocketHandler } from "./transport.ts";
-import { webRoutes } from "./web-routes.ts";
+import { webApp } from "./web-app.ts";
+import { front } from "./front.ts";
+import { hostPolicy } from "./host-check.ts";
 import { resolve } from "node:path";
 import type { EventLog } from "../store/event-log.ts";
 
@@ -100,24 +102,25 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
   const hub = new Hub(log, projection, fanout, config, createAuthenticator(config), logger, metrics);
   obs.watch(hub);
   const gate = new ConnectionGate(config);
-  const routes = await webRoutes();
+  const hosts = hostPolicy(config);
+  const fetch = front({
+    hosts,
+    routes: {
+      "/health": { GET: healthHandler(hub, report, startedAt) },
+      "/ready": { GET: readyHandler(hub, () => stopped) },
+      "/api/broadcast": { POST: broadcastHandler(hub, config) },
+      "/metrics": { GET: metricsHandler(obs.exposition, config.metricsToken) },
+    },
+    web: webApp(),
+    upgrade: (req, srv) => upgrade(req, srv, config, gate, hosts),
+  });
   const listening = performance.now();
   const { bound, claim } = bindPort(config.host, config.port, config.reusePort, () => Bun.serve<SocketData>({
     hostname: config.host,
     port: config.port,
     reusePort: config.reusePort,
     development: false,
-    routes: {
-      ...routes,
-      "/health": healthHandler(hub, report, startedAt),
-      "/ready": readyHandler(hub, () => stopped),
-      "/api/broadcast": { POST: broadcastHandler(hub, config) },
-      "/metrics": { GET: metricsHandler(obs.exposition, config.metricsToken) },
-    },
-    fetch(req, srv) {
-      if (new URL(req.url).pathname === "/ws") return upgrade(req, srv, config, gate);
-      return new Response("not found\n", { status: 404 });
-    },
+    fetch,
     websocket: websocketHandler(hub, config, counts),
     error(e) {
       logger.error("http handler failed", e, { event: "http.failed" });

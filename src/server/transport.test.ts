@@ -104,7 +104,7 @@ describe("websocket handler", () => {
 });
 
 describe("upgrade", () => {
-  const config = (c: Partial<Config> = {}): Config => ({ ...DEFAULTS, ...c });
+  const config = (c: Partial<Config> = {}): Config => ({ ...DEFAULTS, allowedHosts: ["chat.example"], ...c });
   function server(accept = true) {
     const calls: { data: SocketData; headers?: Record<string, string> }[] = [];
     const s = { upgrade: (_req: Request, opts: { data: SocketData; headers?: Record<string, string> }) => { calls.push(opts); return accept; } };
@@ -146,6 +146,19 @@ describe("upgrade", () => {
       expect({ headers, allowed: res === undefined && calls.length === 1 }).toEqual({ headers, allowed });
       if (!allowed) expect(res?.status).toBe(403);
     }
+  });
+
+  test("DNS rebinding: a Host not on the allow-list gets 421, even when the Origin matches it", () => {
+    const rebound = (headers: Record<string, string>) => new Request("http://evil.example:8080/ws", { headers: { host: "evil.example:8080", ...headers } });
+    for (const headers of [{}, { origin: "http://evil.example:8080" }] as Record<string, string>[]) {
+      const { calls, srv } = server();
+      expect(upgrade(rebound(headers), srv, config())?.status).toBe(421);
+      expect(calls).toEqual([]);
+    }
+    // The Origin must itself name an allowed host, not merely equal the request's Host.
+    const { calls, srv } = server();
+    expect(upgrade(rebound({ origin: "http://evil.example:8080" }), srv, config({ allowedHosts: ["*"] }))).toBeUndefined();
+    expect(calls.length).toBe(1); // "*" switches the Host check off: then only the old same-host rule is left
   });
 
   test("a plain HTTP request to /ws gets 426", () => {

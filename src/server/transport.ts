@@ -15,6 +15,7 @@ import type { Config } from "./config.ts";
 import { logClose } from "./close-log.ts";
 import type { SubscriberCounts } from "./subscriber-counts.ts";
 import { type ConnectionGate, addressKey } from "./connection-gate.ts";
+import { type HostPolicy, hostAllowed, hostPolicy, hostRefused } from "./host-check.ts";
 
 export interface SocketData {
   encoding: Encoding | undefined;
@@ -31,18 +32,26 @@ export interface SocketData {
 
 export type HubServer = Server<SocketData>;
 
-function originAllowed(req: Request, config: Config): boolean {
+/**
+ * A browser's Origin must be listed in --allowed-origins, or be this server itself: a host on the
+ * allow-list (host-check.ts), the very host:port the request was sent to. The request's own Host
+ * proves nothing alone (under DNS rebinding it is the attacker's name), hence the allow-list.
+ */
+function originAllowed(req: Request, config: Config, hosts: HostPolicy): boolean {
   const origin = req.headers.get("origin");
   if (!origin) return true; // not a browser: CLI, SDK under Bun/Node
   if (config.allowedOrigins.includes("*") || config.allowedOrigins.includes(origin)) return true;
+  const host = req.headers.get("host");
   try {
-    return new URL(origin).host === req.headers.get("host");
+    const o = new URL(origin);
+    return hostAllowed(hosts, o.host) && o.host === host; // (with --allowed-hosts "*": the old same-host rule)
   } catch {
     return false;
   }
 }
 
-export function upgrade(req: Request, server: HubServer, config: Config, gate?: ConnectionGate): Response | undefined {
+export function upgrade(req: Request, server: HubServer, config: Config, gate?: ConnectionGate, hosts: HostPolicy = hostPolicy(config)): Response | undefined {
+  if (!hostAllowed(hosts, req.headers.get("host"))) return hostRefused(req.headers.get("host"));
   let address: string | undefined;
   if (gate) {
     address = addressKey(server.requestIP(req)?.address);
@@ -50,7 +59,7 @@ export function upgrade(req: Request, server: HubServer, config: Config, gate?: 
       return new Response("too many connection attempts from your address (see --connect-rate-limit); retry shortly\n", { status: 429, headers: { "Retry-After": "1" } });
     }
   }
-  if (!originAllowed(req, config)) return new Response("origin not allowed (see --allowed-origins)\n", { status: 403 });
+  if (!originAllowed(req, config, hosts)) return new Response("origin not allowed (see --allowed-origins)\n", { status: 403 });
   const offered = req.headers.get("sec-websocket-protocol");
   const encoding = negotiateEncoding(offered);
   // An unknown subprotocol is still upgraded, so the client gets a close code that says "stop", not a bare failure.
