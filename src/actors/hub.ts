@@ -67,7 +67,7 @@ export class Hub implements ActorContext {
       coalesceMs: config.commitWindowMs,
       coalesceAfter: BUSY_COMMIT_EVENTS,
       onError: (e) => logger.error("commit failed", e, { event: "commit.failed" }),
-      onCommit: (n, seconds) => { metrics.commitEvents.observe(n); metrics.commitSeconds.observe(seconds); },
+      onCommit: metrics.enabled ? (n, seconds) => { metrics.commitEvents.observe(n); metrics.commitSeconds.observe(seconds); } : undefined,
     });
     this.userBudgets = config.rateLimit > 0 ? new Budgets(config.rateLimit, burstFor(config.rateLimit)) : undefined;
     this.codecs = { json: codecFor("json"), msgpack: codecFor("msgpack", { maxPayload: config.maxPayload }) };
@@ -120,11 +120,11 @@ export class Hub implements ActorContext {
 
   /** Appends through the journal; on commit, runs the commit path, then `done`. */
   append(requests: AppendRequest[], done: (result: AppendOutcome[] | AppendError) => void): void {
-    const t0 = performance.now();
+    const t0 = this.metrics.enabled ? performance.now() : 0;
     this.journal.submit(requests, (result) => {
       if (!(result instanceof AppendError)) for (const o of result) if (!o.duplicate) this.committed(o.event);
       done(result);
-      this.metrics.ackSeconds.observe((performance.now() - t0) / 1000);
+      if (t0 > 0) this.metrics.ackSeconds.observe((performance.now() - t0) / 1000);
     });
   }
 

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { HubMetrics, clientKind } from "./hub-metrics.ts";
 import { type CounterCell, type GaugeCell, MetricStore } from "./metric-store.ts";
+import { noopMetrics } from "./metrics.ts";
 
 const setup = () => { const store = new MetricStore(); return { store, m: new HubMetrics(store) }; };
 const value = (store: MetricStore, name: string, ...labels: string[]) => (store.read(name, ...labels) as CounterCell | GaugeCell | undefined)?.value;
@@ -37,4 +38,9 @@ test("journal totals are brought in as counter increments, so rate() works acros
   expect(value(store, "hubbub_commits_total")).toBe(9);
   expect(value(store, "hubbub_commit_failures_total")).toBe(1);
   expect(value(store, "hubbub_journal_queued_events")).toBe(0);
+});
+
+test("metrics built on the no-op registry say they are off, so the hot path skips its clock reads", () => {
+  expect(new HubMetrics(noopMetrics).enabled).toBe(false);
+  expect(setup().m.enabled).toBe(true);
 });

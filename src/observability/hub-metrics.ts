@@ -6,7 +6,7 @@
  * docs/observability.md describes each metric; docs/grafana-dashboard.json uses these names.
  */
 import { CloseCode, ENCODINGS, ErrorCode, type ClientFrameType, type Encoding, type EventKind } from "../protocol/index.ts";
-import type { Counter, Gauge, Histogram, Metrics } from "./metrics.ts";
+import { type Counter, type Gauge, type Histogram, type Metrics, noopMetrics } from "./metrics.ts";
 
 const FRAME_TYPES = Object.keys({
   hello: 1, join: 1, leave: 1, send: 1, edit: 1, delete: 1, history: 1, read: 1, typing: 1, ping: 1, rooms: 1, who: 1, whois: 1,
@@ -64,7 +64,11 @@ export class HubMetrics {
   readonly mailboxQueuedMax: Record<MailboxKind, Gauge>;
   readonly journalQueued: Gauge;
 
+  /** False with `--metrics off`: callers skip the clock reads that only timings need. */
+  readonly enabled: boolean;
+
   constructor(readonly registry: Metrics) {
+    this.enabled = registry !== noopMetrics;
     const m = registry;
     const conns = m.gauge({ name: "hubbub_connections", help: "Open WebSocket connections, by wire encoding and client kind (pending: no successful hello yet).", labelNames: ["encoding", "client"] });
     this.connections = byKey(ENCODINGS, (e) => byKey([...CLIENT_KINDS, "pending"] as ClientKind[], (c) => conns.labels(e, c)));
