@@ -231,6 +231,7 @@ export function helpText(): string {
     "--insecure-dev-on-network: allow --auth dev on a non-loopback --host (anyone on the network can be anyone).",
     "One server per database: it holds an OS lock on <db>.lock (freed when the process ends, kill -9 included).",
     "Exit codes: 0 stopped, 1 cannot start (port in use, database locked, unusable data path), 2 usage mistake.",
+    "HTTP: GET /health (liveness; 503 while commits fail, e.g. disk full), GET /ready (readiness; 503 while commits fail or stopping).",
   );
   return lines.join("\n");
 }

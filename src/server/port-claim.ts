@@ -1,24 +1,25 @@
 /**
  * One server per port, unless sharing it is asked for (--reuse-port).
  *
- * Bun.serve with a `routes` table sets SO_REUSEPORT whatever `reusePort` says, so a second
- * server binds beside the first and the kernel splits connections between them. We cannot
- * make Bun refuse, so we check, and the check is sound for these reasons:
+ * What we saw (Bun 1.4.5, two processes): Bun.serve given no `reusePort` sets SO_REUSEPORT, so
+ * a second hubbub bound beside the first and the kernel split connections between them (the
+ * bug of issue 9). Given `reusePort: false` it refused here, but reference/bun-ecosystem.md
+ * records a routes server binding anyway even then, so we do not rely on Bun, and check:
  *
  * 1. A probe: a plain `Bun.listen` (no SO_REUSEPORT) on the same host and port. Linux lets a
- *    socket join a port only if it AND every socket already on it set SO_REUSEPORT, so the
- *    probe fails with EADDRINUSE whenever anything listens there — a Bun server included.
- *    The probe is closed (synchronously) right before Bun.serve binds, in the same JS block.
- * 2. That leaves the gap between closing the probe and binding. Two hubbubs are kept out of it
- *    by a claim: a Linux abstract Unix socket named after the port, which lives in the same
- *    network namespace as the port itself and is freed by the kernel when the process dies.
- *    A server without --reuse-port holds it for its whole life; a server with --reuse-port
- *    holds it only around its own check and bind. So an exclusive server never shares with
- *    another hubbub, exclusive or not, and a crash never leaves a stale claim.
- *    (Elsewhere than Linux the claim is a flock on a file in the temp directory.)
- * 3. A program that is not hubbub and binds without SO_REUSEPORT in that gap makes Bun.serve
- *    fail, which is reported the same way; one that binds WITH SO_REUSEPORT in those
- *    microseconds is asking to share and is not excluded.
+ *    socket join a port only if it AND every socket already there set SO_REUSEPORT, so the probe
+ *    fails with EADDRINUSE whenever anything listens there, a sharing Bun server included. It is
+ *    closed (synchronously) right before Bun.serve binds, in the same JS block.
+ * 2. The gap between closing the probe and binding: two hubbubs are kept out of it by a claim, a
+ *    Linux abstract Unix socket named after the port, which lives in the same network namespace
+ *    as the port and is freed by the kernel when the process dies (no stale claim after kill -9).
+ *    A server without --reuse-port holds it for its whole life; one with --reuse-port holds it
+ *    only around its own check and bind. So an exclusive server never shares with another
+ *    hubbub. (Elsewhere than Linux the claim is a flock on a file in the temp directory.)
+ * 3. The bind itself passes `reusePort: false` unless sharing was asked for, so where Bun honours
+ *    it the kernel refuses any second bind atomically; that EADDRINUSE is reported in the same
+ *    one line. What is left is a program that is not hubbub binding WITH SO_REUSEPORT in the
+ *    microseconds of the gap: it asked to share, and is not excluded.
  */
 import { closeSync, openSync } from "node:fs";
 import { tmpdir } from "node:os";
