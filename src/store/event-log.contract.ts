@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { AppendRequest, EventLog } from "./event-log.ts";
+import { type AppendRequest, type EventLog, StoreUnavailableError } from "./event-log.ts";
 
 export interface ContractHost {
   describe: (name: string, fn: () => void) => void;
@@ -71,6 +71,18 @@ export function eventLogContract(adapter: AdapterUnderTest, { describe, test }: 
       assert.equal(log.findByCmid("u", "ok2"), undefined);
       const [next] = log.append([msg("room:a", "u", "ok2")]);
       assert.deepEqual([next!.event.seq, next!.event.pos, next!.duplicate], [2, 2, false]);
+      log.close();
+    });
+
+    test("probeWrite commits on a healthy log and touches no event; a request that cannot be stored is not a storage refusal", async () => {
+      const log = await adapter.open();
+      log.append([msg("room:a", "u", "p1")]);
+      log.probeWrite();
+      log.probeWrite();
+      assert.deepEqual([log.lastPos(), log.head("room:a"), log.readAll(0, 10).length], [1, 1, 1]);
+      const bad = { ...msg("room:a", "u", "bad"), body: { text: 1n as unknown as string } };
+      assert.throws(() => log.append([bad]), (e: unknown) => !(e instanceof StoreUnavailableError));
+      assert.equal(log.append([msg("room:a", "u", "p2")])[0]!.event.seq, 2);
       log.close();
     });
 
