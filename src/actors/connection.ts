@@ -21,7 +21,7 @@ import { isKnownUser, isMember, readCursor } from "../projections/projection.ts"
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
 import type { ActorContext } from "./context.ts";
 import type { Connected, ConnectionMessage, Postable, RoomMessage } from "./messages.ts";
-import { type Socket, topicFor } from "./ports.ts";
+import { type Socket, topicFor } from "../fanout/ports.ts";
 import { errorFrame } from "./replies.ts";
 import { BROADCAST_GROUP, roomGroup, userGroup } from "./topics.ts";
 
@@ -332,7 +332,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   revokeRoom(room: string): void {
     if (!this.rooms.delete(room)) return;
     const group = roomGroup(room);
-    this.socket.unsubscribe(topicFor(group, this.socket.encoding));
+    this.hub.fanout.unsubscribe(this.socket, topicFor(group, this.socket.encoding));
     const at = this.groups.indexOf(group);
     if (at >= 0) this.groups.splice(at, 1);
     this.hub.room(room)?.post({ kind: "presence-off", conn: this });
@@ -364,7 +364,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
       }
     }
     this.flushOut();
-    this.socket.subscribe(topicFor(group, this.socket.encoding));
+    this.hub.fanout.subscribe(this.socket, topicFor(group, this.socket.encoding));
     this.groups.push(group);
   }
 
@@ -376,7 +376,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
       const page = log.readAfter(stream, cursor, PAGE);
       if (page.length === 0) break;
       cursor = this.sendEvents(page);
-      while (this.socket.bufferedAmount() > REPLAY_HIGH_WATER && !this.closed()) await Bun.sleep(2);
+      while (this.socket.bufferedAmount() > REPLAY_HIGH_WATER && !this.closed()) await this.socket.drained();
     }
     return cursor;
   }

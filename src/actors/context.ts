@@ -7,6 +7,7 @@ import type { HelloFrame, ServerFrame } from "../protocol/index.ts";
 import type { Projection } from "../projections/projection.ts";
 import type { AppendOutcome, AppendRequest, EventLog } from "../store/event-log.ts";
 import type { AppendError } from "./journal.ts";
+import type { Fanout } from "../fanout/ports.ts";
 import type { Connected, Postable, RoomMessage, UserMessage } from "./messages.ts";
 import type { Logger } from "../observability/log.ts";
 import type { HubMetrics } from "../observability/hub-metrics.ts";
@@ -44,6 +45,8 @@ export interface ActorContext {
   /** The log, read synchronously (replay, history); written only through `append`. */
   readonly log: EventLog;
   readonly authenticate: Authenticator;
+  /** Topic subscriptions and publish; actors subscribe their sockets through it. */
+  readonly fanout: Fanout;
   /** The actor of an existing room, or undefined. */
   room(name: string): Postable<RoomMessage> | undefined;
   /** The actor of a room, made if the room is new (its first join creates it in the log). */

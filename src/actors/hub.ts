@@ -12,7 +12,7 @@ import type { AppendOutcome, AppendRequest, EventLog } from "../store/event-log.
 import { type Projection, USERS_STREAM, apply } from "../projections/projection.ts";
 import { saveSnapshot } from "../projections/snapshot.ts";
 import { AppendError, Journal } from "./journal.ts";
-import { type Fanout, topicFor } from "./ports.ts";
+import { type Fanout, topicFor } from "../fanout/ports.ts";
 import { groupsOf } from "./topics.ts";
 import { Budgets, burstFor, type RateLimiter } from "./rate-limiter.ts";
 import { RoomActor } from "./room.ts";

@@ -3,6 +3,7 @@
  * Used by main.ts, by the tests (port 0, a temp db) and by anyone embedding the server.
  */
 import { Hub } from "../actors/hub.ts";
+import { BunFanout } from "../fanout/bun.ts";
 import { CloseCode } from "../protocol/index.ts";
 import { rebuild, type RebuildReport } from "../projections/snapshot.ts";
 import { openEventLog } from "../store/open-log.ts";
@@ -87,18 +88,10 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
   const startedAt = Date.now();
   let server: Bun.Server<SocketData> | undefined;
   const obs = createObservability(config, logger);
-  const { counts, metrics } = obs;
-  // With metrics on, each publish also counts its deliveries (one Map lookup); off, nothing extra.
-  const fanout = counts
-    ? {
-      publish: (topic: string, data: string | Uint8Array) => {
-        server?.publish(topic, data, false);
-        const enc = typeof data === "string" ? "json" : "msgpack";
-        metrics.publishes[enc].inc();
-        metrics.deliveries[enc].inc(counts.get(topic));
-      },
-    }
-    : { publish: (topic: string, data: string | Uint8Array) => void server?.publish(topic, data, false) };
+  const { metrics } = obs;
+  const bunFanout = new BunFanout();
+  // With metrics on, the fan-out also counts deliveries per publish (one Map lookup); off, nothing extra.
+  const fanout = obs.countDeliveries(bunFanout);
   const hub = new Hub(log, projection, fanout, config, createAuthenticator(config), logger, metrics);
   obs.watch(hub);
   const gate = new ConnectionGate(config);
@@ -121,13 +114,14 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     reusePort: config.reusePort,
     development: false,
     fetch,
-    websocket: websocketHandler(hub, config, counts),
+    websocket: websocketHandler(hub, config),
     error(e) {
       logger.error("http handler failed", e, { event: "http.failed" });
       return new Response("internal error\n", { status: 500 });
     },
   }));
   server = bound;
+  bunFanout.attach(bound);
   let stopped = false;
   const sweep = setInterval(() => {
     metrics.slowConsumerCloses.inc(hub.sweepSlowConsumers());

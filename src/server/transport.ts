@@ -3,27 +3,27 @@
  * then for each frame: decode, validate, enqueue on the connection actor. No business logic
  * and no awaiting here, and nothing may throw out of a handler (in Bun that ends the process).
  */
-import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import type { Server, WebSocketHandler } from "bun";
 import {
   CloseCode, ErrorCode, SUBPROTOCOLS, guardClientFrame, negotiateEncoding,
-  type Encoding, type GuardLimits, type WireData,
+  type Encoding, type GuardLimits,
 } from "../protocol/index.ts";
 import { ConnectionActor } from "../actors/connection.ts";
 import type { Hub } from "../actors/hub.ts";
-import type { Socket } from "../actors/ports.ts";
+import { BunSocket } from "../fanout/bun.ts";
 import type { Config } from "./config.ts";
 import { logClose } from "./close-log.ts";
-import type { SubscriberCounts } from "./subscriber-counts.ts";
 import { type ConnectionGate, addressKey } from "./connection-gate.ts";
 import { type HostPolicy, hostAllowed, hostPolicy, hostRefused } from "./host-check.ts";
 
 export interface SocketData {
   encoding: Encoding | undefined;
   conn?: ConnectionActor;
+  /** The connection's socket adapter: Bun's drain and close events wake its waiters. */
+  socket?: BunSocket;
   /** Frames and bytes received before the hello was accepted (counted only until then). */
   preHelloFrames: number;
   preHelloBytes: number;
-  socket?: BunSocket;
   /** performance.now() at upgrade: the close line says how long the connection lasted. */
   openedAt: number;
   /** The client's address as limits key it (see addressKey), when a gate is in use. */
@@ -68,50 +68,13 @@ export function upgrade(req: Request, server: HubServer, config: Config, gate?: 
   return new Response("expected a WebSocket upgrade\n", { status: 426 });
 }
 
-/**
- * The actors' Socket over a Bun ServerWebSocket. A class, not an object of closures: one small
- * object per connection. With metrics on it keeps its topics, so the per-topic subscriber
- * counts (fan-out deliveries) can be taken back when Bun drops its subscriptions at close.
- */
-class BunSocket implements Socket {
-  private topics: string[] | undefined;
-
-  constructor(private readonly ws: ServerWebSocket<SocketData>, readonly encoding: Encoding, private readonly counts: SubscriberCounts | undefined) {}
-
-  sendBatch(frames: WireData[]): void {
-    const ws = this.ws;
-    if (frames.length === 1) ws.send(frames[0]!, false);
-    else ws.cork(() => { for (const f of frames) ws.send(f, false); });
-  }
-
-  subscribe(topic: string): void {
-    this.ws.subscribe(topic);
-    if (this.counts && !(this.topics ??= []).includes(topic)) { this.topics.push(topic); this.counts.add(topic); }
-  }
-
-  unsubscribe(topic: string): void {
-    this.ws.unsubscribe(topic);
-    const at = this.topics?.indexOf(topic) ?? -1;
-    if (at >= 0) { this.topics!.splice(at, 1); this.counts?.remove(topic); }
-  }
-
-  /** The socket closed: Bun has dropped its subscriptions, so drop them from the counts too. */
-  released(): void {
-    if (this.topics) for (const t of this.topics) this.counts?.remove(t);
-    this.topics = undefined;
-  }
-
-  close(code: number, reason: string): void { this.ws.close(code, reason); }
-  bufferedAmount(): number { return this.ws.getBufferedAmount(); }
-}
-
 function overPreHelloBudget(d: SocketData, message: string | Buffer, config: Config): boolean {
   d.preHelloFrames++;
   d.preHelloBytes += typeof message === "string" ? Buffer.byteLength(message) : message.byteLength;
   return d.preHelloFrames > config.preHelloFrames || d.preHelloBytes > config.preHelloBytes;
 }
 
-export function websocketHandler(hub: Hub, config: Config, counts?: SubscriberCounts): WebSocketHandler<SocketData> {
+export function websocketHandler(hub: Hub, config: Config): WebSocketHandler<SocketData> {
   const framesIn = hub.metrics.framesIn;
   const codecs = hub.codecs;
   const limits: GuardLimits = { maxText: config.maxText, maxCursors: 5000, maxPage: 500 };
@@ -127,7 +90,7 @@ export function websocketHandler(hub: Hub, config: Config, counts?: SubscriberCo
       try {
         const enc = ws.data.encoding;
         if (!enc) return ws.close(CloseCode.UnsupportedProtocol, `speak one of: ${Object.values(SUBPROTOCOLS).join(", ")}`);
-        const socket = (ws.data.socket = new BunSocket(ws, enc, counts));
+        const socket = (ws.data.socket = new BunSocket(ws, enc));
         const conn = (ws.data.conn = new ConnectionActor(socket, codecs[enc], hub));
         hub.metrics.connectionOpened(enc);
         hub.logger.info("connection opened", { event: "conn.open", conn: conn.id, encoding: enc, ip: ws.remoteAddress });
@@ -165,10 +128,14 @@ export function websocketHandler(hub: Hub, config: Config, counts?: SubscriberCo
         hub.logger.error("websocket message failed", e, { event: "transport.failed", handler: "message" });
       }
     },
+    drain(ws) {
+      ws.data.socket?.wake();
+    },
     close(ws, code, reason) {
       try {
+        ws.data.socket?.wake();
         ws.data.conn?.socketClosed();
-        ws.data.socket?.released();
+        if (ws.data.socket) hub.fanout.release(ws.data.socket);
         logClose(hub, ws.data, code, reason);
       } catch (e) {
         hub.logger.error("websocket close failed", e, { event: "transport.failed", handler: "close" });

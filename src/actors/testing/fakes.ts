@@ -1,36 +1,33 @@
 /**
  * In-memory stand-ins for the actors' ports, so the actor system can be tested without Bun.serve.
  *
- * FakeFanout keeps topic -> subscribed sockets and delivers a publish synchronously, like
+ * FakeFanout is the in-memory fan-out (src/fanout/memory.ts) that also records every publish; it delivers synchronously, like
  * `server.publish` does. FakeSocket decodes everything written to it with its own encoding and
  * records the frames, in arrival order, whether they came from the connection (`sendBatch`) or
  * from a topic (`receive`). Bytes of the wrong wire type for the socket's encoding (text on a
  * msgpack socket, binary on a JSON socket) are recorded in `wireErrors` instead of being hidden.
  */
 import { codecFor, type Codec, type Encoding, type EventFrame, type ServerFrame, type WireData } from "../../protocol/index.ts";
-import type { Fanout, Socket } from "../ports.ts";
+import { MemoryFanout } from "../../fanout/memory.ts";
+import type { Socket } from "../../fanout/ports.ts";
 
-export class FakeFanout implements Fanout {
-  private readonly topics = new Map<string, Set<FakeSocket>>();
+/** The in-memory fan-out, delivering to FakeSockets as "topic" and recording every publish. */
+export class FakeFanout extends MemoryFanout {
   /** Every publish, in order (topic and the bytes): lets a test check "encoded once per encoding". */
   readonly published: { topic: string; data: WireData }[] = [];
 
-  publish(topic: string, data: WireData): void {
-    this.published.push({ topic, data });
-    for (const s of [...(this.topics.get(topic) ?? [])]) s.receive(data);
+  constructor() {
+    super((s, data) => (s instanceof FakeSocket ? s.receive(data, "topic") : s.sendBatch([data])));
   }
 
-  subscribe(topic: string, s: FakeSocket): void {
-    let set = this.topics.get(topic);
-    if (!set) this.topics.set(topic, (set = new Set()));
-    set.add(s);
+  override publish(topic: string, data: WireData): void {
+    this.published.push({ topic, data });
+    super.publish(topic, data);
   }
-  unsubscribe(topic: string, s: FakeSocket): void { this.topics.get(topic)?.delete(s); }
-  /** A closed socket leaves every topic, as Bun does. */
-  drop(s: FakeSocket): void { for (const set of this.topics.values()) set.delete(s); }
-  /** Topics `s` is subscribed to, sorted. */
-  topicsOf(s: FakeSocket): string[] {
-    return [...this.topics].filter(([, set]) => set.has(s)).map(([t]) => t).sort();
+
+  override subscribe(socket: Socket, topic: string): void {
+    if (socket instanceof FakeSocket && socket.closed) return; // as in Bun: a closed socket follows nothing
+    super.subscribe(socket, topic);
   }
 }
 
@@ -50,8 +47,8 @@ export class FakeSocket implements Socket {
   readonly via: Via[] = [];
   readonly wireErrors: string[] = [];
   closed: { code: number; reason: string } | undefined;
-  /** What `bufferedAmount()` reports; set it to simulate a slow reader. */
-  buffered = 0;
+  private backlog = 0;
+  private drainWaiters: (() => void)[] = [];
   /** Number of `sendBatch` calls (one per corked write). */
   batches = 0;
   private readonly codec: Codec;
@@ -82,14 +79,30 @@ export class FakeSocket implements Socket {
     this.onFrame?.(f, via);
   }
 
-  subscribe(topic: string): void { if (!this.closed) this.fanout.subscribe(topic, this); }
-  unsubscribe(topic: string): void { this.fanout.unsubscribe(topic, this); }
+  /** What `bufferedAmount()` reports; set it to simulate a slow reader. Lowering it is a drain. */
+  get buffered(): number { return this.backlog; }
+  set buffered(bytes: number) {
+    const drained = bytes < this.backlog;
+    this.backlog = bytes;
+    if (drained) this.wake();
+  }
+
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = { code, reason };
-    this.fanout.drop(this);
+    this.fanout.release(this);
+    this.wake();
   }
-  bufferedAmount(): number { return this.buffered; }
+  bufferedAmount(): number { return this.backlog; }
+  drained(): Promise<void> {
+    if (this.closed || this.backlog === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+  private wake(): void {
+    const w = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const f of w) f();
+  }
 
   topics(): string[] { return this.fanout.topicsOf(this); }
 
