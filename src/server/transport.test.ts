@@ -8,13 +8,10 @@ import { type HubServer, type SocketData, upgrade, websocketHandler } from "./tr
 /** Just what the handlers touch of a Bun ServerWebSocket. */
 class FakeWs {
   readonly sent: (string | Uint8Array)[] = [];
-  readonly topics = new Set<string>();
   closed: { code: number; reason: string } | undefined;
   constructor(readonly data: SocketData) {}
   send(d: string | Uint8Array) { this.sent.push(d); return 1; }
   cork(fn: () => void) { fn(); }
-  subscribe(t: string) { this.topics.add(t); }
-  unsubscribe(t: string) { this.topics.delete(t); }
   close(code: number, reason: string) { this.closed = { code, reason }; }
   getBufferedAmount() { return 0; }
   /** The fake stands in for Bun's class, which tests cannot construct. */
@@ -50,14 +47,15 @@ describe("websocket handler", () => {
   });
 
   test("JSON: a hello gets welcome and synced as text frames; a ping a pong", async () => {
-    const { handler } = setup();
+    const { th, handler } = setup();
     const ws = open(handler, "json");
     handler.message!(ws.ws, JSON.stringify({ type: "hello", id: 1, user: "ann", device: "d", client: "cli" }));
     handler.message!(ws.ws, JSON.stringify({ type: "ping", id: 2 }));
     await settle();
     expect(ws.sent.every((d) => typeof d === "string")).toBe(true);
     expect(ws.frames("json").map((f) => f.type)).toEqual(["welcome", "synced", "pong"]);
-    expect([...ws.topics].sort()).toEqual(["broadcast|json", "user:ann|json"]);
+    // Subscriptions go through the hub's fan-out port (here the in-memory one), with the connection's socket.
+    expect(th.fanout.topicsOf(ws.data.socket!)).toEqual(["broadcast|json", "user:ann|json"]);
   });
 
   test("MessagePack: binary in, binary out; a text frame is refused with bad_frame", async () => {

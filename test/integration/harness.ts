@@ -16,6 +16,9 @@ export function start(overrides: Partial<Config> = {}): Promise<RunningServer> {
   return startServer({ port: 0, db: tempDb(), presenceGraceMs: 0, rateLimit: 0, connectRateLimit: 0, ...overrides }, silentLogger);
 }
 
+/** The default limit of one wait. */
+const WAIT_MS = 20_000;
+
 export class TestClient {
   readonly frames: ServerFrame[] = [];
   closeEvent: { code: number; reason: string } | undefined;
@@ -67,7 +70,12 @@ export class TestClient {
     return this.waitFor((f) => "id" in f && f.id === id && f.type !== "synced");
   }
 
-  async waitFor(pred: (f: ServerFrame) => boolean, timeoutMs = 3000): Promise<ServerFrame> {
+  /**
+   * Resolves with the first frame matching `pred`, woken by each arriving frame (no polling). The
+   * default limit is for one step on a loaded 2-core machine (a resume replaying megabytes took
+   * over 3 s there at load 30); tests that need a tighter bound say so.
+   */
+  async waitFor(pred: (f: ServerFrame) => boolean, timeoutMs = WAIT_MS): Promise<ServerFrame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const hit = this.frames.find(pred);
@@ -79,7 +87,7 @@ export class TestClient {
     }
   }
 
-  async waitClosed(timeoutMs = 3000): Promise<{ code: number; reason: string }> {
+  async waitClosed(timeoutMs = WAIT_MS): Promise<{ code: number; reason: string }> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closeEvent) {
       if (Date.now() > deadline) throw new Error("not closed in time");

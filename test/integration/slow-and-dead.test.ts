@@ -27,15 +27,15 @@ test("a slow consumer is closed with 4200, others are unaffected, and it resumes
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   expect(metrics).toContain("hubbub_slow_consumer_closes_total 1\n");
   expect(metrics).toContain('hubbub_connection_closes_total{code="4200"} 1\n');
-  await healthy.waitFor((f) => f.type === "event" && f.seq === last, 10_000);
+  await healthy.waitFor((f) => f.type === "event" && f.seq === last);
   expect(seqs(healthy.events("room:firehose").filter((e) => e.kind === "message"))).toEqual(range(4, last));
   // Back with its cursors: the whole backlog, once, in order.
   const back = await TestClient.connect(server.url, "slow", { cursors });
-  await back.waitFor((f) => f.type === "event" && f.seq === last, 10_000);
+  await back.waitFor((f) => f.type === "event" && f.seq === last);
   expect(seqs(back.events("room:firehose"))).toEqual(range(cursors["room:firehose"]! + 1, last));
   for (const c of [writer, healthy, back]) c.close();
   await server.stop();
-}, 40_000);
+}, 120_000);
 
 test("a peer that goes silent is dropped by the heartbeat and leaves presence within the window", async () => {
   const server = await start({ idleTimeout: 1, presenceGraceMs: 200 });
