@@ -31,7 +31,7 @@ export function pinoLogger(o: PinoLoggerOptions): Logger {
   const destination = o.format === "pretty"
     ? pretty({
       sync: true, destination: o.destination ?? 1, colorize: o.colorize ?? process.stdout.isTTY === true,
-      translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname",
+      translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", singleLine: true,
     })
     : (o.destination as DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: true });
   const p = pino({
