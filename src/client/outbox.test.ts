@@ -99,12 +99,12 @@ describe("outbox", () => {
     expect(storage.state?.outbox).toEqual([]);
   });
 
-  test("a retryable error (rate_limited) keeps the message and sends it again, same cmid", async () => {
+  for (const code of ["rate_limited", "store_unavailable"] as const) test(`a retryable error (${code}) keeps the message and sends it again, same cmid`, async () => {
     const { c, live, clock } = clientHarness();
     c.connect();
     const s = live();
     const sent = c.send({ room: "a" }, "x");
-    s.push({ type: "error", id: sends(s)[0]!.id, code: "rate_limited", message: "slow down" });
+    s.push({ type: "error", id: sends(s)[0]!.id, code, message: "not now" });
     expect(c.pendingSends().length).toBe(1);
     s.push({ type: "pong" });
     clock.advance(2000);
