@@ -1,6 +1,8 @@
-/** The EventLog on bun:sqlite, and the operator tools' read-only connection: the only file that imports it. */
+/** The EventLog (and the SQLite engine) on bun:sqlite, and the operator tools' read-only connection: the only file that imports it. */
 import { Database } from "bun:sqlite";
 import { drizzle } from "drizzle-orm/bun-sqlite";
+import type { Engine } from "./engine/engine.ts";
+import { createSqliteEngine, type SqliteEngineOptions } from "./engine/sqlite-engine.ts";
 import type { EventLog, OpenOptions } from "./event-log.ts";
 import { applyMigrations } from "./migrate.ts";
 import { ensureParentDir, pragmas } from "./open-common.ts";
@@ -9,6 +11,17 @@ import { createSqliteLog } from "./sqlite-log.ts";
 import type { SqlParam, SqliteReader } from "./sqlite-reader.ts";
 
 export function openBunSqliteLog(opts: OpenOptions): EventLog {
+  const { client, db, hot } = openBunSqlite(opts);
+  return createSqliteLog(db, (r) => (r as { changes: number }).changes, hot, () => client.close());
+}
+
+/** The engine port on the same file and tables (engine/sqlite-engine.ts). */
+export function openBunSqliteEngine(opts: OpenOptions & SqliteEngineOptions): Engine {
+  const { client, db, hot } = openBunSqlite(opts);
+  return createSqliteEngine(db, hot, () => client.close(), opts);
+}
+
+function openBunSqlite(opts: OpenOptions) {
   ensureParentDir(opts.path);
   const client = new Database(opts.path, { create: true });
   for (const p of pragmas(opts)) client.run(p);
@@ -19,9 +32,13 @@ export function openBunSqliteLog(opts: OpenOptions): EventLog {
       const stmt = client.prepare(sql);
       return (...params: unknown[]) => stmt.run(...(params as never[])).changes;
     },
+    prepareGet(sql: string) {
+      const stmt = client.prepare(sql);
+      return (...params: unknown[]) => (stmt.get(...(params as never[])) ?? undefined) as Record<string, unknown> | undefined;
+    },
     immediate<T>(fn: () => T): T { return client.transaction(fn).immediate(); },
   };
-  return createSqliteLog(db, (r) => (r as { changes: number }).changes, hot, () => client.close());
+  return { client, db, hot };
 }
 
 /** A read-only connection for the operator tools (see sqlite-reader.ts); the file must exist. */

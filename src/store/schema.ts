@@ -4,7 +4,7 @@
  * (stream, seq) is unique, and (cmid, author) is unique, so a retried send can never append twice.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const events = sqliteTable(
   "events",
@@ -46,3 +46,12 @@ export const snapshots = sqliteTable("snapshots", {
   version: integer("version").notNull(),
   data: text("data").notNull(),
 });
+
+/**
+ * Facts the engine keeps beside the log (src/store/engine/engine.ts): a row means the fact holds.
+ * Written only by the engine, in the same transaction as the event that implies it.
+ */
+export const facts = sqliteTable("facts", {
+  scope: text("scope").notNull(),
+  key: text("key").notNull(),
+}, (t) => [primaryKey({ columns: [t.scope, t.key] })]);

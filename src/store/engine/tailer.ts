@@ -1,0 +1,162 @@
+/**
+ * Follows an engine from a position: the one reader through which a node learns of every
+ * committed event, its own included (docs/architecture.md, "The engine port").
+ *
+ * Contract:
+ * - `onBatch` receives events strictly in pos order, each pos exactly once, starting right after
+ *   `afterPos`: the tailer checks `pos === last + 1` for every event and never delivers past a
+ *   hole (it re-reads instead; with commit order = pos order a hole means a bug, reported through
+ *   `onError`). Batches are delivered one at a time: the next waits until `onBatch` has returned
+ *   (or its promise settled). If `onBatch` throws, the same events are delivered again later, so
+ *   the consumer should apply a batch all or nothing.
+ * - Wake-ups: the engine's watch (LISTEN/NOTIFY on PostgreSQL) for low latency, a read on every
+ *   (re)LISTEN, and a poll every `pollMs` in case a hint was lost. Hints only trigger reads.
+ * - Errors (connection lost, database restarting) are reported to `onError` and retried with
+ *   backoff; the position is kept, so nothing is skipped or repeated across a drop.
+ * - Divergence: if the engine's epoch is not the one the tailer started with, or its head is behind
+ *   the tailer's position (a restored older backup), the tailer stops and reports an
+ *   EngineError("diverged"): its follower must rebuild, never continue silently.
+ */
+import { EngineError, type Engine, type StoredEvent, type Watch } from "./engine.ts";
+
+export interface TailerOptions {
+  /** Deliver events after this pos (the follower's own position; 0 for a new follower). */
+  afterPos: number;
+  onBatch(events: StoredEvent[]): void | Promise<void>;
+  /** Errors: retried ones (retryable) and the final one (a diverged engine). */
+  onError?(err: unknown): void;
+  /** The epoch the follower's position belongs to. Default: the engine's epoch at open. */
+  epoch?: string;
+  /** Events per read. Default 1000. */
+  pageSize?: number;
+  /** Poll interval, the fallback for lost wake-ups. Default 250 ms. */
+  pollMs?: number;
+  /** First retry delay after an error; doubles up to `maxRetryMs`. Defaults 50 / 2000 ms. */
+  retryMs?: number;
+  maxRetryMs?: number;
+}
+
+export interface Tailer {
+  /** The pos of the last event delivered (and accepted) by onBatch. */
+  readonly position: number;
+  /** Resolves once `position ≥ pos`; rejects after `timeoutMs` or if the tailer stops first. */
+  waitFor(pos: number, timeoutMs: number): Promise<void>;
+  /** Set when the tailer stopped by itself (diverged engine). */
+  readonly failure: unknown;
+  stop(): Promise<void>;
+}
+
+export function startTailer(engine: Engine, opts: TailerOptions): Tailer {
+  const pageSize = opts.pageSize ?? 1000;
+  const pollMs = opts.pollMs ?? 250;
+  const retryBase = opts.retryMs ?? 50;
+  const retryMax = opts.maxRetryMs ?? 2000;
+  const epoch = opts.epoch ?? engine.epoch;
+  let position = opts.afterPos;
+  let stopped = false;
+  let failure: unknown;
+  let watch: Watch | undefined;
+  let watching: Promise<void> | undefined;
+  let running: Promise<void> | undefined;
+  let again = false; // a wake-up came while a pump was running: pump once more
+  let checkHead = true; // verify epoch/head before the next read (at start, after every (re)LISTEN and error)
+  let retryDelay = retryBase;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  const waiters = new Set<{ pos: number; resolve: () => void; reject: (e: unknown) => void; timer: ReturnType<typeof setTimeout> }>();
+
+  const report = (e: unknown) => { try { opts.onError?.(e); } catch { /* a throwing reporter must not stop the tailer */ } };
+
+  function settleWaiters(): void {
+    for (const w of waiters) {
+      if (position >= w.pos) { clearTimeout(w.timer); waiters.delete(w); w.resolve(); }
+      else if (stopped) { clearTimeout(w.timer); waiters.delete(w); w.reject(failure ?? new EngineError("closed", "tailer stopped", false)); }
+    }
+  }
+
+  async function ensureWatch(): Promise<void> {
+    if (watch || stopped) return;
+    watching ??= engine.watch({
+      onHead: (pos) => { if (pos > position) wake(); },
+      onListening: () => { checkHead = true; wake(); },
+    }).then((w) => {
+      if (stopped) return void w.stop().catch(() => {});
+      watch = w;
+    }).finally(() => { watching = undefined; });
+    await watching;
+  }
+
+  async function pumpOnce(): Promise<void> {
+    await ensureWatch();
+    if (checkHead) {
+      const head = await engine.head();
+      if (head.epoch !== epoch) throw new EngineError("diverged", `engine epoch ${head.epoch} is not the follower's ${epoch}`, false);
+      if (head.pos < position) throw new EngineError("diverged", `engine head ${head.pos} is behind the follower's position ${position}`, false);
+      checkHead = false;
+    }
+    for (;;) {
+      if (stopped) return;
+      const page = await engine.readAfter(position, pageSize);
+      let n = 0;
+      while (n < page.length && page[n]!.pos === position + 1 + n) n++;
+      if (n < page.length) report(new Error(`tailer: expected pos ${position + 1 + n}, read ${page[n]!.pos}; re-reading`));
+      if (n === 0) return; // nothing new, or a hole right after us: the next poll re-reads
+      const batch = n === page.length ? page : page.slice(0, n);
+      await opts.onBatch(batch);
+      position = batch[batch.length - 1]!.pos;
+      settleWaiters();
+      if (page.length < pageSize) return;
+    }
+  }
+
+  function wake(): void {
+    if (stopped) return;
+    if (running) { again = true; return; }
+    if (retryTimer) return; // an error backoff is pending; it will pump
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await pumpOnce();
+          retryDelay = retryBase;
+        } catch (e) {
+          report(e);
+          if (e instanceof EngineError && e.code === "diverged") { failure = e; stopped = true; settleWaiters(); break; }
+          checkHead = true;
+          const delay = retryDelay;
+          retryDelay = Math.min(retryMax, retryDelay * 2);
+          retryTimer = setTimeout(() => { retryTimer = undefined; wake(); }, delay);
+          break;
+        }
+      } while (again && !stopped);
+    })().finally(() => { running = undefined; });
+  }
+
+  const poll = setInterval(wake, pollMs);
+  poll.unref?.();
+  wake();
+
+  return {
+    get position() { return position; },
+    get failure() { return failure; },
+    waitFor(pos, timeoutMs) {
+      if (position >= pos) return Promise.resolve();
+      if (stopped) return Promise.reject(failure ?? new EngineError("closed", "tailer stopped", false));
+      return new Promise((resolve, reject) => {
+        const w = {
+          pos, resolve, reject,
+          timer: setTimeout(() => { waiters.delete(w); reject(new Error(`tailer at ${position}, not ${pos}, after ${timeoutMs} ms`)); }, timeoutMs),
+        };
+        waiters.add(w);
+      });
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(poll);
+      if (retryTimer) clearTimeout(retryTimer);
+      await running?.catch(() => {});
+      await watching?.catch(() => {});
+      await watch?.stop().catch(() => {});
+      settleWaiters();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * PostgreSQL for tests: every test gets its own schema with a random name, dropped afterwards
+ * (also when the test fails). The server is 127.0.0.1:5432, database `test`, trust auth (CI and
+ * node-svc machines run it), or HUBBUB_TEST_PG. If it is unreachable the tests FAIL with a message
+ * saying so: they never skip.
+ */
+import type { Engine } from "../engine.ts";
+import { bunSqlClient } from "../pg/bun-sql.ts";
+import type { PgClient } from "../pg/client.ts";
+import { openPgEngine, type PgEngineOptions } from "../pg/pg-engine.ts";
+
+export const PG_URL = process.env.HUBBUB_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/test";
+
+let admin: PgClient | undefined;
+async function adminClient(): Promise<PgClient> {
+  if (admin) return admin;
+  const c = bunSqlClient({ url: PG_URL, max: 2, applicationName: "hubbub-test-admin" });
+  try {
+    await c.query("SELECT 1");
+  } catch (e) {
+    await c.close().catch(() => {});
+    throw new Error(`PostgreSQL is unreachable at ${PG_URL} (${(e as Error).message}). The PostgreSQL engine tests need it: start it, or point HUBBUB_TEST_PG at one.`);
+  }
+  return (admin = c);
+}
+
+export interface PgTestSchema {
+  schema: string;
+  /** Opens one more engine instance (another "node") on this schema; closed by dispose(). */
+  open(extra?: Partial<PgEngineOptions>): Promise<Engine>;
+  /** Terminates every server connection of this schema's engines (pg_terminate_backend). */
+  killConnections(): Promise<number>;
+  /** Closes the engines opened here and drops the schema. */
+  dispose(): Promise<void>;
+}
+
+export async function createPgSchema(): Promise<PgTestSchema> {
+  const a = await adminClient();
+  const schema = `t_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}`;
+  const app = `hubbub-test-${schema}`;
+  await a.query(`CREATE SCHEMA "${schema}"`);
+  const opened: Engine[] = [];
+  return {
+    schema,
+    async open(extra = {}) {
+      const e = await openPgEngine({ url: PG_URL, schema, applicationName: app, max: 3, ...extra });
+      opened.push(e);
+      return e;
+    },
+    async killConnections() {
+      const rows = await a.query("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1", [app]);
+      return rows.filter((r) => r.ok === true).length;
+    },
+    async dispose() {
+      for (const e of opened) await e.close().catch(() => {});
+      await a.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    },
+  };
+}
