@@ -104,6 +104,15 @@ export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
     open();
     try { return await fn(); } catch (e) { throw wrap(e, what); }
   };
+  // Reads are idempotent, so they are retried at once, twice: after a connection was killed the
+  // pool still holds it, and the first query on it fails even though the server is fine.
+  const read = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try { return await guarded(what, fn); } catch (e) {
+        if (!(e instanceof EngineError && e.retryable) || attempt >= 2) throw e;
+      }
+    }
+  };
 
   async function appendTx(q: PgQuery, requests: Parameters<Engine["append"]>[0]) {
     const [locked] = await q(LOCK);
@@ -162,18 +171,18 @@ export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
       if (requests.length === 0) return [];
       return client.begin((q) => appendTx(q, requests));
     }),
-    readAfter: (after, limit) => guarded("readAfter", async () =>
+    readAfter: (after, limit) => read("readAfter", async () =>
       (await client.query(readAfterQuery.sql, fillPlaceholders(readAfterQuery.params, { after, limit }))).map(toEvent)),
-    head: () => guarded("head", async () => {
+    head: () => read("head", async () => {
       const [row] = await client.query(headQuery.sql, headQuery.params);
       if (!row) throw new EngineError("diverged", "log_meta has no row: the engine's storage was emptied", false);
       return { epoch: String(row.epoch), pos: Number(row.pos) };
     }),
-    streamHead: (stream) => guarded("streamHead", async () => {
+    streamHead: (stream) => read("streamHead", async () => {
       const [row] = await client.query(streamHeadQuery.sql, fillPlaceholders(streamHeadQuery.params, { stream }));
       return row ? Number(row.seq) : 0;
     }),
-    holds: (f) => guarded("holds", async () =>
+    holds: (f) => read("holds", async () =>
       (await client.query(holdsQuery.sql, fillPlaceholders(holdsQuery.params, { scope: f.scope, key: f.key }))).length > 0),
     watch: (handlers: WatchHandlers) => guarded("watch", async () => {
       const sub = await client.listen(channel, (payload) => {

@@ -24,12 +24,23 @@ async function adminClient(): Promise<PgClient> {
   return (admin = c);
 }
 
+/** Polls `cond` until it is true; rejects after `timeoutMs`. For states only the server can show. */
+export async function until(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
 export interface PgTestSchema {
   schema: string;
   /** Opens one more engine instance (another "node") on this schema; closed by dispose(). */
   open(extra?: Partial<PgEngineOptions>): Promise<Engine>;
   /** Terminates every server connection of this schema's engines (pg_terminate_backend). */
   killConnections(): Promise<number>;
+  /** How many of this schema's server connections are LISTENing (their last statement was LISTEN). */
+  listeners(): Promise<number>;
   /** Closes the engines opened here and drops the schema. */
   dispose(): Promise<void>;
 }
@@ -50,6 +61,10 @@ export async function createPgSchema(): Promise<PgTestSchema> {
     async killConnections() {
       const rows = await a.query("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1", [app]);
       return rows.filter((r) => r.ok === true).length;
+    },
+    async listeners() {
+      const [row] = await a.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE 'LISTEN%'", [app]);
+      return Number(row?.n ?? 0);
     },
     async dispose() {
       for (const e of opened) await e.close().catch(() => {});

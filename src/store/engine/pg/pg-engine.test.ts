@@ -1,0 +1,97 @@
+/**
+ * PostgreSQL-only behaviour: connections killed under load (pg_terminate_backend), concurrent
+ * opens (migrations race), and the loud failure when the server is unreachable.
+ */
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { checkLog, msg, readAll, SLOW } from "../engine.contract.ts";
+import { EngineError, type StoredEvent } from "../engine.ts";
+import { appendRetrying } from "../testing/retry.ts";
+import { createPgSchema, PG_URL } from "../testing/pg.ts";
+import { openPgEngine } from "./pg-engine.ts";
+
+describe("PostgreSQL engine", () => {
+  test("property: connections killed mid-way lose nothing acknowledged, and retries of the same cmids append exactly once", async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 6, maxLength: 14 }),
+      fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 6, maxLength: 14 }),
+      fc.integer({ min: 1, max: 4 }),
+      async (sizesA, sizesB, killEvery) => {
+        const s = await createPgSchema();
+        try {
+          const writers = [await s.open(), await s.open()];
+          const acked: StoredEvent[] = [];
+          const failures: unknown[] = [];
+          let batches = 0;
+          let kills = 0;
+          const run = async (w: number, sizes: number[]) => {
+            for (const [b, n] of sizes.entries()) {
+              const batch = Array.from({ length: n }, (_, i) => msg(`room:${(b + i) % 3}`, `w${w}`, `w${w}-b${b}-${i}`));
+              const results = await appendRetrying(writers[w]!, batch, failures);
+              for (const r of results) {
+                expect(r.status).not.toBe("rejected");
+                if (r.status !== "rejected") acked.push(r.event);
+              }
+              // Kill every connection of both nodes each `killEvery` acknowledged batches: the other
+              // writer's transaction is then usually in flight.
+              if (++batches % killEvery === 0) { await s.killConnections(); kills++; }
+            }
+          };
+          await Promise.all([run(0, sizesA), run(1, sizesB)]);
+          expect(kills).toBeGreaterThan(0);
+          const log = await readAll(writers[0]!, 100);
+          checkLog(log);
+          for (const e of acked) expect(log[e.pos - 1]).toEqual(e);
+          const sent = [...sizesA, ...sizesB].reduce((a, b) => a + b, 0);
+          expect(log.length).toBe(sent);
+          for (const f of failures) expect(f).toBeInstanceOf(EngineError);
+        } finally {
+          await s.dispose();
+        }
+      },
+    ), { numRuns: 6 });
+  }, 120_000);
+
+  test("a kill really fails in-flight appends, as retryable 'unavailable' errors, and the engine recovers", async () => {
+    const s = await createPgSchema();
+    try {
+      const e = await s.open();
+      const failures: unknown[] = [];
+      const inflight: Promise<unknown>[] = [];
+      // Many small appends in flight at once, then a kill: some of them must fail.
+      for (let i = 0; i < 40; i++) inflight.push(e.append([msg("room:k", "u", `k${i}`)]).catch((err) => failures.push(err)));
+      await s.killConnections();
+      await Promise.all(inflight);
+      expect(failures.length).toBeGreaterThan(0);
+      for (const f of failures) expect(f).toMatchObject({ code: "unavailable", retryable: true });
+      // Retrying everything: committed ones come back as duplicates, the rest are appended.
+      const retried = await appendRetrying(e, Array.from({ length: 40 }, (_, i) => msg("room:k", "u", `k${i}`)), []);
+      expect(retried.every((r) => r.status !== "rejected")).toBe(true);
+      const log = await readAll(e, 100);
+      checkLog(log);
+      expect(log.length).toBe(40);
+    } finally {
+      await s.dispose();
+    }
+  }, SLOW);
+
+  test("several nodes opening one empty schema at once migrate it once and share one epoch", async () => {
+    const s = await createPgSchema();
+    try {
+      const engines = await Promise.all(Array.from({ length: 4 }, () => s.open()));
+      expect(new Set(engines.map((e) => e.epoch)).size).toBe(1);
+      const more = await s.open(); // reopening applies nothing twice
+      expect(more.epoch).toBe(engines[0]!.epoch);
+    } finally {
+      await s.dispose();
+    }
+  }, SLOW);
+
+  test("an unreachable server fails open() loudly with a retryable error", async () => {
+    // Port 1 on localhost: nothing listens there.
+    const url = PG_URL.replace(/:\d+\//, ":1/");
+    const err = await openPgEngine({ url, max: 1 }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect(err).toMatchObject({ code: "unavailable", retryable: true });
+  }, SLOW);
+});

@@ -1,0 +1,165 @@
+/**
+ * The tailer's contract (tailer.ts), run against every engine, plus what only a wrapper around the
+ * memory engine can stage (lost wake-ups, failing reads) and, on PostgreSQL, killed connections.
+ */
+import { describe, expect, test } from "bun:test";
+import { checkLog, msg, readAll, SLOW, withStorage, type EngineHarness } from "./engine.contract.ts";
+import { EngineError, type Engine, type StoredEvent } from "./engine.ts";
+import { createMemoryEngine, MemoryEngineStorage } from "./memory-engine.ts";
+import { startTailer, type Tailer, type TailerOptions } from "./tailer.ts";
+import { allHarnesses } from "./testing/harnesses.ts";
+import { createPgSchema, until } from "./testing/pg.ts";
+import { appendRetrying } from "./testing/retry.ts";
+
+/** A tailer that records what it delivers, checking contiguity on the way. */
+function follow(e: Engine, opts: Partial<TailerOptions> = {}) {
+  const got: StoredEvent[] = [];
+  const batches: number[] = [];
+  const errors: unknown[] = [];
+  const tailer = startTailer(e, {
+    afterPos: 0,
+    onBatch: (b) => {
+      for (const ev of b) {
+        const last = got.length ? got[got.length - 1]!.pos : (opts.afterPos ?? 0);
+        if (ev.pos !== last + 1) throw new Error(`delivered pos ${ev.pos} after ${last}`);
+        got.push(ev);
+      }
+      batches.push(b.length);
+    },
+    onError: (err) => errors.push(err),
+    ...opts,
+  });
+  return { tailer, got, batches, errors };
+}
+
+const stopAll = async (ts: Tailer[]) => { for (const t of ts) await t.stop(); };
+
+function tailerContract(h: EngineHarness): void {
+  describe(`Tailer: ${h.name}`, () => {
+    test("delivers every event appended by other instances once, in position order", () => withStorage(h, async (s) => {
+      const [a, b, c] = [await s.open(), await s.open(), await s.open()];
+      const f = follow(c, { pollMs: 5_000 }); // wake-ups, not the poll, should carry this
+      try {
+        for (let i = 0; i < 12; i++) {
+          await Promise.all([
+            a.append(Array.from({ length: 1 + (i % 4) }, (_, j) => msg(`room:${j % 2}`, "a", `a${i}-${j}`))),
+            b.append([msg("room:0", "b", `b${i}`)]),
+          ]);
+        }
+        const head = (await a.head()).pos;
+        await f.tailer.waitFor(head, 20_000);
+        expect(f.got).toEqual(await readAll(a, 100));
+        checkLog(f.got);
+      } finally { await f.tailer.stop(); }
+    }), SLOW);
+
+    test("starts right after its position and pages through a backlog", () => withStorage(h, async (s) => {
+      const a = await s.open();
+      await a.append(Array.from({ length: 30 }, (_, i) => msg("room:p", "u", `p${i}`)));
+      const f = follow(a, { afterPos: 4, pageSize: 7 });
+      try {
+        await f.tailer.waitFor(30, 20_000);
+        expect(f.got.map((e) => e.pos)).toEqual(Array.from({ length: 26 }, (_, i) => i + 5));
+        expect(Math.max(...f.batches)).toBeLessThanOrEqual(7);
+        await a.append([msg("room:p", "u", "late")]);
+        await f.tailer.waitFor(31, 20_000);
+        expect(f.got.at(-1)?.cmid).toBe("late");
+      } finally { await f.tailer.stop(); }
+    }), SLOW);
+
+    test("a batch whose onBatch throws is delivered again, and nothing after it is skipped", () => withStorage(h, async (s) => {
+      const a = await s.open();
+      await a.append([msg("room:r", "u", "r1"), msg("room:r", "u", "r2")]);
+      const seen: number[][] = [];
+      let fail = true;
+      const t = startTailer(a, {
+        afterPos: 0, retryMs: 1,
+        onBatch: (b) => {
+          seen.push(b.map((e) => e.pos));
+          if (fail) { fail = false; throw new Error("consumer failed"); }
+        },
+      });
+      try {
+        await t.waitFor(2, 20_000);
+        expect(seen).toEqual([[1, 2], [1, 2]]);
+      } finally { await t.stop(); }
+    }), SLOW);
+
+    test("stops with 'diverged' when the engine's history is not the follower's (epoch, or head behind it)", () => withStorage(h, async (s) => {
+      const a = await s.open();
+      await a.append([msg("room:d", "u")]);
+      const wrongEpoch = follow(a, { epoch: "another-history" });
+      const ahead = follow(a, { afterPos: 5 }); // a follower that has seen more than the engine has
+      try {
+        await expect(wrongEpoch.tailer.waitFor(1, 20_000)).rejects.toMatchObject({ code: "diverged" });
+        await expect(ahead.tailer.waitFor(6, 20_000)).rejects.toMatchObject({ code: "diverged" });
+        expect(wrongEpoch.got).toEqual([]);
+        expect(wrongEpoch.tailer.failure).toBeInstanceOf(EngineError);
+      } finally { await stopAll([wrongEpoch.tailer, ahead.tailer]); }
+    }), SLOW);
+  });
+}
+
+for (const h of allHarnesses) tailerContract(h);
+
+describe("Tailer: staged failures (memory engine wrapped)", () => {
+  test("lost wake-ups: with a watch that never fires, the poll still delivers everything", async () => {
+    const storage = new MemoryEngineStorage();
+    const writer = createMemoryEngine(storage);
+    const deaf: Engine = { ...createMemoryEngine(storage), watch: async () => ({ stop: async () => {} }) };
+    const f = follow(deaf, { pollMs: 10 });
+    try {
+      await writer.append([msg("room:l", "u"), msg("room:l", "u")]);
+      await f.tailer.waitFor(2, 10_000);
+      expect(f.got.map((e) => e.seq)).toEqual([1, 2]);
+    } finally { await f.tailer.stop(); }
+  }, SLOW);
+
+  test("failing reads are reported and retried from the same position: no gap, no duplicate", async () => {
+    const storage = new MemoryEngineStorage();
+    const inner = createMemoryEngine(storage);
+    let reads = 0;
+    const flaky: Engine = {
+      ...inner,
+      readAfter: async (pos, limit) => {
+        if (++reads % 3 === 0) throw new EngineError("unavailable", "staged drop", true);
+        return inner.readAfter(pos, limit);
+      },
+    };
+    const f = follow(flaky, { pageSize: 3, retryMs: 1, pollMs: 5 });
+    try {
+      for (let i = 0; i < 10; i++) await inner.append([msg("room:f", "u"), msg("room:g", "u")]);
+      await f.tailer.waitFor(20, 10_000);
+      expect(f.got.map((e) => e.pos)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(f.errors.length).toBeGreaterThan(0);
+    } finally { await f.tailer.stop(); }
+  }, SLOW);
+});
+
+describe("Tailer: PostgreSQL connections killed", () => {
+  test("resumes after its connections (LISTEN included) are killed, delivering every acknowledged event once", async () => {
+    const s = await createPgSchema();
+    try {
+      const writer = await s.open();
+      const follower = await s.open();
+      const f = follow(follower, { pollMs: 100, retryMs: 5 });
+      const acked: StoredEvent[] = [];
+      try {
+        for (let round = 0; round < 6; round++) {
+          for (let i = 0; i < 5; i++) {
+            const results = await appendRetrying(writer, [msg("room:t", "w", `t${round}-${i}`), msg("room:u", "w", `u${round}-${i}`)]);
+            for (const r of results) if (r.status !== "rejected") acked.push(r.event);
+          }
+          // The LISTEN connection is (back) in place before each kill, so every kill drops it too.
+          await until(async () => (await s.listeners()) === 1, 20_000, "the tailer's LISTEN");
+          expect(await s.killConnections()).toBeGreaterThan(1);
+        }
+        const head = Math.max(...acked.map((e) => e.pos));
+        await f.tailer.waitFor(head, 30_000);
+        checkLog(f.got);
+        for (const e of acked) expect(f.got[e.pos - 1]).toEqual(e);
+        expect(f.got.length).toBe(60);
+      } finally { await f.tailer.stop(); }
+    } finally { await s.dispose(); }
+  }, SLOW);
+});
