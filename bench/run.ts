@@ -20,6 +20,7 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<Section>> = {
   codec: async (o) => (await import("./codec.bench.ts")).codec(o),
   connections: async (o) => (await import("./connections.bench.ts")).connections(o),
   store: async (o) => (await import("./store.bench.ts")).store(o),
+  engine: async (o) => (await import("./engine.bench.ts")).engine(o),
 };
 
 function usage(code: number): never {

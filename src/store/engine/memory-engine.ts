@@ -34,9 +34,11 @@ export function createMemoryEngine(storage = new MemoryEngineStorage()): Engine 
       });
       const heads = new Map(storage.heads);
       const results = resultsOf(requests, plan, (s) => heads.get(s) ?? 0, storage.pos);
-      for (const r of results) {
-        if (r.status !== "appended") continue;
-        const e = r.event;
+      for (const [i, r] of results.entries()) {
+        const it = plan.items[i]!;
+        if (r.status !== "appended" || it.type !== "append") continue;
+        // Stored as a copy, the way a database would: a caller changing its body later changes nothing here.
+        const e: StoredEvent = { ...r.event, body: JSON.parse(it.body) as StoredEvent["body"] };
         storage.events.push(e);
         storage.heads.set(e.stream, e.seq);
         if (e.cmid !== undefined) storage.byCmid.set(cmidKey(e.author, e.cmid), e);

@@ -109,7 +109,8 @@ export function resultsOf(
         const r = requests[i]!;
         const event: StoredEvent = {
           stream: r.stream, seq: seqBefore(r.stream) + p.nth, pos: posBefore + p.offset,
-          at: r.at, author: r.author, kind: r.kind, body: JSON.parse(p.body) as StoredEvent["body"],
+          // The request's own body object, as the EventLog returns it: `p.body` is what was stored.
+          at: r.at, author: r.author, kind: r.kind, body: r.body,
         };
         if (r.cmid !== undefined) event.cmid = r.cmid;
         out.push({ status: "appended", event });
