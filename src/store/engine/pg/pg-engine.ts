@@ -76,6 +76,17 @@ export function isRetryable(err: unknown): boolean {
   return /terminat|connection|closed|ECONNRESET|ECONNREFUSED/i.test(msg);
 }
 
+/**
+ * Awaits statements issued back to back on one connection; all settle before this returns, so the
+ * transaction never ends (COMMIT/ROLLBACK) with one of them still in flight.
+ */
+async function inOrder(calls: (Promise<PgRow[]> | undefined)[]): Promise<(PgRow[] | undefined)[]> {
+  const settled = await Promise.allSettled(calls.map((c) => c ?? Promise.resolve(undefined)));
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<PgRow[] | undefined>).value);
+}
+
 function wrap(err: unknown, what: string): unknown {
   if (err instanceof EngineError) return err;
   if (isRetryable(err)) return new EngineError("unavailable", `${what}: PostgreSQL unavailable (${(err as Error).message})`, true, { cause: err });
@@ -115,52 +126,55 @@ export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
   };
 
   async function appendTx(q: PgQuery, requests: Parameters<Engine["append"]>[0]) {
-    const [locked] = await q(LOCK);
-    const posBefore = Number(locked!.pos);
-    const originals = new Map<string, StoredEvent>();
+    // Round trip 1: the lock, then the lookups, sent back to back. PostgreSQL runs them in order
+    // on this connection, so the lookups start only once the lock is held and see every commit
+    // before it; a pipelining driver (Bun.SQL, postgres.js) waits for one reply instead of three.
     const cmids = cmidsOf(requests);
-    if (cmids.length > 0) {
-      for (const r of await q(ORIGINALS, [cmids.map((c) => c.cmid), cmids.map((c) => c.author)])) {
-        const e = toEvent(r);
-        originals.set(`${e.author}\u0000${e.cmid}`, e);
-      }
-    }
-    const held = new Set<string>();
     const named = factsOf(requests);
-    if (named.length > 0) {
-      for (const r of await q(FACTS, [named.map((f) => f.scope), named.map((f) => f.key)])) {
-        held.add(factKey({ scope: r.scope as string, key: r.key as string }));
-      }
+    const [locked, found, held] = await inOrder([
+      q(LOCK),
+      cmids.length > 0 ? q(ORIGINALS, [cmids.map((c) => c.cmid), cmids.map((c) => c.author)]) : undefined,
+      named.length > 0 ? q(FACTS, [named.map((f) => f.scope), named.map((f) => f.key)]) : undefined,
+    ]);
+    const posBefore = Number(locked![0]!.pos);
+    const originals = new Map<string, StoredEvent>();
+    for (const r of found ?? []) {
+      const e = toEvent(r);
+      originals.set(`${e.author}\u0000${e.cmid}`, e);
     }
-    const plan = planBatch(requests, { original: (a, c) => originals.get(`${a}\u0000${c}`), holds: (f) => held.has(factKey(f)) });
-    const seqBefore = new Map<string, number>();
-    if (plan.appended > 0) {
-      const streams = [...plan.counts.keys()].sort();
-      const cols = { pos: [] as number[], stream: [] as string[], nth: [] as number[], kind: [] as string[], author: [] as string[], at: [] as number[], cmid: [] as (string | null)[], body: [] as string[] };
-      const nthAt = new Map<number, { stream: string; nth: number }>();
-      plan.items.forEach((it, i) => {
-        if (it.type !== "append") return;
-        const r = requests[i]!;
-        const pos = posBefore + it.offset;
-        cols.pos.push(pos); cols.stream.push(r.stream); cols.nth.push(it.nth); cols.kind.push(r.kind);
-        cols.author.push(r.author); cols.at.push(r.at); cols.cmid.push(r.cmid ?? null); cols.body.push(it.body);
-        nthAt.set(pos, { stream: r.stream, nth: it.nth });
-      });
-      const written = await q(WRITE, [
-        streams, streams.map((s) => plan.counts.get(s)!),
-        cols.pos, cols.stream, cols.nth, cols.kind, cols.author, cols.at, cols.cmid, cols.body,
-      ]);
-      if (written.length !== plan.appended) throw new Error(`append wrote ${written.length} of ${plan.appended} events`);
-      for (const w of written) {
-        const at = nthAt.get(Number(w.pos))!;
-        seqBefore.set(at.stream, Number(w.seq) - at.nth);
-      }
-    }
+    const holding = new Set((held ?? []).map((r) => factKey({ scope: r.scope as string, key: r.key as string })));
+    const plan = planBatch(requests, { original: (a, c) => originals.get(`${a}\u0000${c}`), holds: (f) => holding.has(factKey(f)) });
+    if (plan.appended === 0 && plan.factChanges.size === 0) return resultsOf(requests, plan, () => 0, posBefore);
+
+    // Round trip 2: heads + events in one statement, the facts' net changes, the new head + NOTIFY.
+    const streams = [...plan.counts.keys()].sort();
+    const cols = { pos: [] as number[], stream: [] as string[], nth: [] as number[], kind: [] as string[], author: [] as string[], at: [] as number[], cmid: [] as (string | null)[], body: [] as string[] };
+    const nthAt = new Map<number, { stream: string; nth: number }>();
+    plan.items.forEach((it, i) => {
+      if (it.type !== "append") return;
+      const r = requests[i]!;
+      const pos = posBefore + it.offset;
+      cols.pos.push(pos); cols.stream.push(r.stream); cols.nth.push(it.nth); cols.kind.push(r.kind);
+      cols.author.push(r.author); cols.at.push(r.at); cols.cmid.push(r.cmid ?? null); cols.body.push(it.body);
+      nthAt.set(pos, { stream: r.stream, nth: it.nth });
+    });
     const add: Fact[] = [], remove: Fact[] = [];
     for (const { fact, holds } of plan.factChanges.values()) (holds ? add : remove).push(fact);
-    if (remove.length > 0) await q(REMOVE_FACTS, [remove.map((f) => f.scope), remove.map((f) => f.key)]);
-    if (add.length > 0) await q(ADD_FACTS, [add.map((f) => f.scope), add.map((f) => f.key)]);
-    if (plan.appended > 0) await q(ADVANCE, [posBefore + plan.appended, channel]);
+    const [written] = await inOrder([
+      plan.appended > 0 ? q(WRITE, [
+        streams, streams.map((s) => plan.counts.get(s)!),
+        cols.pos, cols.stream, cols.nth, cols.kind, cols.author, cols.at, cols.cmid, cols.body,
+      ]) : undefined,
+      remove.length > 0 ? q(REMOVE_FACTS, [remove.map((f) => f.scope), remove.map((f) => f.key)]) : undefined,
+      add.length > 0 ? q(ADD_FACTS, [add.map((f) => f.scope), add.map((f) => f.key)]) : undefined,
+      plan.appended > 0 ? q(ADVANCE, [posBefore + plan.appended, channel]) : undefined,
+    ]);
+    const seqBefore = new Map<string, number>();
+    if ((written?.length ?? 0) !== plan.appended) throw new Error(`append wrote ${written?.length ?? 0} of ${plan.appended} events`);
+    for (const w of written ?? []) {
+      const at = nthAt.get(Number(w.pos))!;
+      seqBefore.set(at.stream, Number(w.seq) - at.nth);
+    }
     return resultsOf(requests, plan, (s) => seqBefore.get(s) ?? 0, posBefore);
   }
 
