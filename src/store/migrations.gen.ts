@@ -23,5 +23,13 @@ export const SQLITE_MIGRATIONS: MigrationMeta[] = [
     "bps": true,
     "folderMillis": 1796150700010,
     "hash": "ed2739a7fa9844c5f45638aa339de62bd1daaef68cfb690cf2a524384fe1bc63"
+  },
+  {
+    "sql": [
+      "CREATE TABLE `facts` (\n\t`scope` text NOT NULL,\n\t`key` text NOT NULL,\n\tPRIMARY KEY(`scope`, `key`)\n);\n"
+    ],
+    "bps": true,
+    "folderMillis": 1796175912402,
+    "hash": "3522b199630dd96895503d7c885a47f9cbdb6f3721fb2a49e116142a9ad982b6"
   }
 ];

@@ -1,22 +1,19 @@
 /**
- * Applies the drizzle-kit migrations (./migrations) at engine open. It reads them with drizzle's
- * own `readMigrationFiles` and records them in a `__drizzle_migrations` table of the same shape as
+ * Applies the drizzle-kit migrations (./migrations, embedded in migrations.gen.ts by
+ * scripts/embed-migrations.ts so a compiled binary has them) at engine open. The data is drizzle's
+ * own `readMigrationFiles` output, and it records them in a `__drizzle_migrations` table of the same shape as
  * drizzle's pg migrator, in the engine's schema. What it adds: everything runs in ONE transaction
  * under an advisory lock, because several nodes start at once against one database, and drizzle's
  * migrator reads the applied list outside its transaction (two nodes would both apply 0000).
  */
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { readMigrationFiles } from "drizzle-orm/migrator";
+import type { MigrationMeta } from "drizzle-orm/migrator";
 import type { PgClient } from "./client.ts";
-
-export const PG_MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), "migrations");
+import { PG_MIGRATIONS } from "./migrations.gen.ts";
 
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** Creates `schema` if needed (when given) and applies pending migrations in it; idempotent, safe to race. */
-export async function migratePg(client: PgClient, schema: string | undefined): Promise<void> {
-  const migrations = readMigrationFiles({ migrationsFolder: PG_MIGRATIONS_FOLDER });
+export async function migratePg(client: PgClient, schema: string | undefined, migrations: MigrationMeta[] = PG_MIGRATIONS): Promise<void> {
   await client.begin(async (q) => {
     // One lock for every hubbub engine in this database: migrations are rare and quick.
     await q("SELECT pg_advisory_xact_lock(7461626275620001)");
