@@ -49,7 +49,7 @@ describe("PostgreSQL engine", () => {
           await s.dispose();
         }
       },
-    ), { numRuns: 6 });
+    ), { numRuns: 6, endOnFailure: true }); // no shrinking: each run is seconds of PostgreSQL work
   }, 120_000);
 
   test("a kill really fails in-flight appends, as retryable 'unavailable' errors, and the engine recovers", async () => {

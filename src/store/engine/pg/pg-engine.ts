@@ -115,12 +115,14 @@ export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
     open();
     try { return await fn(); } catch (e) { throw wrap(e, what); }
   };
-  // Reads are idempotent, so they are retried at once, twice: after a connection was killed the
-  // pool still holds it, and the first query on it fails even though the server is fine.
+  // Reads are idempotent, so they are retried at once, once per pooled connection and one more:
+  // after connections were killed the pool still holds them, and the first query on each fails
+  // even though the server is fine.
+  const readAttempts = (opts.max ?? 4) + 1;
   const read = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try { return await guarded(what, fn); } catch (e) {
-        if (!(e instanceof EngineError && e.retryable) || attempt >= 2) throw e;
+        if (!(e instanceof EngineError && e.retryable) || attempt >= readAttempts) throw e;
       }
     }
   };
