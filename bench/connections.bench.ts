@@ -114,7 +114,7 @@ export async function connections(o: BenchOptions): Promise<Section> {
   const idle = o.quick ? 3 : IDLE_TIMEOUT_S + 1;
   const reps = o.reps ?? (o.quick ? 1 : 3);
   const raw = await measure("raw Bun pub/sub", () => spawnServer([process.execPath, "bench/baselines/raw-bun.ts"], /listening (\d+)/, { HOST: bindHost, IDLE_TIMEOUT: String(IDLE_TIMEOUT_S) }), n, hosts, false, reps, idle);
-  const hub = await measure("hubbub (hello'd, JSON)", () => spawnServer([process.execPath, "run", "src/main.ts", "--port", "0", "--host", bindHost, "--db", tempDb(), "--admin-token", "bench", "--rate-limit", "0", "--connect-rate-limit", "0", ...(o.big ? ["--insecure-dev-on-network"] : [])], /hubbub listening on http:\/\/[^:]+:(\d+)/), n, hosts, true, reps, idle);
+  const hub = await measure("hubbub (hello'd, JSON)", () => spawnServer([process.execPath, "run", "src/main.ts", "--port", "0", "--host", bindHost, "--db", tempDb(), "--admin-token", "bench", "--rate-limit", "0", "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0", ...(o.big ? ["--insecure-dev-on-network"] : [])], /hubbub listening on http:\/\/[^:]+:(\d+)/), n, hosts, true, reps, idle);
   const results = [raw, hub];
   const ratio = hub.rssPerConnKb.median / raw.rssPerConnKb.median;
   return {

@@ -78,7 +78,7 @@ export async function resume(o: BenchOptions): Promise<Section> {
   const path = tempDb();
   await fillLog(path, total);
   const head = total + 2;
-  const server = await spawnServer([process.execPath, "run", "src/main.ts", "--port", "0", "--db", path, "--rate-limit", "0", "--connect-rate-limit", "0"], HUBBUB_READY);
+  const server = await spawnServer([process.execPath, "run", "src/main.ts", "--port", "0", "--db", path, "--rate-limit", "0", "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0"], HUBBUB_READY);
   const rows: string[][] = [];
   const json: unknown[] = [];
   const goals: Goal[] = [];

@@ -22,7 +22,7 @@ export function hubbub(name: string, encoding: "json" | "msgpack", extra: string
   return {
     name,
     dialect: { kind: "hubbub", encoding },
-    start: () => spawnServer([process.execPath, ...cpuProf(), "run", "src/main.ts", "--port", "0", "--db", tempDb(), "--rate-limit", "0", "--connect-rate-limit", "0", ...extra], HUBBUB_READY),
+    start: () => spawnServer([process.execPath, ...cpuProf(), "run", "src/main.ts", "--port", "0", "--db", tempDb(), "--rate-limit", "0", "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0", ...extra], HUBBUB_READY),
   };
 }
 

@@ -256,6 +256,10 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
       await registered;
       if (this.closed()) return;
     }
+    // Counted from here until cleanup (which runs once `user` is set): a user's devices are bounded.
+    if (!this.hub.openSession(auth.user)) {
+      return this.closeSocket(CloseCode.UserConnectionLimit, `${auth.user} already has ${this.hub.config.maxConnectionsPerUser} connections open`);
+    }
     this.user = auth.user;
     this.device = f.device;
     this.client = f.client;
@@ -430,6 +434,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   private cleanup(): void {
     this.hub.removeConnection(this);
     if (!this.user) return;
+    this.hub.closeSession(this.user);
     this.hub.user(this.user).post({ kind: "detach", conn: this });
     for (const r of this.rooms) this.hub.room(r)?.post({ kind: "presence-off", conn: this });
   }

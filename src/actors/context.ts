@@ -19,6 +19,8 @@ export interface ActorConfig {
   readonly maxText: number;
   /** Frames per second per user, across all of the user's connections; 0 turns the limit off. */
   readonly rateLimit: number;
+  /** Connections one user may have open at once; 0 turns the limit off. */
+  readonly maxConnectionsPerUser: number;
   readonly heartbeatMs: number;
   readonly helloTimeoutMs: number;
   readonly slowConsumerBytes: number;
@@ -59,6 +61,12 @@ export interface ActorContext {
    * the user is known already.
    */
   register(user: string): Promise<void> | undefined;
+  /**
+   * Counts a hello'd connection of `user`; false (and nothing counted) when the user already has
+   * `maxConnectionsPerUser`. Every true is matched by one `closeSession` when the connection ends.
+   */
+  openSession(user: string): boolean;
+  closeSession(user: string): void;
   /** The rate budget shared by every connection of `user`; undefined when rates are not limited. */
   budgetOf(user: string): RateLimiter | undefined;
   /** Appends through the journal; `done` runs after COMMIT and after the commit path (projection, publish). */

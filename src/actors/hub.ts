@@ -51,6 +51,8 @@ export class Hub implements ActorContext {
   private sinceSnapshot = 0;
   /** Frames per second per user, across all of the user's connections (`--rate-limit`); none when 0. */
   private readonly userBudgets: Budgets | undefined;
+  /** Hello'd connections per user (for --max-connections-per-user); a user with none has no entry. */
+  private readonly sessions = new Map<string, number>();
 
   constructor(
     readonly log: EventLog,
@@ -210,6 +212,20 @@ export class Hub implements ActorContext {
 
   /** The rate budget shared by every connection of `user`, if rates are limited. */
   budgetOf(user: string): RateLimiter | undefined { return this.userBudgets?.of(user); }
+
+  openSession(user: string): boolean {
+    const n = this.sessions.get(user) ?? 0;
+    const max = this.config.maxConnectionsPerUser;
+    if (max > 0 && n >= max) return false;
+    this.sessions.set(user, n + 1);
+    return true;
+  }
+
+  closeSession(user: string): void {
+    const n = (this.sessions.get(user) ?? 1) - 1;
+    if (n > 0) this.sessions.set(user, n);
+    else this.sessions.delete(user);
+  }
 
   /** Drops refilled rate budgets (every second, with the slow-consumer sweep). */
   sweepBudgets(): void { this.userBudgets?.sweep(); }

@@ -3,7 +3,7 @@
  * edits, typing, presence — so the membership it checks is the membership the log will show.
  * A command's events are submitted to the journal in the order the room accepted them.
  */
-import { ErrorCode, roomStream, type CommandId, type DeleteFrame, type EditFrame, type PresenceEntry, type SendFrame } from "../protocol/index.ts";
+import { ErrorCode, roomStream, type CommandId, type DeleteFrame, type EditFrame, type SendFrame } from "../protocol/index.ts";
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
 import type { ActorContext } from "./context.ts";
 import type { Conn, RoomMessage } from "./messages.ts";
@@ -11,11 +11,10 @@ import { AppendError } from "./journal.ts";
 import { ackFrame, appendReply, errorFrame } from "./replies.ts";
 import { changeMessage } from "./message-change.ts";
 import { roomGroup } from "./topics.ts";
+import { RoomPresence } from "./room-presence.ts";
 import { unreachable, userStream } from "../protocol/index.ts";
 
 const ROOM_MAILBOX: MailboxLimits = { capacity: 50_000, overflow: "reject" };
-
-interface Presence { entry: PresenceEntry; conns: Set<Conn>; leaveTimer?: ReturnType<typeof setTimeout> }
 
 export class RoomActor implements MailboxOwner<RoomMessage> {
   readonly stream: string;
@@ -25,12 +24,18 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
    * committed, so a send right behind a join in the same tick is accepted (the journal keeps the order).
    */
   private readonly members: Set<string>;
-  private readonly presence = new Map<string, Presence>();
+  private readonly presence: RoomPresence;
 
   constructor(readonly name: string, private readonly hub: ActorContext) {
     this.stream = roomStream(name);
     this.members = new Set(hub.projection.rooms.get(name)?.keys() ?? []);
     this.mailbox = new Mailbox<RoomMessage>(this, ROOM_MAILBOX);
+    this.presence = new RoomPresence({
+      name,
+      announce: (frame) => hub.publish([roomGroup(name)], frame),
+      expireLater: (key, ms) => setTimeout(() => this.post({ kind: "presence-expire", key }), ms),
+      graceMs: hub.config.presenceGraceMs,
+    });
   }
 
   /** For the mailbox only. */
@@ -61,9 +66,9 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
         if (this.members.has(m.conn.user)) this.hub.publish([roomGroup(this.name)], { type: "typing", stream: this.stream, user: m.conn.user });
         return;
       case "who": return this.who(m.conn, m.id);
-      case "presence-on": return this.presenceOn(m.conn);
-      case "presence-off": return this.presenceOff(m.conn);
-      case "presence-expire": return this.presenceExpire(m.key);
+      case "presence-on": return this.presence.on(m.conn);
+      case "presence-off": return this.presence.off(m.conn);
+      case "presence-expire": return this.presence.expire(m.key);
       default: return unreachable(m, "room message");
     }
   }
@@ -124,42 +129,6 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
   /** Who is online, with device ids, is for members only: it says where a person is right now. */
   private who(conn: Conn, id: CommandId | undefined): void {
     if (!this.members.has(conn.user)) return conn.reply(errorFrame(id, ErrorCode.NotMember, `join ${this.name} to see who is in it`));
-    conn.reply({ type: "presence", id, room: this.name, online: this.online() });
-  }
-
-  private online(): PresenceEntry[] {
-    return [...this.presence.values()].map((p) => p.entry);
-  }
-
-  private presenceOn(conn: Conn): void {
-    const key = `${conn.user}/${conn.device}`;
-    const p = this.presence.get(key);
-    if (p) {
-      // The same device is back (within the grace period, or a second socket): no flapping.
-      clearTimeout(p.leaveTimer);
-      p.leaveTimer = undefined;
-      p.conns.add(conn);
-    } else {
-      const entry: PresenceEntry = { user: conn.user, device: conn.device, client: conn.client };
-      this.presence.set(key, { entry, conns: new Set([conn]) });
-      this.hub.publish([roomGroup(this.name)], { type: "presence", room: this.name, joined: [entry] });
-    }
-    conn.reply({ type: "presence", room: this.name, online: this.online() });
-  }
-
-  private presenceOff(conn: Conn): void {
-    const key = `${conn.user}/${conn.device}`;
-    const p = this.presence.get(key);
-    if (!p || !p.conns.delete(conn) || p.conns.size > 0) return;
-    const grace = this.hub.config.presenceGraceMs;
-    if (grace <= 0) return this.presenceExpire(key);
-    p.leaveTimer = setTimeout(() => this.post({ kind: "presence-expire", key }), grace);
-  }
-
-  private presenceExpire(key: string): void {
-    const p = this.presence.get(key);
-    if (!p || p.conns.size > 0) return;
-    this.presence.delete(key);
-    this.hub.publish([roomGroup(this.name)], { type: "presence", room: this.name, left: [p.entry] });
+    conn.reply({ type: "presence", id, room: this.name, online: this.presence.online() });
   }
 }

@@ -16,6 +16,8 @@ test("close advice follows the ranges: 4000-4099 stop, 4100-4199 reconnect, 4200
     Flood: "reconnect",
     Overloaded: "reconnect",
     HeartbeatTimeout: "reconnect",
+    UserConnectionLimit: "reconnect",
+    AddressConnectionLimit: "reconnect",
     SlowConsumer: "reconnect-now",
     ServerRestart: "reconnect-now",
   });

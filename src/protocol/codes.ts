@@ -55,6 +55,10 @@ export const CloseCode = {
   Flood: 4101,
   Overloaded: 4102,
   HeartbeatTimeout: 4103,
+  /** The user already has --max-connections-per-user connections open. */
+  UserConnectionLimit: 4104,
+  /** The client's address already has --max-connections-per-ip connections open. */
+  AddressConnectionLimit: 4105,
   SlowConsumer: 4200,
   ServerRestart: 4201,
 } as const;

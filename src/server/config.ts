@@ -30,6 +30,10 @@ export interface Config {
    * burst of 2 s worth (at least 20); over it, HTTP 429. 0 = unlimited.
    */
   connectRateLimit: number;
+  /** Connections one user may have open at once (hello'd); one more is closed with 4104. 0 = unlimited. */
+  maxConnectionsPerUser: number;
+  /** Connections one client address (IPv6: /64) may have open at once; one more is closed with 4105. 0 = unlimited. */
+  maxConnectionsPerIp: number;
   /**
    * Seconds of silence after which Bun pings a socket; silent for as long again, it is closed.
    * Bun's timers tick every 4 s, so a dead peer is dropped within 2 × max(this, 4) rounded up to 4 s.
@@ -92,6 +96,8 @@ export const DEFAULTS: Config = {
   maxText: 4000,
   rateLimit: 200,
   connectRateLimit: 20,
+  maxConnectionsPerUser: 20,
+  maxConnectionsPerIp: 200,
   idleTimeout: 15,
   heartbeatMs: 10_000,
   helloTimeoutMs: 10_000,
@@ -126,6 +132,8 @@ export const FLAGS = {
   "max-text": ["HUBBUB_MAX_TEXT", "number"],
   "rate-limit": ["HUBBUB_RATE_LIMIT", "number"],
   "connect-rate-limit": ["HUBBUB_CONNECT_RATE_LIMIT", "number"],
+  "max-connections-per-user": ["HUBBUB_MAX_CONNECTIONS_PER_USER", "number"],
+  "max-connections-per-ip": ["HUBBUB_MAX_CONNECTIONS_PER_IP", "number"],
   "idle-timeout": ["HUBBUB_IDLE_TIMEOUT", "number"],
   "heartbeat-ms": ["HUBBUB_HEARTBEAT_MS", "number"],
   "hello-timeout-ms": ["HUBBUB_HELLO_TIMEOUT_MS", "number"],

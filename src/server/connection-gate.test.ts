@@ -8,7 +8,7 @@ afterEach(() => { spy?.mockRestore(); spy = undefined; });
 describe("ConnectionGate", () => {
   test("connection attempts per address: a burst, then refused until the bucket refills; other addresses unaffected", () => {
     spy = spyOn(performance, "now").mockImplementation(() => now);
-    const gate = new ConnectionGate({ connectRateLimit: 10 }); // burst 20
+    const gate = new ConnectionGate({ connectRateLimit: 10, maxConnectionsPerIp: 0 }); // burst 20
     const first = Array.from({ length: 25 }, () => gate.attempt("10.0.0.1"));
     expect(first.filter(Boolean).length).toBe(20);
     expect(gate.attempt("10.0.0.2")).toBe(true);
@@ -16,8 +16,18 @@ describe("ConnectionGate", () => {
     expect(Array.from({ length: 6 }, () => gate.attempt("10.0.0.1")).filter(Boolean).length).toBe(5);
   });
 
+  test("open connections per address: at most the maximum; a close frees a slot; 0 means no maximum", () => {
+    const gate = new ConnectionGate({ connectRateLimit: 0, maxConnectionsPerIp: 3 });
+    expect([1, 2, 3, 4].map(() => gate.opened("a"))).toEqual([true, true, true, false]);
+    expect(gate.opened("b")).toBe(true);
+    gate.closed("a");
+    expect([gate.opened("a"), gate.opened("a")]).toEqual([true, false]);
+    const open = new ConnectionGate({ connectRateLimit: 0, maxConnectionsPerIp: 0 });
+    expect(Array.from({ length: 500 }, () => open.opened("a")).every(Boolean)).toBe(true);
+  });
+
   test("0 turns the limit off", () => {
-    const gate = new ConnectionGate({ connectRateLimit: 0 });
+    const gate = new ConnectionGate({ connectRateLimit: 0, maxConnectionsPerIp: 0 });
     expect(Array.from({ length: 1000 }, () => gate.attempt("x")).every(Boolean)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * What the server checks of a client's network address before any WebSocket work: how often it
- * may try to connect. A token bucket per address, so one address cannot make the server spend
+ * may try to connect, and how many connections it may hold open. A token bucket per address, so one address cannot make the server spend
  * an upgrade, a hello and an authentication many times a second. Addresses are keyed so that an
  * IPv6 host cannot dodge the limit by rotating through its /64.
  */
@@ -9,10 +9,29 @@ import type { Config } from "./config.ts";
 
 export class ConnectionGate {
   private readonly attempts: Budgets | undefined;
+  /** Open connections per address; an address with none has no entry. */
+  private readonly open = new Map<string, number>();
+  private readonly maxOpen: number;
 
-  constructor(config: Pick<Config, "connectRateLimit">) {
+  constructor(config: Pick<Config, "connectRateLimit" | "maxConnectionsPerIp">) {
     const rate = config.connectRateLimit;
     this.attempts = rate > 0 ? new Budgets(rate, burstFor(rate)) : undefined;
+    this.maxOpen = config.maxConnectionsPerIp;
+  }
+
+  /** At open: counts a connection of this address; false (nothing counted) when it has its maximum already. */
+  opened(address: string): boolean {
+    const n = this.open.get(address) ?? 0;
+    if (this.maxOpen > 0 && n >= this.maxOpen) return false;
+    this.open.set(address, n + 1);
+    return true;
+  }
+
+  /** At close, once for every `opened` that said true. */
+  closed(address: string): void {
+    const n = (this.open.get(address) ?? 1) - 1;
+    if (n > 0) this.open.set(address, n);
+    else this.open.delete(address);
   }
 
   /** At upgrade: may this address open a connection now? Every attempt counts, refused ones too. */

@@ -114,7 +114,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     reusePort: config.reusePort,
     development: false,
     fetch,
-    websocket: websocketHandler(hub, config),
+    websocket: websocketHandler(hub, config, gate),
     error(e) {
       logger.error("http handler failed", e, { event: "http.failed" });
       return new Response("internal error\n", { status: 500 });

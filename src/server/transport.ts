@@ -26,7 +26,7 @@ export interface SocketData {
   preHelloBytes: number;
   /** performance.now() at upgrade: the close line says how long the connection lasted. */
   openedAt: number;
-  /** The client's address as limits key it (see addressKey), when a gate is in use. */
+  /** The client's address as limits key it (see addressKey), when a gate is in use; from open(), only while counted there. */
   address?: string;
 }
 
@@ -74,7 +74,7 @@ function overPreHelloBudget(d: SocketData, message: string | Buffer, config: Con
   return d.preHelloFrames > config.preHelloFrames || d.preHelloBytes > config.preHelloBytes;
 }
 
-export function websocketHandler(hub: Hub, config: Config): WebSocketHandler<SocketData> {
+export function websocketHandler(hub: Hub, config: Config, gate?: ConnectionGate): WebSocketHandler<SocketData> {
   const framesIn = hub.metrics.framesIn;
   const codecs = hub.codecs;
   const limits: GuardLimits = { maxText: config.maxText, maxCursors: 5000, maxPage: 500 };
@@ -89,6 +89,8 @@ export function websocketHandler(hub: Hub, config: Config): WebSocketHandler<Soc
     open(ws) {
       try {
         const enc = ws.data.encoding;
+        const address = ws.data.address;
+        ws.data.address = undefined; // set again below once counted, so close() uncounts only what was counted
         if (!enc) return ws.close(CloseCode.UnsupportedProtocol, `speak one of: ${Object.values(SUBPROTOCOLS).join(", ")}`);
         const socket = (ws.data.socket = new BunSocket(ws, enc));
         const conn = (ws.data.conn = new ConnectionActor(socket, codecs[enc], hub));

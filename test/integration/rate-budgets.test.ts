@@ -37,3 +37,25 @@ test("connection attempts from one address beyond --connect-rate-limit get HTTP 
     await server.stop();
   }
 }, 30_000);
+
+test("one more connection than --max-connections-per-ip from one address is closed with 4105; closing one frees a slot", async () => {
+  const server = await start({ maxConnectionsPerIp: 3 });
+  try {
+    const open = [await TestClient.open(server.url), await TestClient.open(server.url), await TestClient.open(server.url)];
+    const extra = await TestClient.open(server.url);
+    expect((await extra.waitClosed(10_000)).code).toBe(4105);
+    open[0]!.close();
+    await open[0]!.waitClosed(10_000);
+    // The server sees the close a moment after the client does: retry until the slot is free.
+    let again: TestClient | undefined;
+    for (let i = 0; i < 100 && !again; i++) {
+      const c = await TestClient.open(server.url);
+      c.send({ type: "hello", user: "ip", device: "x", client: "cli" });
+      try { await c.waitFor((f) => f.type === "synced", 10_000); again = c; } catch { /* closed with 4105: not yet freed */ }
+    }
+    expect(again).toBeDefined();
+    for (const c of [...open, again!]) c.close();
+  } finally {
+    await server.stop();
+  }
+}, 30_000);
