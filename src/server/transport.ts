@@ -92,6 +92,10 @@ export function websocketHandler(hub: Hub, config: Config, gate?: ConnectionGate
         const address = ws.data.address;
         ws.data.address = undefined; // set again below once counted, so close() uncounts only what was counted
         if (!enc) return ws.close(CloseCode.UnsupportedProtocol, `speak one of: ${Object.values(SUBPROTOCOLS).join(", ")}`);
+        if (gate && address !== undefined) {
+          if (!gate.opened(address)) return ws.close(CloseCode.AddressConnectionLimit, `your address already has ${config.maxConnectionsPerIp} connections open`);
+          ws.data.address = address;
+        }
         const socket = (ws.data.socket = new BunSocket(ws, enc));
         const conn = (ws.data.conn = new ConnectionActor(socket, codecs[enc], hub));
         hub.metrics.connectionOpened(enc);
@@ -137,6 +141,7 @@ export function websocketHandler(hub: Hub, config: Config, gate?: ConnectionGate
       try {
         ws.data.socket?.wake();
         ws.data.conn?.socketClosed();
+        if (gate && ws.data.address !== undefined) gate.closed(ws.data.address);
         if (ws.data.socket) hub.fanout.release(ws.data.socket);
         logClose(hub, ws.data, code, reason);
       } catch (e) {
