@@ -14,6 +14,9 @@ export interface GuardLimits {
   /** Largest history page. */
   maxPage: number;
 }
+/** Longest `hello.token` read; a JWT with the claims hubbub uses is a few hundred characters. */
+export const MAX_TOKEN_LENGTH = 4096;
+
 export const DEFAULT_GUARD_LIMITS: GuardLimits = { maxText: 4000, maxCursors: 5000, maxPage: 500 };
 
 export type GuardResult =
@@ -85,7 +88,10 @@ function parse(o: Obj, id: CommandId | undefined, limits: GuardLimits): ClientFr
   switch (o.type) {
     case "hello": {
       if (o.user !== undefined && !isUserName(o.user)) field("user", "a user name (1-32 of A-Z a-z 0-9 _ . -)");
-      if (o.token !== undefined && (typeof o.token !== "string" || o.token.length > 4096)) field("token", "a string");
+      if (o.token !== undefined && typeof o.token !== "string") field("token", "a string (a JWT)");
+      if (typeof o.token === "string" && o.token.length > MAX_TOKEN_LENGTH) {
+        fail(ErrorCode.TooLarge, `\`token\` is ${o.token.length} characters long; at most ${MAX_TOKEN_LENGTH} are accepted (a JWT with fewer or shorter claims fits)`);
+      }
       if (!isDeviceId(o.device)) field("device", "a device id (1-64 of A-Z a-z 0-9 _ . -)");
       if (!isDeviceId(o.client)) field("client", "a client kind such as web or cli");
       if (o.presence !== undefined && typeof o.presence !== "boolean") field("presence", "true or false");

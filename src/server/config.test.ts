@@ -13,6 +13,10 @@ const SAMPLE: Record<string, [string, unknown]> = {
   metrics: ["off", "off"],
   "allowed-hosts": ["chat.example, [::1]", ["chat.example", "[::1]"]],
 };
+const SECRET32 = "a-jwt-secret-of-at-least-32-bytes!";
+SAMPLE["jwt-secret"] = [SECRET32, SECRET32];
+/** Flags that mean something only with another one given too. */
+const NEEDS: Record<string, string[]> = { "jwt-audience": ["--jwt-secret", SECRET32], "jwt-issuer": ["--jwt-secret", SECRET32] };
 const sample = (flag: string, kind: string): [string, unknown] => SAMPLE[flag] ?? (kind === "number" ? ["7", 7] : [`v-${flag}`, `v-${flag}`]);
 
 describe("config", () => {
@@ -31,10 +35,11 @@ describe("config", () => {
         continue;
       }
       const [raw, value] = sample(flag, kind);
+      const needs = NEEDS[flag] ?? [];
       expect(key in DEFAULTS).toBe(true);
-      expect<unknown>(parseConfig([`--${flag}`, raw], {})[key]).toEqual(value);
-      expect<unknown>(parseConfig([`--${flag}=${raw}`], {})[key]).toEqual(value);
-      expect<unknown>(parseConfig([], { [envName]: raw })[key]).toEqual(value);
+      expect<unknown>(parseConfig([...needs, `--${flag}`, raw], {})[key]).toEqual(value);
+      expect<unknown>(parseConfig([...needs, `--${flag}=${raw}`], {})[key]).toEqual(value);
+      expect<unknown>(parseConfig(needs, { [envName]: raw })[key]).toEqual(value);
     }
   });
 
@@ -46,10 +51,23 @@ describe("config", () => {
   });
 
   test("a JWT secret switches auth to jwt unless auth was chosen explicitly", () => {
-    expect(parseConfig(["--jwt-secret", "s3cret"], {})).toMatchObject({ auth: "jwt", jwtSecret: "s3cret" });
-    expect(parseConfig([], { HUBBUB_JWT_SECRET: "s3cret" }).auth).toBe("jwt");
-    expect(parseConfig(["--jwt-secret", "s3cret", "--auth", "dev"], {}).auth).toBe("dev");
-    expect(finish({ ...DEFAULTS, jwtSecret: "k" }, { jwtSecret: "k" }).auth).toBe("jwt");
+    expect(parseConfig(["--jwt-secret", SECRET32], {})).toMatchObject({ auth: "jwt", jwtSecret: SECRET32 });
+    expect(parseConfig([], { HUBBUB_JWT_SECRET: SECRET32 }).auth).toBe("jwt");
+    expect(finish({ ...DEFAULTS, jwtSecret: SECRET32 }, { jwtSecret: SECRET32 }).auth).toBe("jwt");
+  });
+
+  test("contradictory or weak token settings are refused at start-up, saying why", () => {
+    // It used to run in dev mode, trusting every name, with a secret that did nothing.
+    expect(() => parseConfig(["--jwt-secret", SECRET32, "--auth", "dev"], {})).toThrow(/--auth dev contradicts --jwt-secret/);
+    expect(() => parseConfig(["--auth", "dev"], { HUBBUB_JWT_SECRET: SECRET32 })).toThrow(/--auth dev contradicts/);
+    expect(() => parseConfig(["--jwt-audience", "hubbub"], {})).toThrow(/--jwt-audience need --jwt-secret/);
+    expect(() => parseConfig(["--jwt-issuer", "me"], {})).toThrow(/--jwt-issuer need --jwt-secret/);
+    expect(() => parseConfig(["--jwt-secret", "k"], {})).toThrow(/at least 32 bytes/);
+    expect(() => parseConfig(["--jwt-secret", "x".repeat(31)], {})).toThrow(/at least 32 bytes/);
+    expect(parseConfig(["--jwt-secret", "x".repeat(32)], {}).auth).toBe("jwt");
+    expect(() => parseConfig(["--jwt-secret", SECRET32, "--jwt-max-lifetime", "0"], {})).toThrow(/--jwt-max-lifetime/);
+    expect(parseConfig(["--jwt-secret", SECRET32, "--jwt-max-lifetime", "3600", "--jwt-audience", "hubbub", "--jwt-issuer", "https://id.example"], {}))
+      .toMatchObject({ jwtMaxLifetime: 3600, jwtAudience: "hubbub", jwtIssuer: "https://id.example" });
   });
 
   test("bad values are a ConfigError that names the flag", () => {
@@ -103,7 +121,7 @@ describe("config", () => {
     for (const h of ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]", "::ffff:127.0.0.1"]) expect(isLoopback(h)).toBe(true);
     for (const h of ["0.0.0.0", "::", "10.0.0.1", "192.168.1.10", "example.com", "128.0.0.1"]) expect(isLoopback(h)).toBe(false);
     expect(parseConfig(["--host", "0.0.0.0", "--insecure-dev-on-network"], {})).toMatchObject({ host: "0.0.0.0", auth: "dev" });
-    expect(parseConfig(["--host", "0.0.0.0", "--jwt-secret", "k"], {})).toMatchObject({ host: "0.0.0.0", auth: "jwt" });
+    expect(parseConfig(["--host", "0.0.0.0", "--jwt-secret", SECRET32], {})).toMatchObject({ host: "0.0.0.0", auth: "jwt" });
     expect(() => finish({ ...DEFAULTS, host: "::" })).toThrow(ConfigError);
   });
 });

@@ -14,6 +14,12 @@ export interface Config {
   /** "dev": hello names the user (trusted). "jwt": hello must carry an HS256 JWT signed with jwtSecret. */
   auth: "dev" | "jwt";
   jwtSecret: string | undefined;
+  /** Longest a token may live, seconds: `exp` minus `iat` (or minus now, without `iat`). Tokens without `exp` are refused. */
+  jwtMaxLifetime: number;
+  /** When set, a token's `aud` must include it. */
+  jwtAudience: string | undefined;
+  /** When set, a token's `iss` must equal it. */
+  jwtIssuer: string | undefined;
   /** Bearer token for POST /api/broadcast; unset disables the endpoint. */
   adminToken: string | undefined;
   /** Largest WebSocket frame accepted, bytes; larger closes with 1009. */
@@ -91,6 +97,9 @@ export const DEFAULTS: Config = {
   synchronous: "FULL",
   auth: "dev",
   jwtSecret: undefined,
+  jwtMaxLifetime: 86_400,
+  jwtAudience: undefined,
+  jwtIssuer: undefined,
   adminToken: undefined,
   maxPayload: 64 * 1024,
   maxText: 4000,
@@ -127,6 +136,9 @@ export const FLAGS = {
   synchronous: ["HUBBUB_SYNCHRONOUS", "string"],
   auth: ["HUBBUB_AUTH", "string"],
   "jwt-secret": ["HUBBUB_JWT_SECRET", "string"],
+  "jwt-max-lifetime": ["HUBBUB_JWT_MAX_LIFETIME", "number"],
+  "jwt-audience": ["HUBBUB_JWT_AUDIENCE", "string"],
+  "jwt-issuer": ["HUBBUB_JWT_ISSUER", "string"],
   "admin-token": ["HUBBUB_ADMIN_TOKEN", "string"],
   "max-payload": ["HUBBUB_MAX_PAYLOAD", "number"],
   "max-text": ["HUBBUB_MAX_TEXT", "number"],
@@ -156,6 +168,9 @@ export const FLAGS = {
 } as const;
 
 export class ConfigError extends Error {}
+
+/** A shorter HS256 secret can be brute-forced offline from any one token. */
+export const MIN_JWT_SECRET_BYTES = 32;
 
 /** A boolean env var: 1/true/yes or 0/false/no. */
 function envBoolean(envName: string, v: string): boolean {
@@ -211,7 +226,17 @@ export function finish(c: Config, given: object = {}): Config {
   if (c.synchronous !== "NORMAL" && c.synchronous !== "FULL") throw new ConfigError(`--synchronous must be NORMAL or FULL`);
   if (c.auth !== "dev" && c.auth !== "jwt") throw new ConfigError(`--auth must be dev or jwt`);
   if (c.jwtSecret && g.auth === undefined) c.auth = "jwt";
+  const jwtOnly = ([["jwt-secret", c.jwtSecret], ["jwt-audience", c.jwtAudience], ["jwt-issuer", c.jwtIssuer]] as const).filter(([, v]) => v).map(([f]) => `--${f}`);
+  if (c.auth === "dev" && jwtOnly.length > 0) {
+    throw new ConfigError(c.jwtSecret
+      ? `--auth dev contradicts ${jwtOnly.join(", ")}: dev mode trusts names and would ignore the token settings; drop --auth dev to require tokens, or drop the token settings`
+      : `${jwtOnly.join(", ")} need --jwt-secret (HUBBUB_JWT_SECRET): without it the server runs in dev mode and checks no tokens`);
+  }
   if (c.auth === "jwt" && !c.jwtSecret) throw new ConfigError("--auth jwt needs --jwt-secret (HUBBUB_JWT_SECRET)");
+  if (c.auth === "jwt" && Buffer.byteLength(c.jwtSecret!) < MIN_JWT_SECRET_BYTES) {
+    throw new ConfigError(`--jwt-secret must be at least ${MIN_JWT_SECRET_BYTES} bytes (HS256 wants a 256-bit key; e.g. \`openssl rand -base64 32\`)`);
+  }
+  if (!(c.jwtMaxLifetime >= 1)) throw new ConfigError("--jwt-max-lifetime must be at least 1 second");
   if (c.port > 65535) throw new ConfigError("--port must be at most 65535");
   if (!(c.commitMaxEvents >= 1)) throw new ConfigError("--commit-max-events must be at least 1");
   if (!(c.preHelloFrames >= 1)) throw new ConfigError("--pre-hello-frames must be at least 1 (the hello itself)");

@@ -9,7 +9,7 @@ import type { AckFrame } from "../../src/protocol/index.ts";
 import { TestClient, tempDb } from "./harness.ts";
 import { spawnServer } from "./process.ts";
 
-const SECRET = "observability-test-jwt-secret";
+const SECRET = "observability-test-jwt-secret-32-bytes";
 const METRICS_TOKEN = "scrape-me-please";
 const jwt = (sub: string, key = SECRET) =>
   new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setExpirationTime("5m").sign(new TextEncoder().encode(key));

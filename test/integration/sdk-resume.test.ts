@@ -68,7 +68,7 @@ test("SDK: server killed and restarted, socket closed mid-send: nothing lost, no
 }, 30_000);
 
 test("SDK: a stop close code (bad credentials) does not reconnect", async () => {
-  const server = await start({ jwtSecret: "s3cret-s3cret-s3cret" });
+  const server = await start({ jwtSecret: "s3cret-s3cret-s3cret-s3cret-s3cret" });
   const c = new HubbubClient({ url: server.url, token: "nope", client: "cli", backoff: fast });
   const states: string[] = [];
   c.on("state", (s) => states.push(s.name));

@@ -150,7 +150,7 @@ describe("usage mistakes exit 2", () => {
     const line = refusal(await runUntilExit(["--host", "0.0.0.0", "--port", "0", "--db", ":memory:"]), 2);
     expect(line).toContain("--insecure-dev-on-network");
     keep(await startProcess(["--host", "0.0.0.0", "--port", "0", "--db", ":memory:", "--insecure-dev-on-network"]));
-    keep(await startProcess(["--host", "0.0.0.0", "--port", "0", "--db", ":memory:", "--jwt-secret", "a-secret-for-the-network"]));
+    keep(await startProcess(["--host", "0.0.0.0", "--port", "0", "--db", ":memory:", "--jwt-secret", "a-secret-for-the-network-32-bytes-long"]));
   }, SLOW);
 });
 
