@@ -61,8 +61,8 @@ export function front(o: FrontOptions): (req: Request, server: HubServer) => Res
     return o.web().then((files) => {
       const f = files.get(path);
       if (!f) return text("not found\n", 404);
-      // Bundled chunks are named by their content hash, so they never change; the page itself is revalidated.
-      const cache = path === "/" ? "no-cache" : "public, max-age=31536000, immutable";
+      // Bundled chunks are named by their content hash, so they never change; the page and the service worker are revalidated.
+      const cache = path === "/" || path === "/sw.js" ? "no-cache" : "public, max-age=31536000, immutable";
       return secure(new Response(f.body, { headers: { "content-type": f.type, "cache-control": cache } }));
     });
   };

@@ -13,9 +13,18 @@ export type WebFiles = ReadonlyMap<string, WebFile>;
 /** The page is served at "/"; the bundle references its chunks by bare name (`./chunk-abc.js`). (Every output's `loader` says "html", so go by the name.) */
 const urlPath = (file: string) => (file.endsWith(".html") ? "/" : `/${basename(file)}`);
 
+/**
+ * The service worker, at the root so that it may control the whole app: its function's own
+ * source (Bun hands out the transpiled JavaScript, in a binary too), called on the worker's global.
+ */
+async function serviceWorkerFile(): Promise<WebFile> {
+  const { serviceWorker } = await import("../web/service-worker.ts");
+  return { body: new Blob([`(${serviceWorker.toString()})(self);\n`]), type: "text/javascript;charset=utf-8" };
+}
+
 async function load(): Promise<WebFiles> {
   const bundle = (await import("../web/index.html")).default;
-  const files = new Map<string, WebFile>();
+  const files = new Map<string, WebFile>([["/sw.js", await serviceWorkerFile()]]);
   if (bundle.files) {
     for (const f of bundle.files) {
       files.set(urlPath(f.path), { body: Bun.file(f.path), type: f.headers["content-type"] });

@@ -6,6 +6,7 @@
 import { HubbubClient, type ConnectionState } from "../client/index.ts";
 import { dmPeer, isRoomName, isUserName, parseStream, roomStream } from "../protocol/index.ts";
 import { ChatState, type Message } from "./chat-state.ts";
+import { historyCache } from "./history-cache.ts";
 import { keptIn } from "./kept.ts";
 import { profileDevice, tabId, tabStorage } from "./tab-storage.ts";
 import { checkLength } from "./views/composer.ts";
@@ -45,6 +46,12 @@ function start({ user, token }: Session): void {
   let dividerAfter: number | undefined;
   let connection: ConnectionState = client.state;
   let welcomed = false;
+  // Last-seen history from the previous visit, shown until the server answers (also with no server at all).
+  const cache = historyCache(base);
+  const snap = cache.load();
+  if (snap) state.restore(snap);
+  /** The open conversation still shows the previous visit's history: replace it with the newest page once live. */
+  let stale: string | undefined;
   const loading = new Set<string>();
   const typingUntil = new Map<string, number>();
   const messagesBox = $("messages");
@@ -146,10 +153,32 @@ function start({ user, token }: Session): void {
     if (!page) return;
     for (const e of page.events) state.event(e, false);
     state.moreBefore.set(stream, page.more);
+    saveSoon();
     if (stream !== current) return;
     renderConversation(false);
     if (page.more && messagesBox.scrollHeight <= messagesBox.clientHeight) await loadOlder();
   }
+
+  /** Swaps the previous visit's history of the open conversation for the server's newest page. */
+  async function refreshStale(stream: string): Promise<void> {
+    loading.add(stream);
+    const page = await client.history(stream, { limit: 50 }).catch(() => undefined);
+    loading.delete(stream);
+    if (!page) return;
+    stale = undefined;
+    state.forgetHistory(stream);
+    for (const e of page.events) state.event(e, false);
+    state.moreBefore.set(stream, page.more);
+    if (current === stream) renderConversation(true);
+    saveSoon();
+  }
+
+  let saveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Keeps the last-seen history for an offline reload; at most once a second. */
+  function saveSoon(): void {
+    if (saveTimer === undefined) saveTimer = setTimeout(() => { saveTimer = undefined; cache.save(state.snapshot(50)); }, 1000);
+  }
+  addEventListener("pagehide", () => cache.save(state.snapshot(50)));
 
   /** A read cursor moved past messages this tab never loaded: fetch them (if few) to count what is unread. */
   async function recount(stream: string): Promise<void> {
@@ -182,6 +211,12 @@ function start({ user, token }: Session): void {
   client.on("state", (s) => { connection = s; renderStatus(); if (s.name === "live") markRead(); });
   client.on("welcome", (w) => {
     localStorage.setItem("hubbub:max-text", String(w.limits.maxText));
+    if (!welcomed && snap) {
+      // A fresh start replays nothing, so cached history may have a hole up to the head: keep only what is on screen, until it is replaced.
+      stale = current;
+      for (const s of state.streams.keys()) if (s !== current) state.forgetHistory(s);
+      for (const v of [...state.streams.values()]) if (v.stream !== current && !w.streams.some((i) => i.stream === v.stream)) state.streams.delete(v.stream);
+    }
     state.welcome(w);
     renderSidebar();
     // Only the first welcome restores the open conversation: a reconnect must not move focus.
@@ -191,7 +226,8 @@ function start({ user, token }: Session): void {
   });
   client.on("synced", () => {
     // Opening a conversation before the connection is live (a reload) cannot load its history yet: do it now.
-    if (current && state.messagesOf(current).length < 30) {
+    if (current && stale === current) void refreshStale(current);
+    else if (current && state.messagesOf(current).length < 30) {
       const stream = current;
       void loadOlder().then(() => { if (current === stream) renderConversation(true); });
     }
@@ -208,6 +244,7 @@ function start({ user, token }: Session): void {
     if (e.kind === "read" && !state.recount(String(e.body.stream))) void recount(String(e.body.stream));
     if (e.kind === "room_left" && current === roomStream(String(e.body.room))) { current = undefined; app.dataset.view = "list"; }
     if (e.stream === current || e.stream.startsWith("user:")) renderConversation(bottom);
+    saveSoon();
     renderSidebar();
     renderTyping();
   });
@@ -302,13 +339,16 @@ function start({ user, token }: Session): void {
     if (state.broadcast) localStorage.setItem("hubbub:broadcast-seen", String(state.broadcast.seq));
     renderSidebar();
   });
-  $("signout").addEventListener("click", () => { client.close(); signOut(); });
+  $("signout").addEventListener("click", () => { client.close(); localStorage.removeItem(`${base}:history`); signOut(); });
 
   renderStatus();
   renderSidebar();
+  if (current && state.streams.has(current)) open(current); // from the cache, before the server answers
   client.connect();
 }
 
 function setFormError(id: string, text: string): void { $(id).textContent = text; }
 
+// The shell and its assets are cached by a service worker, so a reload works without the server.
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
 void (async () => start(savedSession() ?? await askForSession()))();

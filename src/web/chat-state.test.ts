@@ -95,3 +95,28 @@ test("the newest broadcast wins", () => {
   s.event({ stream: "broadcast", seq: 1, pos: 0, at: 4, author: "@operator", kind: "broadcast", body: { text: "old" } }, false);
   expect(s.broadcast).toEqual({ text: "maintenance at 6", at: 5, seq: 2 });
 });
+
+test("a snapshot restores the streams and newest messages; forgetting history keeps unsent and refused messages", () => {
+  const s = new ChatState();
+  s.welcome(welcome);
+  for (let i = 1; i <= 5; i++) s.event(msg(i, "bob"), false);
+  s.outbox({ cmid: "c1", to: { room: "a" }, text: "unsent", createdAt: 9, status: "pending" });
+  const snap = JSON.parse(JSON.stringify(s.snapshot(3)));
+  expect(snap.messages["room:a"].map((m: { text: string }) => m.text)).toEqual(["m3", "m4", "m5"]);
+
+  const later = new ChatState();
+  later.me = "ann";
+  later.outbox({ cmid: "c1", to: { room: "a" }, text: "unsent", createdAt: 9, status: "pending" });
+  later.restore(snap);
+  expect(later.list("room").map((r) => r.name)).toEqual(["a"]);
+  expect(later.messagesOf("room:a").map((m) => m.text)).toEqual(["m3", "m4", "m5", "unsent"]);
+  expect(later.oldest.get("room:a")).toBe(3);
+  later.forgetHistory();
+  expect(later.messagesOf("room:a").map((m) => m.text)).toEqual(["unsent"]);
+  expect(later.oldest.get("room:a")).toBeUndefined();
+
+  const other = new ChatState();
+  other.me = "bob"; // another user's snapshot is never shown
+  other.restore(snap);
+  expect(other.streams.size).toBe(0);
+});

@@ -41,6 +41,8 @@ export interface StreamView {
   head: number;
 }
 
+export interface ChatSnapshot { me: string; streams: StreamView[]; messages: Record<string, Message[]> }
+
 /** An edit or delete seen before the message it changes was loaded (history comes later). */
 interface Change { seq: number; text?: string; deleted?: boolean }
 
@@ -192,6 +194,41 @@ export class ChatState {
 
   /** Forgets a failed message the user dismissed. */
   dismiss(stream: string, key: string): void { this.messages.get(stream)?.delete(key); }
+
+  /** What to keep for a reload without the server: the streams and the newest loaded messages of each. */
+  snapshot(perStream: number): ChatSnapshot {
+    const messages: Record<string, Message[]> = {};
+    for (const stream of this.streams.keys()) {
+      const kept = this.messagesOf(stream).filter((m) => m.seq !== undefined).slice(-perStream);
+      if (kept.length > 0) messages[stream] = kept;
+    }
+    return { me: this.me, streams: [...this.streams.values()], messages };
+  }
+
+  /** Shows a snapshot until the server answers; `forgetHistory` drops it then. */
+  restore(snap: ChatSnapshot): void {
+    if (snap.me !== this.me) return;
+    for (const v of snap.streams) if (!this.streams.has(v.stream)) this.streams.set(v.stream, { ...v });
+    for (const [stream, list] of Object.entries(snap.messages)) {
+      const bucket = this.bucket(stream);
+      for (const m of list) if (m.seq !== undefined) bucket.set(m.key, { ...m });
+      if (list[0]?.seq !== undefined) this.oldest.set(stream, list[0].seq);
+    }
+  }
+
+  /**
+   * Forgets loaded history (not my unsent or refused messages): a fresh connection is not
+   * replayed, so what was loaded before may have a hole up to the new head.
+   */
+  forgetHistory(stream?: string): void {
+    for (const [s, bucket] of this.messages) {
+      if (stream !== undefined && s !== stream) continue;
+      for (const [k, m] of bucket) if (m.seq !== undefined) bucket.delete(k);
+      this.oldest.delete(s);
+      this.moreBefore.delete(s);
+      this.changes.delete(s);
+    }
+  }
 
   presenceFrame(p: PresenceFrame): void {
     let room = this.presence.get(p.room);
