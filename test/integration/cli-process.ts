@@ -2,6 +2,8 @@
  * Runs the CLI the way a user does: `bun run src/cli/main.ts ...` as a child process, with its
  * own config dir and none of the caller's HUBBUB_* variables. `cli()` runs one command to the
  * end; `CliProcess` keeps one running (chat, tail --follow) to type into and read from.
+ * HUBBUB_TEST_CLI_RUNTIME=deno runs the same CLI under Deno instead (`npm run test:deno`), with
+ * the permissions the README gives it; the servers stay on Bun.
  */
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,8 +20,13 @@ function childEnv(configDir: string): Record<string, string> {
   return { ...env, XDG_CONFIG_HOME: configDir };
 }
 
+/** The command line that starts the CLI, before its own arguments. */
+export const CLI_COMMAND: string[] = process.env.HUBBUB_TEST_CLI_RUNTIME === "deno"
+  ? [`${root}node_modules/.bin/deno`, "run", "--allow-net", "--allow-read", "--allow-write", "--allow-env", "src/cli/main.ts"]
+  : [process.execPath, "run", "src/cli/main.ts"];
+
 const spawnCli = <I extends "ignore" | "pipe">(args: string[], configDir: string, stdin: I | Blob) =>
-  Bun.spawn([process.execPath, "run", "src/cli/main.ts", ...args], { cwd: root, stdin, stdout: "pipe", stderr: "pipe", env: childEnv(configDir) });
+  Bun.spawn([...CLI_COMMAND, ...args], { cwd: root, stdin, stdout: "pipe", stderr: "pipe", env: childEnv(configDir) });
 
 export interface CliResult { code: number; out: string; err: string }
 
@@ -71,8 +78,8 @@ export class CliProcess {
 
 /** Runs one command with its stdout in an OS pipe that nobody reads for `ms` (like a pager), then reads it all. */
 export async function cliSlowReader(args: string[], configDir: string, ms: number): Promise<string> {
-  const script = `"$0" run src/cli/main.ts "$@" | (sleep ${ms / 1000}; cat)`;
-  const p = Bun.spawn(["sh", "-c", script, process.execPath, ...args], { cwd: root, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: childEnv(configDir) });
+  const script = `"$@" | (sleep ${ms / 1000}; cat)`;
+  const p = Bun.spawn(["sh", "-c", script, "sh", ...CLI_COMMAND, ...args], { cwd: root, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: childEnv(configDir) });
   const [out] = await Promise.all([new Response(p.stdout).text(), p.exited]);
   return out;
 }
@@ -83,10 +90,10 @@ export async function cliSlowReader(args: string[], configDir: string, ms: numbe
  * Returns the command's own exit code, its stderr, and what head printed.
  */
 export async function cliIntoHead(args: string[], configDir: string): Promise<CliResult> {
-  const script = `"$0" run src/cli/main.ts "$@" 2>"$T_ERR" | head -n 1; echo "\${PIPESTATUS[0]}" >"$T_RC"`;
+  const script = `"$@" 2>"$T_ERR" | head -n 1; echo "\${PIPESTATUS[0]}" >"$T_RC"`;
   const dir = mkdtempSync(join(tmpdir(), "hubbub-head-"));
   const files = { T_ERR: join(dir, "err"), T_RC: join(dir, "rc") };
-  const p = Bun.spawn(["bash", "-c", script, process.execPath, ...args], { cwd: root, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...childEnv(configDir), ...files } });
+  const p = Bun.spawn(["bash", "-c", script, "bash", ...CLI_COMMAND, ...args], { cwd: root, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...childEnv(configDir), ...files } });
   const timer = setTimeout(() => p.kill(), 20_000);
   const [out] = await Promise.all([new Response(p.stdout).text(), p.exited]);
   clearTimeout(timer);
