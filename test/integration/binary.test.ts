@@ -67,6 +67,10 @@ describe("the one-file binary", () => {
         expect((await r.text()).length).toBeGreaterThan(100);
       }
 
+      const sw = await fetch(`${url}/sw.js`);
+      expect(sw.status).toBe(200);
+      expect(await sw.text()).toContain("addEventListener");
+
       const sent = await run(["send", "--url", url, "--user", "amy", "--room", "lobby", "--join", "from the binary"], work);
       expect(sent).toMatchObject({ code: 0, out: "sent room:lobby #2\n" });
       const history = await run(["history", "--url", url, "--user", "amy", "--room", "lobby"], work);
