@@ -3,10 +3,10 @@
  *    flight; every delivery counted, every latency measured end to end. Then the same clients
  *    at a fixed paced rate. Servers run as separate processes so their CPU time is their own.
  */
-import { newCounters, openClient, type Client, type Counters } from "./lib/loadgen.ts";
+import { newCounters, openClient, padFor, type Client, type Counters } from "./lib/loadgen.ts";
 import { memory, startMeter, waitForQuiet, type Metered } from "./lib/proc.ts";
 import { fmt, fmtSpread, percentile, spread, table, type Spread } from "./lib/stats.ts";
-import { hubbub, rawBun, socketIo, wsNode, type Target } from "./lib/targets.ts";
+import { durableRelay, hubbub, rawBun, socketIo, wsNode, type Target } from "./lib/targets.ts";
 import { atLeast, atMost, type BenchOptions, type Goal, type Section } from "./lib/section.ts";
 import { metricOpsPerMessage } from "./lib/metrics-ops.ts";
 
@@ -42,6 +42,10 @@ export interface FanoutOptions {
   /** Deliveries per second in the paced runs. */
   pacedRate: number;
   probe?: (port: number) => Promise<unknown>;
+  /** Messages in flight per client at saturation; default windowFor(n). */
+  window?: number;
+  /** Characters of message text (about); default the bare "<sender>|<time>" (~20). */
+  textChars?: number;
 }
 
 /**
@@ -64,18 +68,18 @@ function latency(c: Counters, from = 0): Latency {
 }
 
 /** Opens N clients, 32 at a time; `onOwn(id)` fires when client id's own message comes back. */
-async function openClients(target: Target, port: number, n: number, run: string, c: Counters, onOwn: (id: number) => void): Promise<Client[]> {
+async function openClients(target: Target, port: number, n: number, run: string, c: Counters, onOwn: (id: number) => void, pad: string): Promise<Client[]> {
   const clients: Client[] = [];
   for (let i = 0; i < n; i += 32) {
     clients.push(...await Promise.all(Array.from({ length: Math.min(32, n - i) }, (_, k) =>
-      openClient(port, target.dialect, i + k, run, c, () => onOwn(i + k)))));
+      openClient(port, target.dialect, i + k, run, c, () => onOwn(i + k), pad))));
   }
   return clients;
 }
 
 export async function measureFanout(target: Target, n: number, o: FanoutOptions): Promise<FanoutResult> {
   const server = await target.start();
-  const window = windowFor(n);
+  const window = o.window ?? windowFor(n);
   const c = newCounters();
   const run = Math.random().toString(36).slice(2, 8);
   let pumping = false;
@@ -86,7 +90,7 @@ export async function measureFanout(target: Target, n: number, o: FanoutOptions)
     clients = await openClients(target, server.port, n, run, c, (id) => {
       outstanding[id]! -= 1;
       if (pumping) send(id);
-    });
+    }, padFor(o.textChars));
     const saturate = async (ms: number) => {
       pumping = true;
       for (let id = 0; id < n; id++) while (outstanding[id]! < window) send(id);
@@ -204,22 +208,26 @@ function merge(rounds: FanoutResult[]): FanoutResult {
   };
 }
 
-export const FANOUT_TARGETS = (): Target[] => [rawBun, hubbub("hubbub (JSON)", "json"), hubbub("hubbub (MessagePack)", "msgpack"), wsNode, socketIo];
+export const FANOUT_TARGETS = (): Target[] => [rawBun, durableRelay, hubbub("hubbub (JSON)", "json"), hubbub("hubbub (MessagePack)", "msgpack"), wsNode, socketIo];
+
+/** Message text in the fan-out tables: about 100 characters, a typical chat line (and what issue 11's own measurement used). */
+export const TEXT_CHARS = 100;
 
 export async function fanout(o: BenchOptions & { ns?: number[] }): Promise<Section> {
   const ns = o.ns ?? (o.quick ? [16] : [16, 64, 256]);
-  const opts = { seconds: o.quick ? 1 : 2, reps: o.reps ?? (o.quick ? 2 : 3), pacedRate: 20_000 };
+  const opts = { seconds: o.quick ? 1 : 2, reps: o.reps ?? (o.quick ? 2 : 3), pacedRate: 20_000, textChars: TEXT_CHARS };
   const results: FanoutResult[] = [];
   for (const n of ns) results.push(...await measureInRounds(FANOUT_TARGETS(), n, opts));
   const parts: string[] = [];
   for (const n of ns) {
     const rows = results.filter((r) => r.n === n);
     const raw = rows.find((r) => r.target === rawBun.name)!;
-    parts.push(`#### N = ${n} clients in one room, ${windowFor(n)} message${windowFor(n) === 1 ? "" : "s"} in flight per client\n\n` + table(
-      ["server", "deliveries/s median (min–max)", "× raw", "deliveries per server CPU-s", "× raw", "load gen CPU %", "other procs CPU % (runs redone: sat./paced)", "sat. p50 / p99 / p99.9 ms", `paced ${fmt(opts.pacedRate)}/s p50 / p99 / p99.9 ms (median)`, "paced p99 min–max", "lost", "peak RSS MB"],
+    const relay = rows.find((r) => r.target === durableRelay.name)!;
+    parts.push(`#### N = ${n} clients in one room, ${windowFor(n)} message${windowFor(n) === 1 ? "" : "s"} in flight per client, ${TEXT_CHARS}-character messages\n\n` + table(
+      ["server", "deliveries/s median (min–max)", "× raw", "deliveries per server CPU-s", "× raw", "× durable relay", "load gen CPU %", "other procs CPU % (runs redone: sat./paced)", "sat. p50 / p99 / p99.9 ms", `paced ${fmt(opts.pacedRate)}/s p50 / p99 / p99.9 ms (median)`, "paced p99 min–max", "lost", "peak RSS MB"],
       rows.map((r) => [
         r.target, fmtSpread(r.deliveriesPerSec), fmt(r.deliveriesPerSec.median / raw.deliveriesPerSec.median, 2),
-        fmtSpread(r.perCpuSecond), fmt(r.perCpuSecond.median / raw.perCpuSecond.median, 2), fmt(r.clientCpuPct.median), `${fmt(r.othersCpuPct.median)} (${r.redone.saturated}/${r.redone.paced})`,
+        fmtSpread(r.perCpuSecond), fmt(r.perCpuSecond.median / raw.perCpuSecond.median, 2), fmt(r.perCpuSecond.median / relay.perCpuSecond.median, 2), fmt(r.clientCpuPct.median), `${fmt(r.othersCpuPct.median)} (${r.redone.saturated}/${r.redone.paced})`,
         `${fmt(r.sat.p50, 1)} / ${fmt(r.sat.p99, 1)} / ${fmt(r.sat.p999, 1)}`,
         `${fmt(r.paced.p50.median, 2)} / ${fmt(r.paced.p99.median, 2)} / ${fmt(r.paced.p999.median, 2)}`, `${fmt(r.paced.p99.min, 2)}–${fmt(r.paced.p99.max, 2)}`,
         fmt(r.lost), fmt(r.peakRssMb, 0),
@@ -229,7 +237,7 @@ export async function fanout(o: BenchOptions & { ns?: number[] }): Promise<Secti
   return {
     name: "fanout",
     title: "1. Fan-out throughput and latency",
-    markdown: `Each client keeps a window of its own messages in flight, 256/N of them (8 at N=16, 1 at N=256, so about 256 messages are in flight in total and saturation latency is not just the length of a queue; saturation: ${opts.reps} runs of ${opts.seconds} s, each after a warm-up, median and min–max), then all send at a paced total of ${fmt(opts.pacedRate)} deliveries/s (${opts.reps} runs of ${opts.seconds} s; percentiles per run, median shown). The servers are measured in ${opts.reps} rounds: each round starts every server afresh for one saturated and one paced run, so a drift in the machine's speed over the minutes of the suite reaches all servers alike. Latency is end to end: every message carries its send time. hubbub appends every message to its SQLite log (default settings: synchronous=FULL, a commit per event-loop turn, and when busy up to 1 ms after the previous commit) before anyone sees it; the baselines keep nothing. "load gen CPU %" is the load generator's own CPU (one JS thread): near 100 % it, not the server, sets the saturation rate, so compare servers by deliveries per server CPU-second. Each run starts once everything sent before has arrived; a run during which other processes used over ${OTHERS_MAX_PCT} % of a core is redone once they have quietened (waiting up to a minute), at most ${opts.reps} times per phase ("runs redone"; "other procs CPU %" is for the runs kept).\n\n${parts.join("\n\n")}`,
+    markdown: `Each client keeps a window of its own messages in flight, 256/N of them (8 at N=16, 1 at N=256, so about 256 messages are in flight in total and saturation latency is not just the length of a queue; saturation: ${opts.reps} runs of ${opts.seconds} s, each after a warm-up, median and min–max), then all send at a paced total of ${fmt(opts.pacedRate)} deliveries/s (${opts.reps} runs of ${opts.seconds} s; percentiles per run, median shown). The servers are measured in ${opts.reps} rounds: each round starts every server afresh for one saturated and one paced run, so a drift in the machine's speed over the minutes of the suite reaches all servers alike. Latency is end to end: every message carries its send time. hubbub appends every message to its SQLite log (default settings: synchronous=FULL, a commit per event-loop turn, and when busy up to 1 ms after the previous commit) before anyone sees it. The *durable relay* (bench/baselines/durable-relay.ts) does the same observable job in the fewest lines — gapless per-room seq, unique (cmid, author), synchronous=FULL, one transaction per event-loop turn, ack after commit, then publish — without actors, auth, guards or a projection: "× durable relay" is what hubbub costs above the durable floor. The other baselines keep nothing. "load gen CPU %" is the load generator's own CPU (one JS thread): near 100 % it, not the server, sets the saturation rate, so compare servers by deliveries per server CPU-second. Each run starts once everything sent before has arrived; a run during which other processes used over ${OTHERS_MAX_PCT} % of a core is redone once they have quietened (waiting up to a minute), at most ${opts.reps} times per phase ("runs redone"; "other procs CPU %" is for the runs kept).\n\n${parts.join("\n\n")}`,
     json: results,
     goals: fanoutGoals(results, ns),
   };
@@ -244,6 +252,7 @@ function fanoutGoals(results: FanoutResult[], ns: number[]): Goal[] {
     const json = get("hubbub (JSON)");
     const mp = get("hubbub (MessagePack)");
     const sio = get(socketIo.name);
+    const relay = get(durableRelay.name);
     const vsRaw = n <= 16 ? 0.75 : 0.9;
     const vsSio = n <= 16 ? 5 : 8;
     goals.push(
@@ -252,6 +261,12 @@ function fanoutGoals(results: FanoutResult[], ns: number[]): Goal[] {
       atLeast(`N=${n}: hubbub JSON deliveries per server CPU-s ≥ ${vsSio}× Socket.IO`, json.perCpuSecond.median / sio.perCpuSecond.median, vsSio),
       atLeast(`N=${n}: hubbub MessagePack deliveries/s ≥ 0.85× hubbub JSON`, mp.deliveriesPerSec.median / json.deliveriesPerSec.median, 0.85),
       atLeast(`N=${n}: hubbub MessagePack deliveries per server CPU-s ≥ 0.85× hubbub JSON`, mp.perCpuSecond.median / json.perCpuSecond.median, 0.85),
+    );
+    // Issue 11: against the durable relay measured in this run.
+    goals.push(
+      atLeast(`N=${n}: hubbub JSON deliveries per server CPU-s ≥ 0.85× the durable relay`, json.perCpuSecond.median / relay.perCpuSecond.median, 0.85),
+      atLeast(`N=${n}: hubbub MessagePack deliveries per server CPU-s ≥ 0.9× hubbub JSON`, mp.perCpuSecond.median / json.perCpuSecond.median, 0.9),
+      atMost(`N=${n}: hubbub JSON paced p99 ≤ durable relay p99 + 1 ms (= ${fmt(relay.paced.p99.median + 1, 2)} ms)`, json.paced.p99.median, relay.paced.p99.median + 1, `${fmt(json.paced.p99.median, 2)} ms`),
     );
     for (const h of [json, mp]) {
       const bound = 2 * raw.paced.p99.median + 1;
@@ -314,5 +329,41 @@ export async function metricsCost(o: BenchOptions & { n?: number }): Promise<Sec
       atLeast(`N=${n}: metrics cost < 3 % of fan-out throughput (deliveries/s, on ÷ off)`, rate.median, 0.97, fmt(rate.median, 3)),
       atMost(`N=${n}: metric calls per message < 3 % of the server CPU per message (in-process timing)`, opsShare, 0.03, `${fmt(opsShare * 100, 2)} %`),
     ],
+  };
+}
+
+/**
+ * How the verdict depends on the load's shape: at one N, message text of 20, 100 and 1,000
+ * characters × 1, 4 and 16 messages in flight per client, for raw Bun, the durable relay and
+ * hubbub (JSON), in rounds. Reported per server CPU-second, as ratios to both baselines, with
+ * the paced p99 beside it. A verdict that holds only for one shape is visible here.
+ */
+export async function sensitivity(o: BenchOptions & { n?: number }): Promise<Section> {
+  const n = o.n ?? 64;
+  const sizes = o.quick ? [20, 1000] : [20, 100, 1000];
+  const windows = o.quick ? [1, 16] : [1, 4, 16];
+  const targets = [rawBun, durableRelay, hubbub("hubbub (JSON)", "json")];
+  const base = { seconds: o.quick ? 1 : 2, reps: o.reps ?? 2, pacedRate: 20_000 };
+  const rows: string[][] = [];
+  const json: unknown[] = [];
+  for (const textChars of sizes) {
+    for (const window of windows) {
+      const [raw, relay, hub] = await measureInRounds(targets, n, { ...base, textChars, window }, `sensitivity ${textChars} chars × ${window} in flight`);
+      json.push({ textChars, window, raw, relay, hub });
+      rows.push([
+        `${textChars}`, `${window}`,
+        fmt(raw!.perCpuSecond.median), fmt(relay!.perCpuSecond.median), fmt(hub!.perCpuSecond.median),
+        fmt(hub!.perCpuSecond.median / raw!.perCpuSecond.median, 2), fmt(hub!.perCpuSecond.median / relay!.perCpuSecond.median, 2),
+        `${fmt(raw!.paced.p99.median, 2)} / ${fmt(relay!.paced.p99.median, 2)} / ${fmt(hub!.paced.p99.median, 2)}`,
+        fmt(raw!.lost + relay!.lost + hub!.lost),
+      ]);
+    }
+  }
+  return {
+    name: "sensitivity",
+    title: `Fan-out sensitivity to message size and messages in flight (N = ${n})`,
+    markdown: `N = ${n} clients in one room; each cell is ${base.reps} rounds of ${base.seconds} s saturated + ${base.seconds} s paced at ${fmt(base.pacedRate)} deliveries/s per server, as in the fan-out table. Deliveries per server CPU-second (median), hubbub JSON as a ratio to raw Bun pub/sub and to the durable relay, and paced p99 (raw / relay / hubbub).\n\n${table(
+      ["text chars", "in flight per client", "raw per CPU-s", "relay per CPU-s", "hubbub per CPU-s", "hubbub × raw", "hubbub × relay", "paced p99 ms raw / relay / hubbub", "lost"], rows)}`,
+    json,
   };
 }

@@ -15,6 +15,7 @@ import { removeTempDbs } from "./lib/temp.ts";
 const BENCHES: Record<string, (o: BenchOptions) => Promise<Section>> = {
   fanout: async (o) => (await import("./fanout.bench.ts")).fanout(o),
   metrics: async (o) => (await import("./fanout.bench.ts")).metricsCost(o),
+  sensitivity: async (o) => (await import("./fanout.bench.ts")).sensitivity(o),
   durability: async (o) => (await import("./durability.bench.ts")).durability(o),
   resume: async (o) => (await import("./resume.bench.ts")).resume(o),
   codec: async (o) => (await import("./codec.bench.ts")).codec(o),

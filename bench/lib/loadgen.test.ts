@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { codecFor } from "../../src/protocol/index.ts";
-import { senderAndTime, senderAndTimeBinary } from "./loadgen.ts";
+import { padFor, senderAndTime, senderAndTimeBinary } from "./loadgen.ts";
 
 const event = (text: string) => ({
   type: "event" as const, stream: "room:bench", seq: 48213, pos: 1_204_233, at: 1_764_330_000_123,
@@ -8,6 +8,15 @@ const event = (text: string) => ({
 });
 
 describe("the load generator reads sender and send time without decoding the frame", () => {
+  for (const chars of [100, 1000]) {
+    test(`from a ${chars}-character padded text, in both encodings`, () => {
+      const text = `12|123456.789012|${padFor(chars)}`; // a sender and a performance.now() as the generator writes them
+      expect(text.length).toBeGreaterThanOrEqual(chars - 5);
+      expect(text.length).toBeLessThanOrEqual(chars + 5);
+      expect(senderAndTime(codecFor("json").encode(event(text)) as string)).toEqual([12, 123456.789012]);
+      expect(senderAndTimeBinary(codecFor("msgpack").encode(event(text)) as Uint8Array)).toEqual([12, 123456.789012]);
+    });
+  }
   for (const t of [0, 7.058083, 123456.789012, 98765432.5]) {
     test(`from a JSON event frame (t = ${t})`, () => {
       expect(senderAndTime(codecFor("json").encode(event(`3|${t}`)) as string)).toEqual([3, t]);

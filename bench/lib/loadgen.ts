@@ -40,8 +40,11 @@ export function senderAndTime(s: string): [number, number] | undefined {
   if (i < 0) return undefined;
   const start = i + 8;
   const bar = s.indexOf("|", start);
-  const end = s.indexOf('"', start);
-  if (bar < 0 || bar > end) return undefined;
+  const quote = s.indexOf('"', start);
+  if (bar < 0 || bar > quote) return undefined;
+  // A padded text is "<sender>|<time>|xxx…": the time ends at the second bar.
+  const bar2 = s.indexOf("|", bar + 1);
+  const end = bar2 >= 0 && bar2 < quote ? bar2 : quote;
   return [Number(s.slice(start, bar)), Number(s.slice(bar + 1, end))];
 }
 
@@ -62,12 +65,14 @@ export function senderAndTimeBinary(b: Uint8Array): [number, number] | undefined
   for (let i = b.indexOf(0xa4); i >= 0 && i + 6 < b.length; i = b.indexOf(0xa4, i + 1)) {
     if (b[i + 1] !== 0x74 || b[i + 2] !== 0x65 || b[i + 3] !== 0x78 || b[i + 4] !== 0x74) continue;
     const h = b[i + 5]!;
-    const len = h >= 0xa0 && h <= 0xbf ? h - 0xa0 : h === 0xd9 ? b[i + 6]! : -1;
+    // fixstr, str8 or str16 (a 1,000-character text); nothing longer is sent.
+    const len = h >= 0xa0 && h <= 0xbf ? h - 0xa0 : h === 0xd9 ? b[i + 6]! : h === 0xda ? (b[i + 6]! << 8) | b[i + 7]! : -1;
     if (len < 0) return undefined;
-    const from = h === 0xd9 ? i + 7 : i + 6;
+    const from = h === 0xd9 ? i + 7 : h === 0xda ? i + 8 : i + 6;
     const bar = b.indexOf(0x7c, from);
     if (bar < 0 || bar >= from + len) return undefined;
-    return [decimalAt(b, from, bar), decimalAt(b, bar + 1, from + len)];
+    const bar2 = b.indexOf(0x7c, bar + 1);
+    return [decimalAt(b, from, bar), decimalAt(b, bar + 1, bar2 >= 0 && bar2 < from + len ? bar2 : from + len)];
   }
   return undefined;
 }
@@ -77,9 +82,15 @@ export function senderAndTimeBinary(b: Uint8Array): [number, number] | undefined
  * text, client id, time), so every server moves about the same bytes per delivery. Every dialect
  * makes its cmid the way the SDK does (newCmid), so the load generator's own cost is the same too.
  */
-function chatPayload(id: number) {
-  return { stream: "room:bench", seq: 0, pos: 0, at: Date.now(), author: `u${id}`, kind: "message", body: { text: `${id}|${performance.now()}` }, cmid: newCmid() };
+function chatPayload(id: number, pad: string) {
+  return { stream: "room:bench", seq: 0, pos: 0, at: Date.now(), author: `u${id}`, kind: "message", body: { text: messageText(id, pad) }, cmid: newCmid() };
 }
+
+/** "<sender>|<send time>", padded to a message size with "|xxx…" when asked. */
+const messageText = (id: number, pad: string): string => (pad ? `${id}|${performance.now()}|${pad}` : `${id}|${performance.now()}`);
+
+/** The padding that brings a message's text to about `chars` characters ("<id>|<time>|" takes about 20). */
+export const padFor = (chars: number | undefined): string => (chars && chars > 21 ? "x".repeat(chars - 21) : "");
 
 /** Counts a delivery; `onOwn` when it is the client's own message coming back. */
 function delivered(c: Counters, hit: [number, number] | undefined, id: number, onOwn: () => void): void {
@@ -96,12 +107,12 @@ function record(c: Counters, t: number): void {
 }
 
 /** Opens one client; `onOwn` fires when the client's own message comes back (a window slot frees). */
-export async function openClient(port: number, d: Dialect, id: number, run: string, c: Counters, onOwn: () => void): Promise<Client> {
+export async function openClient(port: number, d: Dialect, id: number, run: string, c: Counters, onOwn: () => void, pad = ""): Promise<Client> {
   if (d.kind === "relay") {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
     await opened(ws);
     ws.onmessage = (m) => delivered(c, senderAndTime(m.data as string), id, onOwn);
-    return { send: () => { ws.send(JSON.stringify(chatPayload(id))); c.sent++; }, close: () => ws.close() };
+    return { send: () => { ws.send(JSON.stringify(chatPayload(id, pad))); c.sent++; }, close: () => ws.close() };
   }
   if (d.kind === "socketio") {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
@@ -115,7 +126,7 @@ export async function openClient(port: number, d: Dialect, id: number, run: stri
       if (s.startsWith("42")) delivered(c, senderAndTime(s), id, onOwn);
     };
     await connected;
-    return { send: () => { ws.send(`42${JSON.stringify(["msg", chatPayload(id)])}`); c.sent++; }, close: () => ws.close() };
+    return { send: () => { ws.send(`42${JSON.stringify(["msg", chatPayload(id, pad)])}`); c.sent++; }, close: () => ws.close() };
   }
   const codec = codecFor(d.encoding);
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, SUBPROTOCOLS[d.encoding]);
@@ -140,7 +151,7 @@ export async function openClient(port: number, d: Dialect, id: number, run: stri
   await joinAcked;
   return {
     send: () => {
-      ws.send(codec.encode({ type: "send", to: { room: "bench" }, cmid: newCmid(), text: `${id}|${performance.now()}` }));
+      ws.send(codec.encode({ type: "send", to: { room: "bench" }, cmid: newCmid(), text: messageText(id, pad) }));
       c.sent++;
     },
     close: () => ws.close(),

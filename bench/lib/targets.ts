@@ -30,6 +30,11 @@ export const rawBun: Target = {
   name: "raw Bun pub/sub", dialect: { kind: "relay" },
   start: () => spawnServer([process.execPath, "bench/baselines/raw-bun.ts"], READY),
 };
+/** The minimal durable relay (bench/baselines/durable-relay.ts): hubbub's job without its actors, on a temp file. */
+export const durableRelay: Target = {
+  name: "durable relay", dialect: { kind: "relay" },
+  start: () => spawnServer([process.execPath, "bench/baselines/durable-relay.ts"], READY, { DB: tempDb() }),
+};
 export const wsNode: Target = {
   name: "Node 20 ws", dialect: { kind: "relay" },
   start: () => spawnServer(["node", "bench/baselines/ws-node.mjs"], READY),
