@@ -36,20 +36,20 @@ const sqlite: Config = {
   },
 };
 
-const postgresWith = (name: string, client: (o: PgConnectOptions) => PgClient): Config => ({
+const postgresWith = (name: string, client: (o: PgConnectOptions) => PgClient, settings?: Record<string, string>): Config => ({
   name: `PostgreSQL engine, ${name}`,
   async create() {
     const s = await createPgSchema();
-    return { open: () => s.open({ client, max: 2 }), dispose: () => s.dispose() };
+    return { open: () => s.open({ client, max: 2, settings }), dispose: () => s.dispose() };
   },
 });
 
-const CONFIGS: Config[] = [
-  sqlite,
-  postgresWith("Bun.SQL (built in)", bunSqlClient),
-  postgresWith("postgres.js 3.4.9", postgresJsClient),
-  postgresWith("pg 8.23.1", nodePgClient),
+const DRIVERS: [string, (o: PgConnectOptions) => PgClient][] = [
+  ["Bun.SQL (built in)", bunSqlClient], ["postgres.js 3.4.9", postgresJsClient], ["pg 8.23.1", nodePgClient],
 ];
+const CONFIGS: Config[] = [sqlite, ...DRIVERS.map(([n, c]) => postgresWith(n, c))];
+/** The same drivers with the commit's WAL flush taken out of the wait, so the client's own cost shows. */
+const NO_FSYNC: Config[] = DRIVERS.map(([n, c]) => postgresWith(`${n}, synchronous_commit=off`, c, { synchronous_commit: "off" }));
 const BATCHES = [1, 100, 1000];
 
 /** Chat-shaped requests: 100 rooms, 64 authors, ~180-byte events, time-ordered unique cmids. */
@@ -59,12 +59,15 @@ const request = (i: number, tag: string): EngineRequest => ({
   cmid: `${tag}${String(i).padStart(10, "0")}`, at: 1_764_330_000_000 + i,
 });
 
-async function throughput(cfg: Config, batch: number, seconds: number): Promise<{ eventsPerS: number; txP50: number; txP99: number }> {
+interface Throughput { eventsPerS: number; txP50: number; txP99: number; cpuUsPerEvent: number }
+
+async function throughput(cfg: Config, batch: number, seconds: number): Promise<Throughput> {
   const store = await cfg.create();
   try {
     const e = await store.open();
     const tx: number[] = [];
     let i = 0;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const end = t0 + seconds * 1000;
     while (performance.now() < end) {
@@ -75,8 +78,9 @@ async function throughput(cfg: Config, batch: number, seconds: number): Promise<
       tx.push(performance.now() - t);
     }
     const elapsed = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     tx.sort((a, b) => a - b);
-    return { eventsPerS: i / elapsed, txP50: percentile(tx, 50), txP99: percentile(tx, 99) };
+    return { eventsPerS: i / elapsed, txP50: percentile(tx, 50), txP99: percentile(tx, 99), cpuUsPerEvent: (cpu.user + cpu.system) / i };
   } finally {
     await store.dispose();
   }
@@ -155,26 +159,31 @@ export async function engine(o: BenchOptions): Promise<Section> {
   const seconds = o.quick ? 0.3 : 1.5;
   const settings = await serverSettings();
   // Interleaved: round r runs every config at every batch size before round r + 1 starts.
-  const runs = new Map<string, { eventsPerS: number[]; txP50: number[]; txP99: number[] }>();
+  const runs = new Map<string, Record<keyof Throughput, number[]>>();
+  const all = [...CONFIGS, ...NO_FSYNC];
   for (let r = 0; r < reps; r++) {
     for (const batch of BATCHES) {
-      for (const cfg of CONFIGS) {
+      for (const cfg of all) {
         process.stderr.write(`  engine: ${cfg.name}, batch ${batch}, round ${r + 1}\n`);
         const m = await throughput(cfg, batch, seconds);
         const key = `${cfg.name}|${batch}`;
-        const slot = runs.get(key) ?? { eventsPerS: [], txP50: [], txP99: [] };
-        slot.eventsPerS.push(m.eventsPerS); slot.txP50.push(m.txP50); slot.txP99.push(m.txP99);
+        const slot = runs.get(key) ?? { eventsPerS: [], txP50: [], txP99: [], cpuUsPerEvent: [] };
+        for (const k of Object.keys(slot) as (keyof Throughput)[]) slot[k].push(m[k]);
         runs.set(key, slot);
       }
     }
   }
-  const med = (cfg: Config, batch: number) => spread(runs.get(`${cfg.name}|${batch}`)!.eventsPerS).median;
-  const appendRows = BATCHES.flatMap((batch) => CONFIGS.map((cfg) => {
+  const med = (cfg: Config, batch: number, k: keyof Throughput = "eventsPerS") => spread(runs.get(`${cfg.name}|${batch}`)![k]).median;
+  const rowsFor = (configs: Config[], base: Config | undefined, bunSql: Config) => BATCHES.flatMap((batch) => configs.map((cfg) => {
     const slot = runs.get(`${cfg.name}|${batch}`)!;
-    return [cfg.name, fmt(batch), fmtSpread(spread(slot.eventsPerS)), fmt(med(cfg, batch) / med(sqlite, batch), 3),
-      cfg === sqlite ? "–" : fmt(med(cfg, batch) / med(CONFIGS[1]!, batch), 2),
-      `${fmt(spread(slot.txP50).median, 2)} / ${fmt(spread(slot.txP99).median, 2)}`];
+    return [cfg.name, fmt(batch), fmtSpread(spread(slot.eventsPerS)),
+      ...(base ? [fmt(med(cfg, batch) / med(base, batch), 3)] : []),
+      cfg === sqlite ? "–" : fmt(med(cfg, batch) / med(bunSql, batch), 2),
+      `${fmt(spread(slot.txP50).median, 2)} / ${fmt(spread(slot.txP99).median, 2)}`,
+      fmt(med(cfg, batch, "cpuUsPerEvent"), 1)];
   }));
+  const appendRows = rowsFor(CONFIGS, sqlite, CONFIGS[1]!);
+  const noFsyncRows = rowsFor(NO_FSYNC, undefined, NO_FSYNC[0]!);
 
   const rate = 2000;
   const tailSeconds = o.quick ? 1 : 6;
@@ -190,7 +199,9 @@ export async function engine(o: BenchOptions): Promise<Section> {
   ]);
 
   const markdown = `${settings}. Each cell: a fresh schema (or SQLite file), one engine instance appending ${seconds} s in a loop, one transaction per batch; median (min–max) of ${reps} interleaved rounds. Events: 100 rooms, 64 authors, ~180 bytes, unique time-ordered cmids (so the idempotency lookup runs for every event).\n\n` +
-    table(["engine / driver", "events per transaction", "events/s", "× SQLite engine", "× Bun.SQL", "transaction ms p50 / p99"], appendRows) +
+    table(["engine / driver", "events per transaction", "events/s", "× SQLite engine", "× Bun.SQL", "transaction ms p50 / p99", "client CPU µs per event"], appendRows) +
+    `\n\nThe drivers again with \`synchronous_commit=off\` for the session (NOT how the engine runs: an acknowledged commit could be lost in a crash), so the commit does not wait for the WAL flush and the drivers' own cost is not hidden behind the disk:\n\n` +
+    table(["engine / driver", "events per transaction", "events/s", "× Bun.SQL", "transaction ms p50 / p99", "client CPU µs per event"], noFsyncRows) +
     `\n\nCommit → seen by a tailer on another engine instance (its own connections; PostgreSQL: LISTEN/NOTIFY wake-up, 250 ms poll fallback; SQLite: data_version polled every 5 ms), ${fmt(rate)} events/s offered for ${tailSeconds} s to a writer that commits like the Journal (one transaction in flight, each taking what arrived meanwhile). "ack → seen" can be negative: the tailer may see an event before the writer has its commit's reply.\n\n` +
     table(["engine", "events", "events per transaction (mean)", "largest", "ack → seen ms p50 / p99", "arrival → seen ms p50 / p99"], tailRows);
   return {

@@ -9,7 +9,7 @@ import postgres from "postgres";
 import type { PgClient, PgConnectOptions, PgRow } from "../../src/store/engine/pg/client.ts";
 
 export function postgresJsClient(opts: PgConnectOptions): PgClient {
-  const connection: Record<string, string> = {};
+  const connection: Record<string, string> = { ...opts.settings };
   if (opts.schema) connection.search_path = opts.schema;
   if (opts.applicationName) connection.application_name = opts.applicationName;
   const sql = postgres(opts.url, { max: opts.max ?? 4, connection, onnotice: () => {} });
@@ -31,7 +31,8 @@ export function postgresJsClient(opts: PgConnectOptions): PgClient {
 export function nodePgClient(opts: PgConnectOptions): PgClient {
   const config = {
     connectionString: opts.url, max: opts.max ?? 4, application_name: opts.applicationName,
-    options: opts.schema ? `-c search_path=${opts.schema}` : undefined,
+    options: Object.entries({ ...opts.settings, ...(opts.schema ? { search_path: opts.schema } : {}) })
+      .map(([k, v]) => `-c ${k}=${v}`).join(" ") || undefined,
   };
   const pool = new pg.Pool(config);
   pool.on("error", () => {}); // an idle client's error: the next query reports it

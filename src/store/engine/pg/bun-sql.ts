@@ -3,7 +3,7 @@ import { SQL } from "bun";
 import type { PgClient, PgConnectOptions, PgRow } from "./client.ts";
 
 export function bunSqlClient(opts: PgConnectOptions): PgClient {
-  const connection: Record<string, string> = {};
+  const connection: Record<string, string> = { ...opts.settings };
   if (opts.schema) connection.search_path = opts.schema;
   if (opts.applicationName) connection.application_name = opts.applicationName;
   const sql = new SQL({ url: opts.url, max: opts.max ?? 4, connection, prepare: true });

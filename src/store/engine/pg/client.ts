@@ -30,4 +30,6 @@ export interface PgConnectOptions {
   max?: number;
   /** Shown in pg_stat_activity: lets an operator (or a test) find this node's connections. */
   applicationName?: string;
+  /** Run-time parameters set on every connection, e.g. `{statement_timeout: "5s"}`. */
+  settings?: Record<string, string>;
 }
