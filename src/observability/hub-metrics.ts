@@ -88,7 +88,7 @@ export class HubMetrics {
     this.commitEvents = m.histogram({ name: "hubbub_commit_batch_events", help: "Events per committed transaction (group commit).", buckets: BATCH_BUCKETS }).labels();
     this.commitSeconds = m.histogram({ name: "hubbub_commit_duration_seconds", help: "Time to write and commit one transaction, fsync included.", buckets: LATENCY_BUCKETS }).labels();
     this.commits = m.counter({ name: "hubbub_commits_total", help: "Transactions committed to the event log." }).labels();
-    this.commitFailures = m.counter({ name: "hubbub_commit_failures_total", help: "Transactions that failed (their requests are retried one by one; an error reaches only the request that fails alone)." }).labels();
+    this.commitFailures = m.counter({ name: "hubbub_commit_failures_total", help: "Transactions that failed (their requests are retried one by one; an error reaches only the request that fails alone), or that the storage refused (disk full, I/O error: all its requests get store_unavailable)." }).labels();
     this.ackSeconds = m.histogram({ name: "hubbub_ack_latency_seconds", help: "From a command reaching the journal (the same synchronous step in which its frame was received, for a live connection) to its ack or error being queued for the client.", buckets: LATENCY_BUCKETS }).labels();
     const publishes = m.counter({ name: "hubbub_fanout_publishes_total", help: "Frames published to delivery topics, by wire encoding (one per topic and encoding in use).", labelNames: ["encoding"] });
     this.publishes = byKey(ENCODINGS, (e) => publishes.labels(e));
