@@ -79,6 +79,16 @@ describe("commands", () => {
       .toEqual({ name: "send", to: { user: "b" }, lines: true, id: "nightly-2026-12-02", join: false });
   });
 
+  test("edit and delete name a message by its seq in a room or a DM; edit without TEXT reads stdin", () => {
+    expect(run(["edit", "--room", "lobby", "12", "fixed", "text"]).action).toEqual({ name: "edit", in: { room: "lobby" }, seq: 12, text: "fixed text" });
+    expect(run(["edit", "--to", "bob", "3"]).action).toEqual({ name: "edit", in: { user: "bob" }, seq: 3, text: undefined });
+    expect(run(["delete", "--to", "bob", "3"]).action).toEqual({ name: "delete", in: { user: "bob" }, seq: 3 });
+    expect(usage(["delete", "--room", "a"])).toContain("needs the message's seq");
+    expect(usage(["delete", "--room", "a", "0"])).toContain("SEQ must be a whole number above 0");
+    expect(usage(["edit", "12", "x"])).toContain("exactly one of --room R or --to USER");
+    expect(usage(["edit", "--room", "a", "--join", "1", "x"])).toContain("edit has no --join option");
+  });
+
   test("send needs exactly one target and some text", () => {
     expect(usage(["send", "hi"])).toContain("exactly one of --room R or --to USER");
     expect(usage(["send", "--room", "a", "--to", "b", "hi"])).toContain("exactly one of");

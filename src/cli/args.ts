@@ -8,7 +8,7 @@ import { isRoomName, isUserName, type SendTarget } from "../protocol/index.ts";
 
 export class UsageError extends Error {}
 
-export const COMMANDS = ["chat", "send", "tail", "history", "rooms", "who", "join", "leave"] as const;
+export const COMMANDS = ["chat", "send", "edit", "delete", "tail", "history", "rooms", "who", "join", "leave"] as const;
 export type Command = (typeof COMMANDS)[number];
 const isCommand = (s: string | undefined): s is Command => (COMMANDS as readonly string[]).includes(s ?? "");
 
@@ -37,6 +37,8 @@ const COMMON: readonly Option[] = ["url", "user", "token", "encoding", "state", 
 const OWN: Record<Command, readonly Option[]> = {
   chat: ["room"],
   send: ["room", "to", "join", "lines", "id"],
+  edit: ["room", "to"],
+  delete: ["room", "to"],
   tail: ["room", "count", "follow", "join"],
   history: ["room", "limit"],
   rooms: [],
@@ -65,6 +67,9 @@ export type Action =
   | { name: "chat"; room?: string }
   /** No `text`: read it from stdin (all of it as one message, or with `lines` one message per line). */
   | { name: "send"; to: SendTarget; text?: string; lines: boolean; id?: string; join: boolean }
+  /** A message of mine, by its seq in a room or in my DM with a user; no `text`: read it from stdin. */
+  | { name: "edit"; in: SendTarget; seq: number; text?: string }
+  | { name: "delete"; in: SendTarget; seq: number }
   | { name: "tail"; room: string; count?: number; follow: boolean; join: boolean }
   | { name: "history"; room: string; limit: number }
   | { name: "rooms" }
@@ -129,8 +134,7 @@ function action(command: Command, v: Values, args: string[]): Action {
     case "chat": noArgs(); return { name: "chat", room };
     case "send": {
       const to = str(v.to);
-      if ((room === undefined) === (to === undefined)) fail("send needs exactly one of --room R or --to USER");
-      if (to !== undefined && !isUserName(to)) fail(`"${to}" is not a user name (1-32 of A-Z a-z 0-9 _ . -)`);
+      target(command, room, v);
       if (to !== undefined && v.join) fail("--join goes with --room, not --to");
       const text = args.length > 0 ? args.join(" ") : undefined;
       if (text !== undefined && text.trim() === "") fail("send needs the text to send: hubbub send --room R TEXT (or on stdin)");
@@ -138,6 +142,19 @@ function action(command: Command, v: Values, args: string[]): Action {
       const id = str(v.id);
       if (id !== undefined && !SEND_ID.test(id)) fail(`--id must be 1-48 of A-Z a-z 0-9 _ . : -, not "${id}"`);
       return { name: "send", to: to !== undefined ? { user: to } : { room: room! }, text, lines: v.lines === true, id, join: v.join === true };
+    }
+    case "edit": case "delete": {
+      const where = target(command, room, v);
+      const [seqArg, ...words] = args;
+      if (seqArg === undefined) fail(`${command} needs the message's seq: hubbub ${command} --room R SEQ${command === "edit" ? " TEXT" : ""}`);
+      const seq = positiveInt(seqArg, "SEQ")!;
+      if (command === "delete") {
+        if (words.length > 0) fail(`delete takes one SEQ, but got "${words[0]}" too`);
+        return { name: "delete", in: where, seq };
+      }
+      const text = words.length > 0 ? words.join(" ") : undefined;
+      if (text !== undefined && text.trim() === "") fail("edit needs the new text: hubbub edit --room R SEQ TEXT (or on stdin)");
+      return { name: "edit", in: where, seq, text };
     }
     case "tail":
       noArgs();
@@ -151,6 +168,14 @@ function action(command: Command, v: Values, args: string[]): Action {
       return { name: command, room: r ?? fail(`${command} needs a room: hubbub ${command} ROOM`) };
     }
   }
+}
+
+/** Exactly one of --room R or --to USER. */
+function target(command: Command, room: string | undefined, v: Values): SendTarget {
+  const to = str(v.to);
+  if ((room === undefined) === (to === undefined)) fail(`${command} needs exactly one of --room R or --to USER`);
+  if (to !== undefined && !isUserName(to)) fail(`"${to}" is not a user name (1-32 of A-Z a-z 0-9 _ . -)`);
+  return to !== undefined ? { user: to } : { room: room! };
 }
 
 function optionalRoom(v: unknown): string | undefined {

@@ -22,6 +22,8 @@ Usage: hubbub <command> [options]
 Commands:
   chat [--room R]                        interactive chat (type /help inside)
   send (--room R | --to USER) [TEXT]     send a message (no TEXT: stdin); waits until the server stored it
+  edit (--room R | --to USER) SEQ TEXT   change a message of yours (SEQ: what send printed)
+  delete (--room R | --to USER) SEQ      delete a message of yours
   tail --room R [--count N] [--follow]   what this state file has not printed yet (-f: and live)
   history --room R [--limit N]           the last N messages of a room
   rooms                                  all rooms; * marks yours
@@ -65,6 +67,22 @@ KEY.N) sends nothing twice and prints "already sent before".
   --lines      one message per line of stdin
   --id KEY     an idempotency key (1-48 of A-Z a-z 0-9 _ . : -), unique per sender
 Put -- before a TEXT that starts with a dash.
+
+${COMMON}`,
+
+  edit: `Usage: hubbub edit (--room R | --to USER) SEQ [TEXT...] [options]
+
+Replaces the text of your message SEQ in room R (or in your DM with USER) with TEXT (no TEXT:
+stdin). SEQ is what send printed (sent room:R #SEQ), or a message's "seq" in history --json.
+Everyone sees the edit, live and in history; the original stays in the log. Only the author
+can edit a message (not_author otherwise).
+
+${COMMON}`,
+
+  delete: `Usage: hubbub delete (--room R | --to USER) SEQ [options]
+
+Deletes your message SEQ in room R (or in your DM with USER); clients show it as deleted, live
+and in history. Only the author can delete a message (not_author otherwise).
 
 ${COMMON}`,
 

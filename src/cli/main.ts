@@ -5,6 +5,7 @@
  * a stack trace (set HUBBUB_DEBUG=1 to see one).
  */
 import { parseCommandLine, UsageError, type Action } from "./args.ts";
+import { deleteMessage, editMessage } from "./commands/change.ts";
 import { chat } from "./commands/chat.ts";
 import { history, membership, rooms, send, sendLines, who } from "./commands/one-shot.ts";
 import { tail } from "./commands/tail.ts";
@@ -37,13 +38,15 @@ async function run(s: Session, a: Action): Promise<void> {
   if (a.name === "chat") return chat(s, a.room);
   if (a.name === "tail") return tail(s, a);
   // Read before connecting: a mistake (a terminal for stdin) fails first, and a slow producer holds no connection.
-  const text = a.name === "send" && !a.lines ? a.text ?? await readAllStdin() : undefined;
+  const text = (a.name === "send" && !a.lines) || a.name === "edit" ? a.text ?? await readAllStdin() : undefined;
   await connect(s);
   switch (a.name) {
     case "send":
       if (a.lines) await sendLines(s, a, stdinLines());
       else await send(s, a, text!);
       break;
+    case "edit": await editMessage(s, a.in, a.seq, text!); break;
+    case "delete": await deleteMessage(s, a.in, a.seq); break;
     case "history": await history(s, a.room, a.limit); break;
     case "rooms": await rooms(s); break;
     case "who": await who(s, a.room); break;

@@ -72,7 +72,7 @@ describe("hubbub CLI against a real server", () => {
   }, 30_000);
 
   test("--help on every command", async () => {
-    for (const command of ["chat", "send", "tail", "history", "rooms", "who", "join", "leave"]) {
+    for (const command of ["chat", "send", "edit", "delete", "tail", "history", "rooms", "who", "join", "leave"]) {
       const r = await run([command, "--help"]);
       expect(r).toMatchObject({ code: 0, err: "" });
       expect(r.out).toStartWith(`Usage: hubbub ${command}`);
@@ -247,6 +247,49 @@ describe("hubbub CLI against a real server", () => {
     const head = server.hub.log.head("room:lobby");
     expect([head - 1, head].map((n) => server.hub.log.get("room:lobby", n)?.body.text)).toEqual(["streamed one", "streamed two"]);
   }, 30_000);
+
+  test("edit and delete my messages by seq, in a room and a DM; others' messages and unknown seqs are refused in one line", async () => {
+    const seqOf = (out: string) => Number(/ #(\d+)\n$/.exec(out)?.[1]);
+    const sent = seqOf((await run(["send", "--room", "lobby", ...as("bob"), "teh typo"])).out);
+    const edited = await run(["edit", "--room", "lobby", String(sent), ...as("bob"), "the typo, fixed"]);
+    expect(edited).toEqual({ code: 0, out: `edited room:lobby #${sent} (the edit is #${sent + 1})\n`, err: "" });
+    expect(server.hub.log.get("room:lobby", sent + 1)).toMatchObject({ kind: "edit", author: "bob", body: { target: sent, text: "the typo, fixed" } });
+    const viaStdin = await run(["edit", "--room", "lobby", String(sent), "--json", ...as("bob")], "fixed again\n");
+    expect(JSON.parse(viaStdin.out)).toMatchObject({ type: "edited", stream: "room:lobby", target: sent, seq: sent + 2 });
+    expect(server.hub.log.get("room:lobby", sent + 2)?.body).toEqual({ target: sent, text: "fixed again" });
+    expect(await run(["delete", "--room", "lobby", String(sent), ...as("bob")])).toMatchObject({ code: 0, out: `deleted room:lobby #${sent} (the deletion is #${sent + 3})\n` });
+    // history shows the changes as they happened.
+    const h = await run(["history", "--room", "lobby", "--limit", "3", ...as("bob")]);
+    expect(h.out).toMatch(new RegExp(`bob edited message ${sent}: the typo, fixed\n.*bob edited message ${sent}: fixed again\n.*bob deleted message ${sent}\n$`));
+
+    const dm = seqOf((await run(["send", "--to", "amy", ...as("bob"), "psst v1"])).out);
+    expect((await run(["edit", "--to", "amy", String(dm), ...as("bob"), "psst v2"])).out).toBe(`edited dm:amy:bob #${dm} (the edit is #${dm + 1})\n`);
+    expect((await run(["delete", "--to", "amy", String(dm), ...as("bob")])).code).toBe(0);
+
+    const refused: [string[], RegExp][] = [
+      [["edit", "--room", "lobby", String(sent), ...as("eve"), "mine now"], /^hubbub: error: not_author: #\d+ in room:lobby is someone else's message/],
+      [["delete", "--to", "bob", String(dm), ...as("amy")], /^hubbub: error: not_author: /],
+      [["delete", "--room", "lobby", "99999", ...as("bob")], /^hubbub: error: unknown_event: room:lobby has no message #99999/],
+      [["edit", "--room", "lobby", String(sent + 1), ...as("bob"), "an edit is not a message"], /^hubbub: error: unknown_event: /],
+      [["edit", "--room", "big", "1", ...as("bob"), "x"], /^hubbub: error: not_member: /],
+    ];
+    for (const [args, message] of refused) {
+      const r = await run(args);
+      expect({ args, code: r.code, out: r.out }).toEqual({ args, code: 1, out: "" });
+      expect(oneLine(r.err)).toBe(true);
+      expect(r.err).toMatch(message);
+    }
+    for (const [args, message] of [
+      [["edit", "--room", "lobby", ...as("bob")], /needs the message's seq/],
+      [["delete", "--room", "lobby", "x", ...as("bob")], /SEQ must be a whole number/],
+      [["delete", "--room", "lobby", "--to", "amy", "1", ...as("bob")], /exactly one of --room R or --to USER/],
+      [["delete", "--room", "lobby", "1", "2", ...as("bob")], /delete takes one SEQ/],
+    ] as [string[], RegExp][]) {
+      const r = await run(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.err).toMatch(message);
+    }
+  }, 60_000);
 });
 
 describe("hubbub CLI against a server that requires tokens", () => {
