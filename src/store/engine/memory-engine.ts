@@ -8,7 +8,8 @@ import { EngineError, type Engine, type Fact, type StoredEvent, type WatchHandle
 import { cmidKey, factKey, planBatch, resultsOf } from "./plan.ts";
 
 export class MemoryEngineStorage {
-  readonly epoch = crypto.randomUUID();
+  /** `epoch`: given only to stage a restored backup (same history id, other events) in tests. */
+  constructor(readonly epoch: string = crypto.randomUUID()) {}
   readonly events: StoredEvent[] = [];
   readonly heads = new Map<string, number>();
   readonly byCmid = new Map<string, StoredEvent>();

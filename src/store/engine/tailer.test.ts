@@ -3,6 +3,7 @@
  * memory engine can stage (lost wake-ups, failing reads) and, on PostgreSQL, killed connections.
  */
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { checkLog, msg, readAll, SLOW, withStorage, type EngineHarness } from "./engine.contract.ts";
 import { EngineError, type Engine, type StoredEvent } from "./engine.ts";
 import { createMemoryEngine, MemoryEngineStorage } from "./memory-engine.ts";
@@ -65,6 +66,30 @@ function tailerContract(h: EngineHarness): void {
         await f.tailer.waitFor(31, 20_000);
         expect(f.got.at(-1)?.cmid).toBe("late");
       } finally { await f.tailer.stop(); }
+    }), SLOW);
+
+    test("property: whatever the batches, writers, page size and start, a tailer delivers exactly the log after its start", () => withStorage(h, async (s) => {
+      const instances = [await s.open(), await s.open()];
+      let run = 0;
+      await fc.assert(fc.asyncProperty(
+        fc.array(fc.record({ via: fc.nat(1), n: fc.integer({ min: 1, max: 6 }) }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.nat(3),
+        async (sends, pageSize, startBack) => {
+          run += 1;
+          const head = (await instances[0]!.head()).pos;
+          const afterPos = Math.max(0, head - startBack);
+          const f = follow(instances[run % 2]!, { afterPos, pageSize, pollMs: 20 });
+          try {
+            await Promise.all(sends.map(({ via, n }, i) =>
+              instances[via]!.append(Array.from({ length: n }, (_, k) => msg(`room:${k % 3}`, "u", `r${run}-${i}-${k}`)))));
+            const end = (await instances[0]!.head()).pos;
+            await f.tailer.waitFor(end, 20_000);
+            expect(f.got).toEqual((await readAll(instances[0]!, 100)).slice(afterPos));
+            expect(Math.max(...f.batches)).toBeLessThanOrEqual(pageSize);
+          } finally { await f.tailer.stop(); }
+        },
+      ), { numRuns: 15, endOnFailure: true });
     }), SLOW);
 
     test("a batch whose onBatch throws is delivered again, and nothing after it is skipped", () => withStorage(h, async (s) => {
@@ -133,6 +158,34 @@ describe("Tailer: staged failures (memory engine wrapped)", () => {
       expect(f.got.map((e) => e.pos)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect(f.errors.length).toBeGreaterThan(0);
     } finally { await f.tailer.stop(); }
+  }, SLOW);
+});
+
+describe("Tailer: a restored older backup (memory engine)", () => {
+  test("same epoch, head grown past the follower again: the event at its position differs, and it stops with 'diverged'", async () => {
+    const original = new MemoryEngineStorage();
+    const live = createMemoryEngine(original);
+    const events = (await live.append(Array.from({ length: 5 }, (_, i) => msg("room:b", "u", `b${i}`)))).map((r) => {
+      if (r.status !== "appended") throw new Error("expected appended");
+      return r.event;
+    });
+    // The backup was taken after pos 3; after the restore, other events took pos 4…7.
+    const restored = new MemoryEngineStorage(original.epoch);
+    const engine = createMemoryEngine(restored);
+    await engine.append(Array.from({ length: 3 }, (_, i) => msg("room:b", "u", `b${i}`)));
+    await engine.append(Array.from({ length: 4 }, (_, i) => msg("room:b", "v", `after-restore-${i}`)));
+    const f = follow(engine, { afterPos: 5, lastEvent: events[4] });
+    try {
+      await expect(f.tailer.waitFor(7, 10_000)).rejects.toMatchObject({ code: "diverged" });
+      expect(f.got).toEqual([]);
+    } finally { await f.tailer.stop(); }
+    // The same follower on the original history carries on.
+    const fine = follow(live, { afterPos: 5, lastEvent: events[4] });
+    try {
+      await live.append([msg("room:b", "u", "b5")]);
+      await fine.tailer.waitFor(6, 10_000);
+      expect(fine.got.map((e) => e.cmid)).toEqual(["b5"]);
+    } finally { await fine.tailer.stop(); }
   }, SLOW);
 });
 

@@ -14,8 +14,10 @@
  * - Errors (connection lost, database restarting) are reported to `onError` and retried with
  *   backoff; the position is kept, so nothing is skipped or repeated across a drop.
  * - Divergence: if the engine's epoch is not the one the tailer started with, or its head is behind
- *   the tailer's position (a restored older backup), the tailer stops and reports an
- *   EngineError("diverged"): its follower must rebuild, never continue silently.
+ *   the tailer's position (a restored older backup), or the event at the tailer's position is not
+ *   the one it delivered last (an older backup that has since grown past it: same epoch, other
+ *   history), the tailer stops and reports an EngineError("diverged"): its follower must rebuild,
+ *   never continue silently. Checked at start, after every (re)LISTEN and after every error.
  */
 import { EngineError, type Engine, type StoredEvent, type Watch } from "./engine.ts";
 
@@ -27,6 +29,12 @@ export interface TailerOptions {
   onError?(err: unknown): void;
   /** The epoch the follower's position belongs to. Default: the engine's epoch at open. */
   epoch?: string;
+  /**
+   * The follower's last event (at `afterPos`), if it has one: checked against the engine's event
+   * at that pos, so a different history under the same epoch is caught. After the first batch
+   * the tailer checks against the last event it delivered itself.
+   */
+  lastEvent?: StoredEvent;
   /** Events per read. Default 1000. */
   pageSize?: number;
   /** Poll interval, the fallback for lost wake-ups. Default 250 ms. */
@@ -46,6 +54,11 @@ export interface Tailer {
   stop(): Promise<void>;
 }
 
+/** Same place in the same history: what identifies an event beyond its pos. */
+function sameEvent(a: StoredEvent, b: StoredEvent): boolean {
+  return a.pos === b.pos && a.stream === b.stream && a.seq === b.seq && a.author === b.author && a.at === b.at && a.cmid === b.cmid;
+}
+
 export function startTailer(engine: Engine, opts: TailerOptions): Tailer {
   const pageSize = opts.pageSize ?? 1000;
   const pollMs = opts.pollMs ?? 250;
@@ -53,6 +66,8 @@ export function startTailer(engine: Engine, opts: TailerOptions): Tailer {
   const retryMax = opts.maxRetryMs ?? 2000;
   const epoch = opts.epoch ?? engine.epoch;
   let position = opts.afterPos;
+  let last: StoredEvent | undefined = opts.lastEvent;
+  if (last && last.pos !== position) throw new Error(`tailer: lastEvent.pos ${last.pos} is not afterPos ${position}`);
   let stopped = false;
   let failure: unknown;
   let watch: Watch | undefined;
@@ -91,6 +106,12 @@ export function startTailer(engine: Engine, opts: TailerOptions): Tailer {
       const head = await engine.head();
       if (head.epoch !== epoch) throw new EngineError("diverged", `engine epoch ${head.epoch} is not the follower's ${epoch}`, false);
       if (head.pos < position) throw new EngineError("diverged", `engine head ${head.pos} is behind the follower's position ${position}`, false);
+      if (last) {
+        const [there] = await engine.readAfter(position - 1, 1);
+        if (!there || !sameEvent(there, last)) {
+          throw new EngineError("diverged", `the engine's event at pos ${position} is not the one the follower has (${last.stream}#${last.seq})`, false);
+        }
+      }
       checkHead = false;
     }
     for (;;) {
@@ -102,7 +123,8 @@ export function startTailer(engine: Engine, opts: TailerOptions): Tailer {
       if (n === 0) return; // nothing new, or a hole right after us: the next poll re-reads
       const batch = n === page.length ? page : page.slice(0, n);
       await opts.onBatch(batch);
-      position = batch[batch.length - 1]!.pos;
+      last = batch[batch.length - 1]!;
+      position = last.pos;
       settleWaiters();
       if (page.length < pageSize) return;
     }
