@@ -137,14 +137,20 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     }
   }
 
-  private deliver(frame: ServerFrame): void {
-    if (this.phase === "closed") return;
+  /** Queues a frame for this turn's write. */
+  private deliver(frame: ServerFrame): void { this.deliverSized(frame); }
+
+  /** Queues a frame for this turn's write; returns its encoded size (what reads are charged by). */
+  private deliverSized(frame: ServerFrame): number {
+    if (this.phase === "closed") return 0;
     if (frame.type === "error") this.hub.metrics.errors[frame.code].inc();
-    (this.outbound ??= []).push(this.codec.encode(frame));
+    const data = this.codec.encode(frame);
+    (this.outbound ??= []).push(data);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flushOut());
     }
+    return typeof data === "string" ? data.length : data.byteLength;
   }
 
   private flushOut(): void {
@@ -381,6 +387,9 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
       if (page.length === 0) break;
       cursor = this.sendEvents(page);
       while (this.socket.bufferedAmount() > REPLAY_HIGH_WATER && !this.closed()) await this.socket.drained();
+      // A replay is paid for like history: past the user's read budget it slows to that pace.
+      const budget = this.hub.readBudgetOf(this.user);
+      while (budget && !budget.inCredit() && !this.closed()) await Bun.sleep(budget.msUntilCredit());
     }
     return cursor;
   }
@@ -396,33 +405,58 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     return first - 1;
   }
 
+  /** Sends replayed events, charged to the user's read budget; returns the last seq sent. */
   private sendEvents(events: EventData[]): number {
     this.hub.metrics.replayEvents.inc(events.length);
-    for (const e of events) this.deliver(eventFrame(e));
+    let bytes = 0;
+    for (const e of events) bytes += this.deliverSized(eventFrame(e));
+    this.hub.readBudgetOf(this.user)?.spend(bytes);
     return events[events.length - 1]!.seq;
   }
 
   // ---------- reads ----------
 
-  private history(f: HistoryFrame): void {
+  /**
+   * A page of history. Its cost is charged by the bytes it made the server read and encode (the
+   * user's read budget, shared by all of the user's connections), not by request; a page stops
+   * at PAGE_BYTES (saying `more`); and while this socket still has a replay's worth of unsent
+   * bytes the next page waits for it to drain, so a burst of requests is paced by the reader.
+   */
+  private history(f: HistoryFrame): void | Promise<void> {
+    if (this.socket.bufferedAmount() > REPLAY_HIGH_WATER) return this.historyAfterDrain(f);
+    this.historyPage(f);
+  }
+
+  private async historyAfterDrain(f: HistoryFrame): Promise<void> {
+    while (this.socket.bufferedAmount() > REPLAY_HIGH_WATER && !this.closed()) await this.socket.drained();
+    if (!this.closed()) this.historyPage(f); // access is checked again: the user may have left meanwhile
+  }
+
+  private historyPage(f: HistoryFrame): void {
     const s = parseStream(f.stream);
     if (s?.kind === "room" && !this.hub.projection.rooms.has(s.room)) {
       return this.deliver(errorFrame(f.id, ErrorCode.UnknownRoom, `there is no room ${s.room}`));
     }
     if (!this.canRead(f.stream)) return this.deliver(errorFrame(f.id, ErrorCode.NotMember, `you cannot read ${f.stream}`));
+    const budget = this.hub.readBudgetOf(this.user);
+    if (budget && !budget.inCredit()) {
+      return this.deliver(errorFrame(f.id, ErrorCode.RateLimited, `more than ${this.hub.config.readRateLimit} bytes of history per second for ${this.user}; retry in ${budget.msUntilCredit()} ms`));
+    }
     const log = this.hub.log;
     const limit = f.limit ?? 50;
     let events: EventData[];
     let more: boolean;
     if (f.after !== undefined) {
-      events = log.readAfter(f.stream, f.after, limit);
+      events = keepBytes(log.readAfter(f.stream, f.after, limit), "oldest");
       more = events.length > 0 && events[events.length - 1]!.seq < log.head(f.stream);
     } else {
-      events = log.readBefore(f.stream, f.before ?? log.head(f.stream) + 1, limit);
+      events = keepBytes(log.readBefore(f.stream, f.before ?? log.head(f.stream) + 1, limit), "newest");
       more = events.length > 0 && events[0]!.seq > log.first(f.stream);
     }
-    this.deliver({ type: "page", id: f.id, stream: f.stream, events, more });
+    const bytes = this.deliverSized({ type: "page", id: f.id, stream: f.stream, events, more });
+    budget?.spend(bytes);
   }
+
 
   private roomList() {
     const p = this.hub.projection;
@@ -438,6 +472,33 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     this.hub.user(this.user).post({ kind: "detach", conn: this });
     for (const r of this.rooms) this.hub.room(r)?.post({ kind: "presence-off", conn: this });
   }
+}
+
+/** A history page holds about this many bytes at most (at least one event): a 500-event request cannot build megabytes in one go. */
+export const PAGE_BYTES = 256 * 1024;
+
+/** What an event costs on the wire, roughly: its strings plus the frame around them. */
+function approxBytes(e: EventData): number {
+  let n = 100 + e.stream.length + e.author.length + (e.cmid?.length ?? 0);
+  for (const v of Object.values(e.body)) n += typeof v === "string" ? v.length : 8;
+  return n;
+}
+
+/** The events (ascending) that fit PAGE_BYTES, counted from the end a client pages towards. */
+function keepBytes(events: EventData[], keep: "oldest" | "newest"): EventData[] {
+  let total = 0;
+  if (keep === "oldest") {
+    for (let i = 0; i < events.length; i++) {
+      total += approxBytes(events[i]!);
+      if (total > PAGE_BYTES && i > 0) return events.slice(0, i);
+    }
+    return events;
+  }
+  for (let i = events.length - 1; i >= 0; i--) {
+    total += approxBytes(events[i]!);
+    if (total > PAGE_BYTES && i < events.length - 1) return events.slice(i + 1);
+  }
+  return events;
 }
 
 function dmOther(stream: string, me: string): string {

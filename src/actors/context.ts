@@ -19,6 +19,8 @@ export interface ActorConfig {
   readonly maxText: number;
   /** Frames per second per user, across all of the user's connections; 0 turns the limit off. */
   readonly rateLimit: number;
+  /** Bytes per second of history and replay per user; 0 turns the limit off. */
+  readonly readRateLimit: number;
   /** Connections one user may have open at once; 0 turns the limit off. */
   readonly maxConnectionsPerUser: number;
   readonly heartbeatMs: number;
@@ -69,6 +71,8 @@ export interface ActorContext {
   closeSession(user: string): void;
   /** The rate budget shared by every connection of `user`; undefined when rates are not limited. */
   budgetOf(user: string): RateLimiter | undefined;
+  /** The read budget (bytes of history and replay) shared by every connection of `user`; undefined when not limited. */
+  readBudgetOf(user: string): RateLimiter | undefined;
   /** Appends through the journal; `done` runs after COMMIT and after the commit path (projection, publish). */
   append(requests: AppendRequest[], done: (result: AppendOutcome[] | AppendError) => void): void;
   /** Encodes once per encoding in use and publishes to every group. */

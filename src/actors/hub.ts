@@ -51,6 +51,8 @@ export class Hub implements ActorContext {
   private sinceSnapshot = 0;
   /** Frames per second per user, across all of the user's connections (`--rate-limit`); none when 0. */
   private readonly userBudgets: Budgets | undefined;
+  /** Bytes of history and replay per second per user (`--read-rate-limit`); none when 0. */
+  private readonly readBudgets: Budgets | undefined;
   /** Hello'd connections per user (for --max-connections-per-user); a user with none has no entry. */
   private readonly sessions = new Map<string, number>();
 
@@ -72,6 +74,7 @@ export class Hub implements ActorContext {
       onCommit: metrics.enabled ? (n, seconds) => { metrics.commitEvents.observe(n); metrics.commitSeconds.observe(seconds); } : undefined,
     });
     this.userBudgets = config.rateLimit > 0 ? new Budgets(config.rateLimit, burstFor(config.rateLimit)) : undefined;
+    this.readBudgets = config.readRateLimit > 0 ? new Budgets(config.readRateLimit, 2 * config.readRateLimit) : undefined;
     this.codecs = { json: codecFor("json"), msgpack: codecFor("msgpack", { maxPayload: config.maxPayload }) };
   }
 
@@ -213,6 +216,8 @@ export class Hub implements ActorContext {
   /** The rate budget shared by every connection of `user`, if rates are limited. */
   budgetOf(user: string): RateLimiter | undefined { return this.userBudgets?.of(user); }
 
+  readBudgetOf(user: string): RateLimiter | undefined { return this.readBudgets?.of(user); }
+
   openSession(user: string): boolean {
     const n = this.sessions.get(user) ?? 0;
     const max = this.config.maxConnectionsPerUser;
@@ -228,7 +233,10 @@ export class Hub implements ActorContext {
   }
 
   /** Drops refilled rate budgets (every second, with the slow-consumer sweep). */
-  sweepBudgets(): void { this.userBudgets?.sweep(); }
+  sweepBudgets(): void {
+    this.userBudgets?.sweep();
+    this.readBudgets?.sweep();
+  }
 
   /** Writes what is queued, snapshots, and closes every connection with "going away". */
   shutdown(closeCode: number, reason: string): void {

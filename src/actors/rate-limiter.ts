@@ -28,6 +28,26 @@ export class RateLimiter {
   /** Still sending after a whole burst's worth of refusals in a row: not a client that listens. */
   flooding(): boolean { return this.denied > this.burst; }
 
+  /**
+   * For costs known only after the work (bytes read and encoded): takes `n` even if that leaves
+   * the bucket in debt; `inCredit` stays false until the debt is paid back at `rate`.
+   */
+  spend(n: number): void {
+    this.refill();
+    this.tokens -= n;
+  }
+
+  inCredit(): boolean {
+    this.refill();
+    return this.tokens > 0;
+  }
+
+  /** Milliseconds until the bucket is back in credit (0 when it is). */
+  msUntilCredit(): number {
+    this.refill();
+    return this.tokens > 0 ? 0 : Math.ceil(((1 - this.tokens) / this.rate) * 1000);
+  }
+
   /** Refilled to the brim: the same as a fresh bucket, so it need not be kept. */
   full(): boolean {
     this.refill();

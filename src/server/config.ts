@@ -36,6 +36,12 @@ export interface Config {
    * burst of 2 s worth (at least 20); over it, HTTP 429. 0 = unlimited.
    */
   connectRateLimit: number;
+  /**
+   * Bytes per second of history pages and resume replay one user may make the server read and
+   * encode, across all of the user's connections (burst 2 s worth). Over it, `history` gets
+   * `rate_limited` and a replay slows down to this pace. 0 = unlimited.
+   */
+  readRateLimit: number;
   /** Connections one user may have open at once (hello'd); one more is closed with 4104. 0 = unlimited. */
   maxConnectionsPerUser: number;
   /** Connections one client address (IPv6: /64) may have open at once; one more is closed with 4105. 0 = unlimited. */
@@ -105,6 +111,7 @@ export const DEFAULTS: Config = {
   maxText: 4000,
   rateLimit: 200,
   connectRateLimit: 20,
+  readRateLimit: 4 * 1024 * 1024,
   maxConnectionsPerUser: 20,
   maxConnectionsPerIp: 200,
   idleTimeout: 15,
@@ -144,6 +151,7 @@ export const FLAGS = {
   "max-text": ["HUBBUB_MAX_TEXT", "number"],
   "rate-limit": ["HUBBUB_RATE_LIMIT", "number"],
   "connect-rate-limit": ["HUBBUB_CONNECT_RATE_LIMIT", "number"],
+  "read-rate-limit": ["HUBBUB_READ_RATE_LIMIT", "number"],
   "max-connections-per-user": ["HUBBUB_MAX_CONNECTIONS_PER_USER", "number"],
   "max-connections-per-ip": ["HUBBUB_MAX_CONNECTIONS_PER_IP", "number"],
   "idle-timeout": ["HUBBUB_IDLE_TIMEOUT", "number"],

@@ -1,0 +1,65 @@
+import { describe, expect, test } from "bun:test";
+import type { PageFrame } from "../protocol/index.ts";
+import { PAGE_BYTES } from "./connection.ts";
+import { connected, settle, testHub } from "./testing/harness.ts";
+
+/** ann in room r1 with `n` messages of 4,000 characters (about 4 KB each on the wire). */
+async function bigRoom(n: number, config = {}) {
+  const th = testHub({ config });
+  const ann = await connected(th, "ann");
+  ann.send({ type: "join", room: "r1" });
+  await settle();
+  for (let i = 0; i < n; i++) ann.send({ type: "send", to: { room: "r1" }, cmid: `m${i}`, text: "x".repeat(4000) });
+  await settle();
+  return { th, ann };
+}
+
+describe("history is charged by the work it makes", () => {
+  test("a page stops at PAGE_BYTES and says more; paging back returns every event once", async () => {
+    const { th, ann } = await bigRoom(300);
+    const head = th.log.head("room:r1");
+    const seen: number[] = [];
+    let before: number | undefined;
+    for (let i = 0; i < 20; i++) {
+      ann.send({ type: "history", id: `h${i}`, stream: "room:r1", limit: 500, ...(before ? { before } : {}) });
+      await settle();
+      const page = ann.socket.reply(`h${i}`) as PageFrame;
+      expect(page.type).toBe("page");
+      expect(JSON.stringify(page).length).toBeLessThan(PAGE_BYTES + 16 * 1024);
+      seen.unshift(...page.events.map((e) => e.seq));
+      if (!page.more) break;
+      before = page.events[0]!.seq;
+    }
+    expect(seen).toEqual(Array.from({ length: head }, (_, i) => i + 1));
+    expect((ann.socket.reply("h0") as PageFrame).events.at(-1)?.seq).toBe(head); // the newest first
+    ann.send({ type: "history", id: "fwd", stream: "room:r1", after: 0, limit: 500 });
+    await settle();
+    const fwd = ann.socket.reply("fwd") as PageFrame;
+    expect(fwd.events[0]?.seq).toBe(1);
+    expect(fwd.more).toBe(true);
+  });
+
+  test("a burst of big history requests is refused with rate_limited once the user's read budget is spent", async () => {
+    const { ann } = await bigRoom(300, { readRateLimit: 256 * 1024 }); // burst 512 KB: about two full pages
+    for (let i = 0; i < 30; i++) ann.send({ type: "history", id: i, stream: "room:r1", limit: 500 });
+    await settle();
+    const pages = ann.socket.ofType("page").length;
+    const limited = ann.socket.ofType("error").filter((e) => e.code === "rate_limited").length;
+    expect(pages).toBeLessThanOrEqual(4);
+    expect(pages + limited).toBe(30);
+  });
+
+  test("while the socket has a backlog, the next page waits for it to drain", async () => {
+    const { ann } = await bigRoom(10);
+    ann.socket.buffered = 2 << 20;
+    ann.send({ type: "history", id: "h", stream: "room:r1" });
+    ann.send({ type: "ping", id: "p" });
+    await settle();
+    expect(ann.socket.reply("h")).toBeUndefined();
+    expect(ann.socket.reply("p")).toBeUndefined(); // commands stay in order behind it
+    ann.socket.buffered = 0;
+    await settle();
+    expect(ann.socket.reply("h")).toMatchObject({ type: "page" });
+    expect(ann.socket.reply("p")).toMatchObject({ type: "pong" });
+  });
+});
