@@ -11,7 +11,7 @@
  *    fails with EADDRINUSE whenever anything listens there, a sharing Bun server included. It is
  *    closed (synchronously) right before Bun.serve binds, in the same JS block.
  * 2. The gap between closing the probe and binding: two hubbubs are kept out of it by a claim, a
- *    Linux abstract Unix socket named after the port, which lives in the same network namespace
+ *    Linux abstract Unix socket named after the host and port, which lives in the same network namespace
  *    as the port and is freed by the kernel when the process dies (no stale claim after kill -9).
  *    A server without --reuse-port holds it for its whole life; one with --reuse-port holds it
  *    only around its own check and bind. So an exclusive server never shares with another
@@ -34,18 +34,23 @@ const inUse = (host: string, port: number, why = "") =>
 
 const isAddrInUse = (e: unknown) => (e as { code?: unknown } | null)?.code === "EADDRINUSE";
 
-/** Takes the claim on `port`, or returns undefined if another hubbub holds it. */
-function claim(port: number): PortClaim | undefined {
+/**
+ * Takes the claim on host:port, or returns undefined if another hubbub holds it. Keyed by host
+ * too, so servers on different addresses may share a port number (10.0.0.1:443 and
+ * 10.0.0.2:443); overlaps such as 0.0.0.0 and 127.0.0.1 are left to the probe and the kernel.
+ */
+function claim(host: string, port: number): PortClaim | undefined {
+  const name = `hubbub-port-${port}-${Bun.hash(host.toLowerCase()).toString(36)}`;
   if (process.platform === "linux") {
     try {
-      const l = Bun.listen({ unix: `\0hubbub-port-${port}`, socket: { open: (s) => void s.end(), data() {} } });
+      const l = Bun.listen({ unix: `\0${name}`, socket: { open: (s) => void s.end(), data() {} } });
       return { release: () => l.stop(true) };
     } catch (e) {
       if (isAddrInUse(e)) return undefined;
       throw e;
     }
   }
-  const fd = openSync(join(tmpdir(), `hubbub-port-${port}.lock`), "a+");
+  const fd = openSync(join(tmpdir(), `${name}.lock`), "a+");
   if (!tryLockExclusive(fd)) { closeSync(fd); return undefined; }
   return { release: () => closeSync(fd) };
 }
@@ -69,12 +74,12 @@ export function assertPortFree(host: string, port: number): void {
  */
 export function bindPort<T>(host: string, port: number, reusePort: boolean, bind: () => T): { bound: T; claim: PortClaim } {
   if (port === 0) return { bound: bind(), claim: { release() {} } };
-  let c = claim(port);
+  let c = claim(host, port);
   // Servers sharing the port hold the claim only for microseconds while they bind: wait those
   // out (blocking is fine, nothing else runs during start-up). An exclusive server holds it for good.
   for (let waited = 0; !c && reusePort && waited < 250; waited += 10) {
     Bun.sleepSync(10);
-    c = claim(port);
+    c = claim(host, port);
   }
   if (!c) throw inUse(host, port, reusePort ? " by a hubbub started without --reuse-port" : "");
   try {
