@@ -259,7 +259,7 @@ export function finish(c: Config, given: object = {}): Config {
 }
 
 export function helpText(): string {
-  const lines = ["Usage: bun run src/main.ts [options]", "", "Options (flag, env var, default):"];
+  const lines = ["Usage: hubbub serve [options]   (from source: bun run src/main.ts [options])", "", "Options (flag, env var, default):"];
   for (const [flag, [envName]] of Object.entries(FLAGS)) {
     const d = DEFAULTS[camel(flag) as keyof Config];
     const shown = typeof d === "boolean" ? (d ? "on" : "off") : Array.isArray(d) ? d.join(",") || "(none)" : d === undefined ? "(unset)" : String(d);
