@@ -7,7 +7,7 @@
  */
 import { CloseCode } from "../protocol/index.ts";
 import type { Hub } from "../actors/hub.ts";
-import type { SocketData } from "./transport.ts";
+import type { SocketData } from "./socket-data.ts";
 
 type Level = "info" | "warn" | "error";
 

@@ -12,24 +12,13 @@ import { ConnectionActor } from "../actors/connection.ts";
 import type { Hub } from "../actors/hub.ts";
 import { BunSocket } from "../fanout/bun.ts";
 import type { Config } from "./config.ts";
+import type { SocketData } from "./socket-data.ts";
 import { logClose } from "./close-log.ts";
 import { type ConnectionGate, addressKey } from "./connection-gate.ts";
 import { type HostPolicy, hostAllowed, hostPolicy, hostRefused } from "./host-check.ts";
 
-export interface SocketData {
-  encoding: Encoding | undefined;
-  conn?: ConnectionActor;
-  /** The connection's socket adapter: Bun's drain and close events wake its waiters. */
-  socket?: BunSocket;
-  /** Frames and bytes received before the hello was accepted (counted only until then). */
-  preHelloFrames: number;
-  preHelloBytes: number;
-  /** performance.now() at upgrade: the close line says how long the connection lasted. */
-  openedAt: number;
-  /** The client's address as limits key it (see addressKey), when a gate is in use; from open(), only while counted there. */
-  address?: string;
-}
 
+export type { SocketData } from "./socket-data.ts";
 export type HubServer = Server<SocketData>;
 
 /**
