@@ -13,7 +13,7 @@
  * - The copy is made (VACUUM INTO a 0600 file beside the database), re-epoched, checked and
  *   fsync'd before it is renamed into place.
  */
-import { existsSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { chownSync, existsSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type DbLock, lockDatabase } from "../server/db-lock.ts";
 import { openBunSqliteReader } from "../store/bun-sqlite.ts";
@@ -47,6 +47,12 @@ export function restore(backup: SqliteReader, backupPath: string, dbPath: string
     if (exists && !force) throw new OpsError(`${db} exists: restoring replaces it (it is kept aside); add --force`);
     const tmp = createPrivateTemp(db);
     try {
+      // Run as root (sudo hubbub restore …), the new file would be root's and the server, running
+      // as its own user, could not open it: it takes the owner of the file it replaces (or of the
+      // data directory), and so does the lock file, in case this run created it.
+      const owner = statSync(exists ? db : dir);
+      keepOwner(tmp, owner);
+      keepOwner(lock.path, owner);
       backup.vacuumInto(tmp);
       const epoch = renewEpoch(tmp);
       const { events, lastPos } = checkCopy(tmp);
@@ -61,6 +67,11 @@ export function restore(backup: SqliteReader, backupPath: string, dbPath: string
   } finally {
     lock.release();
   }
+}
+
+function keepOwner(path: string, of: { uid: number; gid: number }): void {
+  if (process.getuid?.() !== 0) return; // only root can give a file away; others already own what they write
+  chownSync(path, of.uid, of.gid);
 }
 
 function renewEpoch(path: string): string {

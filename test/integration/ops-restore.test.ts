@@ -1,6 +1,6 @@
 /** `hubbub restore BACKUP`: only with the server stopped, the old database kept aside, a new epoch. */
 import { expect, test } from "bun:test";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { chownSync, existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { TestClient, tempDb } from "./harness.ts";
 import { ops } from "./ops-process.ts";
@@ -32,6 +32,9 @@ test("restore refuses while a server runs, then replaces the database with the b
     await first.proc.exited;
   }
 
+  // Restored by root, the file keeps the owner of the one it replaces (the server's user).
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) chownSync(db, 10001, 10001);
   expect(await ops(["restore", backupPath, "--db", db])).toMatchObject({ code: 1, err: `hubbub: error: ${db} exists: restoring replaces it (it is kept aside); add --force\n` });
   const done = await ops(["restore", backupPath, "--db", db, "--force"]);
   expect(done.err).toBe("");
@@ -40,6 +43,7 @@ test("restore refuses while a server runs, then replaces the database with the b
   const aside = /kept at (\S+)\n$/.exec(done.out)?.[1];
   expect(aside && existsSync(aside)).toBe(true);
   expect(statSync(db).mode & 0o777).toBe(0o600);
+  if (asRoot) expect([statSync(db).uid, statSync(db).gid]).toEqual([10001, 10001]);
   expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   expect((await ops(["log", "verify", "--db", db])).code).toBe(0);
 
