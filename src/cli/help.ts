@@ -47,6 +47,7 @@ line goes to the current room. --room R starts in R (joining it if needed). On s
 this state file has not printed yet (up to 20 per room or DM). Connection losses and reconnect
 attempts are shown; lines typed meanwhile are sent after the reconnect.
   /join R   /leave [R]   /rooms   /who   /dm USER TEXT   /history [N]   /help   /quit
+  /edit TEXT   /delete   change or delete your last message in the current room
 Ctrl-C, Ctrl-D or /quit exits.
 
 ${COMMON}`,

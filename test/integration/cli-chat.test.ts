@@ -113,6 +113,35 @@ describe("hubbub chat", () => {
     watcher.close();
   }, 30_000);
 
+  test("/edit and /delete change my last message in the current room, shown to me and to others", async () => {
+    const pia = await TestClient.connect(server.url, "pia", { device: "pia-web" });
+    await pia.request({ type: "join", room: "fix" });
+    const chat = new CliProcess(["chat", "--room", "fix", ...as("carl")], config);
+    try {
+      await chat.waitFor("* you are in #fix");
+      chat.write("/edit too early");
+      await chat.waitFor("* no message of yours in the last 200 events of #fix");
+      chat.write("frist post");
+      await chat.waitFor("#fix carl: frist post");
+      const mine = (await pia.waitFor((f) => f.type === "event" && f.stream === "room:fix" && f.kind === "message" && f.author === "carl")) as { seq: number };
+      await pia.request({ type: "send", to: { room: "fix" }, cmid: "pia-1", text: "pia in between" });
+      await chat.waitFor("#fix pia: pia in between");
+      chat.write("/edit first post");
+      await chat.waitFor(`#fix carl edited message ${mine.seq}: first post`);
+      expect(await pia.waitFor((f) => f.type === "event" && f.kind === "edit")).toMatchObject({ author: "carl", body: { target: mine.seq, text: "first post" } });
+      chat.write("/delete");
+      await chat.waitFor(`#fix carl deleted message ${mine.seq}`);
+      chat.write("/delete");
+      await chat.waitFor("* no message of yours in the last 200 events of #fix", 8000, chat.out.indexOf("deleted message"));
+      chat.write("/quit");
+      expect(await chat.exited).toBe(0);
+    } finally {
+      chat.kill();
+    }
+    expect(server.hub.log.get("room:fix", 4)).toMatchObject({ kind: "message", author: "pia" }); // pia's message untouched
+    pia.close();
+  }, 30_000);
+
   test("--json: every line is an object with a type", async () => {
     const r = await cli(["chat", "--room", "den", "--json", ...as("dora")], config, "/who\nin json\n");
     const objects = r.out.trim().split("\n").map((l) => JSON.parse(l) as { type: string });

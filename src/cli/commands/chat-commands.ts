@@ -3,7 +3,7 @@ import { roomStream } from "../../protocol/index.ts";
 import { eventJson, eventLine, presenceLine, roomLine } from "../format.ts";
 import { describe, type Session } from "../session.ts";
 
-export const CHAT_HELP = "commands: /join R  /leave [R]  /rooms  /who  /dm USER TEXT  /history [N]  /quit  (a plain line goes to the current room)";
+export const CHAT_HELP = "commands: /join R  /leave [R]  /rooms  /who  /dm USER TEXT  /history [N]  /edit TEXT  /delete  /quit  (a plain line goes to the current room; /edit and /delete change your last message there)";
 
 export interface ChatContext {
   session: Session;
@@ -32,6 +32,8 @@ export async function runLine(ctx: ChatContext, line: string): Promise<boolean> 
       case "/who": await who(ctx); break;
       case "/dm": await dm(ctx, args[0], text.split(/\s+/).slice(2).join(" ")); break;
       case "/history": await history(ctx, args[0]); break;
+      case "/edit": await changeLast(ctx, text.slice("/edit".length).trim() || undefined, true); break;
+      case "/delete": await changeLast(ctx, undefined, false); break;
       default: ctx.notice(`unknown command ${cmd}; ${CHAT_HELP}`);
     }
   } catch (e) {
@@ -86,6 +88,29 @@ async function dm(ctx: ChatContext, to: string | undefined, text: string): Promi
   if (!to || !text) return ctx.notice("usage: /dm USER TEXT");
   const ack = await ctx.session.client.send({ user: to }, text).acked;
   if (ctx.session.flags.json) ctx.say("", { type: "sent", stream: ack.stream, seq: ack.seq, pos: ack.pos });
+}
+
+/** How far back /edit and /delete look for my last message. */
+const LAST_OWN_WINDOW = 200;
+
+/**
+ * /edit TEXT and /delete: my newest message in the current room that is not deleted, found in
+ * the room's recent history (so it works for messages sent before this chat started, too). The
+ * change arrives back as an event and is shown like any other.
+ */
+async function changeLast(ctx: ChatContext, text: string | undefined, isEdit: boolean): Promise<void> {
+  const room = ctx.room;
+  if (!room) return ctx.notice("no current room: /join ROOM first");
+  if (isEdit && !text) return ctx.notice("usage: /edit NEW TEXT (replaces your last message here)");
+  const { client } = ctx.session;
+  const me = client.welcome?.user ?? "";
+  const stream = roomStream(room);
+  const { events } = await client.history(stream, { limit: LAST_OWN_WINDOW });
+  const deleted = new Set(events.filter((e) => e.kind === "delete" && e.author === me).map((e) => Number(e.body.target)));
+  const last = events.findLast((e) => e.kind === "message" && e.author === me && !deleted.has(e.seq));
+  if (!last) return ctx.notice(`no message of yours in the last ${LAST_OWN_WINDOW} events of #${room} (older ones: hubbub edit --room ${room} SEQ TEXT)`);
+  if (isEdit) await client.edit(stream, last.seq, text!);
+  else await client.delete(stream, last.seq);
 }
 
 async function history(ctx: ChatContext, n: string | undefined): Promise<void> {
