@@ -24,7 +24,10 @@ async function main(): Promise<void> {
     running = await startServer(config);
   } catch (e) {
     // One line, no stack: each refusal says what is wrong and what to do (startup-error.ts).
-    console.error(`hubbub: ${e instanceof StartupError || e instanceof ConfigError ? e.message : `cannot start: ${(e as Error)?.message ?? String(e)}`}`);
+    const known = e instanceof StartupError || e instanceof ConfigError;
+    console.error(`hubbub: ${known ? e.message : `cannot start: ${(e as Error)?.message ?? String(e)}${config.logLevel === "debug" || config.logLevel === "trace" ? "" : " (--log-level debug shows where)"}`}`);
+    // A failure nobody anticipated: its stack is for whoever debugs it, on request.
+    if (!known && (config.logLevel === "debug" || config.logLevel === "trace")) console.error((e as Error)?.stack ?? "");
     process.exit(e instanceof ConfigError ? 2 : e instanceof StartupError ? e.exitCode : 1);
   }
   // The banner: plain lines, first on stdout and exactly as before the structured log existed,

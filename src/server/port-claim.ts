@@ -32,6 +32,23 @@ export interface PortClaim { release(): void }
 const inUse = (host: string, port: number, why = "") =>
   new StartupError(`port ${port} is in use${why} (on ${host}): stop whatever holds it or choose another --port; several servers share one port only if each is started with --reuse-port`);
 
+/** Any other reason the address cannot be listened on, as one line. */
+function cannotListen(host: string, port: number, e: unknown): StartupError {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === "EACCES") return new StartupError(`cannot listen on ${host}:${port} (permission denied): ports below 1024 need root or CAP_NET_BIND_SERVICE; choose a --port of 1024 or more, or put a reverse proxy in front`);
+  if (code === "EADDRNOTAVAIL") return new StartupError(`cannot listen on ${host}:${port}: ${host} is not an address of this machine; set --host to one of its addresses, 127.0.0.1, or 0.0.0.0 for all`);
+  return new StartupError(`cannot listen on ${host}:${port} (${(e as Error)?.message ?? String(e)}): check that --host is an IP address or name of this machine`);
+}
+
+/** What Bun.serve threw, as one line when it is about the address (else unchanged). */
+function listenFailure(host: string, port: number, e: unknown): unknown {
+  if (e instanceof StartupError) return e;
+  if (isAddrInUse(e)) return inUse(host, port);
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === "string" || /^Failed to (listen|start server)/.test((e as Error)?.message ?? "")) return cannotListen(host, port, e);
+  return e;
+}
+
 const isAddrInUse = (e: unknown) => (e as { code?: unknown } | null)?.code === "EADDRINUSE";
 
 /**
@@ -63,7 +80,7 @@ export function assertPortFree(host: string, port: number): void {
     probe = Bun.listen({ hostname: host, port, socket: { open: (s) => void s.end(), data() {} } });
   } catch (e) {
     if (isAddrInUse(e)) throw inUse(host, port);
-    throw e;
+    throw cannotListen(host, port, e);
   }
   probe.stop(true);
 }
@@ -73,7 +90,9 @@ export function assertPortFree(host: string, port: number): void {
  * asked to. Returns what `bind` returned and the claim to release at stop (a no-op when shared).
  */
 export function bindPort<T>(host: string, port: number, reusePort: boolean, bind: () => T): { bound: T; claim: PortClaim } {
-  if (port === 0) return { bound: bind(), claim: { release() {} } };
+  if (port === 0) {
+    try { return { bound: bind(), claim: { release() {} } }; } catch (e) { throw listenFailure(host, port, e); }
+  }
   let c = claim(host, port);
   // Servers sharing the port hold the claim only for microseconds while they bind: wait those
   // out (blocking is fine, nothing else runs during start-up). An exclusive server holds it for good.
@@ -90,7 +109,6 @@ export function bindPort<T>(host: string, port: number, reusePort: boolean, bind
     return { bound, claim: { release() {} } };
   } catch (e) {
     c.release();
-    if (isAddrInUse(e)) throw inUse(host, port);
-    throw e;
+    throw listenFailure(host, port, e);
   }
 }

@@ -141,6 +141,15 @@ describe("files SQLite cannot use are refused in one line (exit 1)", () => {
   }, SLOW);
 });
 
+test("a --host that is not an address of this machine is one line, exit 1, whatever the port", async () => {
+  const secret = ["--jwt-secret", "x".repeat(40)];
+  for (const port of ["0", String(freePort())]) {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never assigned to a machine.
+    const line = refusal(await runUntilExit(["--host", "192.0.2.1", "--port", port, "--db", ":memory:", ...secret]), 1);
+    expect(line).toStartWith(`hubbub: cannot listen on 192.0.2.1:${port}: 192.0.2.1 is not an address of this machine`);
+  }
+}, SLOW);
+
 describe("usage mistakes exit 2", () => {
   test("an unknown flag", async () => {
     expect(refusal(await runUntilExit(["--no-such-flag"]), 2)).toContain("no-such-flag");
