@@ -1,7 +1,8 @@
 /**
  * `bun run build [--outfile PATH]`: the one-file binary (default dist/hubbub) holding the server,
- * the web app, the CLI and the operator tools. Migrations are embedded first (a generated
- * module); the web app's HTML import is bundled and embedded by `bun build --compile` itself.
+ * the web app, the CLI and the operator tools. Migrations are compiled in from their generated
+ * module (checked fresh first); the web app's HTML import is bundled and embedded by
+ * `bun build --compile` itself.
  * --bytecode is left out: it does not support the entries' top-level await.
  */
 import { statSync } from "node:fs";
@@ -12,7 +13,13 @@ const root = new URL("..", import.meta.url).pathname;
 const { values } = parseArgs({ options: { outfile: { type: "string", default: `${root}dist/hubbub` } } });
 const outfile = values.outfile!;
 
-for (const m of embedMigrations()) console.log(`wrote ${m}`);
+// A stale embedded module means the sources disagree (drizzle-kit ran, the embed step did not):
+// say so instead of quietly rewriting a source file, so the fix is committed, not just built.
+const stale = embedMigrations(true);
+if (stale.length > 0) {
+  console.error(`${stale.join(", ")}: stale, run npm run db:generate (it embeds the migrations) and commit the result`);
+  process.exit(1);
+}
 const t0 = performance.now();
 const build = Bun.spawnSync(
   [process.execPath, "build", "src/hubbub.ts", "--compile", "--minify", "--sourcemap", "--outfile", outfile],
