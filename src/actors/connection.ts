@@ -30,6 +30,12 @@ const PAGE = 1000;
 /** Replay pauses while more than this many bytes wait to be written to the socket. */
 const REPLAY_HIGH_WATER = 1 << 20;
 
+/**
+ * Streams a hello describes (welcome) or follows per event-loop turn. At ~0.1 ms per stream
+ * (a head and an unread count, or a caught-up follow) a chunk costs a few ms, whatever the user's rooms.
+ */
+const WELCOME_CHUNK = 64;
+
 /** Unread counts in `welcome` stop at this; clients show it as "1000+". */
 export const UNREAD_CAP = 1000;
 
@@ -278,14 +284,22 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     const rooms = [...(p.userRooms.get(this.user) ?? [])];
     const dms = [...(p.userDms.get(this.user) ?? [])];
     const own = userStream(this.user);
+    // Each stream costs a head and an unread count: a user in a thousand rooms is described a
+    // chunk per event-loop turn, so one hello never holds the server for all of them at once.
+    const streams = [this.info(own, "user", this.user), this.info(BROADCAST_STREAM, "broadcast", "broadcast")];
+    for (const [i, r] of rooms.entries()) {
+      streams.push(this.info(roomStream(r), "room", r));
+      if ((i + 1) % WELCOME_CHUNK === 0 && !(await this.nextTurn())) return;
+    }
+    for (const [i, d] of dms.entries()) {
+      streams.push(this.info(d, "dm", dmOther(d, this.user)));
+      if ((i + 1) % WELCOME_CHUNK === 0 && !(await this.nextTurn())) return;
+    }
+    /** What the welcome said each head was: a fresh start follows each stream from exactly there. */
+    const heads = new Map(streams.map((s) => [s.stream, s.head]));
     this.deliver({
       type: "welcome", id: f.id, user: this.user, device: this.device, epoch: log.epoch,
-      streams: [
-        this.info(own, "user", this.user),
-        this.info(BROADCAST_STREAM, "broadcast", "broadcast"),
-        ...rooms.map((r) => this.info(roomStream(r), "room", r)),
-        ...dms.map((d) => this.info(d, "dm", dmOther(d, this.user))),
-      ],
+      streams,
       reads: Object.fromEntries(p.reads.get(this.user) ?? []),
       heartbeatMs: this.hub.config.heartbeatMs,
       limits: { maxPayload: this.hub.config.maxPayload, maxText: this.hub.config.maxText },
@@ -293,20 +307,27 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
 
     const cursors = f.cursors;
     const from = (stream: string, ifMissing: number): number =>
-      cursors === undefined ? log.head(stream) : (cursors[stream] ?? ifMissing);
+      cursors === undefined ? (heads.get(stream) ?? log.head(stream)) : (cursors[stream] ?? ifMissing);
     const mine = new Map<string, number>([[own, from(own, 0)], ...dms.map((d): [string, number] => [d, from(d, 0)])]);
     // DMs that start while we replay are picked up in the final synchronous step, from their first event.
     await this.follow(userGroup(this.user), mine, () => (p.userDms.get(this.user) ?? new Set()));
     await this.follow(BROADCAST_GROUP, new Map([[BROADCAST_STREAM, from(BROADCAST_STREAM, 0)]]));
-    for (const r of rooms) {
+    for (const [i, r] of rooms.entries()) {
       const joinedAt = p.rooms.get(r)?.get(this.user) ?? 1;
       await this.followRoom(r, from(roomStream(r), joinedAt - 1));
+      if ((i + 1) % WELCOME_CHUNK === 0 && !(await this.nextTurn())) return;
     }
     if (this.closed()) return;
     this.deliver({ type: "synced", id: f.id });
     this.phase = "live";
     this.hub.metrics.resumed(cursors !== undefined, (performance.now() - t0) / 1000);
     if (this.announce) for (const r of this.rooms) this.hub.room(r)?.post({ kind: "presence-on", conn: this });
+  }
+
+  /** Lets the event loop run (I/O, other connections) before going on; false if the socket closed meanwhile. */
+  private async nextTurn(): Promise<boolean> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return !this.closed();
   }
 
   private info(stream: string, kind: StreamInfo["kind"], name: string): StreamInfo {

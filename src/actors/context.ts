@@ -21,6 +21,8 @@ export interface ActorConfig {
   readonly rateLimit: number;
   /** Bytes per second of history and replay per user; 0 turns the limit off. */
   readonly readRateLimit: number;
+  /** Rooms one user may be a member of; 0 turns the limit off. */
+  readonly maxRoomsPerUser: number;
   /** Connections one user may have open at once; 0 turns the limit off. */
   readonly maxConnectionsPerUser: number;
   readonly heartbeatMs: number;

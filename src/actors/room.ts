@@ -80,6 +80,12 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
       conn.reply({ type: "ack", id, stream: this.stream, seq: seq ?? this.hub.log.head(this.stream), pos: 0, duplicate: true });
       return;
     }
+    // Checked against committed membership: joins of the same user in flight in other rooms may
+    // pass together, so the cap can be exceeded by at most one commit's worth of them.
+    const max = this.hub.config.maxRoomsPerUser;
+    if (max > 0 && (this.hub.projection.userRooms.get(user)?.size ?? 0) >= max) {
+      return conn.reply(errorFrame(id, ErrorCode.TooManyRooms, `${user} is already in ${max} rooms; leave one first`));
+    }
     this.changeMembership(conn, id, true);
   }
 

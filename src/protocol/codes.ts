@@ -18,6 +18,7 @@ export const ErrorCode = {
   UnknownEvent: "unknown_event",
   NotAuthor: "not_author",
   RateLimited: "rate_limited",
+  TooManyRooms: "too_many_rooms",
   Overloaded: "overloaded",
   /** The server cannot store anything right now (disk full, storage failing); nothing was stored. */
   StoreUnavailable: "store_unavailable",

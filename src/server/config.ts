@@ -42,6 +42,8 @@ export interface Config {
    * `rate_limited` and a replay slows down to this pace. 0 = unlimited.
    */
   readRateLimit: number;
+  /** Rooms one user may be a member of; a join beyond it gets too_many_rooms. 0 = unlimited. */
+  maxRoomsPerUser: number;
   /** Connections one user may have open at once (hello'd); one more is closed with 4104. 0 = unlimited. */
   maxConnectionsPerUser: number;
   /** Connections one client address (IPv6: /64) may have open at once; one more is closed with 4105. 0 = unlimited. */
@@ -112,6 +114,7 @@ export const DEFAULTS: Config = {
   rateLimit: 200,
   connectRateLimit: 20,
   readRateLimit: 4 * 1024 * 1024,
+  maxRoomsPerUser: 1000,
   maxConnectionsPerUser: 20,
   maxConnectionsPerIp: 200,
   idleTimeout: 15,
@@ -152,6 +155,7 @@ export const FLAGS = {
   "rate-limit": ["HUBBUB_RATE_LIMIT", "number"],
   "connect-rate-limit": ["HUBBUB_CONNECT_RATE_LIMIT", "number"],
   "read-rate-limit": ["HUBBUB_READ_RATE_LIMIT", "number"],
+  "max-rooms-per-user": ["HUBBUB_MAX_ROOMS_PER_USER", "number"],
   "max-connections-per-user": ["HUBBUB_MAX_CONNECTIONS_PER_USER", "number"],
   "max-connections-per-ip": ["HUBBUB_MAX_CONNECTIONS_PER_IP", "number"],
   "idle-timeout": ["HUBBUB_IDLE_TIMEOUT", "number"],
