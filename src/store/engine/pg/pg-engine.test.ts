@@ -7,8 +7,11 @@ import fc from "fast-check";
 import { checkLog, msg, readAll, SLOW } from "../engine.contract.ts";
 import { EngineError, type StoredEvent } from "../engine.ts";
 import { appendRetrying } from "../testing/retry.ts";
-import { createPgSchema, PG_URL } from "../testing/pg.ts";
+import { createPgSchema } from "../testing/pg.ts";
 import { openPgEngine } from "./pg-engine.ts";
+
+/** Port 1 on localhost: nothing listens there. */
+const NOTHING_LISTENS = "postgres://postgres@127.0.0.1:1/test";
 
 describe("PostgreSQL engine", () => {
   test("property: connections killed mid-way lose nothing acknowledged, and retries of the same cmids append exactly once", async () => {
@@ -87,10 +90,12 @@ describe("PostgreSQL engine", () => {
     }
   }, SLOW);
 
+  test("without a reachable PostgreSQL the tests fail, saying so (they never skip)", async () => {
+    await expect(createPgSchema(NOTHING_LISTENS)).rejects.toThrow(/PostgreSQL is unreachable at .*HUBBUB_TEST_PG/);
+  }, SLOW);
+
   test("an unreachable server fails open() loudly with a retryable error", async () => {
-    // Port 1 on localhost: nothing listens there.
-    const url = PG_URL.replace(/:\d+\//, ":1/");
-    const err = await openPgEngine({ url, max: 1 }).then(() => undefined, (e: unknown) => e);
+    const err = await openPgEngine({ url: NOTHING_LISTENS, max: 1 }).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(EngineError);
     expect(err).toMatchObject({ code: "unavailable", retryable: true });
   }, SLOW);

@@ -11,17 +11,19 @@ import { openPgEngine, type PgEngineOptions } from "../pg/pg-engine.ts";
 
 export const PG_URL = process.env.HUBBUB_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/test";
 
-let admin: PgClient | undefined;
-async function adminClient(): Promise<PgClient> {
-  if (admin) return admin;
-  const c = bunSqlClient({ url: PG_URL, max: 2, applicationName: "hubbub-test-admin" });
+const admins = new Map<string, PgClient>();
+async function adminClient(url: string): Promise<PgClient> {
+  const known = admins.get(url);
+  if (known) return known;
+  const c = bunSqlClient({ url, max: 2, applicationName: "hubbub-test-admin" });
   try {
     await c.query("SELECT 1");
   } catch (e) {
     await c.close().catch(() => {});
-    throw new Error(`PostgreSQL is unreachable at ${PG_URL} (${(e as Error).message}). The PostgreSQL engine tests need it: start it, or point HUBBUB_TEST_PG at one.`);
+    throw new Error(`PostgreSQL is unreachable at ${url} (${(e as Error).message}). The PostgreSQL engine tests need it: start it, or point HUBBUB_TEST_PG at one.`);
   }
-  return (admin = c);
+  admins.set(url, c);
+  return c;
 }
 
 /** Polls `cond` until it is true; rejects after `timeoutMs`. For states only the server can show. */
@@ -45,8 +47,8 @@ export interface PgTestSchema {
   dispose(): Promise<void>;
 }
 
-export async function createPgSchema(): Promise<PgTestSchema> {
-  const a = await adminClient();
+export async function createPgSchema(url = PG_URL): Promise<PgTestSchema> {
+  const a = await adminClient(url);
   const schema = `t_${crypto.randomUUID().replace(/-/g, "").slice(0, 20)}`;
   const app = `hubbub-test-${schema}`;
   await a.query(`CREATE SCHEMA "${schema}"`);
@@ -54,7 +56,7 @@ export async function createPgSchema(): Promise<PgTestSchema> {
   return {
     schema,
     async open(extra = {}) {
-      const e = await openPgEngine({ url: PG_URL, schema, applicationName: app, max: 3, ...extra });
+      const e = await openPgEngine({ url, schema, applicationName: app, max: 3, ...extra });
       opened.push(e);
       return e;
     },
