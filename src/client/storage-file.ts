@@ -13,9 +13,9 @@ export function fileStorage(path: string): ClientStorage {
       }
     },
     save(s) {
-      mkdirSync(dirname(path), { recursive: true });
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(s));
+      writeFileSync(tmp, JSON.stringify(s), { mode: 0o600 }); // it holds cursors and unsent messages: the owner's only
       renameSync(tmp, path);
     },
   };

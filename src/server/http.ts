@@ -3,6 +3,8 @@ import type { Hub } from "../actors/hub.ts";
 import { AppendError } from "../actors/journal.ts";
 import type { RebuildReport } from "../projections/snapshot.ts";
 import type { Config } from "./config.ts";
+import { bearerMatches } from "./bearer.ts";
+import { BodyTooLarge, readBodyLimited } from "./read-body.ts";
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });
 
@@ -42,14 +44,23 @@ export function readyHandler(hub: Hub, stopping: () => boolean): () => Response 
   };
 }
 
+/** Room for `{"text": …}` with maxText characters, each escaped as \uXXXX at worst, and some whitespace. */
+export const broadcastBodyLimit = (config: Pick<Config, "maxText">): number => 6 * config.maxText + 1024;
+
 export function broadcastHandler(hub: Hub, config: Config): (req: Request) => Promise<Response> {
   return async (req) => {
     if (!config.adminToken) return json({ error: "disabled", message: "start the server with --admin-token to enable broadcasts" }, 404);
-    if (req.headers.get("authorization") !== `Bearer ${config.adminToken}`) {
+    if (!bearerMatches(req.headers.get("authorization"), config.adminToken)) {
       return json({ error: "unauthorized", message: "send Authorization: Bearer <admin token>" }, 401);
     }
+    const limit = broadcastBodyLimit(config);
     let body: unknown;
-    try { body = await req.json(); } catch { return json({ error: "bad_request", message: "the body must be JSON: {\"text\": \"...\"}" }, 400); }
+    try {
+      body = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(await readBodyLimited(req, limit)));
+    } catch (e) {
+      if (e instanceof BodyTooLarge) return json({ error: "too_large", message: `the body may be at most ${limit} bytes ({"text": …} of up to ${config.maxText} characters)` }, 413);
+      return json({ error: "bad_request", message: "the body must be JSON: {\"text\": \"...\"}" }, 400);
+    }
     const text = (body as { text?: unknown } | null)?.text;
     if (typeof text !== "string" || text.length === 0 || text.length > config.maxText) {
       return json({ error: "bad_request", message: `\`text\` must be a string of 1-${config.maxText} characters` }, 400);

@@ -1,15 +1,8 @@
 /** GET /metrics: the Prometheus exposition, behind an optional bearer token (--metrics-token). */
-import { timingSafeEqual } from "node:crypto";
+import { bearerMatches } from "./bearer.ts";
 import type { Exposition } from "../observability/metrics-prom.ts";
 
 const json = (body: unknown, status: number, headers: Record<string, string> = {}) => Response.json(body, { status, headers });
-
-/** Compares in constant time, so the answer's timing does not reveal how much of a guess was right. */
-export function bearerMatches(header: string | null, token: string): boolean {
-  const given = Buffer.from(header ?? "");
-  const wanted = Buffer.from(`Bearer ${token}`);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
-}
 
 export function metricsHandler(exposition: Exposition | undefined, token: string | undefined): (req: Request) => Promise<Response> {
   return async (req) => {
