@@ -1,7 +1,8 @@
 # hubbub container image: build the one-file binary, run it alone as a non-root user.
 #   docker build -t hubbub .
 #   docker run -d --name hubbub -p 8080:8080 -v hubbub-data:/var/lib/hubbub \
-#     -e HUBBUB_JWT_SECRET="$(head -c 32 /dev/urandom | base64)" hubbub   # 32+ bytes
+#     -e HUBBUB_JWT_SECRET="$(head -c 32 /dev/urandom | base64)" \
+#     -e HUBBUB_ALLOWED_HOSTS=chat.example.com hubbub   # secret: 32+ bytes; hosts: the name clients use (IP literals always pass)
 # See docs/deploy.md (it also says what was and was not tried with this file).
 
 # ---- build: Node 20 + npm, which bring the pinned bun (a devDependency), as CI does ----
