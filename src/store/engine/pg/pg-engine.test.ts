@@ -8,6 +8,8 @@ import { checkLog, msg, readAll, SLOW } from "../engine.contract.ts";
 import { EngineError, type StoredEvent } from "../engine.ts";
 import { appendRetrying } from "../testing/retry.ts";
 import { createPgSchema } from "../testing/pg.ts";
+import { bunSqlClient } from "./bun-sql.ts";
+import type { PgConnectOptions } from "./client.ts";
 import { openPgEngine } from "./pg-engine.ts";
 
 /** Port 1 on localhost: nothing listens there. */
@@ -73,6 +75,37 @@ describe("PostgreSQL engine", () => {
       const log = await readAll(e, 100);
       checkLog(log);
       expect(log.length).toBe(40);
+    } finally {
+      await s.dispose();
+    }
+  }, SLOW);
+
+  test("a node frozen inside an append (lock held, socket open) blocks the others only until idle_in_transaction_session_timeout", async () => {
+    const s = await createPgSchema();
+    try {
+      let given: PgConnectOptions | undefined;
+      const frozen = await s.open({ client: (o) => { given = o; return bunSqlClient(o); } });
+      expect(given?.settings?.idle_in_transaction_session_timeout).toBe("5s"); // the engine's default
+      const other = await s.open({ settings: { idle_in_transaction_session_timeout: "1s" } });
+      await other.append([msg("room:f", "u", "f0")]);
+      // Stage the frozen node on a connection opened as the engine opens its own (1 s instead of
+      // 5 s to keep the test short): take the lock the way an append does, then stop.
+      const raw = bunSqlClient({ ...given!, max: 1, settings: { ...given!.settings, idle_in_transaction_session_timeout: "1s" } });
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => { locked = r; });
+      const held = raw.begin(async (q) => {
+        await q("SELECT pos FROM log_meta WHERE id = 1 FOR UPDATE");
+        locked();
+        await new Promise(() => {}); // frozen: never commits, never closes
+      }).catch((e: unknown) => e);
+      await isLocked;
+      const t0 = performance.now();
+      const [r] = await other.append([msg("room:f", "u", "f1")]);
+      expect(r).toMatchObject({ status: "appended", event: { seq: 2, pos: 2 } });
+      expect(performance.now() - t0).toBeGreaterThan(500); // it did wait for the frozen node
+      expect(await Promise.race([held, Bun.sleep(10_000).then(() => "still held")])).not.toBe("still held");
+      await raw.close().catch(() => {});
+      expect((await frozen.head()).pos).toBe(2);
     } finally {
       await s.dispose();
     }

@@ -95,7 +95,10 @@ function wrap(err: unknown, what: string): unknown {
 
 export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
   const makeClient = opts.client ?? (await import("./bun-sql.ts")).bunSqlClient;
-  const client = makeClient(opts);
+  // A node that stops mid-append without closing its socket (frozen, partitioned) would hold the
+  // log_meta lock, and so every node's appends, until TCP gives up (hours). PostgreSQL ends a
+  // session idle inside a transaction after this long instead; an append never idles that long.
+  const client = makeClient({ ...opts, settings: { idle_in_transaction_session_timeout: "5s", ...opts.settings } });
   const channel = (opts.channel ?? (opts.schema ? `hubbub_log_${opts.schema}` : "hubbub_log")).slice(0, 63);
   let epoch: string;
   try {
@@ -138,7 +141,9 @@ export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
       cmids.length > 0 ? q(ORIGINALS, [cmids.map((c) => c.cmid), cmids.map((c) => c.author)]) : undefined,
       named.length > 0 ? q(FACTS, [named.map((f) => f.scope), named.map((f) => f.key)]) : undefined,
     ]);
-    const posBefore = Number(locked![0]!.pos);
+    const row = locked?.[0];
+    if (!row) throw new EngineError("diverged", "log_meta has no row: the engine's storage was emptied", false);
+    const posBefore = Number(row.pos);
     const originals = new Map<string, StoredEvent>();
     for (const r of found ?? []) {
       const e = toEvent(r);
