@@ -39,10 +39,11 @@ async function run(s: Session, a: Action): Promise<void> {
   if (a.name === "tail") return tail(s, a);
   // Read before connecting: a mistake (a terminal for stdin) fails first, and a slow producer holds no connection.
   const text = (a.name === "send" && !a.lines) || a.name === "edit" ? a.text ?? await readAllStdin() : undefined;
+  const lines = a.name === "send" && a.lines ? stdinLines() : undefined;
   await connect(s);
   switch (a.name) {
     case "send":
-      if (a.lines) await sendLines(s, a, stdinLines());
+      if (lines) await sendLines(s, a, lines);
       else await send(s, a, text!);
       break;
     case "edit": await editMessage(s, a.in, a.seq, text!); break;

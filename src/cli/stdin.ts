@@ -20,5 +20,8 @@ export async function readAllStdin(): Promise<string> {
 /** The lines of stdin as they arrive (so `tail -f log | hubbub send --lines` streams), without \r\n. */
 export function stdinLines(): AsyncIterable<string> {
   piped();
-  return createInterface({ input: process.stdin, crlfDelay: Infinity });
+  // The iterator is made at once: readline drops the lines that come before one exists (the
+  // caller connects to the server between this call and its first read).
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })[Symbol.asyncIterator]();
+  return { [Symbol.asyncIterator]: () => lines };
 }

@@ -99,3 +99,13 @@ export async function cliIntoHead(args: string[], configDir: string): Promise<Cl
   clearTimeout(timer);
   return { out, err: readFileSync(files.T_ERR, "utf8"), code: Number(readFileSync(files.T_RC, "utf8")) };
 }
+
+/** Runs one command with a terminal (a pty from script(1)) as its stdin and stdout, as a person typing it would. */
+export async function cliOnTerminal(args: string[], configDir: string): Promise<{ code: number; out: string }> {
+  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  const p = Bun.spawn(["script", "-qec", [...CLI_COMMAND, ...args].map(quote).join(" "), "/dev/null"], { cwd: root, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: childEnv(configDir) });
+  const timer = setTimeout(() => p.kill(), 20_000);
+  const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+  clearTimeout(timer);
+  return { code, out };
+}

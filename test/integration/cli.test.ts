@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { SignJWT } from "jose";
 import type { RunningServer } from "../../src/server/start.ts";
-import { CliProcess, cli, cliIntoHead, cliSlowReader, tempDir } from "./cli-process.ts";
+import { CliProcess, cli, cliIntoHead, cliOnTerminal, cliSlowReader, tempDir } from "./cli-process.ts";
 import { TestClient, start } from "./harness.ts";
 
 const config = tempDir();
@@ -215,6 +215,15 @@ describe("hubbub CLI against a real server", () => {
     expect(outsider).toMatchObject({ code: 1, out: "" });
     expect(outsider.err).toStartWith("hubbub: error: not_member: line 1: ");
     expect(server.hub.log.head("room:lobby")).toBe(head + 2);
+  }, 30_000);
+
+  test("send with no TEXT at a terminal is a usage error at once (it does not wait for typing, nor connect)", async () => {
+    // Port 9: nothing listens there, so a connection attempt would fail with exit 1, not 2.
+    for (const lines of [[], ["--lines"]]) {
+      const r = await cliOnTerminal(["send", "--room", "lobby", "--url", "http://127.0.0.1:9", "--user", "bob", ...lines], config);
+      expect({ lines, code: r.code }).toEqual({ lines, code: 2 });
+      expect(r.out).toContain("hubbub: usage: send needs the text to send");
+    }
   }, 30_000);
 
   test("send --id: a re-run sends nothing twice, one message or many lines", async () => {
