@@ -30,7 +30,7 @@ export function lockDatabase(dbPath: string): DbLock {
   try {
     fd = openSync(path, "a+"); // created if missing, never truncated before we hold the lock
   } catch (e) {
-    throw new StartupError(`cannot create the lock file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): make its directory writable by this user`);
+    throw new StartupError(`cannot open the lock file ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): make it and its directory writable by this user`);
   }
   let locked: boolean;
   try {

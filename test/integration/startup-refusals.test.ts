@@ -150,6 +150,19 @@ test("a --host that is not an address of this machine is one line, exit 1, whate
   }
 }, SLOW);
 
+test("a lock file another user owns (e.g. left by a server run as root) is one line naming it", async () => {
+  const dir = openTempDir();
+  const db = join(dir, "hubbub.db");
+  const made = keep(await startProcess(["--port", "0", "--db", db]));
+  await made.kill(15);
+  running.splice(0);
+  chmodSync(dir, 0o777);
+  chmodSync(db, 0o666);
+  chmodSync(`${db}.lock`, 0o444); // not writable by the unprivileged user (nor by its owner, when the tests do not run as root)
+  const line = refusal(await runUntilExit(["--port", "0", "--db", db], { unprivileged: true }), 1);
+  expect(line).toStartWith(`hubbub: cannot open the lock file ${db}.lock (EACCES): make it and its directory writable by this user`);
+}, SLOW);
+
 describe("usage mistakes exit 2", () => {
   test("an unknown flag", async () => {
     expect(refusal(await runUntilExit(["--no-such-flag"]), 2)).toContain("no-such-flag");
