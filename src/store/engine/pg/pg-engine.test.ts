@@ -54,7 +54,7 @@ describe("PostgreSQL engine", () => {
           await s.dispose();
         }
       },
-    ), { numRuns: 6, endOnFailure: true }); // no shrinking: each run is seconds of PostgreSQL work
+    ), { numRuns: 4, endOnFailure: true }); // no shrinking: each run is seconds of PostgreSQL work
   }, 120_000);
 
   test("a kill really fails in-flight appends, as retryable 'unavailable' errors, and the engine recovers", async () => {
@@ -99,11 +99,10 @@ describe("PostgreSQL engine", () => {
         await new Promise(() => {}); // frozen: never commits, never closes
       }).catch((e: unknown) => e);
       await isLocked;
-      const t0 = performance.now();
       const [r] = await other.append([msg("room:f", "u", "f1")]);
       expect(r).toMatchObject({ status: "appended", event: { seq: 2, pos: 2 } });
-      expect(performance.now() - t0).toBeGreaterThan(500); // it did wait for the frozen node
-      expect(await Promise.race([held, Bun.sleep(10_000).then(() => "still held")])).not.toBe("still held");
+      // The append got through because PostgreSQL ended the frozen session, not because it let go.
+      expect(await held).toBeInstanceOf(Error);
       await raw.close().catch(() => {});
       expect((await frozen.head()).pos).toBe(2);
     } finally {
