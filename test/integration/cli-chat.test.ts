@@ -8,6 +8,8 @@ import { TestClient, start, tempDb } from "./harness.ts";
 import { spawnServer } from "./process.ts";
 
 const config = tempDir();
+/** Per wait: generous, for a loaded machine starting several processes. */
+const WAIT = 20_000;
 
 describe("hubbub chat", () => {
   let server: RunningServer;
@@ -83,22 +85,22 @@ describe("hubbub chat", () => {
     }
     const amy = new CliProcess(["chat", "--room", "p1", ...as("amy")], config);
     try {
-      await amy.waitFor("* you are in #p1");
-      await amy.waitFor("* wes is online");
+      await amy.waitFor("* you are in #p1", WAIT);
+      await amy.waitFor("* wes is online", WAIT);
       // pam sends from a one-shot command: her message arrives, her presence never does.
       expect((await cli(["send", "--room", "p1", ...as("pam"), "from a script"], config)).code).toBe(0);
       expect((await cli(["history", "--room", "p2", ...as("pam")], config)).code).toBe(0);
-      await amy.waitFor("#p1 pam: from a script");
+      await amy.waitFor("#p1 pam: from a script", WAIT);
       // pam opens a chat: present in p1 and p2, one line for both; she quits: one line.
       const pam = new CliProcess(["chat", ...as("pam")], config);
       try {
-        await amy.waitFor("* pam is online");
+        await amy.waitFor("* pam is online", WAIT);
         pam.write("/quit");
         expect(await pam.exited).toBe(0);
       } finally {
         pam.kill();
       }
-      await amy.waitFor("* pam went offline");
+      await amy.waitFor("* pam went offline", WAIT);
       amy.write("/quit");
       expect(await amy.exited).toBe(0);
     } finally {
@@ -111,28 +113,28 @@ describe("hubbub chat", () => {
     const pamJoined = watcher.frames.flatMap((f) => (f.type === "presence" && f.joined?.some((e) => e.user === "pam") ? [f.room] : []));
     expect(pamJoined.sort()).toEqual(["p1", "p2"]); // from the chat only
     watcher.close();
-  }, 30_000);
+  }, 60_000);
 
   test("/edit and /delete change my last message in the current room, shown to me and to others", async () => {
     const pia = await TestClient.connect(server.url, "pia", { device: "pia-web" });
     await pia.request({ type: "join", room: "fix" });
     const chat = new CliProcess(["chat", "--room", "fix", ...as("carl")], config);
     try {
-      await chat.waitFor("* you are in #fix");
+      await chat.waitFor("* you are in #fix", WAIT);
       chat.write("/edit too early");
-      await chat.waitFor("* no message of yours in the last 200 events of #fix");
+      await chat.waitFor("* no message of yours in the last 200 events of #fix", WAIT);
       chat.write("frist post");
-      await chat.waitFor("#fix carl: frist post");
-      const mine = (await pia.waitFor((f) => f.type === "event" && f.stream === "room:fix" && f.kind === "message" && f.author === "carl")) as { seq: number };
+      await chat.waitFor("#fix carl: frist post", WAIT);
+      const mine = (await pia.waitFor((f) => f.type === "event" && f.stream === "room:fix" && f.kind === "message" && f.author === "carl", WAIT)) as { seq: number };
       await pia.request({ type: "send", to: { room: "fix" }, cmid: "pia-1", text: "pia in between" });
-      await chat.waitFor("#fix pia: pia in between");
+      await chat.waitFor("#fix pia: pia in between", WAIT);
       chat.write("/edit first post");
-      await chat.waitFor(`#fix carl edited message ${mine.seq}: first post`);
-      expect(await pia.waitFor((f) => f.type === "event" && f.kind === "edit")).toMatchObject({ author: "carl", body: { target: mine.seq, text: "first post" } });
+      await chat.waitFor(`#fix carl edited message ${mine.seq}: first post`, WAIT);
+      expect(await pia.waitFor((f) => f.type === "event" && f.kind === "edit", WAIT)).toMatchObject({ author: "carl", body: { target: mine.seq, text: "first post" } });
       chat.write("/delete");
-      await chat.waitFor(`#fix carl deleted message ${mine.seq}`);
+      await chat.waitFor(`#fix carl deleted message ${mine.seq}`, WAIT);
       chat.write("/delete");
-      await chat.waitFor("* no message of yours in the last 200 events of #fix", 8000, chat.out.indexOf("deleted message"));
+      await chat.waitFor("* no message of yours in the last 200 events of #fix", WAIT, chat.out.indexOf("deleted message"));
       chat.write("/quit");
       expect(await chat.exited).toBe(0);
     } finally {
@@ -140,7 +142,7 @@ describe("hubbub chat", () => {
     }
     expect(server.hub.log.get("room:fix", 4)).toMatchObject({ kind: "message", author: "pia" }); // pia's message untouched
     pia.close();
-  }, 30_000);
+  }, 60_000);
 
   test("--json: every line is an object with a type", async () => {
     const r = await cli(["chat", "--room", "den", "--json", ...as("dora")], config, "/who\nin json\n");

@@ -245,9 +245,9 @@ describe("hubbub CLI against a real server", () => {
     const p = new CliProcess(["send", "--room", "lobby", "--lines", ...as("bob")], config);
     try {
       p.write("streamed one");
-      await p.waitFor(/sent room:lobby #\d+\n/);
+      await p.waitFor(/sent room:lobby #\d+\n/, 20_000);
       p.write("streamed two");
-      await p.waitFor(/(sent room:lobby #\d+\n){2}/);
+      await p.waitFor(/(sent room:lobby #\d+\n){2}/, 20_000);
       p.proc.stdin.end();
       expect(await p.exited).toBe(0);
     } finally {
