@@ -19,65 +19,87 @@ export class MsgpackScanError extends Error {}
 /** Deep enough for every protocol frame (the deepest, `page`, nests 4) with room to grow. */
 export const DEFAULT_MAX_DEPTH = 16;
 
+/** The open containers' remaining counts; one shared stack (scans never nest or interleave: they are synchronous). */
+let stack = new Float64Array(DEFAULT_MAX_DEPTH + 1);
+
+const fail = (why: string): never => { throw new MsgpackScanError(why); };
+
+/** Big-endian unsigned integer of `n` bytes at `at` (n ≤ 4; callers checked the bounds). */
+function be(bytes: Uint8Array, at: number, n: number): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) v = v * 256 + bytes[at + i]!;
+  return v;
+}
+
+/** Throws MsgpackScanError unless the frame's headers are within the budget described above. Allocates nothing. */
 export function scanMsgpack(bytes: Uint8Array, maxDepth = DEFAULT_MAX_DEPTH): void {
   const len = bytes.length;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // remaining[d] = values still expected by the container open at depth d (depth 0 = the root slot).
-  const remaining: number[] = [1];
+  if (stack.length < maxDepth + 1) stack = new Float64Array(maxDepth + 1);
+  const remaining = stack;
+  remaining[0] = 1; // depth 0 = the root slot
   let depth = 0;
   let claimed = 0;
   let pos = 0;
-  const need = (n: number) => {
-    if (pos + n > len) throw new MsgpackScanError(`truncated frame at byte ${pos}`);
-  };
-  const open = (entries: number) => {
-    if (entries === 0) return;
-    claimed += entries;
-    if (claimed > len) throw new MsgpackScanError("the frame claims more entries than it has bytes");
-    if (depth + 1 > maxDepth) throw new MsgpackScanError(`nested deeper than ${maxDepth}`);
-    remaining[++depth] = entries;
-  };
-  const skip = (n: number) => {
-    need(n);
-    pos += n;
-  };
-
   while (depth >= 0) {
-    if (remaining[depth] === 0) {
-      depth--;
-      continue;
-    }
+    if (remaining[depth] === 0) { depth--; continue; }
     remaining[depth]!--;
-    need(1);
+    if (pos >= len) fail(`truncated frame at byte ${pos}`);
     const b = bytes[pos++]!;
+    // What this value is: `entries` for a container, else `skip` bytes of payload after a `lenBytes`-long length.
+    let entries = -1;
+    let skip = 0;
     if (b <= 0x7f || b >= 0xe0) continue; // fixint
-    if (b <= 0x8f) { open((b & 0x0f) * 2); continue; } // fixmap
-    if (b <= 0x9f) { open(b & 0x0f); continue; } // fixarray
-    if (b <= 0xbf) { skip(b & 0x1f); continue; } // fixstr
-    switch (b) {
-      case 0xc0: case 0xc1: case 0xc2: case 0xc3: break; // nil, (never used: the decoder refuses it), false, true
-      case 0xc4: case 0xd9: need(1); skip(bytes[pos++]!); break; // bin8, str8
-      case 0xc5: case 0xda: need(2); pos += 2; skip(view.getUint16(pos - 2)); break; // bin16, str16
-      case 0xc6: case 0xdb: need(4); pos += 4; skip(view.getUint32(pos - 4)); break; // bin32, str32
-      case 0xc7: need(1); skip(1 + bytes[pos]! + 1); break; // ext8: len, type, data
-      case 0xc8: need(2); skip(2 + view.getUint16(pos) + 1); break; // ext16
-      case 0xc9: need(4); skip(4 + view.getUint32(pos) + 1); break; // ext32
-      case 0xca: skip(4); break; // float32
-      case 0xcb: skip(8); break; // float64
-      case 0xcc: case 0xd0: skip(1); break;
-      case 0xcd: case 0xd1: skip(2); break;
-      case 0xce: case 0xd2: skip(4); break;
-      case 0xcf: case 0xd3: skip(8); break;
-      case 0xd4: skip(2); break; // fixext1..16: type + data
-      case 0xd5: skip(3); break;
-      case 0xd6: skip(5); break;
-      case 0xd7: skip(9); break;
-      case 0xd8: skip(17); break;
-      case 0xdc: need(2); pos += 2; open(view.getUint16(pos - 2)); break; // array16
-      case 0xdd: need(4); pos += 4; open(view.getUint32(pos - 4)); break; // array32
-      case 0xde: need(2); pos += 2; open(view.getUint16(pos - 2) * 2); break; // map16
-      case 0xdf: need(4); pos += 4; open(view.getUint32(pos - 4) * 2); break; // map32
-      default: throw new MsgpackScanError(`unknown byte 0x${b.toString(16)}`); // unreachable: every byte is covered above
+    else if (b <= 0x8f) entries = (b & 0x0f) * 2; // fixmap
+    else if (b <= 0x9f) entries = b & 0x0f; // fixarray
+    else if (b <= 0xbf) skip = b & 0x1f; // fixstr
+    else {
+      let lenBytes = 0; // a length field of 1, 2 or 4 bytes follows the header
+      let extra = 0; // bytes besides the payload (ext's type byte)
+      let fixed = -1; // a payload of known size
+      let container = 0; // 1: array, 2: map (the length counts entries)
+      switch (b) {
+        case 0xc0: case 0xc1: case 0xc2: case 0xc3: continue; // nil, (never used: the decoder refuses it), false, true
+        case 0xc4: case 0xd9: lenBytes = 1; break; // bin8, str8
+        case 0xc5: case 0xda: lenBytes = 2; break; // bin16, str16
+        case 0xc6: case 0xdb: lenBytes = 4; break; // bin32, str32
+        case 0xc7: lenBytes = 1; extra = 1; break; // ext8: len, type, data
+        case 0xc8: lenBytes = 2; extra = 1; break; // ext16
+        case 0xc9: lenBytes = 4; extra = 1; break; // ext32
+        case 0xca: fixed = 4; break; // float32
+        case 0xcb: fixed = 8; break; // float64
+        case 0xcc: case 0xd0: fixed = 1; break;
+        case 0xcd: case 0xd1: fixed = 2; break;
+        case 0xce: case 0xd2: fixed = 4; break;
+        case 0xcf: case 0xd3: fixed = 8; break;
+        case 0xd4: fixed = 2; break; // fixext1..16: type + data
+        case 0xd5: fixed = 3; break;
+        case 0xd6: fixed = 5; break;
+        case 0xd7: fixed = 9; break;
+        case 0xd8: fixed = 17; break;
+        case 0xdc: lenBytes = 2; container = 1; break; // array16
+        case 0xdd: lenBytes = 4; container = 1; break; // array32
+        case 0xde: lenBytes = 2; container = 2; break; // map16
+        case 0xdf: lenBytes = 4; container = 2; break; // map32
+        default: fail(`unknown byte 0x${b.toString(16)}`); // unreachable: every byte is covered above
+      }
+      if (fixed >= 0) skip = fixed;
+      else {
+        if (pos + lenBytes > len) fail(`truncated frame at byte ${pos}`);
+        const n = be(bytes, pos, lenBytes);
+        pos += lenBytes;
+        if (container) entries = n * container;
+        else skip = n + extra;
+      }
+    }
+    if (entries >= 0) {
+      if (entries === 0) continue;
+      claimed += entries;
+      if (claimed > len) fail("the frame claims more entries than it has bytes");
+      if (depth + 1 > maxDepth) fail(`nested deeper than ${maxDepth}`);
+      remaining[++depth] = entries;
+    } else {
+      if (pos + skip > len) fail(`truncated frame at byte ${pos}`);
+      pos += skip;
     }
   }
 }
