@@ -37,7 +37,8 @@ describe("presence is linear in a user's devices", () => {
     await settle(20);
     for (const c of devices) expect(c.socket.ofType("synced").length).toBe(1);
     const announced = th.fanout.published.filter((p) => p.topic === "room:r1|json" && String(p.data).includes('"presence"'));
-    expect(announced.length).toBeLessThanOrEqual(3); // was D - 1: one per device
+    // One per turn the hellos are spread over (the shared hello budget paces them), not one per device (was D - 1).
+    expect(announced.length).toBeLessThan(D / 5);
     const joinedSeenByBob = watcher.socket.ofType("presence").flatMap((p) => p.joined ?? []).filter((e) => e.user === "ann");
     expect(new Set(joinedSeenByBob.map((e) => e.device)).size).toBe(D - 1);
     const received = [first, watcher, ...devices].reduce((n, c) => n + c.socket.ofType("presence").length, 0);

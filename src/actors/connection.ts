@@ -31,10 +31,11 @@ const PAGE = 1000;
 const REPLAY_HIGH_WATER = 1 << 20;
 
 /**
- * Streams a hello describes (welcome) or follows per event-loop turn. At ~0.1 ms per stream
- * (a head and an unread count, or a caught-up follow) a chunk costs a few ms, whatever the user's rooms.
+ * Streams a hello describes (welcome), follows or announces presence in between two takes from
+ * the hub's per-turn hello budget (`helloWork`): the budget, shared by every connection, bounds
+ * each event-loop turn whatever the number of hellos and rooms.
  */
-const WELCOME_CHUNK = 64;
+const WELCOME_CHUNK = 16;
 
 /** Unread counts in `welcome` stop at this; clients show it as "1000+". */
 export const UNREAD_CAP = 1000;
@@ -288,12 +289,12 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     // chunk per event-loop turn, so one hello never holds the server for all of them at once.
     const streams = [this.info(own, "user", this.user), this.info(BROADCAST_STREAM, "broadcast", "broadcast")];
     for (const [i, r] of rooms.entries()) {
+      if (i % WELCOME_CHUNK === 0 && !(await this.paced(rooms.length - i))) return;
       streams.push(this.info(roomStream(r), "room", r));
-      if ((i + 1) % WELCOME_CHUNK === 0 && !(await this.nextTurn())) return;
     }
     for (const [i, d] of dms.entries()) {
+      if (i % WELCOME_CHUNK === 0 && !(await this.paced(dms.length - i))) return;
       streams.push(this.info(d, "dm", dmOther(d, this.user)));
-      if ((i + 1) % WELCOME_CHUNK === 0 && !(await this.nextTurn())) return;
     }
     /** What the welcome said each head was: a fresh start follows each stream from exactly there. */
     const heads = new Map(streams.map((s) => [s.stream, s.head]));
@@ -313,20 +314,26 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     await this.follow(userGroup(this.user), mine, () => (p.userDms.get(this.user) ?? new Set()));
     await this.follow(BROADCAST_GROUP, new Map([[BROADCAST_STREAM, from(BROADCAST_STREAM, 0)]]));
     for (const [i, r] of rooms.entries()) {
+      if (i % WELCOME_CHUNK === 0 && !(await this.paced(rooms.length - i))) return;
       const joinedAt = p.rooms.get(r)?.get(this.user) ?? 1;
       await this.followRoom(r, from(roomStream(r), joinedAt - 1));
-      if ((i + 1) % WELCOME_CHUNK === 0 && !(await this.nextTurn())) return;
     }
     if (this.closed()) return;
     this.deliver({ type: "synced", id: f.id });
     this.phase = "live";
     this.hub.metrics.resumed(cursors !== undefined, (performance.now() - t0) / 1000);
-    if (this.announce) for (const r of this.rooms) this.hub.room(r)?.post({ kind: "presence-on", conn: this });
+    if (this.announce) {
+      const following = [...this.rooms];
+      for (const [i, r] of following.entries()) {
+        if (i % WELCOME_CHUNK === 0 && !(await this.paced(following.length - i))) return;
+        if (this.rooms.has(r)) this.hub.room(r)?.post({ kind: "presence-on", conn: this });
+      }
+    }
   }
 
-  /** Lets the event loop run (I/O, other connections) before going on; false if the socket closed meanwhile. */
-  private async nextTurn(): Promise<boolean> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+  /** Waits for room in this turn's shared hello budget for the next chunk (of `left` streams to go); false if the socket closed meanwhile. */
+  private async paced(left: number): Promise<boolean> {
+    await this.hub.helloWork(Math.min(WELCOME_CHUNK, left));
     return !this.closed();
   }
 
@@ -468,10 +475,10 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     let events: EventData[];
     let more: boolean;
     if (f.after !== undefined) {
-      events = keepBytes(log.readAfter(f.stream, f.after, limit), "oldest");
+      events = readPage(limit, "oldest", (after, n) => log.readAfter(f.stream, after, n), f.after);
       more = events.length > 0 && events[events.length - 1]!.seq < log.head(f.stream);
     } else {
-      events = keepBytes(log.readBefore(f.stream, f.before ?? log.head(f.stream) + 1, limit), "newest");
+      events = readPage(limit, "newest", (before, n) => log.readBefore(f.stream, before, n), f.before ?? log.head(f.stream) + 1);
       more = events.length > 0 && events[0]!.seq > log.first(f.stream);
     }
     const bytes = this.deliverSized({ type: "page", id: f.id, stream: f.stream, events, more });
@@ -503,6 +510,30 @@ function approxBytes(e: EventData): number {
   let n = 100 + e.stream.length + e.author.length + (e.cmid?.length ?? 0);
   for (const v of Object.values(e.body)) n += typeof v === "string" ? v.length : 8;
   return n;
+}
+
+/** Events are read in chunks of this many, so a page of big events never reads (much) more than it sends. */
+const READ_CHUNK = 50;
+
+/**
+ * Up to `limit` events (ascending) and about PAGE_BYTES, read a chunk at a time from `from`
+ * towards the end the client pages to: forward (`oldest` first) or back (`newest` first).
+ */
+function readPage(limit: number, keep: "oldest" | "newest", read: (from: number, n: number) => EventData[], from: number): EventData[] {
+  const chunks: EventData[][] = [];
+  let count = 0;
+  let bytes = 0;
+  while (count < limit && bytes <= PAGE_BYTES) {
+    const chunk = read(from, Math.min(READ_CHUNK, limit - count));
+    if (chunk.length === 0) break;
+    chunks.push(chunk);
+    count += chunk.length;
+    for (const e of chunk) bytes += approxBytes(e);
+    from = keep === "oldest" ? chunk[chunk.length - 1]!.seq : chunk[0]!.seq;
+    if (chunk.length < Math.min(READ_CHUNK, limit - count + chunk.length)) break;
+  }
+  const events = keep === "oldest" ? chunks.flat() : chunks.reverse().flat();
+  return keepBytes(events, keep);
 }
 
 /** The events (ascending) that fit PAGE_BYTES, counted from the end a client pages towards. */

@@ -73,6 +73,11 @@ export interface ActorContext {
   closeSession(user: string): void;
   /** The rate budget shared by every connection of `user`; undefined when rates are not limited. */
   budgetOf(user: string): RateLimiter | undefined;
+  /**
+   * Paces hello work (describing and following streams) across all connections: resolves once
+   * this event-loop turn has room for `streams` more, so many hellos at once never hold the loop.
+   */
+  helloWork(streams: number): Promise<void>;
   /** The read budget (bytes of history and replay) shared by every connection of `user`; undefined when not limited. */
   readBudgetOf(user: string): RateLimiter | undefined;
   /** Appends through the journal; `done` runs after COMMIT and after the commit path (projection, publish). */

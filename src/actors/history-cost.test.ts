@@ -39,6 +39,27 @@ describe("history is charged by the work it makes", () => {
     expect(fwd.more).toBe(true);
   });
 
+  test("small events: a 500-event request is read in chunks and still returns every event asked for, in order", async () => {
+    const th = testHub();
+    const ann = await connected(th, "ann");
+    ann.send({ type: "join", room: "r1" });
+    await settle();
+    for (let i = 0; i < 320; i++) ann.send({ type: "send", to: { room: "r1" }, cmid: `m${i}`, text: `${i}` });
+    await settle();
+    const head = th.log.head("room:r1");
+    const all = Array.from({ length: head }, (_, i) => i + 1);
+    for (const [id, frame, want] of [
+      ["b", { before: head + 1, limit: 500 }, all],
+      ["b2", { before: 200, limit: 120 }, all.slice(79, 199)],
+      ["a", { after: 0, limit: 500 }, all],
+      ["a2", { after: 100, limit: 75 }, all.slice(100, 175)],
+    ] as const) {
+      ann.send({ type: "history", id, stream: "room:r1", ...frame });
+      await settle();
+      expect((ann.socket.reply(id) as PageFrame).events.map((e) => e.seq)).toEqual([...want]);
+    }
+  });
+
   test("a burst of big history requests is refused with rate_limited once the user's read budget is spent", async () => {
     const { ann } = await bigRoom(300, { readRateLimit: 256 * 1024 }); // burst 512 KB: about two full pages
     for (let i = 0; i < 30; i++) ann.send({ type: "history", id: i, stream: "room:r1", limit: 500 });

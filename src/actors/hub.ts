@@ -16,6 +16,7 @@ import { type Fanout, topicFor } from "../fanout/ports.ts";
 import { groupsOf } from "./topics.ts";
 import { Budgets, burstFor, type RateLimiter } from "./rate-limiter.ts";
 import { RoomActor } from "./room.ts";
+import { TurnBudget } from "./turn-budget.ts";
 import { UserActor } from "./user.ts";
 import type { ActorConfig, ActorContext, Authenticator } from "./context.ts";
 import type { Connected, Postable, UserMessage } from "./messages.ts";
@@ -51,6 +52,11 @@ export class Hub implements ActorContext {
   private sinceSnapshot = 0;
   /** Frames per second per user, across all of the user's connections (`--rate-limit`); none when 0. */
   private readonly userBudgets: Budgets | undefined;
+  /**
+   * Streams all hellos together may describe or follow per event-loop turn. A stream costs a few
+   * SQLite reads (~0.1-0.3 ms on a loaded 2-core machine), so 64 keep a turn to ~10-20 ms.
+   */
+  private readonly helloBudget = new TurnBudget(64);
   /** Bytes of history and replay per second per user (`--read-rate-limit`); none when 0. */
   private readonly readBudgets: Budgets | undefined;
   /** Hello'd connections per user (for --max-connections-per-user); a user with none has no entry. */
@@ -215,6 +221,8 @@ export class Hub implements ActorContext {
 
   /** The rate budget shared by every connection of `user`, if rates are limited. */
   budgetOf(user: string): RateLimiter | undefined { return this.userBudgets?.of(user); }
+
+  helloWork(streams: number): Promise<void> { return this.helloBudget.take(streams); }
 
   readBudgetOf(user: string): RateLimiter | undefined { return this.readBudgets?.of(user); }
 
