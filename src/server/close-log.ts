@@ -27,6 +27,8 @@ const CAUSES = new Map<number, [string, Level]>([
   [CloseCode.Flood, ["rate_limit", "warn"]],
   [CloseCode.Overloaded, ["overloaded", "warn"]],
   [CloseCode.HeartbeatTimeout, ["heartbeat_timeout", "info"]],
+  [CloseCode.UserConnectionLimit, ["user_connection_limit", "warn"]],
+  [CloseCode.AddressConnectionLimit, ["address_connection_limit", "warn"]],
   [CloseCode.SlowConsumer, ["slow_consumer", "warn"]],
   [CloseCode.ServerRestart, ["server_restart", "info"]],
 ]);
