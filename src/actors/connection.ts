@@ -37,6 +37,9 @@ const REPLAY_HIGH_WATER = 1 << 20;
  */
 const WELCOME_CHUNK = 16;
 
+/** A `room_list` names at most this many rooms. */
+export const ROOM_LIST_MAX = 1000;
+
 /** Unread counts in `welcome` stop at this; clients show it as "1000+". */
 export const UNREAD_CAP = 1000;
 
@@ -486,11 +489,14 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   }
 
 
+  /** At most ROOM_LIST_MAX rooms, read one by one: a 20-byte `rooms` frame must not copy every room the server has. */
   private roomList() {
-    const p = this.hub.projection;
-    return [...p.rooms].slice(0, 1000).map(([room, members]) => ({
-      room, members: members.size, head: this.hub.log.head(roomStream(room)), member: members.has(this.user),
-    }));
+    const list: { room: string; members: number; head: number; member: boolean }[] = [];
+    for (const [room, members] of this.hub.projection.rooms) {
+      if (list.length === ROOM_LIST_MAX) break;
+      list.push({ room, members: members.size, head: this.hub.log.head(roomStream(room)), member: members.has(this.user) });
+    }
+    return list;
   }
 
   private cleanup(): void {
