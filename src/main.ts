@@ -36,6 +36,10 @@ async function main(): Promise<void> {
   console.log(`hubbub listening on ${running.url}`);
   console.log(`data: ${running.config.db === ":memory:" ? "in memory (lost at exit)" : running.config.db} (${running.startup.replayed} events replayed in ${running.startup.ms.toFixed(0)} ms${running.startup.fromSnapshot ? " after a snapshot" : ""})`);
   console.log(`web client: open ${running.url}/ in a browser`);
+  if (running.cluster) {
+    const c = running.cluster;
+    console.log(`cluster (preview): node ${c.node}, engine postgres ${c.store}, replica caught up from pos ${c.startPos} to ${running.hub.log.lastPos()}`);
+  }
   if (config.auth === "dev") console.log("warning: dev auth mode: users are trusted by name (set --jwt-secret to require tokens)");
   const log = running.logger;
   log.info("server started", {

@@ -272,6 +272,13 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
       await registered;
       if (this.closed()) return;
     }
+    // Cluster mode: first catch up with everything committed on any node before this hello, so
+    // cursors handed out by another node are never ahead of this node's replica. Single node: undefined.
+    const caughtUp = this.hub.caughtUp();
+    if (caughtUp) {
+      await caughtUp;
+      if (this.closed()) return;
+    }
     // Counted from here until cleanup (which runs once `user` is set): a user's devices are bounded.
     if (!this.hub.openSession(auth.user)) {
       return this.closeSocket(CloseCode.UserConnectionLimit, `${auth.user} already has ${this.hub.config.maxConnectionsPerUser} connections open`);

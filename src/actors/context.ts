@@ -80,6 +80,11 @@ export interface ActorContext {
   helloWork(streams: number): Promise<void>;
   /** The read budget (bytes of history and replay) shared by every connection of `user`; undefined when not limited. */
   readBudgetOf(user: string): RateLimiter | undefined;
+  /**
+   * Cluster mode: resolves once this node's replica has applied everything the shared engine had
+   * committed when it was called (a hello waits for it). Undefined on a single node: nothing to wait for.
+   */
+  caughtUp(): Promise<void> | undefined;
   /** Appends through the journal; `done` runs after COMMIT and after the commit path (projection, publish). */
   append(requests: AppendRequest[], done: (result: AppendOutcome[] | AppendError) => void): void;
   /** Encodes once per encoding in use and publishes to every group. */

@@ -8,7 +8,7 @@ import {
   BROADCAST_STREAM, ENCODINGS, codecFor, parseStream,
   eventFrame, type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type ServerFrame,
 } from "../protocol/index.ts";
-import type { AppendOutcome, AppendRequest, EventLog } from "../store/event-log.ts";
+import type { AppendOutcome, AppendRequest, EventLog, StoredEvent } from "../store/event-log.ts";
 import { type Projection, USERS_STREAM, apply } from "../projections/projection.ts";
 import { saveSnapshot } from "../projections/snapshot.ts";
 import { AppendError, Journal } from "./journal.ts";
@@ -34,8 +34,19 @@ const BUSY_COMMIT_EVENTS = 8;
 /** The author of operator broadcasts: '@' cannot appear in a user name, so nobody can pose as it. */
 export const OPERATOR = "@operator";
 
+/**
+ * Cluster mode's side of the hub (src/cluster/node.ts): where appends go instead of the local
+ * journal, and how a hello waits for this node's replica to catch up.
+ */
+export interface RemoteWriter {
+  submit(requests: AppendRequest[], done: (result: AppendOutcome[] | AppendError) => void): void;
+  caughtUp(): Promise<void>;
+}
+
 export class Hub implements ActorContext {
   readonly journal: Journal;
+  /** Set in cluster mode only; undefined keeps the single-node path exactly as it is. */
+  private remote: RemoteWriter | undefined;
   readonly connections = new Set<Connected>();
   /** Open connections per wire encoding: fan-out skips an encoding nobody speaks. */
   private readonly speakers: Record<Encoding, number> = { json: 0, msgpack: 0 };
@@ -129,14 +140,62 @@ export class Hub implements ActorContext {
     return p;
   }
 
+  /** Cluster mode: appends go to the shared engine; the commit path runs in `applyFollowed`. */
+  useRemote(remote: RemoteWriter): void { this.remote = remote; }
+
+  caughtUp(): Promise<void> | undefined { return this.remote?.caughtUp(); }
+
   /** Appends through the journal; on commit, runs the commit path, then `done`. */
   append(requests: AppendRequest[], done: (result: AppendOutcome[] | AppendError) => void): void {
     const t0 = this.metrics.enabled ? performance.now() : 0;
+    if (this.remote) {
+      // The commit path has already run for these events (the tailer applied them) when `done` runs.
+      this.remote.submit(requests, (result) => {
+        done(result);
+        if (t0 > 0) this.metrics.ackSeconds.observe((performance.now() - t0) / 1000);
+      });
+      return;
+    }
     this.journal.submit(requests, (result) => {
       if (!(result instanceof AppendError)) for (const o of result) if (!o.duplicate) this.committed(o.event);
       done(result);
       if (t0 > 0) this.metrics.ackSeconds.observe((performance.now() - t0) / 1000);
     });
+  }
+
+  /**
+   * Cluster mode, called by this node's one tailer: appends events committed by the engine (any
+   * node's) to the local replica in one transaction, then runs the commit path for each —
+   * projection, publish to local sockets, reactions — all in this one synchronous block, so rule 1
+   * ("commit and publish are one block") holds for the replica that replay reads. The replica is
+   * written by nothing else, so its own seq/pos assignment must reproduce the engine's exactly;
+   * anything else is a divergence and throws ReplicaDivergedError.
+   */
+  applyFollowed(events: readonly StoredEvent[]): void {
+    const fresh = events.filter((e) => e.pos > this.log.lastPos());
+    if (fresh.length === 0) return;
+    const outcomes = this.log.append(fresh.map((e) => {
+      const r: AppendRequest = { stream: e.stream, kind: e.kind, author: e.author, body: e.body, at: e.at };
+      if (e.cmid !== undefined) r.cmid = e.cmid;
+      return r;
+    }));
+    outcomes.forEach((o, i) => {
+      const e = fresh[i]!;
+      if (o.duplicate || o.event.pos !== e.pos || o.event.seq !== e.seq) {
+        throw new ReplicaDivergedError(`replica wrote ${o.event.stream}#${o.event.seq} at pos ${o.event.pos}${o.duplicate ? " (duplicate)" : ""}, engine has ${e.stream}#${e.seq} at pos ${e.pos}`);
+      }
+    });
+    for (const e of fresh) {
+      try { this.committed(e); } catch (err) { this.logger.error("commit path failed on a followed event", err, { event: "cluster.apply_failed", pos: e.pos }); }
+    }
+  }
+
+  /**
+   * Cluster mode: the room actor's view of a user's membership set from the committed state
+   * (after a rejected join or leave: the engine knew better).
+   */
+  resyncMember(room: string, user: string): void {
+    this.rooms.get(room)?.memberCommitted(user, this.projection.rooms.get(room)?.has(user) ?? false);
   }
 
   private committed(e: EventData): void {
@@ -146,6 +205,8 @@ export class Hub implements ActorContext {
     if (s) this.publish(groupsOf(s), eventFrame(e));
     if (s?.kind === "room" && (e.kind === "joined" || e.kind === "left")) {
       this.user(e.author).post({ kind: "membership", room: s.room, joined: e.kind === "joined", seq: e.seq });
+      // Cluster mode: a join or leave made on another node reaches this node's room actor here.
+      if (this.remote) this.rooms.get(s.room)?.memberCommitted(e.author, e.kind === "joined");
     }
     if (s?.kind === "room" && this.config.retain > 0 && e.seq % 1000 === 0) this.prune(e.stream);
     this.sinceSnapshot += 1;
@@ -265,3 +326,6 @@ export class Hub implements ActorContext {
     };
   }
 }
+
+/** The local replica no longer matches the engine it follows: the node must stop and rebuild it. */
+export class ReplicaDivergedError extends Error {}

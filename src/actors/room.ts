@@ -55,6 +55,16 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
 
   isMember(user: string): boolean { return this.members.has(user); }
 
+  /**
+   * Cluster mode: a join or leave committed (on any node, as followed by this node's tailer), or
+   * the committed state after a rejected one. Another node's membership changes reach this
+   * actor's view only this way; the engine's guard is what decides, this view is the fast check.
+   */
+  memberCommitted(user: string, member: boolean): void {
+    if (member) this.members.add(user);
+    else this.members.delete(user);
+  }
+
   /** For the mailbox only: one message at a time. */
   receive(m: RoomMessage): void {
     switch (m.kind) {

@@ -2,14 +2,22 @@
  * Every setting, its flag, its environment variable and its default, in one place.
  * Precedence: flag > environment variable > default.
  */
+import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { isLogLevel, LOG_LEVELS, type LogLevel } from "../observability/log.ts";
 
 export interface Config {
   host: string;
   port: number;
-  /** SQLite file, or ":memory:". */
+  /** SQLite file, or ":memory:". With --store, this node's local replica of the shared log. */
   db: string;
+  /**
+   * Cluster mode (preview, issue 10): a postgres:// URL of the engine every node appends to and
+   * follows; unset = the single-node SQLite path, unchanged. See docs/architecture.md.
+   */
+  store: string | undefined;
+  /** This node's name in a cluster (logs, PostgreSQL application_name); "" = hostname-pid (see nodeName). */
+  nodeId: string;
   synchronous: "NORMAL" | "FULL";
   /** "dev": hello names the user (trusted). "jwt": hello must carry an HS256 JWT signed with jwtSecret. */
   auth: "dev" | "jwt";
@@ -103,6 +111,8 @@ export const DEFAULTS: Config = {
   port: 8080,
   db: "./data/hubbub.db",
   synchronous: "FULL",
+  store: undefined,
+  nodeId: "",
   auth: "dev",
   jwtSecret: undefined,
   jwtMaxLifetime: 86_400,
@@ -144,6 +154,8 @@ export const FLAGS = {
   port: ["HUBBUB_PORT", "number"],
   db: ["HUBBUB_DB", "string"],
   synchronous: ["HUBBUB_SYNCHRONOUS", "string"],
+  store: ["HUBBUB_STORE", "string"],
+  "node-id": ["HUBBUB_NODE_ID", "string"],
   auth: ["HUBBUB_AUTH", "string"],
   "jwt-secret": ["HUBBUB_JWT_SECRET", "string"],
   "jwt-max-lifetime": ["HUBBUB_JWT_MAX_LIFETIME", "number"],
@@ -180,6 +192,9 @@ export const FLAGS = {
 } as const;
 
 export class ConfigError extends Error {}
+
+/** The node's name: --node-id, or hostname-pid (unique per process on one machine). */
+export const nodeName = (c: Pick<Config, "nodeId">): string => c.nodeId || `${hostname()}-${process.pid}`;
 
 /** A shorter HS256 secret can be brute-forced offline from any one token. */
 export const MIN_JWT_SECRET_BYTES = 32;
@@ -236,6 +251,15 @@ export function finish(c: Config, given: object = {}): Config {
   if (typeof g.allowedOrigins === "string") c.allowedOrigins = g.allowedOrigins.split(",").map((s) => s.trim()).filter(Boolean);
   if (typeof g.allowedHosts === "string") c.allowedHosts = g.allowedHosts.split(",").map((s) => s.trim()).filter(Boolean);
   if (c.synchronous !== "NORMAL" && c.synchronous !== "FULL") throw new ConfigError(`--synchronous must be NORMAL or FULL`);
+  if (c.store !== undefined) {
+    let u: URL | undefined;
+    try { u = new URL(c.store); } catch { u = undefined; }
+    if (!u || (u.protocol !== "postgres:" && u.protocol !== "postgresql:")) {
+      throw new ConfigError("--store must be a postgres:// URL (postgres://user@host:5432/database); leave it unset for the single-node SQLite store");
+    }
+    if (c.db === ":memory:" || c.db.startsWith("file:")) throw new ConfigError("--store needs an on-disk --db: it is this node's replica of the shared log");
+  }
+  if (c.nodeId !== "" && !/^[A-Za-z0-9._-]{1,64}$/.test(c.nodeId)) throw new ConfigError("--node-id must be 1-64 letters, digits, '.', '_' or '-'");
   if (c.auth !== "dev" && c.auth !== "jwt") throw new ConfigError(`--auth must be dev or jwt`);
   if (c.jwtSecret && g.auth === undefined) c.auth = "jwt";
   const jwtOnly = ([["jwt-secret", c.jwtSecret], ["jwt-audience", c.jwtAudience], ["jwt-issuer", c.jwtIssuer]] as const).filter(([, v]) => v).map(([f]) => `--${f}`);
@@ -266,12 +290,13 @@ export function helpText(): string {
   const lines = ["Usage: hubbub serve [options]   (from source: bun run src/main.ts [options])", "", "Options (flag, env var, default):"];
   for (const [flag, [envName]] of Object.entries(FLAGS)) {
     const d = DEFAULTS[camel(flag) as keyof Config];
-    const shown = typeof d === "boolean" ? (d ? "on" : "off") : Array.isArray(d) ? d.join(",") || "(none)" : d === undefined ? "(unset)" : String(d);
+    const shown = flag === "node-id" ? "(hostname-pid)" : typeof d === "boolean" ? (d ? "on" : "off") : Array.isArray(d) ? d.join(",") || "(none)" : d === undefined ? "(unset)" : String(d);
     lines.push(`  --${flag.padEnd(20)} ${envName.padEnd(28)} ${shown}`);
   }
   lines.push(
     "",
     "Boolean flags take no value; their env vars take 1/true/yes or 0/false/no.",
+    "--store postgres://…: cluster mode (preview): several nodes, each with its own --db replica, share one PostgreSQL.",
     "--reuse-port: share the port with other servers that pass it too; otherwise a taken port stops start-up.",
     "--insecure-dev-on-network: allow --auth dev on a non-loopback --host (anyone on the network can be anyone).",
     "One server per database: it holds an OS lock on <db>.lock (freed when the process ends, kill -9 included).",

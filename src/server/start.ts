@@ -23,6 +23,10 @@ import { front } from "./front.ts";
 import { hostPolicy } from "./host-check.ts";
 import { resolve } from "node:path";
 import type { EventLog } from "../store/event-log.ts";
+import type { Engine } from "../store/engine/engine.ts";
+import { nodeName } from "./config.ts";
+import { type ClusterNode, startClusterNode } from "../cluster/node.ts";
+import { alignReplica, openClusterEngine, redactUrl } from "../cluster/open.ts";
 
 export interface RunningServer {
   url: string;
@@ -33,6 +37,8 @@ export interface RunningServer {
   /** How long each start-up step took, ms. */
   timings: { openMs: number; replayMs: number; listenMs: number; totalMs: number };
   logger: Logger;
+  /** Cluster mode only: the node's name, the shared store (password hidden) and its engine. */
+  cluster?: { node: string; store: string; engine: Engine; startPos: number };
   /** Writes what is queued, snapshots, closes every connection with 1001, closes the log. */
   stop(): Promise<void>;
 }
@@ -55,15 +61,24 @@ export async function startServer(overrides: Partial<Config> = {}, logger?: Logg
   if (!config.reusePort) assertPortFree(config.host, config.port);
   let lock: DbLock | undefined;
   let log: EventLog | undefined;
+  let engine: Engine | undefined;
   try {
     if (onDisk) {
       checkDatabasePath(config.db);
       lock = lockDatabase(config.db);
     }
+    // Cluster mode (--store): the shared engine first, then this node's replica in its history.
+    if (config.store !== undefined) engine = await openClusterEngine(config.store, nodeName(config));
     log = await openLog(config, onDisk);
-    return await run(config, logger ?? createLogger(config), lock, log, { t0, opened: performance.now() });
+    if (engine) {
+      const opened = log;
+      log = undefined; // alignReplica closes it when it must
+      log = await alignReplica(opened, engine, config.db, () => openLog(config, onDisk));
+    }
+    return await run(config, logger ?? createLogger(config), lock, log, { t0, opened: performance.now() }, engine);
   } catch (e) {
     try { log?.close(); } catch { /* already failing: the first error is the one to report */ }
+    await engine?.close().catch(() => {});
     lock?.release();
     throw e;
   }
@@ -77,7 +92,7 @@ async function openLog(config: Config, onDisk: boolean): Promise<EventLog> {
   }
 }
 
-async function run(config: Config, logger: Logger, lock: DbLock | undefined, log: EventLog, t: { t0: number; opened: number }): Promise<RunningServer> {
+async function run(config: Config, logger: Logger, lock: DbLock | undefined, log: EventLog, t: { t0: number; opened: number }, engine?: Engine): Promise<RunningServer> {
   let rebuilt;
   try {
     rebuilt = rebuild(log);
@@ -94,6 +109,19 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
   const fanout = obs.countDeliveries(bunFanout);
   const hub = new Hub(log, projection, fanout, config, createAuthenticator(config), logger, metrics);
   obs.watch(hub);
+  let node: ClusterNode | undefined;
+  const startPos = log.lastPos();
+  if (engine) {
+    node = startClusterNode(hub, engine, logger, config);
+    // Catch up with the shared log before taking connections (a node down for a while replays
+    // what it missed into its replica here). Generous: a new replica of a big log copies all of it.
+    try {
+      await node.caughtUp(600_000);
+    } catch (e) {
+      await node.stop().catch(() => {});
+      throw e;
+    }
+  }
   const gate = new ConnectionGate(config);
   const hosts = hostPolicy(config);
   const fetch = front({
@@ -137,6 +165,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     config,
     hub,
     startup: report,
+    cluster: engine ? { node: nodeName(config), store: redactUrl(config.store ?? ""), engine, startPos } : undefined,
     timings: { openMs: ms(t.opened - t.t0), replayMs: ms(report.ms), listenMs: ms(done - listening), totalMs: ms(done - t.t0) },
     logger,
     async stop() {
@@ -146,10 +175,13 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
       const connections = hub.connections.size;
       clearInterval(sweep);
       obs.stop();
+      // Cluster: commit what is queued into the engine and stop following before the replica closes.
+      await node?.stop().catch((e: unknown) => logger.error("cluster stop failed", e, { event: "cluster.stop_failed" }));
       hub.shutdown(CloseCode.GoingAway, "server shutting down");
       await server?.stop(true);
       const lastPos = log.lastPos();
       log.close();
+      await engine?.close().catch(() => {});
       claim.release();
       lock?.release();
       logger.info("server stopped", { event: "server.stopped", ms: ms(performance.now() - s0), connections, lastPos });

@@ -17,6 +17,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** A command the server is run under, e.g. ["sh", "-c", "trap '' XFSZ; exec \"$@\"", "sh"]. */
   wrap?: string[];
+  /** startProcess: stdout lines to wait for before resolving (default 2: listening + data). */
+  lines?: number;
 }
 
 export const isRoot = (): boolean => process.getuid?.() === 0;
@@ -76,7 +78,7 @@ export async function startProcess(args: string[], o: RunOptions = {}, timeoutMs
   let text = "";
   const deadline = Date.now() + timeoutMs;
   // The "data:" line is the second one: wait for both so a test can read it.
-  while (text.split("\n").length < 3) {
+  while (text.split("\n").length < (o.lines ?? 2) + 1) {
     if (Date.now() > deadline) { proc.kill(9); throw new Error(`server did not start in time: ${text}`); }
     const { value, done } = await reader.read();
     if (done) throw new Error(`server exited (${await proc.exited}): ${text}${await new Response(proc.stderr).text()}`);

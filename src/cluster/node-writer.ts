@@ -1,0 +1,166 @@
+/**
+ * A cluster node's write path: the journal's job (group commit, submission order kept) done
+ * against the shared engine instead of the local SQLite file. docs/architecture.md, "Cluster mode".
+ *
+ * - Appends submitted in one event-loop turn share ONE engine transaction; while it is in flight
+ *   the next turns' appends queue up and go in the next one (one transaction in flight at a time,
+ *   so the engine commits them in the order the actors submitted them: a send right behind its
+ *   join stays behind it).
+ * - Every request carries its membership guard (guards.ts): the engine, not the local actor, has
+ *   the last word, so two nodes can never both accept conflicting commands.
+ * - Nothing is published here. A submitter's callback runs once the engine has committed AND this
+ *   node's tailer has applied the batch to the local replica (projection folded, event published
+ *   to local sockets): so, as on a single node, the sender's own sockets get the event before the
+ *   ack, and anything the sender does next on this node sees the write (read-your-writes).
+ * - A rejected guard: the callback waits until the replica has caught up with the engine's head
+ *   (so the write that made the guard fail is visible locally), then `resolveRejection` says what
+ *   to answer (e.g. a join that lost to the same join on another node is answered like a repeat).
+ * - A failed transaction: every callback of the batch gets the retryable `store_unavailable`.
+ *   A failure does not prove nothing was committed: clients retry with the same cmid, which the
+ *   engine turns into exactly-once; a join or leave that did commit reaches the room through the
+ *   tailer anyway.
+ */
+import { ErrorCode } from "../protocol/index.ts";
+import type { AppendOutcome, AppendRequest } from "../store/event-log.ts";
+import type { AppendResult, Engine } from "../store/engine/engine.ts";
+import { AppendError, type AppendCallback } from "../actors/journal.ts";
+import { guarded } from "./guards.ts";
+
+interface Pending { requests: AppendRequest[]; done: AppendCallback }
+
+export interface NodeWriterOptions {
+  maxBatch: number;
+  maxQueued: number;
+  /** The pos the local replica has applied up to (the tailer's position). */
+  appliedPos(): number;
+  /** Called when a request's guard failed, once the replica has caught up with the engine head: the answer. */
+  resolveRejection(requests: AppendRequest[], results: AppendResult[]): AppendOutcome[] | AppendError;
+  /** After a rejection was answered (the room actor's view may need re-syncing). */
+  afterRejection?(requests: AppendRequest[]): void;
+  onError(e: unknown): void;
+  onCommit?(events: number, seconds: number): void;
+}
+
+export class NodeWriter {
+  private queue: Pending[] = [];
+  private queuedEvents = 0;
+  private scheduled = false;
+  private inFlight: Promise<void> | undefined;
+  /** Callbacks waiting for the replica to reach a pos. */
+  private waiting: { pos: number; run: () => void }[] = [];
+  readonly stats = { transactions: 0, events: 0, largestBatch: 0, failedBatches: 0 };
+
+  constructor(private readonly engine: Engine, private readonly opts: NodeWriterOptions) {}
+
+  get queued(): number { return this.queuedEvents; }
+
+  submit(requests: AppendRequest[], done: AppendCallback): void {
+    if (this.queuedEvents + requests.length > this.opts.maxQueued) {
+      done(new AppendError(ErrorCode.Overloaded, "the server is writing as fast as it can; retry shortly"));
+      return;
+    }
+    this.queue.push({ requests, done });
+    this.queuedEvents += requests.length;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight) return;
+    this.scheduled = true;
+    setImmediate(() => { this.scheduled = false; this.flush(); });
+  }
+
+  private flush(): void {
+    if (this.inFlight || this.queue.length === 0) return;
+    const batch: Pending[] = [];
+    let n = 0;
+    while (this.queue.length > 0 && (n === 0 || n + this.queue[0]!.requests.length <= this.opts.maxBatch)) {
+      const p = this.queue.shift()!;
+      batch.push(p);
+      n += p.requests.length;
+    }
+    this.queuedEvents -= n;
+    const t0 = performance.now();
+    this.inFlight = this.engine.append(batch.flatMap((p) => p.requests.map(guarded))).then(
+      (results) => {
+        this.stats.transactions += 1;
+        this.stats.events += n;
+        if (n > this.stats.largestBatch) this.stats.largestBatch = n;
+        this.opts.onCommit?.(n, (performance.now() - t0) / 1000);
+        let i = 0;
+        for (const p of batch) {
+          const mine = results.slice(i, i + p.requests.length);
+          i += p.requests.length;
+          this.settle(p, mine);
+        }
+      },
+      (e: unknown) => {
+        this.stats.failedBatches += 1;
+        this.opts.onError(e);
+        const refusal = new AppendError(ErrorCode.StoreUnavailable, "the shared store did not confirm the write; retry with the same cmid (a retry cannot duplicate it)");
+        for (const p of batch) this.call(p.done, refusal);
+      },
+    ).finally(() => {
+      this.inFlight = undefined;
+      if (this.queue.length > 0) this.schedule();
+    });
+  }
+
+  private settle(p: Pending, results: AppendResult[]): void {
+    const rejected = results.some((r) => r.status === "rejected");
+    if (!rejected) {
+      const outcomes: AppendOutcome[] = [];
+      let pos = 0;
+      for (const r of results) {
+        if (r.status === "rejected") continue;
+        outcomes.push({ event: r.event, duplicate: r.status === "duplicate" });
+        if (r.event.pos > pos) pos = r.event.pos;
+      }
+      return this.whenApplied(pos, () => this.call(p.done, outcomes));
+    }
+    // Catch up with whatever made the guard fail before answering, so the answer (and the room
+    // actor's view, which the hub re-syncs) matches what this node will show.
+    this.engine.head().then(
+      (head) => this.whenApplied(head.pos, () => {
+        let answer: AppendOutcome[] | AppendError;
+        try { answer = this.opts.resolveRejection(p.requests, results); } catch (e) {
+          this.opts.onError(e);
+          answer = new AppendError(ErrorCode.Internal, "the command could not be answered");
+        }
+        this.call(p.done, answer);
+        try { this.opts.afterRejection?.(p.requests); } catch (e) { this.opts.onError(e); }
+      }),
+      (e: unknown) => {
+        this.opts.onError(e);
+        this.call(p.done, new AppendError(ErrorCode.StoreUnavailable, "the shared store is unreachable; retry later"));
+      },
+    );
+  }
+
+  private whenApplied(pos: number, run: () => void): void {
+    if (this.opts.appliedPos() >= pos) run();
+    else this.waiting.push({ pos, run });
+  }
+
+  /** The replica has applied everything up to `pos`: release the callbacks waiting for it (in the tailer's block). */
+  applied(pos: number): void {
+    if (this.waiting.length === 0) return;
+    const ready = this.waiting.filter((w) => w.pos <= pos);
+    if (ready.length === 0) return;
+    this.waiting = this.waiting.filter((w) => w.pos > pos);
+    for (const w of ready) w.run();
+  }
+
+  private call(done: AppendCallback, r: AppendOutcome[] | AppendError): void {
+    try { done(r); } catch (e) { this.opts.onError(e); }
+  }
+
+  /** Resolves once everything submitted so far has been committed or refused (shutdown). */
+  async drain(): Promise<void> {
+    for (;;) {
+      if (!this.inFlight && this.queue.length > 0) this.flush();
+      if (!this.inFlight) return;
+      await this.inFlight.catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Cluster mode (preview, issue 10): wires one node's hub to the shared engine.
+ * docs/architecture.md, "Cluster mode".
+ *
+ * Write path: the hub's appends go to a NodeWriter (group commit into the engine, membership
+ * guards, ack once this node has applied the event). Read path: ONE tailer follows the engine from
+ * the local replica's last pos and hands each batch to `hub.applyFollowed`, which appends it to the
+ * replica, folds the projection and publishes to local sockets in one synchronous block; the
+ * writer's waiting acks are released right after, in the same block.
+ */
+import { ErrorCode, parseStream } from "../protocol/index.ts";
+import { AppendError } from "../actors/journal.ts";
+import { ReplicaDivergedError, type Hub } from "../actors/hub.ts";
+import type { AppendOutcome, AppendRequest } from "../store/event-log.ts";
+import type { AppendResult, Engine } from "../store/engine/engine.ts";
+import { startTailer, type Tailer } from "../store/engine/tailer.ts";
+import type { Logger } from "../observability/log.ts";
+import { NodeWriter } from "./node-writer.ts";
+
+/** How long a hello waits for this node's replica to catch up with the engine before failing (the client reconnects). */
+export const CATCH_UP_MS = 10_000;
+
+export interface ClusterNode {
+  readonly writer: NodeWriter;
+  readonly tailer: Tailer;
+  /** Resolves once the replica has applied everything the engine had committed when called. */
+  caughtUp(timeoutMs?: number): Promise<void>;
+  /** Commits what is queued, then stops following (the engine is closed by its owner). */
+  stop(): Promise<void>;
+}
+
+export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts: { commitMaxEvents: number }): ClusterNode {
+  const replica = hub.log;
+  const afterPos = replica.lastPos();
+  const lastEvent = afterPos > 0 ? replica.readAll(afterPos - 1, 1)[0] : undefined;
+  const writer = new NodeWriter(engine, {
+    maxBatch: opts.commitMaxEvents,
+    maxQueued: 100_000,
+    appliedPos: () => replica.lastPos(),
+    resolveRejection: (requests, results) => answerRejection(hub, requests, results),
+    afterRejection: (requests) => {
+      for (const r of requests) {
+        const s = parseStream(r.stream);
+        if (s?.kind === "room" && (r.kind === "joined" || r.kind === "left")) hub.resyncMember(s.room, r.author);
+      }
+    },
+    onError: (e) => logger.error("cluster commit failed", e, { event: "commit.failed" }),
+  });
+  const tailer = startTailer(engine, {
+    afterPos,
+    lastEvent: lastEvent?.pos === afterPos ? lastEvent : undefined,
+    onBatch(events) {
+      try {
+        hub.applyFollowed(events);
+      } catch (e) {
+        if (e instanceof ReplicaDivergedError) {
+          logger.error("replica diverged from the engine: stop this node, move its --db away and start it again to rebuild", e, { event: "cluster.diverged" });
+          void tailer.stop();
+        }
+        throw e;
+      }
+      writer.applied(replica.lastPos());
+    },
+    onError: (e) => {
+      const diverged = tailer?.failure !== undefined;
+      if (diverged) logger.error("the engine's history is not this replica's: stop this node, move its --db away and start it again to rebuild", e, { event: "cluster.diverged" });
+      else logger.warn("following the engine failed; retrying", { event: "cluster.tail_retry", error: (e as Error)?.message ?? String(e) });
+    },
+  });
+  const caughtUp = async (timeoutMs = CATCH_UP_MS) => {
+    const head = await engine.head();
+    await tailer.waitFor(head.pos, timeoutMs);
+  };
+  hub.useRemote({ submit: (requests, done) => writer.submit(requests, done), caughtUp: () => caughtUp() });
+  return {
+    writer, tailer, caughtUp,
+    async stop() {
+      await writer.drain();
+      await tailer.stop();
+    },
+  };
+}
+
+/**
+ * What a command whose guard failed is told, once the replica shows the state that made it fail:
+ * a join that lost to the same user's join on another node is answered like a repeated join
+ * (ack with the membership's seq, duplicate); anything else was not allowed for a non-member.
+ */
+function answerRejection(hub: Hub, requests: AppendRequest[], results: AppendResult[]): AppendOutcome[] | AppendError {
+  const first = requests[0];
+  const s = first ? parseStream(first.stream) : undefined;
+  if (first && s?.kind === "room") {
+    if (first.kind === "joined") {
+      const seq = hub.projection.rooms.get(s.room)?.get(first.author);
+      const event = seq === undefined ? undefined : hub.log.get(first.stream, seq);
+      if (event) return requests.map(() => ({ event, duplicate: true }));
+    }
+    return new AppendError(ErrorCode.NotMember, `you are not a member of ${s.room}`);
+  }
+  const rejected = results.find((r) => r.status === "rejected");
+  return new AppendError(ErrorCode.NotMember, `not allowed: ${rejected?.status === "rejected" ? rejected.fact.scope : "guard"}`);
+}

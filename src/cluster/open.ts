@@ -1,0 +1,49 @@
+/**
+ * Opening a cluster node's storage: the shared engine (PostgreSQL) and this node's local replica,
+ * which must belong to the engine's history. Bun only (bun:sqlite, Bun.SQL), like the server.
+ */
+import { Database } from "bun:sqlite";
+import type { Engine } from "../store/engine/engine.ts";
+import type { EventLog } from "../store/event-log.ts";
+import { StartupError } from "../server/startup-error.ts";
+
+/** The store URL without its password, for logs and the start-up line. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparsable URL)";
+  }
+}
+
+export async function openClusterEngine(url: string, node: string): Promise<Engine> {
+  const { openPgEngine } = await import("../store/engine/pg/pg-engine.ts");
+  try {
+    return await openPgEngine({ url, applicationName: `hubbub-${node}`.slice(0, 63), max: 4 });
+  } catch (e) {
+    throw new StartupError(`cannot open the shared store ${redactUrl(url)}: ${(e as Error)?.message ?? String(e)}`);
+  }
+}
+
+/**
+ * The replica shares the engine's epoch, so a cursor (and a welcome's epoch) means the same on
+ * every node. A new, empty replica takes the engine's epoch; a replica of another history is refused
+ * (rebuilding it automatically is not done yet: the operator moves it away).
+ */
+export async function alignReplica(log: EventLog, engine: Engine, path: string, reopen: () => Promise<EventLog>): Promise<EventLog> {
+  if (log.epoch === engine.epoch) return log;
+  if (log.lastPos() > 0) {
+    log.close();
+    throw new StartupError(`--db ${path} holds another history (epoch ${log.epoch}) than the shared store (epoch ${engine.epoch}): move it away and start again, and this node rebuilds its replica from the store`);
+  }
+  log.close();
+  const db = new Database(path, { readwrite: true, create: false });
+  try {
+    db.query("UPDATE meta SET value = ? WHERE key = 'epoch'").run(engine.epoch);
+  } finally {
+    db.close();
+  }
+  return reopen();
+}

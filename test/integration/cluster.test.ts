@@ -1,0 +1,180 @@
+/**
+ * Cluster mode (preview): real node processes on random ports sharing one PostgreSQL database
+ * (made for this file with a random name, dropped after). PostgreSQL at 127.0.0.1:5432 (or
+ * HUBBUB_TEST_PG); unreachable = these tests FAIL saying so, never skip.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { AckFrame, Encoding, ErrorFrame } from "../../src/protocol/index.ts";
+import { bunSqlClient } from "../../src/store/engine/pg/bun-sql.ts";
+import { PG_URL } from "../../src/store/engine/testing/pg.ts";
+import { TestClient, range, seqs } from "./harness.ts";
+import { openTempDir, startProcess, type Running } from "./server-process.ts";
+
+const STEP_MS = 30_000;
+
+/** A fresh database on the test server; `drop` removes it (and ends its sessions). */
+async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = bunSqlClient({ url: PG_URL, max: 1, applicationName: "hubbub-test-admin" });
+  try {
+    await admin.query("SELECT 1");
+  } catch (e) {
+    await admin.close().catch(() => {});
+    throw new Error(`PostgreSQL is unreachable at ${PG_URL} (${(e as Error).message}): the cluster tests need it (or HUBBUB_TEST_PG)`);
+  }
+  const name = `hubbub_c_${crypto.randomUUID().replace(/-/g, "").slice(0, 16)}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.close();
+    },
+  };
+}
+
+describe("cluster: several nodes on one PostgreSQL", () => {
+  let db: { url: string; drop(): Promise<void> };
+  let dir: string;
+  const nodes = new Map<string, Running>();
+  const clients: TestClient[] = [];
+
+  const startNode = async (id: string): Promise<Running> => {
+    const n = await startProcess([
+      "--store", db.url, "--node-id", id, "--port", "0", "--db", join(dir, `${id}.db`),
+      "--rate-limit", "0", "--connect-rate-limit", "0", "--presence-grace-ms", "0", "--log-level", "warn",
+    ], { lines: 4 }, STEP_MS); // listening, data, web client, cluster
+    nodes.set(id, n);
+    return n;
+  };
+  const connect = async (node: Running, user: string, opts: { device?: string; encoding?: Encoding; cursors?: Record<string, number> } = {}) => {
+    const c = await TestClient.connect(node.url, user, opts);
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    db = await createDatabase();
+    dir = openTempDir("hubbub-cluster-");
+    await Promise.all([startNode("n1"), startNode("n2"), startNode("n3")]);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await Promise.all([...nodes.values()].map((n) => n.kill(15)));
+    await db?.drop();
+  }, 60_000);
+
+  test("each node says which engine and node it is", () => {
+    const line = nodes.get("n1")!.lines.find((l) => l.startsWith("cluster"));
+    expect(line).toContain("node n1");
+    expect(line).toContain("engine postgres");
+  });
+
+  test("a room message sent on one node is acked and delivered to members on the others, in both encodings", async () => {
+    const alice = await connect(nodes.get("n1")!, "alice", { encoding: "json" });
+    const bob = await connect(nodes.get("n2")!, "bob", { encoding: "msgpack" });
+    const carol = await connect(nodes.get("n3")!, "carol", { encoding: "json" });
+    for (const c of [alice, bob, carol]) expect((await c.request({ type: "join", room: "lobby" })).type).toBe("ack");
+    const ack = (await alice.request({ type: "send", to: { room: "lobby" }, cmid: "hello-1", text: "hi all" })) as AckFrame;
+    expect(ack.type).toBe("ack");
+    // The sender's own node delivers its event before the ack, as on a single node.
+    const own = alice.frames.findIndex((f) => f.type === "event" && f.cmid === "hello-1");
+    expect(own).toBeGreaterThanOrEqual(0);
+    expect(own).toBeLessThan(alice.frames.indexOf(ack));
+    for (const c of [bob, carol]) {
+      const e = await c.waitFor((f) => f.type === "event" && f.cmid === "hello-1", STEP_MS);
+      expect(e).toMatchObject({ stream: "room:lobby", seq: ack.seq, pos: ack.pos, author: "alice", body: { text: "hi all" } });
+    }
+    // bob answers from node 2 (msgpack); alice and carol see it.
+    const back = (await bob.request({ type: "send", to: { room: "lobby" }, cmid: "hello-2", text: "hey" })) as AckFrame;
+    expect(back.seq).toBe(ack.seq + 1);
+    await alice.waitFor((f) => f.type === "event" && f.cmid === "hello-2", STEP_MS);
+    await carol.waitFor((f) => f.type === "event" && f.cmid === "hello-2", STEP_MS);
+  }, 60_000);
+
+  test("membership is decided by the shared store: a join on one node lets the user send through another", async () => {
+    const onA = await connect(nodes.get("n1")!, "dave");
+    const onB = await connect(nodes.get("n2")!, "dave", { device: "d2" });
+    // Not a member anywhere yet.
+    expect(((await onB.request({ type: "send", to: { room: "club" }, cmid: "c0", text: "x" })) as ErrorFrame).type).toBe("error");
+    expect((await onA.request({ type: "join", room: "club" })).type).toBe("ack");
+    // The join reaches node 2 (its room actor) through its tailer: the other device learns of it…
+    await onB.waitFor((f) => f.type === "event" && f.stream === "user:dave" && f.kind === "room_joined", STEP_MS);
+    // …and may send there.
+    expect((await onB.request({ type: "send", to: { room: "club" }, cmid: "c1", text: "from b" })).type).toBe("ack");
+    // Joining again on the other node is a repeat, not a second membership.
+    const again = (await onB.request({ type: "join", room: "club" })) as AckFrame;
+    expect(again).toMatchObject({ type: "ack", duplicate: true });
+    expect((await onB.request({ type: "leave", room: "club" })).type).toBe("ack");
+    await onA.waitFor((f) => f.type === "event" && f.stream === "room:club" && f.kind === "left", STEP_MS);
+    const refused = (await onA.request({ type: "send", to: { room: "club" }, cmid: "c2", text: "after leaving" })) as ErrorFrame;
+    expect(refused).toMatchObject({ type: "error", code: "not_member" });
+  }, 60_000);
+
+  test("an idempotent retry landing on another node returns the original ack", async () => {
+    const first = await connect(nodes.get("n1")!, "erin");
+    await first.request({ type: "join", room: "retry" });
+    const ack = (await first.request({ type: "send", to: { room: "retry" }, cmid: "once", text: "only once" })) as AckFrame;
+    first.close();
+    const other = await connect(nodes.get("n3")!, "erin");
+    const again = (await other.request({ type: "send", to: { room: "retry" }, cmid: "once", text: "only once" })) as AckFrame;
+    expect(again).toMatchObject({ type: "ack", stream: ack.stream, seq: ack.seq, pos: ack.pos, duplicate: true });
+    const page = await other.request({ type: "history", stream: "room:retry", limit: 50 });
+    expect(JSON.stringify(page).split("only once").length - 1).toBe(1);
+  }, 60_000);
+
+  test("a client resumes on another node with cursors from the first and gets exactly what it missed, while a writer keeps sending", async () => {
+    const writer = await connect(nodes.get("n1")!, "writer", { encoding: "msgpack" });
+    await writer.request({ type: "join", room: "busy" });
+    const reader = await connect(nodes.get("n1")!, "reader", { cursors: {} });
+    await reader.request({ type: "join", room: "busy" });
+    for (let i = 0; i < 30; i++) writer.send({ type: "send", to: { room: "busy" }, cmid: `w${i}`, text: `before ${i}` });
+    await reader.waitFor((f) => f.type === "event" && f.cmid === "w29", STEP_MS);
+    const cursors = reader.cursors();
+    reader.close();
+    for (let i = 30; i < 1500; i++) writer.send({ type: "send", to: { room: "busy" }, cmid: `w${i}`, text: `away ${i}` });
+    await writer.waitFor((f) => f.type === "event" && f.cmid === "w1499", STEP_MS);
+    // Keep sending while the reader resumes on node 2.
+    let n = 1500;
+    let pumping = true;
+    const pump = (async () => {
+      while (pumping) {
+        for (let k = 0; k < 10; k++, n++) writer.send({ type: "send", to: { room: "busy" }, cmid: `w${n}`, text: `during ${n}` });
+        await writer.waitFor((f) => f.type === "event" && f.cmid === `w${n - 1}`, STEP_MS);
+      }
+    })();
+    const back = await connect(nodes.get("n2")!, "reader", { encoding: "msgpack", cursors });
+    await back.waitFor((f) => f.type === "event" && f.stream === "room:busy" && f.seq > cursors["room:busy"]! + 1500, STEP_MS);
+    pumping = false;
+    await pump;
+    const last = (await writer.waitFor((f) => f.type === "event" && f.cmid === `w${n - 1}`, STEP_MS)) as { seq: number };
+    await back.waitFor((f) => f.type === "event" && f.stream === "room:busy" && f.seq === last.seq, STEP_MS);
+    expect(seqs(back.events("room:busy"))).toEqual(range(cursors["room:busy"]! + 1, last.seq));
+  }, 90_000);
+
+  test("a node killed with -9 and restarted catches up from its replica's position", async () => {
+    const watcher = await connect(nodes.get("n3")!, "watcher");
+    await watcher.request({ type: "join", room: "crash" });
+    const sender = await connect(nodes.get("n1")!, "sender");
+    await sender.request({ type: "join", room: "crash" });
+    for (let i = 0; i < 20; i++) await sender.request({ type: "send", to: { room: "crash" }, cmid: `k${i}`, text: `m${i}` });
+    await watcher.waitFor((f) => f.type === "event" && f.cmid === "k19", STEP_MS);
+    const cursors = watcher.cursors();
+    await nodes.get("n3")!.kill(9);
+    // Written while node 3 is down.
+    for (let i = 20; i < 60; i++) await sender.request({ type: "send", to: { room: "crash" }, cmid: `k${i}`, text: `m${i}` });
+    const restarted = await startNode("n3");
+    const line = restarted.lines.find((l) => l.startsWith("cluster"))!;
+    const m = /caught up from pos (\d+) to (\d+)/.exec(line);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0); // it kept its replica: it did not start over
+    expect(Number(m![2])).toBeGreaterThan(Number(m![1]));
+    const back = await connect(restarted, "watcher", { cursors });
+    await back.waitFor((f) => f.type === "event" && f.cmid === "k59", STEP_MS);
+    expect(back.events("room:crash").map((e) => e.cmid)).toEqual(range(20, 59).map((i) => `k${i}`));
+    expect(seqs(back.events("room:crash"))).toEqual(range(cursors["room:crash"]! + 1, cursors["room:crash"]! + 40));
+  }, 90_000);
+});
