@@ -254,7 +254,7 @@ export function finish(c: Config, given: object = {}): Config {
   if (c.store !== undefined) {
     let u: URL | undefined;
     try { u = new URL(c.store); } catch { u = undefined; }
-    if (!u || (u.protocol !== "postgres:" && u.protocol !== "postgresql:")) {
+    if (!u || (u.protocol !== "postgres:" && u.protocol !== "postgresql:") || u.hostname === "") {
       throw new ConfigError("--store must be a postgres:// URL (postgres://user@host:5432/database); leave it unset for the single-node SQLite store");
     }
     if (c.db === ":memory:" || c.db.startsWith("file:")) throw new ConfigError("--store needs an on-disk --db: it is this node's replica of the shared log");

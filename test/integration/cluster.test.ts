@@ -4,6 +4,7 @@
  * HUBBUB_TEST_PG); unreachable = these tests FAIL saying so, never skip.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { AckFrame, Encoding, ErrorFrame } from "../../src/protocol/index.ts";
 import { bunSqlClient } from "../../src/store/engine/pg/bun-sql.ts";
@@ -155,6 +156,26 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     expect(seqs(back.events("room:busy"))).toEqual(range(cursors["room:busy"]! + 1, last.seq));
   }, 90_000);
 
+  test("a hello on another node right after an ack: that node first catches up, so the fresh cursor is never ahead of it", async () => {
+    const writer = await connect(nodes.get("n1")!, "quick");
+    await writer.request({ type: "join", room: "quick" });
+    let aheadOfReplica = 0;
+    for (let i = 0; i < 20; i++) {
+      // The socket to node 2 is open before the send, so the hello follows the ack within a moment.
+      const other = await TestClient.open(nodes.get("n2")!.url);
+      clients.push(other);
+      const ack = (await writer.request({ type: "send", to: { room: "quick" }, cmid: `q${i}`, text: `q${i}` })) as AckFrame;
+      other.send({ type: "hello", user: "quick", device: `d${i}`, client: "cli", cursors: { "room:quick": ack.seq } });
+      await other.waitFor((f) => f.type === "synced", STEP_MS);
+      const welcome = other.frames.find((f) => f.type === "welcome") as { streams: { stream: string; head: number }[] };
+      if (welcome.streams.find((x) => x.stream === "room:quick")?.head !== ack.seq) aheadOfReplica += 1;
+      // At once, on node 2, with the cursor just acked on node 1: nothing to replay, nothing repeated.
+      expect(other.events("room:quick")).toEqual([]);
+      other.close();
+    }
+    expect(aheadOfReplica).toBe(0);
+  }, 90_000);
+
   test("a node killed with -9 and restarted catches up from its replica's position", async () => {
     const watcher = await connect(nodes.get("n3")!, "watcher");
     await watcher.request({ type: "join", room: "crash" });
@@ -176,5 +197,21 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     await back.waitFor((f) => f.type === "event" && f.cmid === "k59", STEP_MS);
     expect(back.events("room:crash").map((e) => e.cmid)).toEqual(range(20, 59).map((i) => `k${i}`));
     expect(seqs(back.events("room:crash"))).toEqual(range(cursors["room:crash"]! + 1, cursors["room:crash"]! + 40));
+  }, 90_000);
+
+  test("a replica deleted on disk is rebuilt from the shared store at start", async () => {
+    const writer = await connect(nodes.get("n1")!, "rebuilder");
+    await writer.request({ type: "join", room: "rebuild" });
+    const ack = (await writer.request({ type: "send", to: { room: "rebuild" }, cmid: "r1", text: "keep me" })) as AckFrame;
+    await nodes.get("n2")!.kill(15);
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(join(dir, `n2.db${suffix}`), { force: true });
+    const fresh = await startNode("n2");
+    expect(fresh.lines.find((l) => l.startsWith("cluster"))).toMatch(/caught up from pos 0 to \d+/);
+    const reader = await connect(fresh, "rebuilder", { device: "d9", cursors: { "room:rebuild": ack.seq - 1 } });
+    const e = await reader.waitFor((f) => f.type === "event" && f.cmid === "r1", STEP_MS);
+    expect(e).toMatchObject({ seq: ack.seq, pos: ack.pos });
+    // Same epoch as the node that acked it: the cursor is understood, not truncated.
+    const welcomeOf = (c: TestClient) => c.frames.find((f) => f.type === "welcome") as { epoch: string };
+    expect(welcomeOf(reader).epoch).toBe(welcomeOf(writer).epoch);
   }, 90_000);
 });
