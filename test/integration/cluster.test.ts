@@ -96,6 +96,29 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     await carol.waitFor((f) => f.type === "event" && f.cmid === "hello-2", STEP_MS);
   }, 60_000);
 
+  test("a DM sent on one node reaches every device of both users on the others; a read cursor moved on one device reaches the others", async () => {
+    const fay = await connect(nodes.get("n1")!, "fay", { encoding: "msgpack" });
+    const gus1 = await connect(nodes.get("n2")!, "gus", { device: "phone", encoding: "json" });
+    const gus2 = await connect(nodes.get("n3")!, "gus", { device: "laptop", encoding: "msgpack" });
+    const ack = (await fay.request({ type: "send", to: { user: "gus" }, cmid: "dm-1", text: "psst" })) as AckFrame;
+    expect(ack).toMatchObject({ type: "ack", stream: "dm:fay:gus", seq: 1 });
+    for (const c of [gus1, gus2]) {
+      expect(await c.waitFor((f) => f.type === "event" && f.cmid === "dm-1", STEP_MS)).toMatchObject({ stream: "dm:fay:gus", author: "fay", body: { text: "psst" } });
+    }
+    // gus answers from node 3; fay (node 1) and gus's other device (node 2) see it.
+    expect((await gus2.request({ type: "send", to: { user: "fay" }, cmid: "dm-2", text: "hi" })).type).toBe("ack");
+    await fay.waitFor((f) => f.type === "event" && f.cmid === "dm-2", STEP_MS);
+    await gus1.waitFor((f) => f.type === "event" && f.cmid === "dm-2", STEP_MS);
+    expect((await gus1.request({ type: "read", stream: "dm:fay:gus", seq: 2 })).type).toBe("ack");
+    const moved = await gus2.waitFor((f) => f.type === "event" && f.stream === "user:gus" && f.kind === "read", STEP_MS);
+    expect(moved).toMatchObject({ body: { stream: "dm:fay:gus", seq: 2 } });
+    // A new device on the third node is welcomed with the cursor and no unread.
+    const gus3 = await connect(nodes.get("n1")!, "gus", { device: "tablet" });
+    const welcome = gus3.frames.find((f) => f.type === "welcome") as { reads: Record<string, number>; streams: { stream: string; unread: number }[] };
+    expect(welcome.reads["dm:fay:gus"]).toBe(2);
+    expect(welcome.streams.find((x) => x.stream === "dm:fay:gus")?.unread).toBe(0);
+  }, 60_000);
+
   test("membership is decided by the shared store: a join on one node lets the user send through another", async () => {
     const onA = await connect(nodes.get("n1")!, "dave");
     const onB = await connect(nodes.get("n2")!, "dave", { device: "d2" });
