@@ -235,10 +235,19 @@ export class Hub implements ActorContext {
     }
   }
 
+  /**
+   * Runs inside the commit path, so it must not throw: a failed prune (disk full, I/O error)
+   * would skip the rest of the commit path for that request (the ack, and its other events'
+   * projection and publish). Pruning is only housekeeping: it is tried again 1,000 events later.
+   */
   private prune(stream: string): void {
     const t0 = performance.now();
-    const removed = this.log.prune(stream, this.config.retain);
-    this.logger.info("retention pruned", { event: "retention.pruned", stream, removed, keep: this.config.retain, ms: Math.round(performance.now() - t0) });
+    try {
+      const removed = this.log.prune(stream, this.config.retain);
+      this.logger.info("retention pruned", { event: "retention.pruned", stream, removed, keep: this.config.retain, ms: Math.round(performance.now() - t0) });
+    } catch (e) {
+      this.logger.error("retention prune failed", e, { event: "retention.failed", stream, keep: this.config.retain });
+    }
   }
 
   snapshot(): void {
