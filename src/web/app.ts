@@ -9,6 +9,8 @@ import { ChatState, type Message } from "./chat-state.ts";
 import { historyCache } from "./history-cache.ts";
 import { keptIn } from "./kept.ts";
 import { profileDevice, tabId, tabStorage } from "./tab-storage.ts";
+import { mentions } from "./format.ts";
+import { askForNotifications, canAskForNotifications, notify, showUnread } from "./views/attention.ts";
 import { checkLength } from "./views/composer.ts";
 import { $ } from "./views/dom.ts";
 import { renderMessages } from "./views/messages.ts";
@@ -64,8 +66,9 @@ function start({ user, token }: Session): void {
     renderStreams($("room-list"), state.list("room"), current, open);
     renderStreams($("dm-list"), state.list("dm"), current, open);
     renderOnline($("online-list"), current ? state.online(current) : [], state.me, (u) => open(state.dmWith(u)));
-    const unread = [...state.streams.values()].reduce((n, s) => n + s.unread, 0);
-    document.title = unread > 0 ? `(${unread}) hubbub` : "hubbub";
+    const views = [...state.streams.values()];
+    showUnread(views.reduce((n, s) => n + s.unread, 0), views.reduce((n, s) => n + s.mentions, 0));
+    $("notify").hidden = !canAskForNotifications();
     const b = state.broadcast;
     $("broadcast").hidden = !b || Date.now() - b.at > 86_400_000 || localStorage.getItem("hubbub:broadcast-seen") === String(b.seq);
     $("broadcast-text").textContent = b?.text ?? "";
@@ -73,7 +76,10 @@ function start({ user, token }: Session): void {
 
   function renderConversation(keepBottom = atBottom()): void {
     const view = current ? state.streams.get(current) : undefined;
-    $("conv-title").textContent = view ? (view.kind === "room" ? `#${view.name}` : view.name) : "Pick a room";
+    const title = view ? (view.kind === "room" ? `#${view.name}` : view.name) : "Pick a room";
+    $("conv-title").textContent = title;
+    // Short enough for a phone's width; how Enter works is in the title (a tooltip) and the label.
+    input.placeholder = view ? `Message ${title}` : "";
     input.disabled = !view;
     $<HTMLButtonElement>("composer-send").disabled = !view;
     if (!current) { messagesBox.replaceChildren(); return; }
@@ -89,10 +95,35 @@ function start({ user, token }: Session): void {
         composerChanged();
         input.focus();
       },
+      change: (m) => startEditing(m),
+      remove: (m) => {
+        if (m.seq === undefined || !confirm("Delete this message for everyone?")) return;
+        client.delete(m.stream, m.seq).catch((e: Error) => { $("composer-error").textContent = `Could not delete: ${e.message}`; });
+      },
     });
     if (keepBottom) messagesBox.scrollTop = messagesBox.scrollHeight;
     else messagesBox.scrollTop = messagesBox.scrollHeight - before; // older messages were added above
     markRead();
+  }
+
+  /** Editing a sent message borrows the composer; what was being written comes back afterwards. */
+  let editing: { stream: string; seq: number; draft: string } | undefined;
+  function startEditing(m: Message): void {
+    if (m.seq === undefined) return;
+    if (!editing) editing = { stream: m.stream, seq: m.seq, draft: input.value };
+    else editing.seq = m.seq;
+    $("editing").hidden = false;
+    input.value = m.text;
+    composerChanged();
+    input.focus();
+  }
+  function stopEditing(): void {
+    if (!editing) return;
+    const { draft } = editing;
+    editing = undefined;
+    $("editing").hidden = true;
+    input.value = draft;
+    composerChanged();
   }
 
   function forgetFailed(m: Message): void {
@@ -111,7 +142,7 @@ function start({ user, token }: Session): void {
     count.dataset.over = String(check.over);
     count.title = check.counter ? `${check.counter} characters left` : "";
     if (!check.over) $("composer-error").textContent = "";
-    if (current) kept.setDraft(current, input.value);
+    if (current && !editing) kept.setDraft(current, input.value);
   }
 
   function renderStatus(): void {
@@ -194,6 +225,7 @@ function start({ user, token }: Session): void {
   function open(stream: string): void {
     const view = state.ensure(stream);
     if (!view) return;
+    stopEditing();
     current = stream;
     sessionStorage.setItem("hubbub:current", stream);
     dividerAfter = view.read;
@@ -240,6 +272,13 @@ function start({ user, token }: Session): void {
   client.on("event", (e) => {
     const bottom = atBottom();
     state.event(e, true);
+    if (e.kind === "message" && e.author !== state.me && connection.name === "live" && Date.now() - e.at < 60_000) {
+      const text = String(e.body.text ?? "");
+      const dm = e.stream.startsWith("dm:");
+      if (dm || mentions(text, state.me)) {
+        notify(dm ? `${e.author} (direct message)` : `${e.author} mentioned you in #${e.stream.slice(5)}`, text, e.stream, () => open(e.stream));
+      }
+    }
     if (e.kind === "message") typingUntil.delete(`${e.stream}|${e.author}`);
     if (e.kind === "read" && !state.recount(String(e.body.stream))) void recount(String(e.body.stream));
     if (e.kind === "room_left" && current === roomStream(String(e.body.room))) { current = undefined; app.dataset.view = "list"; }
@@ -279,6 +318,7 @@ function start({ user, token }: Session): void {
     if (current && input.value && Date.now() - lastTyping > 2000) { lastTyping = Date.now(); client.typing(current); }
   });
   input.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && editing) { ev.preventDefault(); stopEditing(); return; }
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); $<HTMLFormElement>("composer").requestSubmit(); }
   });
   $<HTMLFormElement>("composer").addEventListener("submit", (ev) => {
@@ -287,6 +327,13 @@ function start({ user, token }: Session): void {
     if (!text || !current) return;
     const check = checkLength(text, maxText());
     if (check.over) { $("composer-error").textContent = check.refusal; input.focus(); return; }
+    if (editing) {
+      const { stream, seq } = editing;
+      client.edit(stream, seq, text).catch((e: Error) => { $("composer-error").textContent = `Could not edit: ${e.message}`; });
+      stopEditing();
+      input.focus();
+      return;
+    }
     const p = parseStream(current);
     if (p?.kind === "room") client.send({ room: p.room }, text);
     else if (p?.kind === "dm") client.send({ user: dmPeer(current, state.me) ?? p.users[0] }, text);
@@ -338,6 +385,15 @@ function start({ user, token }: Session): void {
   $("broadcast-dismiss").addEventListener("click", () => {
     if (state.broadcast) localStorage.setItem("hubbub:broadcast-seen", String(state.broadcast.seq));
     renderSidebar();
+  });
+  $("editing-cancel").addEventListener("click", () => { stopEditing(); input.focus(); });
+  $("notify").addEventListener("click", async () => { await askForNotifications(); renderSidebar(); });
+  const density = $<HTMLInputElement>("density");
+  density.checked = localStorage.getItem("hubbub:density") === "compact";
+  app.dataset.density = density.checked ? "compact" : "comfortable";
+  density.addEventListener("change", () => {
+    app.dataset.density = density.checked ? "compact" : "comfortable";
+    localStorage.setItem("hubbub:density", app.dataset.density);
   });
   $("signout").addEventListener("click", () => { client.close(); localStorage.removeItem(`${base}:history`); signOut(); });
 

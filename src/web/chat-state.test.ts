@@ -120,3 +120,16 @@ test("a snapshot restores the streams and newest messages; forgetting history ke
   other.restore(snap);
   expect(other.streams.size).toBe(0);
 });
+
+test("mentions of me are counted apart from other unread messages, and cleared by reading", () => {
+  const s = new ChatState();
+  s.welcome({ ...welcome, streams: [{ stream: "room:a", kind: "room", name: "a", head: 0, unread: 0 }], reads: {} });
+  s.event(msg(1, "bob", { body: { text: "hi all" } }), true);
+  s.event(msg(2, "bob", { body: { text: "@ann look" } }), true);
+  s.event(msg(3, "bob", { body: { text: "`@ann` in code" } }), true);
+  expect(s.streams.get("room:a")).toMatchObject({ unread: 3, mentions: 1 });
+  s.markRead("room:a", 1);
+  expect(s.streams.get("room:a")).toMatchObject({ unread: 2, mentions: 1 });
+  s.markRead("room:a", 3);
+  expect(s.streams.get("room:a")).toMatchObject({ unread: 0, mentions: 0 });
+});

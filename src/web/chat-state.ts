@@ -8,6 +8,7 @@
  * server's count.
  */
 import type { OutboxItem } from "../client/index.ts";
+import { mentions } from "./format.ts";
 import {
   dmPeer, dmStream, parseStream, roomStream,
   type EventData, type PresenceEntry, type SendTarget, type PresenceFrame, type StreamInfo, type WelcomeFrame,
@@ -35,6 +36,8 @@ export interface StreamView {
   kind: StreamInfo["kind"];
   name: string;
   unread: number;
+  /** Of the unread messages, those that mention me (counted from loaded messages only). */
+  mentions: number;
   /** My read cursor (any device of mine). */
   read: number;
   /** The newest seq known to exist in the stream. */
@@ -62,7 +65,8 @@ export class ChatState {
     this.presence.clear(); // each room's full list follows the welcome
     for (const s of w.streams) {
       if (s.kind === "user" || s.kind === "broadcast") continue;
-      this.streams.set(s.stream, { stream: s.stream, kind: s.kind, name: s.name, unread: s.unread, read: w.reads[s.stream] ?? 0, head: s.head });
+      const mentions = this.streams.get(s.stream)?.mentions ?? 0;
+      this.streams.set(s.stream, { stream: s.stream, kind: s.kind, name: s.name, unread: s.unread, mentions: Math.min(mentions, s.unread), read: w.reads[s.stream] ?? 0, head: s.head });
     }
   }
 
@@ -73,7 +77,7 @@ export class ChatState {
     const p = parseStream(stream);
     if (!p || p.kind === "user" || p.kind === "broadcast") return undefined;
     const name = p.kind === "room" ? p.room : dmPeer(stream, this.me) ?? p.users[0];
-    const view: StreamView = { stream, kind: p.kind, name, unread: 0, read: 0, head: 0 };
+    const view: StreamView = { stream, kind: p.kind, name, unread: 0, mentions: 0, read: 0, head: 0 };
     this.streams.set(stream, view);
     return view;
   }
@@ -112,7 +116,10 @@ export class ChatState {
       const change = this.changes.get(e.stream)?.get(e.seq);
       if (change) applyChange(m, change);
       bucket.set(m.key, m);
-      if (live && e.author !== this.me && e.seq > view.head && e.seq > view.read) view.unread += 1;
+      if (live && e.author !== this.me && e.seq > view.head && e.seq > view.read) {
+        view.unread += 1;
+        if (mentions(m.text, this.me)) view.mentions += 1;
+      }
     } else if (e.kind === "edit" || e.kind === "delete") {
       const target = Number(e.body.target);
       const change: Change = e.kind === "edit" ? { seq: e.seq, text: String(e.body.text ?? "") } : { seq: e.seq, deleted: true };
@@ -157,9 +164,12 @@ export class ChatState {
     if (!view) return true;
     if (!this.loadedAfter(stream, view.read)) {
       view.unread = Math.min(view.unread, Math.max(0, view.head - view.read));
+      view.mentions = Math.min(view.mentions, view.unread);
       return false;
     }
-    view.unread = this.messagesOf(stream).filter((m) => m.kind === "message" && m.seq !== undefined && m.seq > view.read && m.author !== this.me).length;
+    const unread = this.messagesOf(stream).filter((m) => m.kind === "message" && m.seq !== undefined && m.seq > view.read && m.author !== this.me);
+    view.unread = unread.length;
+    view.mentions = unread.filter((m) => !m.deleted && mentions(m.text, this.me)).length;
     return true;
   }
 

@@ -1,14 +1,21 @@
 /**
- * The message list: day separators, author, time, own messages distinct, send state (with a
- * dismiss button on failures), and the new-messages divider after the read cursor.
+ * The message list: day separators, the new-messages divider after the read cursor, messages
+ * grouped by author (one header while the same person writes within a few minutes), initials
+ * on a stable colour, formatted text, send state, and actions on my own messages: edit and
+ * delete when sent, retry / edit / dismiss when refused.
  */
 import type { Message } from "../chat-state.ts";
+import { mentions, parse } from "../format.ts";
+import { avatar } from "./avatar.ts";
 import { failureText } from "./composer.ts";
 import { el } from "./dom.ts";
 import { reconcile, type Keyed } from "./reconcile.ts";
+import { richText } from "./rich-text.ts";
 
 const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 const STATE_LABEL = { pending: "sending…", sent: "✓ sent", failed: "failed" } as const;
+/** Messages of one author closer together than this share one header. */
+const GROUP_MS = 5 * 60_000;
 
 function dayKey(ms: number): string {
   const d = new Date(ms);
@@ -34,6 +41,9 @@ export interface MessageListOptions {
   retry: (m: Message) => void;
   /** Puts a refused message back in the composer. */
   edit: (m: Message) => void;
+  /** Edits a sent message of mine. */
+  change: (m: Message) => void;
+  remove: (m: Message) => void;
 }
 
 export function renderMessages(box: HTMLElement, messages: Message[], o: MessageListOptions): void {
@@ -42,45 +52,60 @@ export function renderMessages(box: HTMLElement, messages: Message[], o: Message
   items.push({ key: "top", sig: top, build: () => el("p", { class: "notice" }, top) });
   let dividerShown = false;
   let day = "";
+  let prev: Message | undefined;
   for (const m of messages) {
     if (dayKey(m.at) !== day) {
       day = dayKey(m.at);
       const label = dayLabel(m.at);
       items.push({ key: `day:${day}`, sig: label, build: () => el("h3", { class: "day" }, label) });
+      prev = undefined;
     }
     if (!dividerShown && o.dividerAfter !== undefined && m.kind === "message" && m.seq !== undefined && m.seq > o.dividerAfter && m.author !== o.me) {
       items.push({ key: "divider", sig: "", build: () => el("p", { class: "divider", role: "separator" }, "new messages") });
       dividerShown = true;
+      prev = undefined;
     }
-    items.push(messageItem(m, o));
+    const grouped = prev !== undefined && prev.kind === "message" && m.kind === "message" && prev.author === m.author && m.at - prev.at < GROUP_MS;
+    items.push(messageItem(m, grouped, o));
+    prev = m;
   }
   reconcile(box, items);
 }
 
-function messageItem(m: Message, o: MessageListOptions): Keyed {
+function messageItem(m: Message, grouped: boolean, o: MessageListOptions): Keyed {
   const mine = m.author === o.me;
   if (m.kind !== "message") {
     return { key: m.key, sig: "", build: () => el("p", { class: "notice", "data-seq": String(m.seq ?? "") }, `${m.author} ${m.kind === "joined" ? "joined" : "left"}`) };
   }
-  const sig = JSON.stringify([m.text, m.state, m.edited, m.deleted, m.error, mine]);
+  const mentionsMe = !mine && !m.deleted && mentions(m.text, o.me);
+  const sig = JSON.stringify([m.text, m.state, m.edited, m.deleted, m.error, mine, grouped]);
   return { key: m.key, sig, build: () => {
-    const meta = el("div", { class: "meta" },
-      el("span", { class: "author" }, mine ? "you" : m.author),
-      el("time", { datetime: new Date(m.at).toISOString(), title: new Date(m.at).toLocaleString() }, time(m.at)));
-    if (m.edited) meta.append(el("span", {}, "(edited)"));
-    const failed = m.state === "failed" && m.failure ? failureText(m.failure.code, m.failure.message, o.maxText) : STATE_LABEL[m.state];
-    if (mine) meta.append(el("span", { class: "state", title: m.error ?? "" }, failed));
+    const stamp = el("time", { datetime: new Date(m.at).toISOString(), title: new Date(m.at).toLocaleString() }, time(m.at));
+    const meta = el("div", { class: "meta" }, el("span", { class: "author" }, mine ? "you" : m.author), stamp);
+    if (m.edited && !m.deleted) meta.append(el("span", {}, "(edited)"));
+    if (mine) {
+      const label = m.state === "failed" && m.failure ? failureText(m.failure.code, m.failure.message, o.maxText) : STATE_LABEL[m.state];
+      meta.append(el("span", { class: "state", title: m.error ?? "" }, label));
+    }
+    const text = el("div", { class: "text" }, ...(m.deleted ? ["message deleted"] : richText(parse(m.text), o.me)));
+    const body = el("div", { class: "body" }, meta, text);
+    const classes = ["msg", mine && "mine", grouped && "grouped", m.deleted && "deleted", mentionsMe && "mentions-me"].filter(Boolean).join(" ");
     const node = el("article", {
-      class: `msg${mine ? " mine" : ""}${m.deleted ? " deleted" : ""}`, "data-state": m.state, "data-seq": m.seq === undefined ? "" : String(m.seq), "data-cmid": m.cmid ?? "",
-    }, meta, el("div", { class: "text" }, m.text));
-    if (m.state === "failed") {
-      const actions = el("div", { class: "actions" });
-      for (const [label, act] of [["Retry", o.retry], ["Edit", o.edit], ["Dismiss", o.dismiss]] as const) {
-        const b = el("button", { type: "button", class: "link", "aria-label": `${label} failed message` }, label);
+      class: classes, "data-state": m.state, "data-seq": m.seq === undefined ? "" : String(m.seq), "data-cmid": m.cmid ?? "", "data-author": m.author,
+    }, grouped ? el("span", { class: "avatar-space", "aria-hidden": "true" }) : avatar(m.author), body);
+    const actions: [string, string, (m: Message) => void][] = m.state === "failed"
+      ? [["Retry", "Retry failed message", o.retry], ["Edit", "Edit failed message", o.edit], ["Dismiss", "Dismiss failed message", o.dismiss]]
+      : mine && m.state === "sent" && m.seq !== undefined && !m.deleted
+        ? [["Edit", "Edit message", o.change], ["Delete", "Delete message", o.remove]]
+        : [];
+    if (actions.length > 0) {
+      const bar = el("div", { class: m.state === "failed" ? "actions" : "actions hover" });
+      for (const [label, aria, act] of actions) {
+        const b = el("button", { type: "button", class: "link", "aria-label": aria }, label);
         b.addEventListener("click", () => act(m));
-        actions.append(b);
+        bar.append(b);
       }
-      node.append(actions);
+      body.append(bar);
     }
     return node;
   } };

@@ -9,9 +9,10 @@ export function renderStreams(list: HTMLElement, streams: StreamView[], current:
     const label = s.kind === "room" ? `#${s.name}` : s.name;
     const count = s.unread >= 1000 ? "1000+" : String(s.unread);
     const isCurrent = s.stream === current;
-    return { key: s.stream, sig: `${label}|${s.unread}|${isCurrent}`, build: () => {
-      const b = el("button", { type: "button", "data-stream": s.stream }, el("span", {}, label));
+    return { key: s.stream, sig: `${label}|${s.unread}|${s.mentions}|${isCurrent}`, build: () => {
+      const b = el("button", { type: "button", "data-stream": s.stream }, el("span", { class: "name" }, label));
       if (isCurrent) b.setAttribute("aria-current", "true");
+      if (s.mentions > 0) b.append(el("span", { class: "badge mention" }, `@${s.mentions}`), el("span", { class: "visually-hidden" }, ` mentioning you`));
       if (s.unread > 0) b.append(el("span", { class: "badge" }, count), el("span", { class: "visually-hidden" }, " unread"));
       b.addEventListener("click", () => open(s.stream));
       return el("li", {}, b);
