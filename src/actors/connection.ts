@@ -15,7 +15,7 @@
 import {
   BROADCAST_STREAM, CloseCode, ErrorCode, eventFrame, parseStream, roomStream, userStream,
   type ClientFrame, type Codec, type CommandId, type Encoding, type EventData, type HelloFrame,
-  type HistoryFrame, type ServerFrame, type StreamInfo, type WireData, unreachable,
+  type HistoryFrame, type RoomSummary, type SearchFrame, type ServerFrame, type StreamInfo, type WireData, unreachable,
 } from "../protocol/index.ts";
 import { isKnownUser, isMember, readCursor } from "../projections/projection.ts";
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
@@ -24,6 +24,12 @@ import type { Connected, ConnectionMessage, Postable, RoomMessage } from "./mess
 import { type Socket, topicFor } from "../fanout/ports.ts";
 import { errorFrame } from "./replies.ts";
 import { BROADCAST_GROUP, roomGroup, userGroup } from "./topics.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+import { searchStream } from "./search.ts";
+
+/** Per connection: each search reads up to SEARCH_SCAN events. */
+const SEARCHES_PER_SECOND = 2;
+const SEARCH_BURST = 5;
 
 /** Replay is sent in pages of this many events; between pages the actor waits for the socket to drain. */
 const PAGE = 1000;
@@ -214,6 +220,8 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
         return;
       }
       case "history": return this.history(f);
+      case "search": return this.search(f);
+      case "topic": return this.toRoom(f.room, f.id, (r) => r.post({ kind: "topic", conn: this, frame: f }));
       case "rooms": return this.deliver({ type: "room_list", id: f.id, rooms: this.roomList() });
       case "who": return this.toRoom(f.room, f.id, (r) => r.post({ kind: "who", conn: this, id: f.id }));
       case "whois": return this.deliver({ type: "user_info", id: f.id, user: f.user, known: isKnownUser(hub.projection, f.user) });
@@ -495,13 +503,35 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     budget?.spend(bytes);
   }
 
+  /** Searches read up to SEARCH_SCAN events each: a few per second per connection is plenty for a person. */
+  private searches: RateLimiter | undefined;
+  private search(f: SearchFrame): void {
+    const s = parseStream(f.stream);
+    if (s?.kind === "room" && !this.hub.projection.rooms.has(s.room)) {
+      return this.deliver(errorFrame(f.id, ErrorCode.UnknownRoom, `there is no room ${s.room}`));
+    }
+    if (!this.canRead(f.stream)) return this.deliver(errorFrame(f.id, ErrorCode.NotMember, `you cannot read ${f.stream}`));
+    const budget = this.hub.readBudgetOf(this.user);
+    if (budget && !budget.inCredit()) {
+      return this.deliver(errorFrame(f.id, ErrorCode.RateLimited, `more than ${this.hub.config.readRateLimit} bytes of history per second for ${this.user}; retry in ${budget.msUntilCredit()} ms`));
+    }
+    if (!(this.searches ??= new RateLimiter(SEARCHES_PER_SECOND, SEARCH_BURST)).take()) {
+      return this.deliver(errorFrame(f.id, ErrorCode.RateLimited, `at most ${SEARCHES_PER_SECOND} searches per second; try again shortly`));
+    }
+    const { events, next, readBytes } = searchStream(this.hub.log, f.stream, f.q, f.before, f.limit ?? 20);
+    const sent = this.deliverSized({ type: "search_results", id: f.id, stream: f.stream, q: f.q, events, ...(next === undefined ? {} : { next }) });
+    // Charged like history, by what it made the server read (every event scanned) and send.
+    budget?.spend(readBytes + sent);
+  }
 
   /** At most ROOM_LIST_MAX rooms, read one by one: a 20-byte `rooms` frame must not copy every room the server has. */
   private roomList() {
-    const list: { room: string; members: number; head: number; member: boolean }[] = [];
-    for (const [room, members] of this.hub.projection.rooms) {
+    const p = this.hub.projection;
+    const list: RoomSummary[] = [];
+    for (const [room, members] of p.rooms) {
       if (list.length === ROOM_LIST_MAX) break;
-      list.push({ room, members: members.size, head: this.hub.log.head(roomStream(room)), member: members.has(this.user) });
+      const topic = p.topics.get(room);
+      list.push({ room, members: members.size, head: this.hub.log.head(roomStream(room)), member: members.has(this.user), ...(topic ? { topic } : {}) });
     }
     return list;
   }

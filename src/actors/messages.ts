@@ -5,7 +5,7 @@
  * checks every switch over these unions (see protocol/exhaustive.ts).
  */
 import type {
-  ClientFrame, CommandId, DeleteFrame, EditFrame, Encoding, ErrorCode, ReadFrame, SendFrame, ServerFrame,
+  ClientFrame, CommandId, DeleteFrame, EditFrame, Encoding, ErrorCode, ReadFrame, SendFrame, ServerFrame, TopicFrame,
 } from "../protocol/index.ts";
 
 /** What room and user actors may ask of a connection. */
@@ -49,6 +49,7 @@ export type RoomMessage =
   | { kind: "change"; conn: Conn; frame: EditFrame | DeleteFrame }
   | { kind: "typing"; conn: Conn }
   | { kind: "who"; conn: Conn; id: CommandId | undefined }
+  | { kind: "topic"; conn: Conn; frame: TopicFrame }
   | { kind: "presence-on"; conn: Conn }
   | { kind: "presence-off"; conn: Conn }
   | { kind: "presence-expire"; key: string };

@@ -3,7 +3,7 @@
  * edits, typing, presence — so the membership it checks is the membership the log will show.
  * A command's events are submitted to the journal in the order the room accepted them.
  */
-import { ErrorCode, roomStream, type CommandId, type DeleteFrame, type EditFrame, type SendFrame } from "../protocol/index.ts";
+import { ErrorCode, roomStream, type CommandId, type DeleteFrame, type EditFrame, type SendFrame, type TopicFrame } from "../protocol/index.ts";
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
 import type { ActorContext } from "./context.ts";
 import type { Conn, RoomMessage } from "./messages.ts";
@@ -76,6 +76,7 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
         if (this.members.has(m.conn.user)) this.hub.publish([roomGroup(this.name)], { type: "typing", stream: this.stream, user: m.conn.user });
         return;
       case "who": return this.who(m.conn, m.id);
+      case "topic": return this.topic(m.conn, m.frame);
       case "presence-on": return this.presence.on(m.conn);
       case "presence-off": return this.presence.off(m.conn);
       case "presence-expire": return this.presence.expire(m.key);
@@ -140,6 +141,15 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
   private change(conn: Conn, f: EditFrame | DeleteFrame): void {
     if (!this.members.has(conn.user)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `join ${this.name} first`));
     changeMessage(this.hub, conn, f);
+  }
+
+  /** A topic is an event in the room, so it replays and reaches every member's devices. */
+  private topic(conn: Conn, f: TopicFrame): void {
+    if (!this.members.has(conn.user)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `join ${this.name} to set its topic`));
+    this.hub.append(
+      [{ stream: this.stream, kind: "topic", author: conn.user, body: { text: f.text }, at: Date.now() }],
+      (r) => conn.reply(appendReply(f.id, r)),
+    );
   }
 
   /** Who is online, with device ids, is for members only: it says where a person is right now. */

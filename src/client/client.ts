@@ -7,7 +7,7 @@
  */
 import {
   CloseCode, RETRYABLE_ERRORS, SUBPROTOCOLS, closeAdvice, codecFor, newCmid, roomStream, unreachable, userStream,
-  type AckFrame, type ClientFrame, type Codec, type Encoding, type EventFrame, type PageFrame, type PresenceFrame, type UserInfoFrame,
+  type AckFrame, type ClientFrame, type Codec, type Encoding, type EventFrame, type PageFrame, type PresenceFrame, type UserInfoFrame, type SearchResultsFrame,
   type RoomListFrame, type SendTarget, type ServerFrame, type ServerFrameType, type WelcomeFrame,
 } from "../protocol/index.ts";
 import { DEFAULT_BACKOFF, backoffDelay } from "./backoff.ts";
@@ -34,7 +34,7 @@ const DEFAULT_HEARTBEAT_MS = 10_000;
 /** Every server frame type (a Record, so adding one to the protocol fails to compile until it is here). */
 const SERVER_FRAME_TYPES: Record<ServerFrameType, true> = {
   welcome: true, event: true, ack: true, synced: true, truncated: true, presence: true,
-  typing: true, page: true, room_list: true, error: true, pong: true, user_info: true,
+  typing: true, page: true, room_list: true, error: true, pong: true, user_info: true, search_results: true,
 };
 function isServerFrameType(f: unknown): f is ServerFrame {
   const type = typeof f === "object" && f !== null ? (f as { type?: unknown }).type : undefined;
@@ -156,6 +156,12 @@ export class HubbubClient {
   read(stream: string, seq: number): Promise<AckFrame> { return this.request({ type: "read", stream, seq }) as Promise<AckFrame>; }
   rooms(): Promise<RoomListFrame> { return this.request({ type: "rooms" }) as Promise<RoomListFrame>; }
   who(room: string): Promise<PresenceFrame> { return this.request({ type: "who", room }) as Promise<PresenceFrame>; }
+  /** Sets a room's topic ("" clears it); every member sees a `topic` event. */
+  setTopic(room: string, text: string): Promise<AckFrame> { return this.request({ type: "topic", room, text }) as Promise<AckFrame>; }
+  /** Messages of a stream containing `q`, newest first; pass `next` as `before` to go further back. */
+  search(stream: string, q: string, page: { before?: number; limit?: number } = {}): Promise<SearchResultsFrame> {
+    return this.request({ type: "search", stream, q, ...page }) as Promise<SearchResultsFrame>;
+  }
   /** Whether a name has ever signed in on this server: ask before starting a DM with it. */
   whois(user: string): Promise<UserInfoFrame> { return this.request({ type: "whois", user }) as Promise<UserInfoFrame>; }
   /** Says I am typing (fire and forget; dropped when not live). */
@@ -335,7 +341,7 @@ export class HubbubClient {
         for (const item of this.outbox.pending()) this.transmitSend(item);
         return;
       case "event": return this.delivery.accept(f);
-      case "ack": case "error": case "page": case "room_list": case "pong": case "user_info": return this.onReply(f);
+      case "ack": case "error": case "page": case "room_list": case "pong": case "user_info": case "search_results": return this.onReply(f);
       case "presence": if (f.id !== undefined) this.onReply(f); this.emitter.emit("presence", f); return;
       case "typing": this.emitter.emit("typing", f); return;
       case "truncated":

@@ -21,12 +21,14 @@ export interface Projection {
    * sent a DM. A name nobody has used yet is not a mailbox anyone can fill for its future owner.
    */
   users: Set<string>;
+  /** room -> its topic (absent: none set, or cleared). */
+  topics: Map<string, string>;
   /** pos of the last event applied. */
   pos: number;
 }
 
 export function emptyProjection(): Projection {
-  return { rooms: new Map(), userRooms: new Map(), userDms: new Map(), reads: new Map(), users: new Set(), pos: 0 };
+  return { rooms: new Map(), userRooms: new Map(), userDms: new Map(), reads: new Map(), users: new Set(), topics: new Map(), pos: 0 };
 }
 
 /**
@@ -56,6 +58,10 @@ export function apply(p: Projection, e: EventData, s: ParsedStream | undefined =
     } else if (e.kind === "left") {
       members.delete(e.author);
       p.userRooms.get(e.author)?.delete(s.room);
+    } else if (e.kind === "topic") {
+      const text = typeof e.body.text === "string" ? e.body.text : "";
+      if (text) p.topics.set(s.room, text);
+      else p.topics.delete(s.room);
     }
   } else if (s.kind === "dm" && e.seq === 1) {
     setOf(p.userDms, s.users[0]).add(e.stream);

@@ -7,13 +7,14 @@ import type { EventLog } from "../store/event-log.ts";
 import { type Projection, apply, emptyProjection } from "./projection.ts";
 
 export const SNAPSHOT_NAME = "projection";
-export const SNAPSHOT_VERSION = 2;
+export const SNAPSHOT_VERSION = 3;
 
 interface Serialized {
   rooms: [string, [string, number][]][];
   userDms: [string, string[]][];
   reads: [string, [string, number][]][];
   users: string[];
+  topics: [string, string][];
 }
 
 export function serialize(p: Projection): string {
@@ -22,6 +23,7 @@ export function serialize(p: Projection): string {
     userDms: [...p.userDms].map(([u, d]) => [u, [...d]]),
     reads: [...p.reads].map(([u, m]) => [u, [...m]]),
     users: [...p.users],
+    topics: [...p.topics],
   };
   return JSON.stringify(s);
 }
@@ -41,6 +43,7 @@ export function deserialize(data: string, pos: number): Projection {
   for (const [u, d] of s.userDms) p.userDms.set(u, new Set(d));
   for (const [u, m] of s.reads) p.reads.set(u, new Map(m));
   p.users = new Set(s.users);
+  p.topics = new Map(s.topics);
   return p;
 }
 

@@ -43,6 +43,8 @@ export const clientFrameArb: fc.Arbitrary<ClientFrame> = clean(fc.oneof(
   fc.record({ type: fc.constant("rooms" as const), id }),
   fc.record({ type: fc.constant("who" as const), id, room: name }),
   fc.record({ type: fc.constant("whois" as const), id, user: name }),
+  fc.record({ type: fc.constant("topic" as const), id, room: name, text: name }),
+  fc.record({ type: fc.constant("search" as const), id, stream, q: name, before: fc.option(seq, { nil: undefined }), limit: fc.integer({ min: 1, max: 50 }) }),
 ) as fc.Arbitrary<ClientFrame>);
 
 export const serverFrameArb: fc.Arbitrary<ServerFrame> = clean(fc.oneof(
@@ -61,6 +63,7 @@ export const serverFrameArb: fc.Arbitrary<ServerFrame> = clean(fc.oneof(
   fc.record({ type: fc.constant("error" as const), id, code: fc.constantFrom(...Object.values(ErrorCode)), message: anyString() }),
   fc.record({ type: fc.constant("pong" as const), id, t: fc.option(fc.nat(), { nil: undefined }) }),
   fc.record({ type: fc.constant("user_info" as const), id, user: name, known: fc.boolean() }),
+  fc.record({ type: fc.constant("search_results" as const), id, stream, q: name, events: fc.array(eventDataArb.map(clean1), { maxLength: 3 }), next: fc.option(seq, { nil: undefined }) }),
 ) as fc.Arbitrary<ServerFrame>);
 
 function clean1(e: EventData): EventData {

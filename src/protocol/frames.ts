@@ -58,6 +58,13 @@ export interface HistoryFrame {
   after?: number;
   limit?: number;
 }
+/**
+ * Messages of a stream whose current text contains `q` (case-insensitive), newest first. One
+ * request scans a bounded number of events before `before`; `next` says where to go on.
+ */
+export interface SearchFrame { type: "search"; id?: CommandId; stream: string; q: string; before?: number; limit?: number }
+/** Sets a room's topic (members only; at most 300 characters; "" clears it). Logged as a `topic` event. */
+export interface TopicFrame { type: "topic"; id?: CommandId; room: string; text: string }
 export interface ReadFrame { type: "read"; id?: CommandId; stream: string; seq: number }
 export interface TypingFrame { type: "typing"; stream: string }
 export interface PingFrame { type: "ping"; id?: CommandId; t?: number }
@@ -68,7 +75,7 @@ export interface WhoisFrame { type: "whois"; id?: CommandId; user: string }
 
 export type ClientFrame =
   | HelloFrame | JoinFrame | LeaveFrame | SendFrame | EditFrame | DeleteFrame
-  | HistoryFrame | ReadFrame | TypingFrame | PingFrame | RoomsFrame | WhoFrame | WhoisFrame;
+  | HistoryFrame | ReadFrame | TypingFrame | PingFrame | RoomsFrame | WhoFrame | WhoisFrame | SearchFrame | TopicFrame;
 export type ClientFrameType = ClientFrame["type"];
 
 // ---------- server -> client ----------
@@ -83,7 +90,8 @@ export type EventKind =
   | "room_joined"  // body: {room} (user stream: this user joined a room, on any device)
   | "room_left"    // body: {room}
   | "broadcast"    // body: {text} (broadcast stream, from an operator)
-  | "registered";  // body: {} (server-internal `@users` stream, never sent: the author's first sign-in)
+  | "registered"
+  | "topic";       // body: {text} (room stream: the room's topic, set by a member; "" clears it)  // body: {} (server-internal `@users` stream, never sent: the author's first sign-in)
 
 export type EventBody = Record<string, string | number>;
 
@@ -147,7 +155,12 @@ export interface PresenceFrame {
 }
 export interface TypingEventFrame { type: "typing"; stream: string; user: string }
 export interface PageFrame { type: "page"; id?: CommandId; stream: string; events: EventData[]; more: boolean }
-export interface RoomSummary { room: string; members: number; head: number; member: boolean }
+/**
+ * Answer to `search`: matching messages (their text as last edited; deleted ones never match),
+ * newest first. `next` is the seq to pass as `before` to search older events, absent at the start.
+ */
+export interface SearchResultsFrame { type: "search_results"; id?: CommandId; stream: string; q: string; events: EventData[]; next?: number }
+export interface RoomSummary { room: string; members: number; head: number; member: boolean; topic?: string }
 export interface RoomListFrame { type: "room_list"; id?: CommandId; rooms: RoomSummary[] }
 export interface ErrorFrame { type: "error"; id?: CommandId; code: ErrorCode; message: string }
 export interface PongFrame { type: "pong"; id?: CommandId; t?: number }
@@ -156,5 +169,5 @@ export interface UserInfoFrame { type: "user_info"; id?: CommandId; user: string
 
 export type ServerFrame =
   | WelcomeFrame | EventFrame | AckFrame | SyncedFrame | TruncatedFrame | PresenceFrame
-  | TypingEventFrame | PageFrame | RoomListFrame | ErrorFrame | PongFrame | UserInfoFrame;
+  | TypingEventFrame | PageFrame | RoomListFrame | ErrorFrame | PongFrame | UserInfoFrame | SearchResultsFrame;
 export type ServerFrameType = ServerFrame["type"];

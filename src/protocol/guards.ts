@@ -19,6 +19,9 @@ export const MAX_TOKEN_LENGTH = 4096;
 
 export const DEFAULT_GUARD_LIMITS: GuardLimits = { maxText: 4000, maxCursors: 5000, maxPage: 500 };
 
+/** Longest room topic, in UTF-16 code units. */
+export const MAX_TOPIC = 300;
+
 export type GuardResult =
   | { ok: true; frame: ClientFrame }
   | { ok: false; id: CommandId | undefined; code: ErrorCode; message: string };
@@ -132,6 +135,17 @@ function parse(o: Obj, id: CommandId | undefined, limits: GuardLimits): ClientFr
       if (limit < 1) field("limit", "at least 1");
       limit = Math.min(limit, limits.maxPage);
       return { type: "history", id, stream: s, before, after, limit };
+    }
+    case "topic": {
+      if (typeof o.text !== "string" || o.text.length > MAX_TOPIC) field("text", `a string of at most ${MAX_TOPIC} characters`);
+      return { type: "topic", id, room: room(o), text: (o.text as string).trim() };
+    }
+    case "search": {
+      const s = stream(o);
+      if (typeof o.q !== "string" || o.q.trim().length === 0 || o.q.length > 200) field("q", "a string of 1-200 characters");
+      const before = optSeq(o, "before");
+      const limit = Math.min(Math.max(optSeq(o, "limit") ?? 20, 1), 50);
+      return { type: "search", id, stream: s, q: o.q as string, before, limit };
     }
     case "read": {
       const s = stream(o);

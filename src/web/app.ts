@@ -12,6 +12,7 @@ import { profileDevice, tabId, tabStorage } from "./tab-storage.ts";
 import { mentions } from "./format.ts";
 import { askForNotifications, canAskForNotifications, notify, showUnread } from "./views/attention.ts";
 import { checkLength } from "./views/composer.ts";
+import { renderDirectory, renderSearchResults } from "./views/directory.ts";
 import { $ } from "./views/dom.ts";
 import { renderMessages } from "./views/messages.ts";
 import { renderOnline, renderStreams } from "./views/sidebar.ts";
@@ -66,6 +67,7 @@ function start({ user, token }: Session): void {
     renderStreams($("room-list"), state.list("room"), current, open);
     renderStreams($("dm-list"), state.list("dm"), current, open);
     renderOnline($("online-list"), current ? state.online(current) : [], state.me, (u) => open(state.dmWith(u)));
+    renderOnline($("people-list"), current ? state.online(current) : [], state.me, (u) => open(state.dmWith(u)));
     const views = [...state.streams.values()];
     showUnread(views.reduce((n, s) => n + s.unread, 0), views.reduce((n, s) => n + s.mentions, 0));
     $("notify").hidden = !canAskForNotifications();
@@ -76,13 +78,17 @@ function start({ user, token }: Session): void {
 
   function renderConversation(keepBottom = atBottom()): void {
     const view = current ? state.streams.get(current) : undefined;
-    const title = view ? (view.kind === "room" ? `#${view.name}` : view.name) : "Pick a room";
+    const title = view ? (view.kind === "room" ? `#${view.name}` : view.name) : "Rooms";
     $("conv-title").textContent = title;
+    app.dataset.screen = view ? "conversation" : "directory";
+    $("conv-topic").textContent = view?.kind === "room" ? state.topic(view.name) : "";
+    $("conv-tools").hidden = !view;
+    for (const id of ["topic-edit", "leave-room", "people-toggle"]) $(id).hidden = view?.kind !== "room";
     // Short enough for a phone's width; how Enter works is in the title (a tooltip) and the label.
     input.placeholder = view ? `Message ${title}` : "";
     input.disabled = !view;
     $<HTMLButtonElement>("composer-send").disabled = !view;
-    if (!current) { messagesBox.replaceChildren(); return; }
+    if (!current) { messagesBox.replaceChildren(); renderRooms(); return; }
     const before = messagesBox.scrollHeight - messagesBox.scrollTop;
     renderMessages(messagesBox, state.messagesOf(current), {
       me: state.me, dividerAfter, more: state.moreBefore.get(current) ?? true,
@@ -104,6 +110,49 @@ function start({ user, token }: Session): void {
     if (keepBottom) messagesBox.scrollTop = messagesBox.scrollHeight;
     else messagesBox.scrollTop = messagesBox.scrollHeight - before; // older messages were added above
     markRead();
+  }
+
+  /** The directory: the first screen after sign-in, and whenever no conversation is open. */
+  function renderRooms(): void {
+    renderDirectory($("directory-list"), [...state.directory.values()], $<HTMLInputElement>("directory-q").value, (room, member) => {
+      if (member) return open(roomStream(room));
+      client.join(room).then(() => open(roomStream(room)), (e: Error) => { $("directory-q").setAttribute("aria-invalid", "true"); setFormError("join-error", e.message); });
+    });
+  }
+  async function refreshRooms(): Promise<void> {
+    const list = await client.rooms().catch(() => undefined);
+    if (!list) return;
+    state.setDirectory(list.rooms);
+    if (!current) renderRooms();
+    else renderConversation();
+  }
+  function showDirectory(): void {
+    stopEditing();
+    current = undefined;
+    sessionStorage.removeItem("hubbub:current");
+    app.dataset.view = "conversation"; // on a phone, the pane that shows the directory
+    renderSidebar();
+    renderConversation();
+    void refreshRooms();
+  }
+
+  let searchNext: number | undefined;
+  async function search(more: boolean): Promise<void> {
+    const stream = current;
+    const q = $<HTMLInputElement>("search-q").value.trim();
+    if (!stream || !q) return;
+    $("search-status").textContent = "searching…";
+    const r = await client.search(stream, q, more ? { before: searchNext } : {}).catch((e: Error) => e);
+    if (stream !== current) return;
+    if (r instanceof Error) { $("search-status").textContent = `Search failed: ${r.message}`; return; }
+    if (!more) $("search-results").replaceChildren();
+    const box = document.createElement("div");
+    renderSearchResults(box, r.events, state.me);
+    $("search-results").append(...box.children);
+    const found = $("search-results").children.length;
+    searchNext = r.next;
+    $("search-more").hidden = r.next === undefined;
+    $("search-status").textContent = `${found} message${found === 1 ? "" : "s"} found${r.next === undefined ? "" : " so far"}`;
   }
 
   /** Editing a sent message borrows the composer; what was being written comes back afterwards. */
@@ -226,6 +275,7 @@ function start({ user, token }: Session): void {
     const view = state.ensure(stream);
     if (!view) return;
     stopEditing();
+    if (current !== stream) closePanels();
     current = stream;
     sessionStorage.setItem("hubbub:current", stream);
     dividerAfter = view.read;
@@ -257,6 +307,7 @@ function start({ user, token }: Session): void {
     welcomed = true;
   });
   client.on("synced", () => {
+    void refreshRooms();
     // Opening a conversation before the connection is live (a reload) cannot load its history yet: do it now.
     if (current && stale === current) void refreshStale(current);
     else if (current && state.messagesOf(current).length < 30) {
@@ -281,7 +332,8 @@ function start({ user, token }: Session): void {
     }
     if (e.kind === "message") typingUntil.delete(`${e.stream}|${e.author}`);
     if (e.kind === "read" && !state.recount(String(e.body.stream))) void recount(String(e.body.stream));
-    if (e.kind === "room_left" && current === roomStream(String(e.body.room))) { current = undefined; app.dataset.view = "list"; }
+    if (e.kind === "room_left" && current === roomStream(String(e.body.room))) showDirectory();
+    if (e.kind === "room_joined" || e.kind === "room_left" || e.kind === "topic") void refreshRooms();
     if (e.stream === current || e.stream.startsWith("user:")) renderConversation(bottom);
     saveSoon();
     renderSidebar();
@@ -385,6 +437,41 @@ function start({ user, token }: Session): void {
   $("broadcast-dismiss").addEventListener("click", () => {
     if (state.broadcast) localStorage.setItem("hubbub:broadcast-seen", String(state.broadcast.seq));
     renderSidebar();
+  });
+  $("browse").addEventListener("click", () => { showDirectory(); $("directory-q").focus(); });
+  $("directory-q").addEventListener("input", () => renderRooms());
+  $("directory-q").addEventListener("keydown", (ev) => {
+    const first = $("directory-list").querySelector("button");
+    if (ev.key === "Enter" && first) { ev.preventDefault(); first.click(); }
+  });
+  const toggle = (button: string, panel: string, on?: boolean) => {
+    const show = on ?? $(panel).hidden;
+    $(panel).hidden = !show;
+    $(button).setAttribute("aria-expanded", String(show));
+    return show;
+  };
+  function closePanels(): void {
+    toggle("search-toggle", "search-panel", false);
+    toggle("people-toggle", "people-panel", false);
+    $("search-results").replaceChildren();
+    $("search-status").textContent = "";
+    $("search-more").hidden = true;
+  }
+  $("search-toggle").addEventListener("click", () => { if (toggle("search-toggle", "search-panel")) $("search-q").focus(); });
+  $("people-toggle").addEventListener("click", () => toggle("people-toggle", "people-panel"));
+  $<HTMLFormElement>("search-panel").addEventListener("submit", (ev) => { ev.preventDefault(); void search(false); });
+  $("search-more").addEventListener("click", () => void search(true));
+  $("topic-edit").addEventListener("click", () => {
+    const room = current && parseStream(current)?.kind === "room" ? current.slice(5) : undefined;
+    if (!room) return;
+    const text = prompt(`Topic of #${room} (empty to clear)`, state.topic(room));
+    if (text === null) return;
+    client.setTopic(room, text.slice(0, 300)).catch((e: Error) => { $("composer-error").textContent = `Could not set the topic: ${e.message}`; });
+  });
+  $("leave-room").addEventListener("click", () => {
+    const room = current && parseStream(current)?.kind === "room" ? current.slice(5) : undefined;
+    if (!room || !confirm(`Leave #${room}? You can join again from the directory.`)) return;
+    client.leave(room).catch((e: Error) => { $("composer-error").textContent = `Could not leave: ${e.message}`; });
   });
   $("editing-cancel").addEventListener("click", () => { stopEditing(); input.focus(); });
   $("notify").addEventListener("click", async () => { await askForNotifications(); renderSidebar(); });

@@ -11,13 +11,13 @@ import type { OutboxItem } from "../client/index.ts";
 import { mentions } from "./format.ts";
 import {
   dmPeer, dmStream, parseStream, roomStream,
-  type EventData, type PresenceEntry, type SendTarget, type PresenceFrame, type StreamInfo, type WelcomeFrame,
+  type EventData, type PresenceEntry, type RoomSummary, type SendTarget, type PresenceFrame, type StreamInfo, type WelcomeFrame,
 } from "../protocol/index.ts";
 
 export interface Message {
   key: string;
   stream: string;
-  kind: "message" | "joined" | "left";
+  kind: "message" | "joined" | "left" | "topic";
   seq?: number;
   cmid?: string;
   author: string;
@@ -44,6 +44,9 @@ export interface StreamView {
   head: number;
 }
 
+/** A room as the directory lists it. */
+export interface RoomEntry { room: string; members: number; member: boolean; topic: string; topicSeq?: number }
+
 export interface ChatSnapshot { me: string; streams: StreamView[]; messages: Record<string, Message[]> }
 
 /** An edit or delete seen before the message it changes was loaded (history comes later). */
@@ -59,6 +62,17 @@ export class ChatState {
   readonly moreBefore = new Map<string, boolean>();
   readonly presence = new Map<string, Map<string, PresenceEntry>>();
   broadcast: { text: string; at: number; seq: number } | undefined;
+  /** Every room on the server (from `rooms`), with topics kept up to date by `topic` events. */
+  readonly directory = new Map<string, RoomEntry>();
+
+  /** The server's list of rooms; its topics are current as of each room's head. */
+  setDirectory(rooms: RoomSummary[]): void {
+    this.directory.clear();
+    for (const r of rooms) this.directory.set(r.room, { room: r.room, members: r.members, member: r.member, topic: r.topic ?? "", topicSeq: r.head });
+  }
+
+  /** The topic of a room, as last heard. */
+  topic(room: string): string { return this.directory.get(room)?.topic ?? ""; }
 
   welcome(w: WelcomeFrame): void {
     this.me = w.user;
@@ -129,6 +143,13 @@ export class ChatState {
       if (!prior || prior.seq < e.seq) changes.set(target, change);
       const m = bucket.get(`s:${target}`);
       if (m && (!prior || prior.seq < e.seq)) applyChange(m, change);
+    } else if (e.kind === "topic" && parsed?.kind === "room") {
+      const text = String(e.body.text ?? "");
+      const entry = this.directory.get(parsed.room);
+      // Only a newer event moves the topic: history pages bring older ones too.
+      if (entry && (entry.topicSeq ?? 0) < e.seq) Object.assign(entry, { topic: text, topicSeq: e.seq });
+      else if (!entry) this.directory.set(parsed.room, { room: parsed.room, members: 0, member: true, topic: text, topicSeq: e.seq });
+      bucket.set(`s:${e.seq}`, { key: `s:${e.seq}`, stream: e.stream, kind: "topic", seq: e.seq, author: e.author, at: e.at, text, state: "sent" });
     } else if (e.kind === "joined" || e.kind === "left") {
       bucket.set(`s:${e.seq}`, { key: `s:${e.seq}`, stream: e.stream, kind: e.kind, seq: e.seq, author: e.author, at: e.at, text: e.kind, state: "sent" });
     }

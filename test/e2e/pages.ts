@@ -13,7 +13,7 @@ export async function signIn(ctx: BrowserContext, url: string, name: string): Pr
 
 export async function joinRoom(page: Page, room: string): Promise<void> {
   await page.getByLabel("Join or create a room").fill(room);
-  await page.getByRole("button", { name: "Join" }).click();
+  await page.getByRole("button", { name: "Join", exact: true }).click();
   await page.waitForSelector(`#conv-title:has-text("#${room}")`);
 }
 

@@ -117,7 +117,7 @@ describe("web app basics", () => {
     await setVisibility(gil, "hidden");
     await say(hal, "@gil again, while you are away");
     await hal.getByLabel("Start a direct message with").fill("gil");
-    await hal.getByRole("button", { name: "Open" }).click();
+    await hal.getByRole("button", { name: "Open", exact: true }).click();
     await say(hal, "just you");
     await say(hal, "plain, no mention"); // a DM: notifies too
     await hal.click('#room-list button[data-stream="room:mentions"]');

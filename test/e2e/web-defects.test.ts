@@ -25,7 +25,7 @@ describe("web app defects", () => {
     assert.equal(await alice.locator(".notice").first().textContent(), "beginning of the conversation");
 
     await alice.getByLabel("Start a direct message with").fill("bob");
-    await alice.getByRole("button", { name: "Open" }).click();
+    await alice.getByRole("button", { name: "Open", exact: true }).click();
     await alice.waitForSelector('#conv-title:text-is("bob")');
     await say(alice, "dm before the reload");
     await alice.waitForSelector('article.msg.mine[data-state="sent"]:has-text("dm before the reload")');
@@ -62,7 +62,7 @@ describe("web app defects", () => {
     await signIn(await browser.newContext(), server.url, "wes");
     const dmTo = async (name: string) => {
       await page.getByLabel("Start a direct message with").fill(name);
-      await page.getByRole("button", { name: "Open" }).click();
+      await page.getByRole("button", { name: "Open", exact: true }).click();
     };
     await dmTo("typo-user-xyz");
     await page.waitForSelector('#dm-confirm:has-text("Nobody called “typo-user-xyz” has signed in here yet")');

@@ -64,9 +64,9 @@ describe("web app", () => {
     const b = await signIn(await browser.newContext(), server.url, "rae");
     const sam = await signIn(await browser.newContext(), server.url, "sam");
     await joinRoom(sam, "watch");
-    await seedMessages(sam, "sam", "watch", 40); // enough to scroll
+    await seedMessages(sam, "sam", "watch", 80); // enough to scroll, also grouped into short rows
     await joinRoom(a, "watch");
-    await a.waitForSelector('article.msg:has-text("seed 40")');
+    await a.waitForSelector('article.msg:has-text("seed 80")');
     await b.waitForSelector('#room-list button[data-stream="room:watch"]');
     const badge = b.locator('#room-list button[data-stream="room:watch"] .badge');
     const setVisibility = (state: "hidden" | "visible") => a.evaluate((s) => {
@@ -84,7 +84,7 @@ describe("web app", () => {
     await badge.waitFor({ state: "detached" });
     assert.equal(await a.locator('.divider + article.msg .text').textContent(), "while the tab was hidden", "the divider marks where I stopped reading");
 
-    await a.locator("#messages").evaluate((el) => { el.scrollTop = el.scrollHeight / 2; });
+    await a.locator("#messages").evaluate((el) => { el.scrollTop = 0; });
     await say(sam, "while scrolled up");
     await b.waitForSelector('#room-list button[data-stream="room:watch"] .badge:has-text("1")');
     await a.waitForTimeout(300);

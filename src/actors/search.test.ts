@@ -1,0 +1,55 @@
+import { describe, expect, test } from "bun:test";
+import { connected, settle, testHub } from "./testing/harness.ts";
+import { searchStream } from "./search.ts";
+
+async function room(texts: string[]) {
+  const th = testHub();
+  const ann = await connected(th, "ann");
+  ann.send({ type: "join", room: "r" });
+  await settle();
+  texts.forEach((text, i) => ann.send({ type: "send", to: { room: "r" }, cmid: `m${i}`, text }));
+  await settle();
+  return { th, ann };
+}
+
+describe("search within a stream", () => {
+  test("finds messages by their current text, newest first, case-insensitively; deleted ones never match", async () => {
+    const { th, ann } = await room(["Deploy on Monday", "lunch?", "deploy failed", "DEPLOY again", "secret deploy"]);
+    // seqs: 1 joined, 2..6 messages
+    ann.send({ type: "edit", stream: "room:r", seq: 3, cmid: "e1", text: "lunch, then deploy" });
+    ann.send({ type: "delete", stream: "room:r", seq: 6, cmid: "d1" });
+    ann.send({ type: "edit", stream: "room:r", seq: 4, cmid: "e2", text: "it worked" });
+    await settle();
+    const r = searchStream(th.log, "room:r", "deploy", undefined, 20);
+    expect(r.events.map((e) => [e.seq, e.body.text])).toEqual([[5, "DEPLOY again"], [3, "lunch, then deploy"], [2, "Deploy on Monday"]]);
+    expect(r.next).toBeUndefined();
+    expect(r.readBytes).toBeGreaterThan(0);
+  });
+
+  test("bounded: a limit or the scan budget stops it, and `next` goes on from there", async () => {
+    const { th } = await room(Array.from({ length: 30 }, (_, i) => `note ${i + 1}`));
+    const first = searchStream(th.log, "room:r", "note", undefined, 5);
+    expect(first.events.map((e) => e.body.text)).toEqual(["note 30", "note 29", "note 28", "note 27", "note 26"]);
+    const second = searchStream(th.log, "room:r", "note", first.next, 5);
+    expect(second.events[0]?.body.text).toBe("note 25");
+    const scanLimited = searchStream(th.log, "room:r", "nothing like it", undefined, 5, 10);
+    expect(scanLimited).toMatchObject({ events: [], next: 22 }); // read 10 events (seqs 31..22), found none
+  });
+
+  test("over the wire: members only, bad queries refused, and rate-limited per connection", async () => {
+    const { th, ann } = await room(["alpha", "beta"]);
+    const bob = await connected(th, "bob");
+    ann.send({ type: "search", id: "s", stream: "room:r", q: "ALP" });
+    bob.send({ type: "search", id: "b", stream: "room:r", q: "alp" });
+    ann.send({ type: "search", id: "empty", stream: "room:r", q: "  " });
+    await settle();
+    expect(ann.socket.reply("s")).toMatchObject({ type: "search_results", stream: "room:r", q: "ALP", events: [{ seq: 2, body: { text: "alpha" } }] });
+    expect(bob.socket.reply("b")).toMatchObject({ type: "error", code: "not_member" });
+    expect(ann.socket.reply("empty")).toMatchObject({ type: "error", code: "invalid_field" });
+    for (let i = 0; i < 8; i++) ann.send({ type: "search", id: `x${i}`, stream: "room:r", q: "a" });
+    await settle();
+    const codes = Array.from({ length: 8 }, (_, i) => ann.socket.reply(`x${i}`)?.type === "error" ? "refused" : "ok");
+    expect(codes.filter((c) => c === "refused").length).toBeGreaterThan(0);
+    expect(ann.socket.reply("x7")).toMatchObject({ type: "error", code: "rate_limited" });
+  });
+});

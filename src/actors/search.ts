@@ -1,0 +1,49 @@
+/**
+ * Search within one stream's history, from the log: the messages whose current text (after
+ * their latest edit) contains the query, newest first. Bounded: one call reads at most
+ * `maxScan` events, so its cost does not grow with the stream; `next` continues further back.
+ */
+import type { EventData } from "../protocol/index.ts";
+import type { EventLog } from "../store/event-log.ts";
+
+export interface SearchPage {
+  events: EventData[];
+  next?: number;
+  /** Roughly what the scan read from the log (its text plus a fixed cost per event), for the user's read budget. */
+  readBytes: number;
+}
+
+/** What one scanned event costs besides its text (row, stream, author, JSON). */
+const EVENT_OVERHEAD = 100;
+
+/** Events read per request at most (in pages of `PAGE`). */
+export const SEARCH_SCAN = 5000;
+const PAGE = 500;
+
+export function searchStream(log: EventLog, stream: string, q: string, before: number | undefined, limit: number, maxScan = SEARCH_SCAN): SearchPage {
+  const needle = q.trim().toLocaleLowerCase();
+  const events: EventData[] = [];
+  /** Newest change seen per target: scanning backwards meets a message's edits before the message. */
+  const changed = new Map<number, string | null>();
+  let cursor = before ?? log.head(stream) + 1;
+  let scanned = 0;
+  let readBytes = 0;
+  while (scanned < maxScan && events.length < limit) {
+    const page = log.readBefore(stream, cursor, Math.min(PAGE, maxScan - scanned));
+    if (page.length === 0) return { events, readBytes };
+    scanned += page.length;
+    for (const e of page) readBytes += EVENT_OVERHEAD + String(e.body.text ?? "").length;
+    for (let i = page.length - 1; i >= 0 && events.length < limit; i--) {
+      const e = page[i]!;
+      cursor = e.seq;
+      const target = Number(e.body.target);
+      if (e.kind === "edit" && !changed.has(target)) changed.set(target, String(e.body.text ?? ""));
+      if (e.kind === "delete" && !changed.has(target)) changed.set(target, null);
+      if (e.kind !== "message") continue;
+      const text = changed.has(e.seq) ? changed.get(e.seq) : String(e.body.text ?? "");
+      if (text == null || !text.toLocaleLowerCase().includes(needle)) continue;
+      events.push(text === e.body.text ? e : { ...e, body: { ...e.body, text } });
+    }
+  }
+  return cursor > log.first(stream) ? { events, next: cursor, readBytes } : { events, readBytes };
+}

@@ -1,0 +1,47 @@
+/** The room directory (the first screen after sign-in) and search results. */
+import { isRoomName } from "../../protocol/index.ts";
+import type { RoomEntry } from "../chat-state.ts";
+import type { EventData } from "../../protocol/index.ts";
+import { parse } from "../format.ts";
+import { el } from "./dom.ts";
+import { reconcile } from "./reconcile.ts";
+import { richText } from "./rich-text.ts";
+
+/** Rooms matching the filter, busiest first; a free name can be created from here. */
+export function renderDirectory(list: HTMLElement, rooms: RoomEntry[], filter: string, enter: (room: string, member: boolean) => void): void {
+  const q = filter.trim().replace(/^#/, "").toLowerCase();
+  const shown = rooms
+    .filter((r) => !q || r.room.toLowerCase().includes(q) || r.topic.toLowerCase().includes(q))
+    .sort((a, b) => b.members - a.members || a.room.localeCompare(b.room))
+    .slice(0, 200);
+  const items = shown.map((r) => ({
+    key: r.room, sig: `${r.members}|${r.member}|${r.topic}`, build: () => {
+      const button = el("button", { type: "button", class: r.member ? "secondary" : "", "aria-label": `${r.member ? "Open" : "Join"} #${r.room}` }, r.member ? "Open" : "Join");
+      button.addEventListener("click", () => enter(r.room, r.member));
+      return el("li", { "data-room": r.room },
+        el("div", { class: "room-info" },
+          el("strong", {}, `#${r.room}`),
+          el("span", { class: "muted small" }, `${r.members} member${r.members === 1 ? "" : "s"}`),
+          ...(r.topic ? [el("span", { class: "topic muted" }, r.topic)] : [])),
+        button);
+    },
+  }));
+  const name = filter.trim().replace(/^#/, "");
+  if (name && isRoomName(name) && !rooms.some((r) => r.room === name)) {
+    items.push({ key: `new:${name}`, sig: "", build: () => {
+      const button = el("button", { type: "button", "aria-label": `Create #${name}` }, "Create");
+      button.addEventListener("click", () => enter(name, false));
+      return el("li", { class: "create" }, el("div", { class: "room-info" }, el("strong", {}, `#${name}`), el("span", { class: "muted small" }, "no such room yet")), button);
+    } });
+  }
+  if (items.length === 0) items.push({ key: "none", sig: q, build: () => el("li", { class: "muted" }, q ? "No room matches." : "No rooms yet: create the first one.") });
+  reconcile(list, items);
+}
+
+const when = (ms: number) => new Date(ms).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+
+export function renderSearchResults(list: HTMLElement, events: EventData[], me: string): void {
+  list.replaceChildren(...events.map((e) => el("li", { "data-seq": String(e.seq) },
+    el("div", { class: "meta" }, el("strong", {}, e.author), " ", el("time", { datetime: new Date(e.at).toISOString() }, when(e.at))),
+    el("div", { class: "text" }, ...richText(parse(String(e.body.text ?? "")), me)))));
+}
