@@ -1,7 +1,11 @@
 /** A raw WebSocket peer for the fuzz suite: it checks every frame the server sends is well-formed, and records closes. */
-import { CloseCode, ErrorCode, SUBPROTOCOLS, codecFor, isUserName, type Encoding, type ServerFrame } from "../../../src/protocol/index.ts";
+import { CloseCode, ErrorCode, SUBPROTOCOLS, codecFor, isUserName, type Encoding, type ServerFrame, type ServerFrameType } from "../../../src/protocol/index.ts";
 
-const SERVER_TYPES = new Set(["welcome", "event", "ack", "synced", "truncated", "presence", "typing", "page", "room_list", "error", "pong", "user_info"]);
+/** Every server frame type (a Record, so a type added to the protocol fails to compile until it is here). */
+const SERVER_TYPES = new Set(Object.keys({
+  welcome: 1, event: 1, ack: 1, synced: 1, truncated: 1, presence: 1, typing: 1, page: 1, room_list: 1, error: 1, pong: 1,
+  user_info: 1, search_results: 1,
+} satisfies Record<ServerFrameType, 1>));
 export const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 export const CLOSE_CODES: ReadonlySet<number> = new Set(Object.values(CloseCode).filter((c) => c !== CloseCode.Abnormal));
 
