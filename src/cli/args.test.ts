@@ -89,6 +89,14 @@ describe("commands", () => {
     expect(usage(["edit", "--room", "a", "--join", "1", "x"])).toContain("edit has no --join option");
   });
 
+  test("search looks in a room or a DM for the words given, 20 matches unless --limit says otherwise", () => {
+    expect(run(["search", "--room", "lobby", "deploy", "done"]).action).toEqual({ name: "search", in: { room: "lobby" }, q: "deploy done", limit: 20 });
+    expect(run(["search", "--to", "bob", "--limit", "5", "x"]).action).toEqual({ name: "search", in: { user: "bob" }, q: "x", limit: 5 });
+    expect(usage(["search", "--room", "lobby"])).toContain("search needs what to look for");
+    expect(usage(["search", "--room", "lobby", "x".repeat(201)])).toContain("at most 200 characters");
+    expect(usage(["search", "x"])).toContain("exactly one of --room R or --to USER");
+  });
+
   test("send needs exactly one target and some text", () => {
     expect(usage(["send", "hi"])).toContain("exactly one of --room R or --to USER");
     expect(usage(["send", "--room", "a", "--to", "b", "hi"])).toContain("exactly one of");

@@ -8,7 +8,7 @@ import { isRoomName, isUserName, type SendTarget } from "../protocol/index.ts";
 
 export class UsageError extends Error {}
 
-export const COMMANDS = ["chat", "send", "edit", "delete", "tail", "history", "rooms", "who", "join", "leave"] as const;
+export const COMMANDS = ["chat", "send", "edit", "delete", "tail", "history", "search", "rooms", "who", "join", "leave"] as const;
 export type Command = (typeof COMMANDS)[number];
 const isCommand = (s: string | undefined): s is Command => (COMMANDS as readonly string[]).includes(s ?? "");
 
@@ -41,6 +41,7 @@ const OWN: Record<Command, readonly Option[]> = {
   delete: ["room", "to"],
   tail: ["room", "count", "follow", "join"],
   history: ["room", "limit"],
+  search: ["room", "to", "limit"],
   rooms: [],
   who: ["room"],
   join: ["room"],
@@ -72,6 +73,8 @@ export type Action =
   | { name: "delete"; in: SendTarget; seq: number }
   | { name: "tail"; room: string; count?: number; follow: boolean; join: boolean }
   | { name: "history"; room: string; limit: number }
+  /** Messages of a room or a DM whose current text contains `q`, newest first. */
+  | { name: "search"; in: SendTarget; q: string; limit: number }
   | { name: "rooms" }
   | { name: "who"; room: string }
   | { name: "join"; room: string }
@@ -160,6 +163,13 @@ function action(command: Command, v: Values, args: string[]): Action {
       noArgs();
       return { name: "tail", room: needRoom(), count: positiveInt(v.count, "--count"), follow: v.follow === true, join: v.join === true };
     case "history": noArgs(); return { name: "history", room: needRoom(), limit: positiveInt(v.limit, "--limit") ?? 20 };
+    case "search": {
+      const where = target(command, room, v);
+      const q = args.join(" ");
+      if (q.trim() === "") fail("search needs what to look for: hubbub search --room R WORDS");
+      if (q.length > 200) fail("search looks for at most 200 characters");
+      return { name: "search", in: where, q, limit: positiveInt(v.limit, "--limit") ?? 20 };
+    }
     case "rooms": noArgs(); return { name: "rooms" };
     case "who": noArgs(); return { name: "who", room: needRoom() };
     case "join": case "leave": {

@@ -26,6 +26,7 @@ Commands:
   delete (--room R | --to USER) SEQ      delete a message of yours
   tail --room R [--count N] [--follow]   what this state file has not printed yet (-f: and live)
   history --room R [--limit N]           the last N messages of a room
+  search (--room R | --to USER) WORDS    messages that contain WORDS, newest first
   rooms                                  all rooms; * marks yours
   who --room R                           who is online in a room, and on which client
   join ROOM | leave ROOM                 join (creating it if new) or leave a room
@@ -102,6 +103,15 @@ ${COMMON}`,
   history: `Usage: hubbub history --room R [--limit N] [options]
 
 Prints the last N (default 20) messages of a room you are a member of, oldest first.
+
+${COMMON}`,
+
+  search: `Usage: hubbub search (--room R | --to USER) [--limit N] WORDS... [options]
+
+Prints the messages of room R (or of your DM with USER) whose current text contains WORDS
+(case-insensitive; as last edited; deleted messages never match), newest first, as they are
+found: up to N (default 20), searching back to the start of the room if needed. Nothing found
+is not an error (exit 0; a note on stderr). Put -- before WORDS that start with a dash.
 
 ${COMMON}`,
 

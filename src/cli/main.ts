@@ -8,6 +8,7 @@ import { parseCommandLine, UsageError, type Action } from "./args.ts";
 import { deleteMessage, editMessage } from "./commands/change.ts";
 import { chat } from "./commands/chat.ts";
 import { history, membership, rooms, send, sendLines, who } from "./commands/one-shot.ts";
+import { search } from "./commands/search.ts";
 import { tail } from "./commands/tail.ts";
 import { errorLine } from "./format.ts";
 import { HELP } from "./help.ts";
@@ -48,6 +49,7 @@ async function run(s: Session, a: Action): Promise<void> {
       break;
     case "edit": await editMessage(s, a.in, a.seq, text!); break;
     case "delete": await deleteMessage(s, a.in, a.seq); break;
+    case "search": await search(s, a.in, a.q, a.limit); break;
     case "history": await history(s, a.room, a.limit); break;
     case "rooms": await rooms(s); break;
     case "who": await who(s, a.room); break;

@@ -72,7 +72,7 @@ describe("hubbub CLI against a real server", () => {
   }, 30_000);
 
   test("--help on every command", async () => {
-    for (const command of ["chat", "send", "edit", "delete", "tail", "history", "rooms", "who", "join", "leave"]) {
+    for (const command of ["chat", "send", "edit", "delete", "tail", "history", "search", "rooms", "who", "join", "leave"]) {
       const r = await run([command, "--help"]);
       expect(r).toMatchObject({ code: 0, err: "" });
       expect(r.out).toStartWith(`Usage: hubbub ${command}`);
@@ -298,6 +298,32 @@ describe("hubbub CLI against a real server", () => {
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
       expect(r.err).toMatch(message);
     }
+  }, 60_000);
+
+  test("search prints the matching messages newest first, up to --limit, paging back through the whole room", async () => {
+    // "big" holds pat's m1..m520 (the history test).
+    const r = await run(["search", "--room", "big", ...as("pat"), "m51"]);
+    expect(r).toMatchObject({ code: 0, err: "" });
+    expect(messages(r.out)).toEqual(["pat: m519", "pat: m518", "pat: m517", "pat: m516", "pat: m515", "pat: m514", "pat: m513", "pat: m512", "pat: m511", "pat: m510", "pat: m51"]);
+    const j = await run(["search", "--room", "big", "--limit", "2", "--json", ...as("pat"), "M5"]);
+    expect(j.out.trim().split("\n").map((l) => JSON.parse(l)).map((e) => [e.type, e.body.text])).toEqual([["event", "m520"], ["event", "m519"]]);
+    const none = await run(["search", "--room", "big", ...as("pat"), "no such words"]);
+    expect(none).toEqual({ code: 0, out: "", err: 'hubbub: no message in room:big contains "no such words"\n' });
+    const outsider = await run(["search", "--room", "big", ...as("zed"), "m1"]);
+    expect(outsider.code).toBe(1);
+    expect(outsider.err).toStartWith("hubbub: error: not_member: ");
+    expect((await run(["search", "--room", "big", ...as("pat")])).code).toBe(2);
+
+    // A match older than one request's scan (5,000 events) is found by following `next`.
+    const deep = await TestClient.connect(server.url, "deep");
+    await deep.request({ type: "join", room: "deep" });
+    deep.send({ type: "send", id: 0, to: { room: "deep" }, cmid: "needle", text: "the needle at the start" });
+    for (let i = 1; i <= 5200; i++) deep.send({ type: "send", id: i, to: { room: "deep" }, cmid: `hay${i}`, text: `hay ${i}` });
+    await deep.waitFor((f) => f.type === "ack" && f.id === 5200, 30_000);
+    await deep.request({ type: "send", to: { user: "pat" }, cmid: "dm-needle", text: "a needle in a DM" });
+    deep.close();
+    expect(messages((await run(["search", "--room", "deep", ...as("deep"), "needle"])).out)).toEqual(["deep: the needle at the start"]);
+    expect((await run(["search", "--to", "deep", ...as("pat"), "needle"])).out).toMatch(/^\[[^\]]+\] @deep deep: a needle in a DM\n$/);
   }, 60_000);
 });
 
