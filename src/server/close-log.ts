@@ -39,7 +39,8 @@ export function causeOf(code: number): [string, Level] {
 
 export function logClose(hub: Hub, data: SocketData, code: number, reason: string): void {
   const conn = data.conn;
-  hub.metrics.connectionClosed(data.encoding, conn?.client ?? "", code);
+  // A socket refused in open() (4002, 4105) never got a ConnectionActor and was never counted as open: only its close code counts.
+  hub.metrics.connectionClosed(conn ? data.encoding : undefined, conn?.client ?? "", code);
   const [cause, level] = causeOf(code);
   const fields = {
     event: "conn.close", conn: conn?.id, code, cause, reason: reason.slice(0, 123),
