@@ -179,7 +179,12 @@ export class HubbubClient {
     const item: OutboxItem = { cmid: opts.cmid ?? newCmid(), to, text, createdAt: this.clock.now(), status: "pending" };
     this.outbox.add(item);
     this.persist(true);
-    const acked = new Promise<AckFrame>((resolve, reject) => this.sendWaiters.set(item.cmid, { resolve, reject }));
+    // The same cmid again while the first is unsettled (a caller's own key): both promises settle with the one ack.
+    const earlier = this.sendWaiters.get(item.cmid);
+    const acked = new Promise<AckFrame>((resolve, reject) => this.sendWaiters.set(item.cmid, {
+      resolve: (a) => { earlier?.resolve(a); resolve(a); },
+      reject: (e) => { earlier?.reject(e); reject(e); },
+    }));
     acked.catch(() => {}); // a caller that ignores the promise must not see an unhandled rejection
     this.emitter.emit("outbox", item);
     if (this.current.name === "live") this.transmitSend(item);
