@@ -49,6 +49,7 @@ this state file has not printed yet (up to 20 per room or DM). Connection losses
 attempts are shown; lines typed meanwhile are sent after the reconnect.
   /join R   /leave [R]   /rooms   /who   /dm USER TEXT   /history [N]   /help   /quit
   /edit TEXT   /delete   change or delete your last message in the current room
+  /search WORDS         messages of the current room that contain WORDS
 Ctrl-C, Ctrl-D or /quit exits.
 
 ${COMMON}`,

@@ -131,8 +131,12 @@ describe("hubbub chat", () => {
       chat.write("/edit first post");
       await chat.waitFor(`#fix carl edited message ${mine.seq}: first post`, WAIT);
       expect(await pia.waitFor((f) => f.type === "event" && f.kind === "edit", WAIT)).toMatchObject({ author: "carl", body: { target: mine.seq, text: "first post" } });
+      chat.write("/search FIRST");
+      await chat.waitFor(/\* 1 message\(s\) in #fix contain "FIRST", newest first:\n.*#fix carl: first post\n/, WAIT);
       chat.write("/delete");
       await chat.waitFor(`#fix carl deleted message ${mine.seq}`, WAIT);
+      chat.write("/search first");
+      await chat.waitFor('* no message in #fix contains "first"', WAIT);
       chat.write("/delete");
       await chat.waitFor("* no message of yours in the last 200 events of #fix", WAIT, chat.out.indexOf("deleted message"));
       chat.write("/quit");

@@ -3,7 +3,7 @@ import { roomStream } from "../../protocol/index.ts";
 import { eventJson, eventLine, presenceLine, roomLine } from "../format.ts";
 import { describe, type Session } from "../session.ts";
 
-export const CHAT_HELP = "commands: /join R  /leave [R]  /rooms  /who  /dm USER TEXT  /history [N]  /edit TEXT  /delete  /quit  (a plain line goes to the current room; /edit and /delete change your last message there)";
+export const CHAT_HELP = "commands: /join R  /leave [R]  /rooms  /who  /dm USER TEXT  /history [N]  /search WORDS  /edit TEXT  /delete  /quit  (a plain line goes to the current room; /edit and /delete change your last message there)";
 
 export interface ChatContext {
   session: Session;
@@ -32,6 +32,7 @@ export async function runLine(ctx: ChatContext, line: string): Promise<boolean> 
       case "/who": await who(ctx); break;
       case "/dm": await dm(ctx, args[0], text.split(/\s+/).slice(2).join(" ")); break;
       case "/history": await history(ctx, args[0]); break;
+      case "/search": await searchRoom(ctx, text.slice("/search".length).trim()); break;
       case "/edit": await changeLast(ctx, text.slice("/edit".length).trim() || undefined, true); break;
       case "/delete": await changeLast(ctx, undefined, false); break;
       default: ctx.notice(`unknown command ${cmd}; ${CHAT_HELP}`);
@@ -88,6 +89,18 @@ async function dm(ctx: ChatContext, to: string | undefined, text: string): Promi
   if (!to || !text) return ctx.notice("usage: /dm USER TEXT");
   const ack = await ctx.session.client.send({ user: to }, text).acked;
   if (ctx.session.flags.json) ctx.say("", { type: "sent", stream: ack.stream, seq: ack.seq, pos: ack.pos });
+}
+
+/** /search WORDS: the current room's messages that contain WORDS, newest first (one request: up to 20). */
+async function searchRoom(ctx: ChatContext, q: string): Promise<void> {
+  const room = ctx.room;
+  if (!room) return ctx.notice("no current room: /join ROOM first");
+  if (!q) return ctx.notice("usage: /search WORDS");
+  const { client } = ctx.session;
+  const { events, next } = await client.search(roomStream(room), q, { limit: 20 });
+  const me = client.welcome?.user ?? "";
+  ctx.notice(events.length === 0 ? `no message in #${room} contains "${q}"${next === undefined ? "" : " in its latest 5,000 events (hubbub search goes further)"}` : `${events.length} message(s) in #${room} contain "${q}", newest first:`);
+  for (const e of events) ctx.say(eventLine(e, me), eventJson(e));
 }
 
 /** How far back /edit and /delete look for my last message. */
