@@ -77,6 +77,8 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   private overLimitLastSweep = false;
   /** Frames encoded this turn, not yet written; made on the first frame of a turn. */
   private outbound: WireData[] | undefined;
+  /** Bytes in `outbound`: history waits on them as on the socket's own backlog. */
+  private outboundBytes = 0;
   private flushScheduled = false;
 
   constructor(private readonly socket: Socket, private readonly codec: Codec, private readonly hub: ActorContext) {
@@ -162,11 +164,13 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     if (frame.type === "error") this.hub.metrics.errors[frame.code].inc();
     const data = this.codec.encode(frame);
     (this.outbound ??= []).push(data);
+    const size = typeof data === "string" ? data.length : data.byteLength;
+    this.outboundBytes += size;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => this.flushOut());
     }
-    return typeof data === "string" ? data.length : data.byteLength;
+    return size;
   }
 
   private flushOut(): void {
@@ -174,6 +178,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     const batch = this.outbound;
     if (batch === undefined) return;
     this.outbound = undefined;
+    this.outboundBytes = 0;
     if (this.phase !== "closed") this.socket.sendBatch(batch);
   }
 
@@ -410,6 +415,14 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
       cursors.set(stream, await this.catchUp(stream, from, allowed));
       if (this.closed() || !allowed()) return;
     }
+    // The last pages are work too (up to PAGE events a stream): a unit of the shared hello budget
+    // per 64 events, so many replays at once share the turns instead of filling one.
+    let left = 0;
+    for (const [stream, c] of cursors) left += Math.max(0, this.hub.log.head(stream) - c);
+    if (left > 64) {
+      await this.hub.helloWork(Math.ceil(left / 64));
+      if (this.closed()) return;
+    }
     // ---- synchronous from here: no await until subscribed ----
     if (!allowed()) return;
     if (lateStreams) for (const s of lateStreams()) if (!cursors.has(s)) cursors.set(s, this.checkKept(s, 0));
@@ -469,11 +482,14 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
    * bytes the next page waits for it to drain, so a burst of requests is paced by the reader.
    */
   private history(f: HistoryFrame): void | Promise<void> {
-    if (this.socket.bufferedAmount() > REPLAY_HIGH_WATER) return this.historyAfterDrain(f);
+    if (this.socket.bufferedAmount() + this.outboundBytes > REPLAY_HIGH_WATER) return this.historyAfterDrain(f);
     this.historyPage(f);
   }
 
+  /** Writes what is queued, lets the event loop run once, then waits while the socket's backlog is high. */
   private async historyAfterDrain(f: HistoryFrame): Promise<void> {
+    this.flushOut();
+    await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.socket.bufferedAmount() > REPLAY_HIGH_WATER && !this.closed()) await this.socket.drained();
     if (!this.closed()) this.historyPage(f); // access is checked again: the user may have left meanwhile
   }

@@ -70,6 +70,15 @@ describe("history is charged by the work it makes", () => {
     expect(pages + limited).toBe(30);
   });
 
+  test("a burst of big pages is not built in one block: past 1 MiB queued, the next page waits for a turn", async () => {
+    const { ann } = await bigRoom(300, { readRateLimit: 0 });
+    for (let i = 0; i < 12; i++) ann.send({ type: "history", id: `q${i}`, stream: "room:r1", limit: 500 });
+    await Promise.resolve();
+    expect(ann.socket.ofType("page").length).toBeLessThan(12); // was 12: all in the frames' own turn
+    await settle(40);
+    expect(ann.socket.ofType("page").length).toBe(12);
+  });
+
   test("while the socket has a backlog, the next page waits for it to drain", async () => {
     const { ann } = await bigRoom(10);
     ann.socket.buffered = 2 << 20;
