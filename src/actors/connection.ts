@@ -22,6 +22,7 @@ import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
 import type { ActorContext } from "./context.ts";
 import type { Connected, ConnectionMessage, Postable, RoomMessage } from "./messages.ts";
 import { type Socket, topicFor } from "../fanout/ports.ts";
+import { AppendError } from "./journal.ts";
 import { errorFrame } from "./replies.ts";
 import { BROADCAST_GROUP, roomGroup, userGroup } from "./topics.ts";
 import { RateLimiter } from "./rate-limiter.ts";
@@ -264,7 +265,9 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     } catch (e) {
       this.hub.metrics.hellos.failed.inc();
       this.hub.logger.error(`connection ${this.id} failed on hello`, e, { event: "hello.failed", conn: this.id });
-      this.deliver(errorFrame(f.id, ErrorCode.Internal, "the server failed on hello; reconnect"));
+      // A new user's `registered` event refused by a full or failing store: say so, retryably.
+      const storing = e instanceof AppendError && e.code === ErrorCode.StoreUnavailable;
+      this.deliver(storing ? errorFrame(f.id, e.code, e.message) : errorFrame(f.id, ErrorCode.Internal, "the server failed on hello; reconnect"));
       this.closeSocket(CloseCode.InternalError, "hello failed");
     }
   }

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { createMemoryLog } from "../store/memory-log.ts";
-import type { EventLog } from "../store/event-log.ts";
+import { type EventLog, StoreUnavailableError } from "../store/event-log.ts";
 import { TestClient, settle, testHub } from "./testing/harness.ts";
 
 test("a hello whose authentication throws leaves no half-open connection acting as user \"\"", async () => {
@@ -25,4 +25,15 @@ test("a hello that fails during the replay closes the connection instead of leav
   await settle();
   expect(c.socket.ofType("error").map((e) => e.code)).toEqual(["internal"]);
   expect(c.socket.closed).toBeDefined(); // fails: the socket stays open, never synced, following nothing
+});
+
+test("a new user's first hello while the store refuses writes gets the retryable store_unavailable, not internal", async () => {
+  const log = createMemoryLog();
+  const full: EventLog = { ...log, append: () => { throw new StoreUnavailableError("disk full"); } };
+  const th = testHub({ log: full });
+  const c = new TestClient(th);
+  c.hello("newcomer");
+  await settle();
+  expect(c.socket.ofType("error").map((e) => e.code)).toEqual(["store_unavailable"]); // was ["internal"]
+  expect(c.socket.closed).toBeDefined(); // no half-open session: the client reconnects later
 });
