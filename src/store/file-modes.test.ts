@@ -2,7 +2,6 @@ import { expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileStorage } from "../client/storage-file.ts";
 import { openEventLog } from "./open-log.ts";
 
 const mode = (p: string) => statSync(p).mode & 0o777;
@@ -30,10 +29,4 @@ test("an existing database keeps the mode its operator gave it", async () => {
   const log = await openEventLog({ path, synchronous: "NORMAL" });
   log.close();
   expect(mode(path).toString(8)).toBe("640");
-});
-
-test("the CLI's state file (cursors, unsent messages) is written 0600", () => {
-  const path = join(mkdtempSync(join(tmpdir(), "hubbub-modes-")), "state", "alice.json");
-  fileStorage(path).save({ cursors: { "dm:a:b": 3 }, outbox: [] } as never);
-  expect(mode(path).toString(8)).toBe("600");
 });

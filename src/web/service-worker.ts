@@ -1,6 +1,6 @@
 /**
  * The service worker that lets the app shell load without the server (issue 12, defect 2).
- * The server sends `serviceWorker`'s source text as /sw.js (see server/web-routes.ts), so it
+ * The server sends `serviceWorker`'s source text as /sw.js (see server/web-app.ts), so it
  * must be self-contained: it uses only its parameter and the worker's globals, never imports.
  *
  * - Pages (navigations): network first, so a new version is picked up at once; the cached
