@@ -22,6 +22,7 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<Section>> = {
   connections: async (o) => (await import("./connections.bench.ts")).connections(o),
   store: async (o) => (await import("./store.bench.ts")).store(o),
   engine: async (o) => (await import("./engine.bench.ts")).engine(o),
+  cluster: async (o) => (await import("./cluster.bench.ts")).cluster(o),
 };
 
 function usage(code: number): never {

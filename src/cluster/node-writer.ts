@@ -39,6 +39,11 @@ export interface NodeWriterOptions {
   afterRejection?(requests: AppendRequest[]): void;
   onError(e: unknown): void;
   onCommit?(events: number, seconds: number): void;
+  /**
+   * Told each committed transaction's results before any callback runs: the node may apply its
+   * own events at once when nothing of anyone else's lies between them and its replica.
+   */
+  onCommitted?(results: AppendResult[]): void;
 }
 
 export class NodeWriter {
@@ -87,6 +92,7 @@ export class NodeWriter {
         this.stats.events += n;
         if (n > this.stats.largestBatch) this.stats.largestBatch = n;
         this.opts.onCommit?.(n, (performance.now() - t0) / 1000);
+        try { this.opts.onCommitted?.(results); } catch (e) { this.opts.onError(e); }
         let i = 0;
         for (const p of batch) {
           const mine = results.slice(i, i + p.requests.length);
