@@ -41,6 +41,10 @@ export const OPERATOR = "@operator";
 export interface RemoteWriter {
   submit(requests: AppendRequest[], done: (result: AppendOutcome[] | AppendError) => void): void;
   caughtUp(): Promise<void>;
+  /** For /health: the node, how far its replica has applied, its commits. */
+  status(): object;
+  /** Why this node should not take traffic (for /ready), if it should not. */
+  problems(): string[];
 }
 
 export class Hub implements ActorContext {
@@ -144,6 +148,9 @@ export class Hub implements ActorContext {
   useRemote(remote: RemoteWriter): void { this.remote = remote; }
 
   caughtUp(): Promise<void> | undefined { return this.remote?.caughtUp(); }
+
+  /** Cluster mode: reasons this node is not ready (none on a single node). */
+  clusterProblems(): string[] { return this.remote?.problems() ?? []; }
 
   /** Appends through the journal; on commit, runs the commit path, then `done`. */
   append(requests: AppendRequest[], done: (result: AppendOutcome[] | AppendError) => void): void {
@@ -332,6 +339,7 @@ export class Hub implements ActorContext {
       rooms: this.projection.rooms.size,
       lastPos: this.log.lastPos(),
       journal: { ...this.journal.stats },
+      ...(this.remote && { cluster: this.remote.status() }),
     };
   }
 }

@@ -88,4 +88,23 @@ describe("NodeWriter (a cluster node's commit path)", () => {
     w.submit(Array.from({ length: 101 }, (_, i) => send("e", `c${i}`)[0]!), s.done);
     expect((s.value as AppendError).code).toBe(ErrorCode.Overloaded);
   });
+
+  test("a committed command whose event this node cannot apply in time is answered store_unavailable (retryable), once", async () => {
+    const engine = createMemoryEngine();
+    let applied = 0;
+    const answers: (AppendOutcome[] | AppendError)[] = [];
+    let answered: () => void = () => {};
+    const first = new Promise<void>((r) => { answered = r; });
+    const w = new NodeWriter(engine, {
+      maxBatch: 1000, maxQueued: 100, appliedPos: () => applied, applyTimeoutMs: 20,
+      resolveRejection: () => new AppendError(ErrorCode.NotMember, "no"), onError: () => {},
+    });
+    w.submit([{ stream: userStream("h"), kind: "read", author: "h", body: { stream: "room:r", seq: 1 }, at }], (r) => { answers.push(r); answered(); });
+    await first;
+    expect((answers[0] as AppendError).code).toBe(ErrorCode.StoreUnavailable);
+    applied = 1;
+    w.applied(1); // too late: nobody is told twice
+    expect(answers.length).toBe(1);
+    expect((await engine.head()).pos).toBe(1); // it was stored
+  });
 });

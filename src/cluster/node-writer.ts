@@ -44,6 +44,12 @@ export interface NodeWriterOptions {
    * own events at once when nothing of anyone else's lies between them and its replica.
    */
   onCommitted?(results: AppendResult[]): void;
+  /**
+   * Longest a committed command waits for this node's replica before it is answered with the
+   * retryable `store_unavailable` instead (its write is durable: a retry with the same cmid gets
+   * the original ack). Default 10,000 ms.
+   */
+  applyTimeoutMs?: number;
 }
 
 export class NodeWriter {
@@ -51,9 +57,12 @@ export class NodeWriter {
   private queuedEvents = 0;
   private scheduled = false;
   private inFlight: Promise<void> | undefined;
-  /** Callbacks waiting for the replica to reach a pos. */
-  private waiting: { pos: number; run: () => void }[] = [];
+  /** Callbacks waiting for the replica to reach a pos, each answered with a refusal after its deadline. */
+  private waiting: { pos: number; run: () => void; deadline: number; refuse: () => void }[] = [];
+  private sweeper: ReturnType<typeof setInterval> | undefined;
   readonly stats = { transactions: 0, events: 0, largestBatch: 0, failedBatches: 0 };
+  /** Set while engine transactions fail (since the first failure after a success), with the last error. */
+  failing: { since: number; error: string } | undefined;
 
   constructor(private readonly engine: Engine, private readonly opts: NodeWriterOptions) {}
 
@@ -88,6 +97,7 @@ export class NodeWriter {
     const t0 = performance.now();
     this.inFlight = this.engine.append(batch.flatMap((p) => p.requests.map(guarded))).then(
       (results) => {
+        this.failing = undefined;
         this.stats.transactions += 1;
         this.stats.events += n;
         if (n > this.stats.largestBatch) this.stats.largestBatch = n;
@@ -102,6 +112,7 @@ export class NodeWriter {
       },
       (e: unknown) => {
         this.stats.failedBatches += 1;
+        this.failing = { since: this.failing?.since ?? Date.now(), error: (e as Error)?.message ?? String(e) };
         this.opts.onError(e);
         const refusal = new AppendError(ErrorCode.StoreUnavailable, "the shared store did not confirm the write; retry with the same cmid (a retry cannot duplicate it)");
         for (const p of batch) this.call(p.done, refusal);
@@ -122,7 +133,7 @@ export class NodeWriter {
         outcomes.push({ event: r.event, duplicate: r.status === "duplicate" });
         if (r.event.pos > pos) pos = r.event.pos;
       }
-      return this.whenApplied(pos, () => this.call(p.done, outcomes));
+      return this.whenApplied(pos, () => this.call(p.done, outcomes), p.done);
     }
     // Catch up with whatever made the guard fail before answering, so the answer (and the room
     // actor's view, which the hub re-syncs) matches what this node will show.
@@ -135,7 +146,7 @@ export class NodeWriter {
         }
         this.call(p.done, answer);
         try { this.opts.afterRejection?.(p.requests); } catch (e) { this.opts.onError(e); }
-      }),
+      }, p.done),
       (e: unknown) => {
         this.opts.onError(e);
         this.call(p.done, new AppendError(ErrorCode.StoreUnavailable, "the shared store is unreachable; retry later"));
@@ -143,9 +154,25 @@ export class NodeWriter {
     );
   }
 
-  private whenApplied(pos: number, run: () => void): void {
-    if (this.opts.appliedPos() >= pos) run();
-    else this.waiting.push({ pos, run });
+  private whenApplied(pos: number, run: () => void, done?: AppendCallback): void {
+    if (this.opts.appliedPos() >= pos) return run();
+    const timeout = this.opts.applyTimeoutMs ?? 10_000;
+    const refuse = () => {
+      if (done) this.call(done, new AppendError(ErrorCode.StoreUnavailable, "stored, but this node is behind the shared store; retry with the same cmid to get its ack"));
+    };
+    this.waiting.push({ pos, run, deadline: performance.now() + timeout, refuse });
+    this.sweeper ??= setInterval(() => this.sweep(), Math.max(1, Math.min(1000, timeout / 2)));
+    this.sweeper.unref?.();
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    const late = this.waiting.filter((w) => w.deadline <= now);
+    if (late.length > 0) {
+      this.waiting = this.waiting.filter((w) => w.deadline > now);
+      for (const w of late) w.refuse();
+    }
+    if (this.waiting.length === 0) { clearInterval(this.sweeper); this.sweeper = undefined; }
   }
 
   /** The replica has applied everything up to `pos`: release the callbacks waiting for it (in the tailer's block). */
@@ -154,6 +181,7 @@ export class NodeWriter {
     const ready = this.waiting.filter((w) => w.pos <= pos);
     if (ready.length === 0) return;
     this.waiting = this.waiting.filter((w) => w.pos > pos);
+    if (this.waiting.length === 0 && this.sweeper) { clearInterval(this.sweeper); this.sweeper = undefined; }
     for (const w of ready) w.run();
   }
 

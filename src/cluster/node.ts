@@ -29,7 +29,7 @@ export interface ClusterNode {
   stop(): Promise<void>;
 }
 
-export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts: { commitMaxEvents: number }): ClusterNode {
+export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts: { commitMaxEvents: number; node: string }): ClusterNode {
   const replica = hub.log;
   const afterPos = replica.lastPos();
   const lastEvent = afterPos > 0 ? replica.readAll(afterPos - 1, 1)[0] : undefined;
@@ -84,7 +84,18 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
     const head = await engine.head();
     await tailer.waitFor(head.pos, timeoutMs);
   };
-  hub.useRemote({ submit: (requests, done) => writer.submit(requests, done), caughtUp: () => caughtUp() });
+  hub.useRemote({
+    submit: (requests, done) => writer.submit(requests, done),
+    caughtUp: () => caughtUp(),
+    status: () => ({
+      node: opts.node, engine: engine.kind, epoch: engine.epoch, appliedPos: replica.lastPos(), tailerPos: tailer.position,
+      following: tailer.failure === undefined, commits: { ...writer.stats },
+    }),
+    problems: () => [
+      ...(tailer.failure !== undefined ? [`this node's replica stopped following the shared store: ${(tailer.failure as Error)?.message ?? String(tailer.failure)}`] : []),
+      ...(writer.failing ? [`commits into the shared store are failing since ${new Date(writer.failing.since).toISOString()}: ${writer.failing.error}`] : []),
+    ],
+  });
   return {
     writer, tailer, caughtUp,
     async stop() {

@@ -31,7 +31,8 @@ export function healthHandler(hub: Hub, rebuild: RebuildReport, startedAt: numbe
 /**
  * Readiness, for load balancers and orchestrators: 200 `ready` when the log is open, replay has
  * finished (both hold before the port is bound) and commits succeed; 503 `not_ready` with the
- * reasons while commits fail or the server is stopping.
+ * reasons while commits fail or the server is stopping (cluster mode: also while commits into the
+ * shared store fail, or once the replica has stopped following it).
  */
 export function readyHandler(hub: Hub, stopping: () => boolean): () => Response {
   return () => {
@@ -39,6 +40,7 @@ export function readyHandler(hub: Hub, stopping: () => boolean): () => Response 
     const reasons = [
       ...(stopping() ? ["the server is stopping"] : []),
       ...(storage ? [`commits are failing since ${storage.failingSince}: ${storage.error}`] : []),
+      ...hub.clusterProblems(),
     ];
     return reasons.length === 0 ? json({ status: "ready" }) : json({ status: "not_ready", reasons }, 503);
   };

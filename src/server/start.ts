@@ -112,7 +112,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
   let node: ClusterNode | undefined;
   const startPos = log.lastPos();
   if (engine) {
-    node = startClusterNode(hub, engine, logger, config);
+    node = startClusterNode(hub, engine, logger, { commitMaxEvents: config.commitMaxEvents, node: nodeName(config) });
     // Catch up with the shared log before taking connections (a node down for a while replays
     // what it missed into its replica here). Generous: a new replica of a big log copies all of it.
     try {

@@ -8,7 +8,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { AckFrame, Encoding, ErrorFrame } from "../../src/protocol/index.ts";
 import { bunSqlClient } from "../../src/store/engine/pg/bun-sql.ts";
-import { PG_URL } from "../../src/store/engine/testing/pg.ts";
+import { PG_URL, until } from "../../src/store/engine/testing/pg.ts";
 import { TestClient, range, seqs } from "./harness.ts";
 import { openTempDir, startProcess, type Running } from "./server-process.ts";
 
@@ -237,4 +237,29 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     const welcomeOf = (c: TestClient) => c.frames.find((f) => f.type === "welcome") as { epoch: string };
     expect(welcomeOf(reader).epoch).toBe(welcomeOf(writer).epoch);
   }, 90_000);
+
+  // Last: it changes the shared store's epoch under the running nodes.
+  test("/health names the node; a shared store whose history changed under a node (restored backup) makes it stop following and fail /ready", async () => {
+    const n1 = nodes.get("n1")!;
+    const health = (await (await fetch(`${n1.url}/health`)).json()) as { cluster: { node: string; following: boolean; appliedPos: number } };
+    expect(health.cluster).toMatchObject({ node: "n1", following: true });
+    expect(health.cluster.appliedPos).toBeGreaterThan(0);
+    expect((await fetch(`${n1.url}/ready`)).status).toBe(200);
+    const admin = bunSqlClient({ url: db.url, max: 1, applicationName: "hubbub-test-admin" });
+    try {
+      await admin.query("UPDATE log_meta SET epoch = 'restored-elsewhere' WHERE id = 1");
+      // The node re-checks the store's identity whenever its connection (and LISTEN) comes back.
+      await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hubbub-n1'");
+    } finally {
+      await admin.close();
+    }
+    let body: { status?: string; reasons?: string[] } = {};
+    await until(async () => {
+      const r = await fetch(`${n1.url}/ready`);
+      body = (await r.json()) as typeof body;
+      return r.status === 503;
+    }, STEP_MS, "n1's /ready to fail");
+    expect(body.status).toBe("not_ready");
+    expect(body.reasons?.join(" ")).toContain("stopped following the shared store");
+  }, 60_000);
 });
