@@ -74,6 +74,10 @@ describe("web app defects", () => {
     await dmTo("newcomer");
     await page.getByRole("button", { name: "Start anyway" }).click();
     await page.waitForSelector('#conv-title:text-is("newcomer")');
+    // The server refuses a DM to a name that never signed in: the message stays, said in words.
+    await say(page, "are you there?");
+    await page.waitForSelector('article.msg.mine[data-state="failed"]:has-text("not sent: nobody of that name has signed in here")');
+    assert.ok(await page.getByRole("button", { name: "Edit failed message" }).isVisible());
   });
 });
 
