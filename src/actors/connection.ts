@@ -212,7 +212,8 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
         if ("room" in f.to) return this.toRoom(f.to.room, f.id, (r) => r.post({ kind: "send", conn: this, frame: f }));
         return hub.user(this.user).post({ kind: "dm", conn: this, frame: f, to: f.to.user });
       case "edit":
-      case "delete": {
+      case "delete":
+      case "react": {
         const s = parseStream(f.stream);
         if (s?.kind === "room") return this.toRoom(s.room, f.id, (r) => r.post({ kind: "change", conn: this, frame: f }));
         if (s?.kind === "dm") return hub.user(this.user).post({ kind: "change", conn: this, frame: f });

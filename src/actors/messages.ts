@@ -5,7 +5,7 @@
  * checks every switch over these unions (see protocol/exhaustive.ts).
  */
 import type {
-  ClientFrame, CommandId, DeleteFrame, EditFrame, Encoding, ErrorCode, ReadFrame, SendFrame, ServerFrame, TopicFrame,
+  ChangeFrame, ClientFrame, CommandId, Encoding, ErrorCode, ReadFrame, SendFrame, ServerFrame, TopicFrame,
 } from "../protocol/index.ts";
 
 /** What room and user actors may ask of a connection. */
@@ -46,7 +46,7 @@ export type RoomMessage =
   | { kind: "join"; conn: Conn; id: CommandId | undefined }
   | { kind: "leave"; conn: Conn; id: CommandId | undefined }
   | { kind: "send"; conn: Conn; frame: SendFrame }
-  | { kind: "change"; conn: Conn; frame: EditFrame | DeleteFrame }
+  | { kind: "change"; conn: Conn; frame: ChangeFrame }
   | { kind: "typing"; conn: Conn }
   | { kind: "who"; conn: Conn; id: CommandId | undefined }
   | { kind: "topic"; conn: Conn; frame: TopicFrame }
@@ -58,7 +58,7 @@ export type UserMessage =
   | { kind: "attach"; conn: Conn }
   | { kind: "detach"; conn: Conn }
   | { kind: "dm"; conn: Conn; frame: SendFrame; to: string }
-  | { kind: "change"; conn: Conn; frame: EditFrame | DeleteFrame }
+  | { kind: "change"; conn: Conn; frame: ChangeFrame }
   | { kind: "read"; conn: Conn; frame: ReadFrame }
   | { kind: "typing"; conn: Conn; stream: string }
   | { kind: "membership"; room: string; joined: boolean; seq: number };

@@ -3,7 +3,7 @@
  * edits, typing, presence — so the membership it checks is the membership the log will show.
  * A command's events are submitted to the journal in the order the room accepted them.
  */
-import { ErrorCode, roomStream, type CommandId, type DeleteFrame, type EditFrame, type SendFrame, type TopicFrame } from "../protocol/index.ts";
+import { ErrorCode, roomStream, type CommandId, type ChangeFrame, type SendFrame, type TopicFrame } from "../protocol/index.ts";
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
 import type { ActorContext } from "./context.ts";
 import type { Conn, RoomMessage } from "./messages.ts";
@@ -138,7 +138,7 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
     );
   }
 
-  private change(conn: Conn, f: EditFrame | DeleteFrame): void {
+  private change(conn: Conn, f: ChangeFrame): void {
     if (!this.members.has(conn.user)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `join ${this.name} first`));
     changeMessage(this.hub, conn, f);
   }

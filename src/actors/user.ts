@@ -5,7 +5,7 @@
  */
 import {
   ErrorCode, dmPeer, dmStream, unreachable, userStream,
-  type CommandId, type DeleteFrame, type EditFrame, type ReadFrame, type SendFrame,
+  type ChangeFrame, type CommandId, type ReadFrame, type SendFrame,
 } from "../protocol/index.ts";
 import { isKnownUser, readCursor } from "../projections/projection.ts";
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
@@ -107,7 +107,7 @@ export class UserActor implements MailboxOwner<UserMessage> {
     );
   }
 
-  private change(conn: Conn, f: EditFrame | DeleteFrame): void {
+  private change(conn: Conn, f: ChangeFrame): void {
     if (!dmPeer(f.stream, this.name)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `you are not part of ${f.stream}`));
     changeMessage(this.hub, conn, f, this.tracked((_: void) => {}));
   }

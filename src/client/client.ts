@@ -156,6 +156,10 @@ export class HubbubClient {
   read(stream: string, seq: number): Promise<AckFrame> { return this.request({ type: "read", stream, seq }) as Promise<AckFrame>; }
   rooms(): Promise<RoomListFrame> { return this.request({ type: "rooms" }) as Promise<RoomListFrame>; }
   who(room: string): Promise<PresenceFrame> { return this.request({ type: "who", room }) as Promise<PresenceFrame>; }
+  /** Adds (`on`) or takes back my reaction to a message. */
+  react(stream: string, seq: number, emoji: string, on: boolean): Promise<AckFrame> {
+    return this.request({ type: "react", stream, seq, emoji, on, cmid: newCmid() }) as Promise<AckFrame>;
+  }
   /** Sets a room's topic ("" clears it); every member sees a `topic` event. */
   setTopic(room: string, text: string): Promise<AckFrame> { return this.request({ type: "topic", room, text }) as Promise<AckFrame>; }
   /** Messages of a stream containing `q`, newest first; pass `next` as `before` to go further back. */

@@ -18,7 +18,7 @@ export const EVENT_COLUMNS = "pos, stream, seq, kind, author, at, cmid, body";
 /** Every kind the server writes; a Record so a kind added to EventKind must be added here too. */
 const KINDS: Record<EventKind, true> = {
   message: true, edit: true, delete: true, joined: true, left: true, read: true,
-  room_joined: true, room_left: true, broadcast: true, registered: true, topic: true,
+  room_joined: true, room_left: true, broadcast: true, registered: true, topic: true, reaction: true,
 };
 export const isEventKind = (k: string): k is EventKind => Object.hasOwn(KINDS, k);
 

@@ -44,6 +44,7 @@ export const clientFrameArb: fc.Arbitrary<ClientFrame> = clean(fc.oneof(
   fc.record({ type: fc.constant("who" as const), id, room: name }),
   fc.record({ type: fc.constant("whois" as const), id, user: name }),
   fc.record({ type: fc.constant("topic" as const), id, room: name, text: name }),
+  fc.record({ type: fc.constant("react" as const), id, stream, seq: target, cmid: name, emoji: fc.constantFrom("👍", "🎉", "+1"), on: fc.boolean() }),
   fc.record({ type: fc.constant("search" as const), id, stream, q: name, before: fc.option(seq, { nil: undefined }), limit: fc.integer({ min: 1, max: 50 }) }),
 ) as fc.Arbitrary<ClientFrame>);
 

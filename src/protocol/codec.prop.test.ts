@@ -6,7 +6,7 @@ import { clientFrameArb, serverFrameArb } from "./arbitraries.ts";
 import { guardClientFrame } from "./guards.ts";
 import type { ClientFrameType, ServerFrameType } from "./frames.ts";
 
-const CLIENT_TYPES: ClientFrameType[] = ["hello", "join", "leave", "send", "edit", "delete", "history", "read", "typing", "ping", "rooms", "who", "whois", "search", "topic"];
+const CLIENT_TYPES: ClientFrameType[] = ["hello", "join", "leave", "send", "edit", "delete", "history", "read", "typing", "ping", "rooms", "who", "whois", "search", "topic", "react"];
 const SERVER_TYPES: ServerFrameType[] = ["welcome", "event", "ack", "synced", "truncated", "presence", "typing", "page", "room_list", "error", "pong", "user_info", "search_results"];
 const limits = { maxText: 10_000, maxCursors: 10_000, maxPage: 500 };
 

@@ -48,6 +48,10 @@ export interface SendFrame {
 }
 export interface EditFrame { type: "edit"; id?: CommandId; stream: string; seq: number; cmid: string; text: string }
 export interface DeleteFrame { type: "delete"; id?: CommandId; stream: string; seq: number; cmid: string }
+/** Adds (`on`) or takes back my reaction `emoji` to a message; anyone who can write to the stream may react. */
+export interface ReactFrame { type: "react"; id?: CommandId; stream: string; seq: number; cmid: string; emoji: string; on: boolean }
+/** The commands that change an existing message: appended as an event that names its target. */
+export type ChangeFrame = EditFrame | DeleteFrame | ReactFrame;
 export interface HistoryFrame {
   type: "history";
   id?: CommandId;
@@ -75,7 +79,7 @@ export interface WhoisFrame { type: "whois"; id?: CommandId; user: string }
 
 export type ClientFrame =
   | HelloFrame | JoinFrame | LeaveFrame | SendFrame | EditFrame | DeleteFrame
-  | HistoryFrame | ReadFrame | TypingFrame | PingFrame | RoomsFrame | WhoFrame | WhoisFrame | SearchFrame | TopicFrame;
+  | HistoryFrame | ReadFrame | TypingFrame | PingFrame | RoomsFrame | WhoFrame | WhoisFrame | SearchFrame | TopicFrame | ReactFrame;
 export type ClientFrameType = ClientFrame["type"];
 
 // ---------- server -> client ----------
@@ -90,8 +94,9 @@ export type EventKind =
   | "room_joined"  // body: {room} (user stream: this user joined a room, on any device)
   | "room_left"    // body: {room}
   | "broadcast"    // body: {text} (broadcast stream, from an operator)
-  | "registered"
-  | "topic";       // body: {text} (room stream: the room's topic, set by a member; "" clears it)  // body: {} (server-internal `@users` stream, never sent: the author's first sign-in)
+  | "registered"   // body: {} (server-internal `@users` stream, never sent: the author's first sign-in)
+  | "topic"        // body: {text} (room stream: the room's topic, set by a member; "" clears it)
+  | "reaction";    // body: {target, emoji, on} (on: 1 adds the author's reaction, 0 takes it back)
 
 export type EventBody = Record<string, string | number>;
 

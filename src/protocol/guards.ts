@@ -136,6 +136,17 @@ function parse(o: Obj, id: CommandId | undefined, limits: GuardLimits): ClientFr
       limit = Math.min(limit, limits.maxPage);
       return { type: "history", id, stream: s, before, after, limit };
     }
+    case "react": {
+      const s = stream(o);
+      const seq = optSeq(o, "seq");
+      if (seq === undefined || seq < 1) field("seq", "the seq of the message to react to");
+      if (!isCmid(o.cmid)) field("cmid", "a client message id of 1-64 characters");
+      if (typeof o.emoji !== "string" || o.emoji.length === 0 || o.emoji.length > 16 || /\s/.test(o.emoji) || LONE_SURROGATE.test(o.emoji)) {
+        field("emoji", "1-16 characters without spaces");
+      }
+      if (typeof o.on !== "boolean") field("on", "true (add) or false (take back)");
+      return { type: "react", id, stream: s, seq: seq as number, cmid: o.cmid as string, emoji: o.emoji as string, on: o.on as boolean };
+    }
     case "topic": {
       if (typeof o.text !== "string" || o.text.length > MAX_TOPIC) field("text", `a string of at most ${MAX_TOPIC} characters`);
       return { type: "topic", id, room: room(o), text: (o.text as string).trim() };

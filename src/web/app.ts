@@ -102,6 +102,11 @@ function start({ user, token }: Session): void {
         input.focus();
       },
       change: (m) => startEditing(m),
+      reactionsOf: (m) => (m.seq === undefined ? [] : state.reactionsOf(m.stream, m.seq)),
+      react: (m, emoji, on) => {
+        if (m.seq === undefined) return;
+        client.react(m.stream, m.seq, emoji, on).catch((e: Error) => { $("composer-error").textContent = `Could not react: ${e.message}`; });
+      },
       remove: (m) => {
         if (m.seq === undefined || !confirm("Delete this message for everyone?")) return;
         client.delete(m.stream, m.seq).catch((e: Error) => { $("composer-error").textContent = `Could not delete: ${e.message}`; });

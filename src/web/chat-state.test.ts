@@ -133,3 +133,16 @@ test("mentions of me are counted apart from other unread messages, and cleared b
   s.markRead("room:a", 3);
   expect(s.streams.get("room:a")).toMatchObject({ unread: 0, mentions: 0 });
 });
+
+test("reactions: the latest event per person and emoji counts, whatever order history brings them in", () => {
+  const s = new ChatState();
+  s.welcome(welcome);
+  const react = (seq: number, author: string, emoji: string, on: number) =>
+    s.event(msg(seq, author, { kind: "reaction", body: { target: 2, emoji, on } }), false);
+  react(7, "bob", "👍", 0); // bob took it back later…
+  react(5, "bob", "👍", 1); // …than this, which arrives second (an older history page)
+  react(6, "cy", "👍", 1);
+  react(4, "cy", "🎉", 1);
+  s.event(msg(2, "ann"), false);
+  expect(s.reactionsOf("room:a", 2)).toEqual([{ emoji: "🎉", users: ["cy"] }, { emoji: "👍", users: ["cy"] }]);
+});

@@ -44,6 +44,9 @@ export interface StreamView {
   head: number;
 }
 
+/** One emoji on a message and who put it there. */
+export interface Reaction { emoji: string; users: string[] }
+
 /** A room as the directory lists it. */
 export interface RoomEntry { room: string; members: number; member: boolean; topic: string; topicSeq?: number }
 
@@ -64,6 +67,19 @@ export class ChatState {
   broadcast: { text: string; at: number; seq: number } | undefined;
   /** Every room on the server (from `rooms`), with topics kept up to date by `topic` events. */
   readonly directory = new Map<string, RoomEntry>();
+
+  /** stream -> message seq -> emoji -> user -> that user's latest reaction event (any order of arrival). */
+  private readonly reactionLog = new Map<string, Map<number, Map<string, Map<string, { seq: number; on: boolean }>>>>();
+
+  /** The reactions a message has now: each emoji with who reacted, in the order they were first added. */
+  reactionsOf(stream: string, seq: number): Reaction[] {
+    const out: (Reaction & { first: number })[] = [];
+    for (const [emoji, byUser] of this.reactionLog.get(stream)?.get(seq) ?? []) {
+      const on = [...byUser].filter(([, r]) => r.on).sort((a, b) => a[1].seq - b[1].seq);
+      if (on.length > 0) out.push({ emoji, users: on.map(([u]) => u), first: on[0]![1].seq });
+    }
+    return out.sort((a, b) => a.first - b.first).map(({ emoji, users }) => ({ emoji, users }));
+  }
 
   /** The server's list of rooms; its topics are current as of each room's head. */
   setDirectory(rooms: RoomSummary[]): void {
@@ -143,6 +159,17 @@ export class ChatState {
       if (!prior || prior.seq < e.seq) changes.set(target, change);
       const m = bucket.get(`s:${target}`);
       if (m && (!prior || prior.seq < e.seq)) applyChange(m, change);
+    } else if (e.kind === "reaction") {
+      const target = Number(e.body.target);
+      const emoji = String(e.body.emoji ?? "");
+      let byTarget = this.reactionLog.get(e.stream);
+      if (!byTarget) this.reactionLog.set(e.stream, (byTarget = new Map()));
+      let byEmoji = byTarget.get(target);
+      if (!byEmoji) byTarget.set(target, (byEmoji = new Map()));
+      let byUser = byEmoji.get(emoji);
+      if (!byUser) byEmoji.set(emoji, (byUser = new Map()));
+      const prior = byUser.get(e.author);
+      if (!prior || prior.seq < e.seq) byUser.set(e.author, { seq: e.seq, on: Number(e.body.on) === 1 });
     } else if (e.kind === "topic" && parsed?.kind === "room") {
       const text = String(e.body.text ?? "");
       const entry = this.directory.get(parsed.room);

@@ -136,3 +136,30 @@ describe("web app basics", () => {
     await badge(".mention").waitFor({ state: "detached" });
   });
 });
+
+describe("web app reactions", () => {
+  let server: Server;
+  let browser: Browser;
+  before(async () => { server = await startServer(); browser = await launch(); });
+  after(async () => { await browser?.close(); await server?.stop(); });
+
+  test("a reaction is an event: seen live by others, kept after a reload, taken back by pressing it again", PER_TEST, async () => {
+    const ivy = await signIn(await browser.newContext(), server.url, "ivy");
+    const jo = await signIn(await browser.newContext(), server.url, "jo");
+    await joinRoom(ivy, "react");
+    await joinRoom(jo, "react");
+    await say(ivy, "shipping at five");
+    const msg = jo.locator('article.msg:has-text("shipping at five")');
+    await msg.hover();
+    await msg.getByRole("button", { name: "Add a reaction" }).click();
+    await msg.getByRole("button", { name: "React with 👍" }).click();
+    await ivy.waitForSelector('article.msg .reactions button:has-text("👍 1")');
+    assert.equal(await ivy.locator('article.msg .reactions button').getAttribute("aria-pressed"), "false", "not mine");
+    await ivy.locator('article.msg .reactions button:has-text("👍 1")').click(); // ivy adds hers
+    await jo.waitForSelector('article.msg .reactions button[aria-pressed="true"]:has-text("👍 2")');
+    await jo.reload();
+    await jo.waitForSelector('article.msg .reactions button[aria-pressed="true"]:has-text("👍 2")');
+    await jo.locator('article.msg .reactions button:has-text("👍 2")').click(); // jo takes his back
+    await ivy.waitForSelector('article.msg .reactions button[aria-pressed="true"]:has-text("👍 1")');
+  });
+});

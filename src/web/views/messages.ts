@@ -4,7 +4,7 @@
  * on a stable colour, formatted text, send state, and actions on my own messages: edit and
  * delete when sent, retry / edit / dismiss when refused.
  */
-import type { Message } from "../chat-state.ts";
+import type { Message, Reaction } from "../chat-state.ts";
 import { mentions, parse } from "../format.ts";
 import { avatar } from "./avatar.ts";
 import { failureText } from "./composer.ts";
@@ -44,7 +44,13 @@ export interface MessageListOptions {
   /** Edits a sent message of mine. */
   change: (m: Message) => void;
   remove: (m: Message) => void;
+  reactionsOf: (m: Message) => Reaction[];
+  /** Adds (`on`) or takes back my reaction. */
+  react: (m: Message, emoji: string, on: boolean) => void;
 }
+
+/** The emoji offered by "React"; any other can still be sent over the protocol. */
+const PALETTE = ["👍", "❤️", "😄", "🎉", "👀", "🙏"];
 
 export function renderMessages(box: HTMLElement, messages: Message[], o: MessageListOptions): void {
   const items: Keyed[] = [];
@@ -79,7 +85,8 @@ function messageItem(m: Message, grouped: boolean, o: MessageListOptions): Keyed
     return { key: m.key, sig: said, build: () => el("p", { class: "notice", "data-seq": String(m.seq ?? "") }, `${m.author} ${said}`) };
   }
   const mentionsMe = !mine && !m.deleted && mentions(m.text, o.me);
-  const sig = JSON.stringify([m.text, m.state, m.edited, m.deleted, m.error, mine, grouped]);
+  const reactions = m.seq !== undefined && !m.deleted ? o.reactionsOf(m) : [];
+  const sig = JSON.stringify([m.text, m.state, m.edited, m.deleted, m.error, mine, grouped, reactions]);
   return { key: m.key, sig, build: () => {
     const stamp = el("time", { datetime: new Date(m.at).toISOString(), title: new Date(m.at).toLocaleString() }, time(m.at));
     const meta = el("div", { class: "meta" }, el("span", { class: "author" }, mine ? "you" : m.author), stamp);
@@ -94,11 +101,25 @@ function messageItem(m: Message, grouped: boolean, o: MessageListOptions): Keyed
     const node = el("article", {
       class: classes, "data-state": m.state, "data-seq": m.seq === undefined ? "" : String(m.seq), "data-cmid": m.cmid ?? "", "data-author": m.author,
     }, grouped ? el("span", { class: "avatar-space", "aria-hidden": "true" }) : avatar(m.author), body);
+    const live = m.state === "sent" && m.seq !== undefined && !m.deleted;
+    if (reactions.length > 0) body.append(reactionChips(m, reactions, o));
+    const openPalette = () => {
+      body.querySelector(".palette")?.remove();
+      const palette = el("div", { class: "palette", role: "group", "aria-label": "Pick a reaction" });
+      for (const emoji of PALETTE) {
+        const b = el("button", { type: "button", class: "chip", "aria-label": `React with ${emoji}` }, emoji);
+        b.addEventListener("click", () => { palette.remove(); o.react(m, emoji, true); });
+        palette.append(b);
+      }
+      body.append(palette);
+      palette.querySelector("button")?.focus();
+    };
     const actions: [string, string, (m: Message) => void][] = m.state === "failed"
       ? [["Retry", "Retry failed message", o.retry], ["Edit", "Edit failed message", o.edit], ["Dismiss", "Dismiss failed message", o.dismiss]]
-      : mine && m.state === "sent" && m.seq !== undefined && !m.deleted
-        ? [["Edit", "Edit message", o.change], ["Delete", "Delete message", o.remove]]
-        : [];
+      : [
+        ...(live ? [["React", "Add a reaction", openPalette] as [string, string, (m: Message) => void]] : []),
+        ...(live && mine ? [["Edit", "Edit message", o.change], ["Delete", "Delete message", o.remove]] as [string, string, (m: Message) => void][] : []),
+      ];
     if (actions.length > 0) {
       const bar = el("div", { class: m.state === "failed" ? "actions" : "actions hover" });
       for (const [label, aria, act] of actions) {
@@ -110,4 +131,19 @@ function messageItem(m: Message, grouped: boolean, o: MessageListOptions): Keyed
     }
     return node;
   } };
+}
+
+/** One chip per emoji with its count; mine are pressed, and pressing takes mine back (or adds it). */
+function reactionChips(m: Message, reactions: Reaction[], o: MessageListOptions): HTMLElement {
+  const box = el("div", { class: "reactions" });
+  for (const r of reactions) {
+    const mineToo = r.users.includes(o.me);
+    const b = el("button", {
+      type: "button", class: "chip", "aria-pressed": String(mineToo), title: r.users.join(", "),
+      "aria-label": `${r.emoji} ${r.users.length}: ${r.users.join(", ")}`,
+    }, `${r.emoji} ${r.users.length}`);
+    b.addEventListener("click", () => o.react(m, r.emoji, !mineToo));
+    box.append(b);
+  }
+  return box;
 }
