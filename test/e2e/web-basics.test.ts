@@ -94,6 +94,18 @@ describe("web app basics", () => {
     assert.equal(await fox.locator("article.msg pre code").textContent(), "const a = 1 < 2;\n  <script>window.__xss=2</script>");
   });
 
+  test("notifications are asked for from a click, not on load", PER_TEST, async () => {
+    const ctx = await browser.newContext();
+    const page = await signIn(ctx, server.url, "asker");
+    assert.equal(await page.evaluate(() => Notification.permission), "default", "loading the app asked nothing");
+    await page.getByRole("button", { name: "Enable notifications" }).click(); // headless leaves the prompt unanswered…
+    assert.ok(await page.getByRole("button", { name: "Enable notifications" }).isVisible(), "…so the offer stays");
+    await ctx.grantPermissions(["notifications"]); // the person says yes
+    await page.getByRole("button", { name: "Enable notifications" }).click();
+    await page.waitForSelector("#notify", { state: "hidden" });
+    assert.equal(await page.evaluate(() => Notification.permission), "granted");
+  });
+
   test("mentions are highlighted and counted apart; notifications for mentions and DMs while the tab is hidden; unread in the title and favicon", PER_TEST, async () => {
     const ctx = await browser.newContext();
     await ctx.grantPermissions(["notifications"]);
