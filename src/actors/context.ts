@@ -60,6 +60,8 @@ export interface ActorContext {
   user(name: string): Postable<UserMessage>;
   /** An idle user actor leaves the directory (only if it is still the one listed under its name). */
   retireUser(u: Postable<UserMessage> & { readonly name: string }): void;
+  /** An idle room actor leaves the directory (only if it is still the one listed under its name). */
+  retireRoom(r: Postable<RoomMessage> & { readonly name: string }): void;
   /**
    * Makes a user known (a durable `registered` event) before its first welcome; undefined when
    * the user is known already.

@@ -19,7 +19,7 @@ import { RoomActor } from "./room.ts";
 import { TurnBudget } from "./turn-budget.ts";
 import { UserActor } from "./user.ts";
 import type { ActorConfig, ActorContext, Authenticator } from "./context.ts";
-import type { Connected, Postable, UserMessage } from "./messages.ts";
+import type { Connected, Postable, RoomMessage, UserMessage } from "./messages.ts";
 import type { Logger } from "../observability/log.ts";
 import { HubMetrics, type MailboxKind } from "../observability/hub-metrics.ts";
 import { noopMetrics } from "../observability/metrics.ts";
@@ -120,6 +120,10 @@ export class Hub implements ActorContext {
   }
 
   /** An idle user actor leaves the directory; the next command for the user makes a fresh one. */
+  retireRoom(r: Postable<RoomMessage> & { readonly name: string }): void {
+    if (this.rooms.get(r.name) === r) this.rooms.delete(r.name);
+  }
+
   retireUser(u: Postable<UserMessage> & { readonly name: string }): void {
     if (this.users.get(u.name) === u) this.users.delete(u.name);
   }
@@ -334,7 +338,7 @@ export class Hub implements ActorContext {
   stats() {
     return {
       connections: this.connections.size,
-      /** Actors in memory: users with a connection or a command in flight, rooms touched since start. */
+      /** Actors in memory: users with a connection or a command in flight, rooms with someone online or a change in flight. */
       actors: { users: this.users.size, rooms: this.rooms.size },
       rooms: this.projection.rooms.size,
       lastPos: this.log.lastPos(),

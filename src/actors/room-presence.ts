@@ -19,6 +19,8 @@ export interface PresenceOwner {
   /** A device's grace period after its last connection ended is over (post it through the mailbox). */
   expireLater(key: string, ms: number): ReturnType<typeof setTimeout>;
   readonly graceMs: number;
+  /** Called after an end-of-turn announcement: the room may have become idle. */
+  settled(): void;
 }
 
 export class RoomPresence {
@@ -27,6 +29,11 @@ export class RoomPresence {
   private changed: Map<string, { entry: PresenceEntry; wasOnline: boolean }> | undefined;
 
   constructor(private readonly owner: PresenceOwner) {}
+
+  /** Nobody online, no device in its grace period, nothing left to announce. */
+  idle(): boolean {
+    return this.devices.size === 0 && this.changed === undefined;
+  }
 
   online(): PresenceEntry[] {
     return [...this.devices.values()].map((p) => p.entry);
@@ -77,6 +84,11 @@ export class RoomPresence {
     const changed = this.changed;
     this.changed = undefined;
     if (!changed) return;
+    this.flushChanges(changed);
+    this.owner.settled();
+  }
+
+  private flushChanges(changed: Map<string, { entry: PresenceEntry; wasOnline: boolean }>): void {
     const joined: PresenceEntry[] = [];
     const left: PresenceEntry[] = [];
     for (const [key, { entry, wasOnline }] of changed) {

@@ -25,6 +25,8 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
    */
   private readonly members: Set<string>;
   private readonly presence: RoomPresence;
+  /** Joins and leaves submitted and not yet answered: `members` differs from the projection until they are. */
+  private membershipInFlight = 0;
 
   constructor(readonly name: string, private readonly hub: ActorContext) {
     this.stream = roomStream(name);
@@ -35,6 +37,7 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
       announce: (frame) => hub.publish([roomGroup(name)], frame),
       expireLater: (key, ms) => setTimeout(() => this.post({ kind: "presence-expire", key }), ms),
       graceMs: hub.config.presenceGraceMs,
+      settled: () => this.retireIfIdle(),
     });
   }
 
@@ -67,6 +70,11 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
 
   /** For the mailbox only: one message at a time. */
   receive(m: RoomMessage): void {
+    this.handle(m);
+    this.retireIfIdle();
+  }
+
+  private handle(m: RoomMessage): void {
     switch (m.kind) {
       case "join": return this.join(m.conn, m.id);
       case "leave": return this.leave(m.conn, m.id);
@@ -119,9 +127,21 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
       { stream: this.stream, kind: joining ? "joined" : "left", author: user, body: {}, at },
       { stream: userStream(user), kind: joining ? "room_joined" : "room_left", author: user, body: { room: this.name }, at },
     ], (r) => {
+      this.membershipInFlight -= 1;
       if (r instanceof AppendError) apply(!joining);
       conn.reply(appendReply(id, r));
+      this.retireIfIdle();
     });
+    this.membershipInFlight += 1;
+  }
+
+  /**
+   * A room with nobody online in it, no presence change to announce and no join or leave in
+   * flight holds nothing the projection does not (its accepted membership is the committed one),
+   * so its actor leaves the hub's directory; the next command for the room makes a fresh one.
+   */
+  retireIfIdle(): void {
+    if (this.membershipInFlight === 0 && this.presence.idle() && this.mailbox.size === 0) this.hub.retireRoom(this);
   }
 
   private send(conn: Conn, f: SendFrame): void {

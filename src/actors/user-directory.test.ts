@@ -77,3 +77,24 @@ describe("user actors follow the users online", () => {
     expect(b.socket.reply("h")).toMatchObject({ type: "welcome", reads: { "room:r1": 1 } });
   });
 });
+
+describe("room actors follow the rooms in use", () => {
+  test("a room with nobody online and nothing in flight leaves no actor behind; the next command makes a fresh one that knows its members", async () => {
+    const th = testHub();
+    const ann = await connected(th, "ann");
+    for (let i = 0; i < 30; i++) ann.send({ type: "join", room: `r${i}` });
+    await settle();
+    expect(th.hub.stats().actors.rooms).toBe(30); // ann is online in each
+    ann.drop();
+    await settle();
+    expect(th.hub.stats().actors.rooms).toBe(0);
+    const again = await connected(th, "ann", "d2");
+    again.send({ type: "send", id: "s", to: { room: "r7" }, cmid: "after", text: "still a member" });
+    await settle();
+    expect(again.socket.reply("s")).toMatchObject({ type: "ack", stream: "room:r7" });
+    const bob = await connected(th, "bob");
+    bob.send({ type: "who", id: "w", room: "r7" });
+    await settle();
+    expect(bob.socket.reply("w")).toMatchObject({ type: "error", code: "not_member" });
+  });
+});
