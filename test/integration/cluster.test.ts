@@ -10,7 +10,8 @@ import type { AckFrame, Encoding, ErrorFrame } from "../../src/protocol/index.ts
 import { bunSqlClient } from "../../src/store/engine/pg/bun-sql.ts";
 import { PG_URL, until } from "../../src/store/engine/testing/pg.ts";
 import { TestClient, range, seqs } from "./harness.ts";
-import { openTempDir, startProcess, type Running } from "./server-process.ts";
+import { openTempDir, runUntilExit, startProcess, type Running } from "./server-process.ts";
+import { openEventLog } from "../../src/store/open-log.ts";
 
 const STEP_MS = 30_000;
 
@@ -282,6 +283,17 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     // Node 1 comes back from its replica for the tests after this one.
     await startNode("n1");
   }, 120_000);
+
+  test("a --db that holds another history (e.g. a single-node database) is refused at start, saying what to do", async () => {
+    const path = join(dir, "single.db");
+    const log = await openEventLog({ path });
+    log.append([{ stream: "room:old", kind: "joined", author: "x", body: {}, at: 1 }]);
+    log.close();
+    const r = await runUntilExit(["--store", db.url, "--node-id", "n9", "--port", "0", "--db", path], {}, STEP_MS);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("holds another history");
+    expect(r.stderr).toContain("move it away");
+  }, 60_000);
 
   // Last: it changes the shared store's epoch under the running nodes.
   test("/health names the node; a shared store whose history changed under a node (restored backup) makes it stop following and fail /ready", async () => {
