@@ -538,7 +538,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     if (!(this.searches ??= new RateLimiter(SEARCHES_PER_SECOND, SEARCH_BURST)).take()) {
       return this.deliver(errorFrame(f.id, ErrorCode.RateLimited, `at most ${SEARCHES_PER_SECOND} searches per second; try again shortly`));
     }
-    const { events, next, readBytes } = searchStream(this.hub.log, f.stream, f.q, f.before, f.limit ?? 20);
+    const { events, next, readBytes } = searchStream(this.hub.log, f.stream, f.q, f.before, f.limit ?? 20, this.hub.projection.changes.get(f.stream));
     const sent = this.deliverSized({ type: "search_results", id: f.id, stream: f.stream, q: f.q, events, ...(next === undefined ? {} : { next }) });
     // Charged like history, by what it made the server read (every event scanned) and send.
     budget?.spend(readBytes + sent);

@@ -20,7 +20,7 @@ describe("search within a stream", () => {
     ann.send({ type: "delete", stream: "room:r", seq: 6, cmid: "d1" });
     ann.send({ type: "edit", stream: "room:r", seq: 4, cmid: "e2", text: "it worked" });
     await settle();
-    const r = searchStream(th.log, "room:r", "deploy", undefined, 20);
+    const r = searchStream(th.log, "room:r", "deploy", undefined, 20, th.hub.projection.changes.get("room:r"));
     expect(r.events.map((e) => [e.seq, e.body.text])).toEqual([[5, "DEPLOY again"], [3, "lunch, then deploy"], [2, "Deploy on Monday"]]);
     expect(r.next).toBeUndefined();
     expect(r.readBytes).toBeGreaterThan(0);
@@ -32,8 +32,22 @@ describe("search within a stream", () => {
     expect(first.events.map((e) => e.body.text)).toEqual(["note 30", "note 29", "note 28", "note 27", "note 26"]);
     const second = searchStream(th.log, "room:r", "note", first.next, 5);
     expect(second.events[0]?.body.text).toBe("note 25");
-    const scanLimited = searchStream(th.log, "room:r", "nothing like it", undefined, 5, 10);
+    const scanLimited = searchStream(th.log, "room:r", "nothing like it", undefined, 5, undefined, 10);
     expect(scanLimited).toMatchObject({ events: [], next: 22 }); // read 10 events (seqs 31..22), found none
+  });
+
+  test("a later page never matches a message by text edited away or deleted after that page (found in review)", async () => {
+    const { th, ann } = await room(Array.from({ length: 12 }, (_, i) => `note ${i + 1}`)); // seqs 2..13
+    ann.send({ type: "edit", stream: "room:r", seq: 3, cmid: "e1", text: "rewritten" }); // "note 2"
+    ann.send({ type: "delete", stream: "room:r", seq: 4, cmid: "d1" }); // "note 3"
+    ann.send({ type: "edit", stream: "room:r", seq: 5, cmid: "e2", text: "note four, edited" }); // "note 4"
+    await settle();
+    const changes = th.hub.projection.changes.get("room:r");
+    const first = searchStream(th.log, "room:r", "note", undefined, 5, changes);
+    expect(first.events.map((e) => e.seq)).toEqual([13, 12, 11, 10, 9]);
+    const rest = searchStream(th.log, "room:r", "note", first.next, 50, changes);
+    // The edits and the delete sit above `first.next`: a scan of only seqs < 9 cannot see them.
+    expect(rest.events.map((e) => [e.seq, e.body.text])).toEqual([[8, "note 7"], [7, "note 6"], [6, "note 5"], [5, "note four, edited"], [2, "note 1"]]);
   });
 
   test("over the wire: members only, bad queries refused, and rate-limited per connection", async () => {

@@ -19,12 +19,15 @@ const EVENT_OVERHEAD = 100;
 /** Events read per request at most (in pages of `PAGE`). */
 export const SEARCH_SCAN = 5000;
 const PAGE = 500;
+const NONE: ReadonlyMap<number, string | null> = new Map();
 
-export function searchStream(log: EventLog, stream: string, q: string, before: number | undefined, limit: number, maxScan = SEARCH_SCAN): SearchPage {
+/**
+ * `changed` is the stream's latest text per edited or deleted message (the projection's `changes`):
+ * what a message says now, whatever part of the stream this call scans.
+ */
+export function searchStream(log: EventLog, stream: string, q: string, before: number | undefined, limit: number, changed: ReadonlyMap<number, string | null> = NONE, maxScan = SEARCH_SCAN): SearchPage {
   const needle = q.trim().toLocaleLowerCase();
   const events: EventData[] = [];
-  /** Newest change seen per target: scanning backwards meets a message's edits before the message. */
-  const changed = new Map<number, string | null>();
   let cursor = before ?? log.head(stream) + 1;
   let scanned = 0;
   let readBytes = 0;
@@ -36,9 +39,6 @@ export function searchStream(log: EventLog, stream: string, q: string, before: n
     for (let i = page.length - 1; i >= 0 && events.length < limit; i--) {
       const e = page[i]!;
       cursor = e.seq;
-      const target = Number(e.body.target);
-      if (e.kind === "edit" && !changed.has(target)) changed.set(target, String(e.body.text ?? ""));
-      if (e.kind === "delete" && !changed.has(target)) changed.set(target, null);
       if (e.kind !== "message") continue;
       const text = changed.has(e.seq) ? changed.get(e.seq) : String(e.body.text ?? "");
       if (text == null || !text.toLocaleLowerCase().includes(needle)) continue;

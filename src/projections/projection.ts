@@ -23,12 +23,19 @@ export interface Projection {
   users: Set<string>;
   /** room -> its topic (absent: none set, or cleared). */
   topics: Map<string, string>;
+  /**
+   * stream -> message seq -> the message's text after its latest edit, or null once deleted; only
+   * messages ever edited or deleted appear. Search reads it, so a message edited or deleted after
+   * the page being scanned never matches by its old text (a scan backwards alone sees only the
+   * changes inside its own window).
+   */
+  changes: Map<string, Map<number, string | null>>;
   /** pos of the last event applied. */
   pos: number;
 }
 
 export function emptyProjection(): Projection {
-  return { rooms: new Map(), userRooms: new Map(), userDms: new Map(), reads: new Map(), users: new Set(), topics: new Map(), pos: 0 };
+  return { rooms: new Map(), userRooms: new Map(), userDms: new Map(), reads: new Map(), users: new Set(), topics: new Map(), changes: new Map(), pos: 0 };
 }
 
 /**
@@ -66,7 +73,8 @@ export function apply(p: Projection, e: EventData, s: ParsedStream | undefined =
   } else if (s.kind === "dm" && e.seq === 1) {
     setOf(p.userDms, s.users[0]).add(e.stream);
     setOf(p.userDms, s.users[1]).add(e.stream);
-  } else if (s.kind === "user" && e.kind === "read") {
+  }
+  if ((s.kind === "room" || s.kind === "dm") && (e.kind === "edit" || e.kind === "delete")) noteChange(p, e); else if (s.kind === "user" && e.kind === "read") {
     const stream = e.body.stream;
     const seq = e.body.seq;
     if (typeof stream !== "string" || typeof seq !== "number") return;
@@ -74,6 +82,16 @@ export function apply(p: Projection, e: EventData, s: ParsedStream | undefined =
     if (!reads) p.reads.set(s.user, (reads = new Map()));
     if (seq > (reads.get(stream) ?? 0)) reads.set(stream, seq);
   }
+}
+
+/** A deleted message stays deleted: a later edit of it does not bring its text back. */
+function noteChange(p: Projection, e: EventData): void {
+  const target = e.body.target;
+  if (typeof target !== "number") return;
+  let m = p.changes.get(e.stream);
+  if (!m) p.changes.set(e.stream, (m = new Map()));
+  if (m.get(target) === null) return;
+  m.set(target, e.kind === "delete" ? null : typeof e.body.text === "string" ? e.body.text : "");
 }
 
 export const isMember = (p: Projection, room: string, user: string): boolean => p.rooms.get(room)?.has(user) ?? false;

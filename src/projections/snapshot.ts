@@ -7,7 +7,7 @@ import type { EventLog } from "../store/event-log.ts";
 import { type Projection, apply, emptyProjection } from "./projection.ts";
 
 export const SNAPSHOT_NAME = "projection";
-export const SNAPSHOT_VERSION = 3;
+export const SNAPSHOT_VERSION = 4;
 
 interface Serialized {
   rooms: [string, [string, number][]][];
@@ -15,6 +15,7 @@ interface Serialized {
   reads: [string, [string, number][]][];
   users: string[];
   topics: [string, string][];
+  changes: [string, [number, string | null][]][];
 }
 
 export function serialize(p: Projection): string {
@@ -24,6 +25,7 @@ export function serialize(p: Projection): string {
     reads: [...p.reads].map(([u, m]) => [u, [...m]]),
     users: [...p.users],
     topics: [...p.topics],
+    changes: [...p.changes].map(([s, m]) => [s, [...m]]),
   };
   return JSON.stringify(s);
 }
@@ -44,6 +46,7 @@ export function deserialize(data: string, pos: number): Projection {
   for (const [u, m] of s.reads) p.reads.set(u, new Map(m));
   p.users = new Set(s.users);
   p.topics = new Map(s.topics);
+  for (const [stream, m] of s.changes) p.changes.set(stream, new Map(m));
   return p;
 }
 
