@@ -26,7 +26,7 @@ import type { EventLog } from "../store/event-log.ts";
 import type { Engine } from "../store/engine/engine.ts";
 import { nodeName } from "./config.ts";
 import { type ClusterNode, startClusterNode } from "../cluster/node.ts";
-import { alignReplica, openClusterEngine, redactUrl } from "../cluster/open.ts";
+import { alignReplica, openClusterEngine, redactUrl } from "./cluster-storage.ts";
 
 export interface RunningServer {
   url: string;

@@ -1,11 +1,12 @@
 /**
- * Opening a cluster node's storage: the shared engine (PostgreSQL) and this node's local replica,
- * which must belong to the engine's history. Bun only (bun:sqlite, Bun.SQL), like the server.
+ * Opening a cluster node's storage at start-up: the shared engine (PostgreSQL) and this node's
+ * local replica, which must belong to the engine's history. Part of the server's start-up (its
+ * failures are StartupErrors), so it lives here, above src/cluster/. Bun only, like the server.
  */
-import { Database } from "bun:sqlite";
+import { openBunSqliteReader } from "../store/bun-sqlite.ts";
 import type { Engine } from "../store/engine/engine.ts";
 import type { EventLog } from "../store/event-log.ts";
-import { StartupError } from "../server/startup-error.ts";
+import { StartupError } from "./startup-error.ts";
 
 /** The store URL without its password, for logs and the start-up line. */
 export function redactUrl(url: string): string {
@@ -39,9 +40,9 @@ export async function alignReplica(log: EventLog, engine: Engine, path: string, 
     throw new StartupError(`--db ${path} holds another history (epoch ${log.epoch}) than the shared store (epoch ${engine.epoch}): move it away and start again, and this node rebuilds its replica from the store`);
   }
   log.close();
-  const db = new Database(path, { readwrite: true, create: false });
+  const db = openBunSqliteReader(path, { writable: true });
   try {
-    db.query("UPDATE meta SET value = ? WHERE key = 'epoch'").run(engine.epoch);
+    db.run("UPDATE meta SET value = ? WHERE key = 'epoch'", engine.epoch);
   } finally {
     db.close();
   }
