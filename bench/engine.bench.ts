@@ -10,7 +10,7 @@
  *     from the event's arrival to the tailer's delivery.
  * PostgreSQL: HUBBUB_TEST_PG or postgres://postgres@127.0.0.1:5432/test, a throw-away schema each.
  */
-import { openBunSqliteEngine } from "../src/store/bun-sqlite.ts";
+import { openBunSqliteEngine } from "../src/store/sqlite/bun-sqlite.ts";
 import type { Engine, EngineRequest, StoredEvent } from "../src/store/engine/engine.ts";
 import { bunSqlClient } from "../src/store/engine/pg/bun-sql.ts";
 import type { PgClient, PgConnectOptions } from "../src/store/engine/pg/client.ts";

@@ -2,7 +2,7 @@
  * Embeds drizzle-kit's migration folders in TypeScript modules, so the server applies them
  * without reading files at run time: a `bun build --compile` binary has no migrations folder
  * beside it. Run by `npm run db:generate` (after drizzle-kit); `npm run build` checks it, and
- * src/store/migrations.test.ts fails when a module is stale.
+ * src/store/sqlite/migrations.test.ts fails when a module is stale.
  *
  *   bun run scripts/embed-migrations.ts          writes every module that changed
  *   bun run scripts/embed-migrations.ts --check  exits 1 if one is stale

@@ -7,7 +7,7 @@
  */
 import { existsSync, linkSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { SqliteReader } from "../store/sqlite-reader.ts";
+import type { SqliteReader } from "../store/sqlite/sqlite-reader.ts";
 import { OpsError } from "./errors.ts";
 import { checkCopy, createPrivateTemp, syncPath } from "./files.ts";
 

@@ -3,7 +3,7 @@
  * started). The body is written as the JSON object it is; one that does not parse (which
  * `log verify` reports) is written as its stored text rather than dropped.
  */
-import type { SqliteReader } from "../store/sqlite-reader.ts";
+import type { SqliteReader } from "../store/sqlite/sqlite-reader.ts";
 import { EVENT_COLUMNS, type EventRow } from "./rows.ts";
 
 /** Lines are handed to `write` in chunks of about this many characters, not one call a line. */

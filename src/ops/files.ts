@@ -1,7 +1,7 @@
 /** File steps the backup and the restore share: a private temporary file, a checked copy, fsync. */
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import { openBunSqliteReader } from "../store/bun-sqlite.ts";
+import { openBunSqliteReader } from "../store/sqlite/bun-sqlite.ts";
 import { OpsError } from "./errors.ts";
 
 /** An empty file beside `target` (same filesystem, so a rename is atomic), mode 0600 from birth. */

@@ -1,8 +1,8 @@
 /** Opens a hubbub database read-only for an operator tool, or says in one line why it cannot. */
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { openBunSqliteReader } from "../store/bun-sqlite.ts";
-import type { SqliteReader } from "../store/sqlite-reader.ts";
+import { openBunSqliteReader } from "../store/sqlite/bun-sqlite.ts";
+import type { SqliteReader } from "../store/sqlite/sqlite-reader.ts";
 import { OpsError } from "./errors.ts";
 
 const TABLES = ["events", "meta", "snapshots"];

@@ -16,8 +16,8 @@
 import { chownSync, existsSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type DbLock, lockDatabase } from "../server/db-lock.ts";
-import { openBunSqliteReader } from "../store/bun-sqlite.ts";
-import type { SqliteReader } from "../store/sqlite-reader.ts";
+import { openBunSqliteReader } from "../store/sqlite/bun-sqlite.ts";
+import type { SqliteReader } from "../store/sqlite/sqlite-reader.ts";
 import { OpsError } from "./errors.ts";
 import { checkCopy, createPrivateTemp, syncPath } from "./files.ts";
 

@@ -2,7 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import { parseStream } from "../protocol/index.ts";
 import { SNAPSHOT_NAME } from "../projections/snapshot.ts";
-import type { SqliteReader } from "../store/sqlite-reader.ts";
+import type { SqliteReader } from "../store/sqlite/sqlite-reader.ts";
 
 export interface LogStats {
   path: string;

@@ -6,7 +6,7 @@
 import { SNAPSHOT_NAME, SNAPSHOT_VERSION, deserialize } from "../projections/snapshot.ts";
 import { type Projection, apply, emptyProjection } from "../projections/projection.ts";
 import { parseStream } from "../protocol/index.ts";
-import type { SqliteReader } from "../store/sqlite-reader.ts";
+import type { SqliteReader } from "../store/sqlite/sqlite-reader.ts";
 import { EVENT_COLUMNS, type EventRow, toEvent, where } from "./rows.ts";
 
 export interface VerifyReport {

@@ -3,7 +3,7 @@
  * local replica, which must belong to the engine's history. Part of the server's start-up (its
  * failures are StartupErrors), so it lives here, above src/cluster/. Bun only, like the server.
  */
-import { openBunSqliteReader } from "../store/bun-sqlite.ts";
+import { openBunSqliteReader } from "../store/sqlite/bun-sqlite.ts";
 import type { Engine } from "../store/engine/engine.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { StartupError } from "./startup-error.ts";

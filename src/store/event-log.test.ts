@@ -2,7 +2,7 @@ import { describe, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openBunSqliteLog } from "./bun-sqlite.ts";
+import { openBunSqliteLog } from "./sqlite/bun-sqlite.ts";
 import { eventLogContract } from "./event-log.contract.ts";
 import type { EventLog } from "./event-log.ts";
 import { createMemoryLog } from "./memory-log.ts";

@@ -15,7 +15,7 @@ export interface MigrationSet {
 }
 
 export const EMBEDDED_MIGRATION_SETS: readonly MigrationSet[] = [
-  { folder: "src/store/migrations", module: "src/store/migrations.gen.ts", name: "SQLITE_MIGRATIONS" },
+  { folder: "src/store/sqlite/migrations", module: "src/store/sqlite/migrations.gen.ts", name: "SQLITE_MIGRATIONS" },
   { folder: "src/store/engine/pg/migrations", module: "src/store/engine/pg/migrations.gen.ts", name: "PG_MIGRATIONS" },
 ];
 

@@ -9,7 +9,7 @@ export type StoreKind = "sqlite" | "memory";
 export async function openEventLog(opts: OpenOptions & { kind?: StoreKind }): Promise<EventLog> {
   if (opts.kind === "memory") return (await import("./memory-log.ts")).createMemoryLog();
   if (typeof process !== "undefined" && process.versions.bun) {
-    return (await import("./bun-sqlite.ts")).openBunSqliteLog(opts);
+    return (await import("./sqlite/bun-sqlite.ts")).openBunSqliteLog(opts);
   }
-  return (await import("./better-sqlite3.ts")).openBetterSqliteLog(opts);
+  return (await import("./sqlite/better-sqlite3.ts")).openBetterSqliteLog(opts);
 }

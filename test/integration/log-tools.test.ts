@@ -7,7 +7,7 @@ import { Database } from "bun:sqlite";
 import { copyFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { AckFrame } from "../../src/protocol/index.ts";
-import { openBunSqliteReader } from "../../src/store/bun-sqlite.ts";
+import { openBunSqliteReader } from "../../src/store/sqlite/bun-sqlite.ts";
 import { verifyLog } from "../../src/ops/verify.ts";
 import { TestClient, tempDb } from "./harness.ts";
 import { ops } from "./ops-process.ts";

@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openBetterSqliteLog } from "../../src/store/better-sqlite3.ts";
+import { openBetterSqliteLog } from "../../src/store/sqlite/better-sqlite3.ts";
 import { eventLogContract } from "../../src/store/event-log.contract.ts";
 import type { EventLog } from "../../src/store/event-log.ts";
 import { openEventLog } from "../../src/store/open-log.ts";

@@ -8,7 +8,7 @@ import { expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openBunSqliteEngine } from "../bun-sqlite.ts";
+import { openBunSqliteEngine } from "../sqlite/bun-sqlite.ts";
 import { checkLog, readAll, SLOW } from "./engine.contract.ts";
 import type { StoredEvent } from "./engine.ts";
 import { startTailer } from "./tailer.ts";

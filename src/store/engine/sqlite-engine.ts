@@ -11,8 +11,8 @@
  */
 import { and, asc, eq, getTableName, gt, sql } from "drizzle-orm";
 import type { EventBody, EventKind } from "../../protocol/index.ts";
-import type { HotPath, SyncSqliteDb } from "../sqlite-log.ts";
-import * as schema from "../schema.ts";
+import type { HotPath, SyncSqliteDb } from "../sqlite/sqlite-log.ts";
+import * as schema from "../sqlite/schema.ts";
 import { EngineError, type Engine, type StoredEvent, type WatchHandlers } from "./engine.ts";
 import { planBatch, resultsOf } from "./plan.ts";
 

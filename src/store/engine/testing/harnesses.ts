@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openBunSqliteEngine } from "../../bun-sqlite.ts";
+import { openBunSqliteEngine } from "../../sqlite/bun-sqlite.ts";
 import type { EngineHarness } from "../engine.contract.ts";
 import type { Engine } from "../engine.ts";
 import { createMemoryEngine, MemoryEngineStorage } from "../memory-engine.ts";

@@ -6,7 +6,7 @@
  *   bun run src/store/engine/testing/sqlite-writer.ts <path> <writer id> <batches>
  */
 import { existsSync, writeFileSync } from "node:fs";
-import { openBunSqliteEngine } from "../../bun-sqlite.ts";
+import { openBunSqliteEngine } from "../../sqlite/bun-sqlite.ts";
 import type { StoredEvent } from "../engine.ts";
 
 const [path, id, batches] = process.argv.slice(2);

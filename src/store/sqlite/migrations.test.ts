@@ -8,12 +8,12 @@ import { drizzle } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { applyMigrations } from "./migrate.ts";
-import { EMBEDDED_MIGRATION_SETS, renderMigrationsModule } from "./migration-sets.ts";
+import { EMBEDDED_MIGRATION_SETS, renderMigrationsModule } from "../migration-sets.ts";
 import { SQLITE_MIGRATIONS } from "./migrations.gen.ts";
 import { openBunSqliteLog } from "./bun-sqlite.ts";
 
-const root = new URL("../..", import.meta.url).pathname;
-const folder = join(root, "src/store/migrations");
+const root = new URL("../../..", import.meta.url).pathname;
+const folder = join(root, "src/store/sqlite/migrations");
 const schemaOf = (c: Database) => c.query("SELECT type, name, sql FROM sqlite_master ORDER BY name").all();
 const bookkeeping = (c: Database) => c.query("SELECT hash, created_at FROM __drizzle_migrations ORDER BY id").all();
 

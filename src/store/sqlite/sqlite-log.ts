@@ -4,8 +4,8 @@
  */
 import { and, asc, desc, eq, gt, lt, max, min, ne, sql } from "drizzle-orm";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
-import type { EventBody, EventKind } from "../protocol/index.ts";
-import { type AppendOutcome, type AppendRequest, type EventLog, type Snapshot, type StoredEvent, StoreUnavailableError } from "./event-log.ts";
+import type { EventBody, EventKind } from "../../protocol/index.ts";
+import { type AppendOutcome, type AppendRequest, type EventLog, type Snapshot, type StoredEvent, StoreUnavailableError } from "../event-log.ts";
 import * as schema from "./schema.ts";
 
 const { events, meta, snapshots } = schema;

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openEventLog } from "./open-log.ts";
+import { openEventLog } from "../open-log.ts";
 
 const mode = (p: string) => statSync(p).mode & 0o777;
 

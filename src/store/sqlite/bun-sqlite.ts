@@ -1,9 +1,9 @@
 /** The EventLog (and the SQLite engine) on bun:sqlite, and the operator tools' read-only connection: the only file that imports it. */
 import { Database } from "bun:sqlite";
 import { drizzle } from "drizzle-orm/bun-sqlite";
-import type { Engine } from "./engine/engine.ts";
-import { createSqliteEngine, type SqliteEngineOptions } from "./engine/sqlite-engine.ts";
-import type { EventLog, OpenOptions } from "./event-log.ts";
+import type { Engine } from "../engine/engine.ts";
+import { createSqliteEngine, type SqliteEngineOptions } from "../engine/sqlite-engine.ts";
+import type { EventLog, OpenOptions } from "../event-log.ts";
 import { applyMigrations } from "./migrate.ts";
 import { ensureParentDir, pragmas } from "./open-common.ts";
 import * as schema from "./schema.ts";

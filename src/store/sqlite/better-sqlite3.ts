@@ -1,7 +1,7 @@
 /** The EventLog on better-sqlite3, for Node and Deno (it cannot load inside Bun): the only file that imports it. */
 import Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
-import type { EventLog, OpenOptions } from "./event-log.ts";
+import type { EventLog, OpenOptions } from "../event-log.ts";
 import { applyMigrations } from "./migrate.ts";
 import { ensureParentDir, pragmas } from "./open-common.ts";
 import * as schema from "./schema.ts";

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import type { OpenOptions } from "./event-log.ts";
+import type { OpenOptions } from "../event-log.ts";
 
 /**
  * Makes the database's directory (0700 when new) and, when the file is new, creates it empty with

@@ -1,4 +1,4 @@
-// Generated from src/store/migrations by scripts/embed-migrations.ts (npm run db:generate). Do not edit.
+// Generated from src/store/sqlite/migrations by scripts/embed-migrations.ts (npm run db:generate). Do not edit.
 import type { MigrationMeta } from "drizzle-orm/migrator";
 
 export const SQLITE_MIGRATIONS: MigrationMeta[] = [
