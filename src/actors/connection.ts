@@ -498,16 +498,33 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     if (!this.closed()) this.historyPage(f); // access is checked again: the user may have left meanwhile
   }
 
-  private historyPage(f: HistoryFrame): void {
-    const s = parseStream(f.stream);
+  /**
+   * The checks history and search share: the room exists, this user may read the stream, and the
+   * user's read budget is in credit. Answers the refusal itself and returns undefined; otherwise
+   * the budget to charge (undefined budget: no read limit configured).
+   */
+  private readAccess(id: CommandId | undefined, stream: string): { budget: RateLimiter | undefined } | undefined {
+    const s = parseStream(stream);
     if (s?.kind === "room" && !this.hub.projection.rooms.has(s.room)) {
-      return this.deliver(errorFrame(f.id, ErrorCode.UnknownRoom, `there is no room ${s.room}`));
+      this.deliver(errorFrame(id, ErrorCode.UnknownRoom, `there is no room ${s.room}`));
+      return undefined;
     }
-    if (!this.canRead(f.stream)) return this.deliver(errorFrame(f.id, ErrorCode.NotMember, `you cannot read ${f.stream}`));
+    if (!this.canRead(stream)) {
+      this.deliver(errorFrame(id, ErrorCode.NotMember, `you cannot read ${stream}`));
+      return undefined;
+    }
     const budget = this.hub.readBudgetOf(this.user);
     if (budget && !budget.inCredit()) {
-      return this.deliver(errorFrame(f.id, ErrorCode.RateLimited, `more than ${this.hub.config.readRateLimit} bytes of history per second for ${this.user}; retry in ${budget.msUntilCredit()} ms`));
+      this.deliver(errorFrame(id, ErrorCode.RateLimited, `more than ${this.hub.config.readRateLimit} bytes of history per second for ${this.user}; retry in ${budget.msUntilCredit()} ms`));
+      return undefined;
     }
+    return { budget };
+  }
+
+  private historyPage(f: HistoryFrame): void {
+    const access = this.readAccess(f.id, f.stream);
+    if (!access) return;
+    const { budget } = access;
     const log = this.hub.log;
     const limit = f.limit ?? 50;
     let events: EventData[];
@@ -526,15 +543,9 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   /** Searches read up to SEARCH_SCAN events each: a few per second per connection is plenty for a person. */
   private searches: RateLimiter | undefined;
   private search(f: SearchFrame): void {
-    const s = parseStream(f.stream);
-    if (s?.kind === "room" && !this.hub.projection.rooms.has(s.room)) {
-      return this.deliver(errorFrame(f.id, ErrorCode.UnknownRoom, `there is no room ${s.room}`));
-    }
-    if (!this.canRead(f.stream)) return this.deliver(errorFrame(f.id, ErrorCode.NotMember, `you cannot read ${f.stream}`));
-    const budget = this.hub.readBudgetOf(this.user);
-    if (budget && !budget.inCredit()) {
-      return this.deliver(errorFrame(f.id, ErrorCode.RateLimited, `more than ${this.hub.config.readRateLimit} bytes of history per second for ${this.user}; retry in ${budget.msUntilCredit()} ms`));
-    }
+    const access = this.readAccess(f.id, f.stream);
+    if (!access) return;
+    const { budget } = access;
     if (!(this.searches ??= new RateLimiter(SEARCHES_PER_SECOND, SEARCH_BURST)).take()) {
       return this.deliver(errorFrame(f.id, ErrorCode.RateLimited, `at most ${SEARCHES_PER_SECOND} searches per second; try again shortly`));
     }
