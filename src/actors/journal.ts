@@ -17,14 +17,10 @@
  */
 import { ErrorCode } from "../protocol/index.ts";
 import { type AppendOutcome, type AppendRequest, type EventLog, StoreUnavailableError } from "../store/event-log.ts";
+import { AppendError, AppendQueue, type AppendCallback, type Pending } from "./append-queue.ts";
 
-export class AppendError extends Error {
-  constructor(readonly code: ErrorCode, message: string) { super(message); }
-}
+export { AppendError, type AppendCallback } from "./append-queue.ts";
 
-export type AppendCallback = (result: AppendOutcome[] | AppendError) => void;
-
-interface Pending { requests: AppendRequest[]; done: AppendCallback }
 
 export interface JournalStats {
   transactions: number;
@@ -59,8 +55,7 @@ export interface JournalOptions {
 }
 
 export class Journal {
-  private queue: Pending[] = [];
-  private queuedEvents = 0;
+  private readonly queue: AppendQueue;
   private scheduled = false;
   private lastCommitAt = 0;
   private lastCommitEvents = 0;
@@ -68,18 +63,15 @@ export class Journal {
   readonly storage: StorageHealth = { failingSince: undefined, error: undefined };
   private probeTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly log: EventLog, private readonly opts: JournalOptions) {}
+  constructor(private readonly log: EventLog, private readonly opts: JournalOptions) {
+    this.queue = new AppendQueue(opts.maxQueued);
+  }
 
   /** Events submitted and not yet committed. */
-  get queued(): number { return this.queuedEvents; }
+  get queued(): number { return this.queue.queued; }
 
   submit(requests: AppendRequest[], done: AppendCallback): void {
-    if (this.queuedEvents + requests.length > this.opts.maxQueued) {
-      done(new AppendError(ErrorCode.Overloaded, "the server is writing as fast as it can; retry shortly"));
-      return;
-    }
-    this.queue.push({ requests, done });
-    this.queuedEvents += requests.length;
+    if (!this.queue.admit(requests, done)) return;
     if (!this.scheduled) {
       this.scheduled = true;
       // Under load (the last commit was big and moments ago) wait out a short window so more
@@ -95,16 +87,9 @@ export class Journal {
   flush(): void {
     this.scheduled = false;
     this.lastCommitAt = performance.now();
-    this.lastCommitEvents = this.queuedEvents;
-    while (this.queue.length > 0) {
-      const batch: Pending[] = [];
-      let n = 0;
-      while (this.queue.length > 0 && (n === 0 || n + this.queue[0]!.requests.length <= this.opts.maxBatch)) {
-        const p = this.queue.shift()!;
-        batch.push(p);
-        n += p.requests.length;
-      }
-      this.queuedEvents -= n;
+    this.lastCommitEvents = this.queue.queued;
+    while (!this.queue.empty) {
+      const { batch, n } = this.queue.take(this.opts.maxBatch);
       this.commit(batch, n);
     }
   }

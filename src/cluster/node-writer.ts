@@ -23,10 +23,9 @@
 import { ErrorCode } from "../protocol/index.ts";
 import type { AppendOutcome, AppendRequest } from "../store/event-log.ts";
 import type { AppendResult, Engine } from "../store/engine/engine.ts";
-import { AppendError, type AppendCallback } from "../actors/journal.ts";
+import { AppendError, AppendQueue, type AppendCallback, type Pending } from "../actors/append-queue.ts";
 import { guarded } from "./guards.ts";
 
-interface Pending { requests: AppendRequest[]; done: AppendCallback }
 
 export interface NodeWriterOptions {
   maxBatch: number;
@@ -53,8 +52,7 @@ export interface NodeWriterOptions {
 }
 
 export class NodeWriter {
-  private queue: Pending[] = [];
-  private queuedEvents = 0;
+  private readonly queue: AppendQueue;
   private scheduled = false;
   private inFlight: Promise<void> | undefined;
   /** Callbacks waiting for the replica to reach a pos, each answered with a refusal after its deadline. */
@@ -64,18 +62,14 @@ export class NodeWriter {
   /** Set while engine transactions fail (since the first failure after a success), with the last error. */
   failing: { since: number; error: string } | undefined;
 
-  constructor(private readonly engine: Engine, private readonly opts: NodeWriterOptions) {}
+  constructor(private readonly engine: Engine, private readonly opts: NodeWriterOptions) {
+    this.queue = new AppendQueue(opts.maxQueued);
+  }
 
-  get queued(): number { return this.queuedEvents; }
+  get queued(): number { return this.queue.queued; }
 
   submit(requests: AppendRequest[], done: AppendCallback): void {
-    if (this.queuedEvents + requests.length > this.opts.maxQueued) {
-      done(new AppendError(ErrorCode.Overloaded, "the server is writing as fast as it can; retry shortly"));
-      return;
-    }
-    this.queue.push({ requests, done });
-    this.queuedEvents += requests.length;
-    this.schedule();
+    if (this.queue.admit(requests, done)) this.schedule();
   }
 
   private schedule(): void {
@@ -85,15 +79,8 @@ export class NodeWriter {
   }
 
   private flush(): void {
-    if (this.inFlight || this.queue.length === 0) return;
-    const batch: Pending[] = [];
-    let n = 0;
-    while (this.queue.length > 0 && (n === 0 || n + this.queue[0]!.requests.length <= this.opts.maxBatch)) {
-      const p = this.queue.shift()!;
-      batch.push(p);
-      n += p.requests.length;
-    }
-    this.queuedEvents -= n;
+    if (this.inFlight || this.queue.empty) return;
+    const { batch, n } = this.queue.take(this.opts.maxBatch);
     const t0 = performance.now();
     this.inFlight = this.engine.append(batch.flatMap((p) => p.requests.map(guarded))).then(
       (results) => {
@@ -119,7 +106,7 @@ export class NodeWriter {
       },
     ).finally(() => {
       this.inFlight = undefined;
-      if (this.queue.length > 0) this.schedule();
+      if (!this.queue.empty) this.schedule();
     });
   }
 
@@ -192,7 +179,7 @@ export class NodeWriter {
   /** Resolves once everything submitted so far has been committed or refused (shutdown). */
   async drain(): Promise<void> {
     for (;;) {
-      if (!this.inFlight && this.queue.length > 0) this.flush();
+      if (!this.inFlight && !this.queue.empty) this.flush();
       if (!this.inFlight) return;
       await this.inFlight.catch(() => {});
     }
