@@ -10,24 +10,15 @@
  * stream (prune keeps ≥ 1 event per stream), since the next pos and seq are read as max + 1.
  */
 import { and, asc, eq, getTableName, gt, sql } from "drizzle-orm";
-import type { EventBody, EventKind } from "../../protocol/index.ts";
 import type { HotPath, SyncSqliteDb } from "../sqlite/sqlite-log.ts";
 import * as schema from "../sqlite/schema.ts";
+import { toEvent } from "../sqlite/sqlite-log.ts";
 import { EngineError, type Engine, type StoredEvent, type WatchHandlers } from "./engine.ts";
 import { planBatch, resultsOf } from "./plan.ts";
 
 const { events, meta, facts } = schema;
 
 type Row = typeof events.$inferSelect;
-
-function toEvent(r: Row): StoredEvent {
-  const e: StoredEvent = {
-    stream: r.stream, seq: r.seq, pos: r.pos, at: r.at, author: r.author,
-    kind: r.kind as EventKind, body: JSON.parse(r.body) as EventBody,
-  };
-  if (r.cmid !== null) e.cmid = r.cmid;
-  return e;
-}
 
 export interface SqliteEngineOptions {
   /**

@@ -35,7 +35,8 @@ function storing<T>(fn: () => T): T {
   }
 }
 
-function toEvent(r: Row): StoredEvent {
+/** A row of the events table as the log and the SQLite engine hand it out. */
+export function toEvent(r: Row): StoredEvent {
   const e: StoredEvent = {
     stream: r.stream, seq: r.seq, pos: r.pos, at: r.at, author: r.author,
     kind: r.kind as EventKind, body: JSON.parse(r.body) as EventBody,
