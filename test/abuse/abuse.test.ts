@@ -11,8 +11,9 @@ for (const s of SCENARIOS) {
   test(`${s.name}: a bystander stays responsive and memory stays bounded`, async () => {
     const r = await runScenario(s);
     console.log(`${r.name}: ${r.outcome}; bystander pings ${r.pings.length}, worst ${r.maxPingMs.toFixed(1)} ms; RSS ${r.rssBeforeMb.toFixed(0)} -> peak ${r.rssPeakMb.toFixed(0)} MB`);
-    expect(r.pings.length).toBeGreaterThan(0);
-    expect(r.maxPingMs).toBeLessThan(5000);
-    expect(r.rssPeakMb - r.rssBeforeMb).toBeLessThan(300);
+    const seen = `${r.outcome}; pings ${r.pings.length}, worst ${r.maxPingMs.toFixed(1)} ms; RSS ${r.rssBeforeMb.toFixed(0)} -> ${r.rssPeakMb.toFixed(0)} MB`;
+    expect({ answered: r.pings.length > 0, seen }).toEqual({ answered: true, seen });
+    expect({ stalled: r.maxPingMs >= 5000, seen }).toEqual({ stalled: false, seen });
+    expect({ grewMb300: r.rssPeakMb - r.rssBeforeMb >= 300, seen }).toEqual({ grewMb300: false, seen });
   }, 120_000);
 }

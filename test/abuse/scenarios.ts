@@ -238,6 +238,11 @@ export async function runScenario(s: Scenario, extraArgs: string[] = []): Promis
     peak = Math.max(peak, rssBytes(server.proc.pid));
     bystander.close();
     return { name: s.name, outcome, pings, maxPingMs: Math.max(...pings), rssBeforeMb: rssBefore / 2 ** 20, rssPeakMb: peak / 2 ** 20 };
+  } catch (e) {
+    // A failure here is rare and timing-dependent: say what the server printed, so the one CI
+    // log that shows it is enough to find the cause.
+    const exit = server.proc.exitCode ?? server.proc.signalCode ?? "running";
+    throw new Error(`${s.name}: ${e instanceof Error ? e.stack ?? e.message : String(e)}\nserver (${exit}) stderr: ${server.err().slice(-4000)}\nstdout tail: ${server.out().slice(-2000)}`);
   } finally {
     server.proc.kill();
     await server.proc.exited;
