@@ -36,6 +36,7 @@ Operator commands (each has --help):
   backup PATH [--db DB] [--force]        a consistent copy of the database, while it serves
   restore BACKUP [--db DB] --force       put a backup in place (server stopped; new epoch)
   log verify|export|stats [--db DB]      check, dump (NDJSON) or summarize the event log
+  import --db DB --store postgres://…    move a stopped server's log into an empty cluster store
 
 ${COMMON}
 

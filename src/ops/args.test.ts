@@ -46,4 +46,14 @@ describe("operator command lines", () => {
     expect(usage(["log", "stats", "--bogus"])).toStartWith("Unknown option '--bogus'");
     expect(usage(["log", "stats", "--db", ":memory:"])).toContain("give --db PATH");
   });
+
+  test("import: --store or HUBBUB_STORE, a postgres URL, no positional; --store belongs to import only", () => {
+    expect(parseOpsCommand(["import", "--db", "x.db", "--store", "postgres://h/db"], {})).toEqual({ name: "import", db: "x.db", store: "postgres://h/db" });
+    expect(parseOpsCommand(["import", "--db", "x.db"], { HUBBUB_STORE: "postgresql://h/db" })).toEqual({ name: "import", db: "x.db", store: "postgresql://h/db" });
+    expect(usage(["import", "--db", "x.db"])).toContain("import needs --store postgres://");
+    expect(usage(["import", "--store", "mysql://h/db"])).toContain("import needs --store postgres://");
+    expect(usage(["import", "extra", "--store", "postgres://h/db"])).toContain('import takes no argument, got "extra"');
+    expect(usage(["backup", "p", "--store", "postgres://h/db"])).toContain("backup has no --store option");
+    expect(parseOpsCommand(["import", "--help"], {})).toMatchObject({ name: "help", exitCode: 0, text: expect.stringContaining("Usage: hubbub import") });
+  });
 });

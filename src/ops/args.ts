@@ -13,6 +13,7 @@ export type OpsCommand =
   | { name: "verify"; db: string }
   | { name: "export"; db: string; stream?: string }
   | { name: "stats"; db: string; json: boolean }
+  | { name: "import"; db: string; store: string }
   | { name: "help"; text: string; exitCode: 0 | 2 };
 
 const OPTIONS = {
@@ -20,6 +21,7 @@ const OPTIONS = {
   force: { type: "boolean" },
   stream: { type: "string" },
   json: { type: "boolean" },
+  store: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 type Option = keyof typeof OPTIONS;
@@ -32,6 +34,7 @@ const OWN: Record<OpsHelpTopic, readonly Option[]> = {
   verify: [],
   export: ["stream"],
   stats: ["json"],
+  import: ["store"],
 };
 
 type Env = Record<string, string | undefined>;
@@ -48,7 +51,7 @@ export function parseOpsCommand(argv: string[], env: Env): OpsCommand {
   }
   const [command, sub, ...rest] = positionals;
   const topic: OpsHelpTopic = command === "log" && (sub === "verify" || sub === "export" || sub === "stats") ? sub
-    : command === "log" ? "log" : command === "restore" ? "restore" : "backup";
+    : command === "log" ? "log" : command === "restore" ? "restore" : command === "import" ? "import" : "backup";
   if (values.help) return help(topic);
   for (const o of Object.keys(values) as Option[]) {
     if (o !== "db" && o !== "help" && !OWN[topic].includes(o)) throw new OpsUsageError(`${name(topic)} has no --${o} option (see hubbub ${name(topic)} --help)`);
@@ -65,6 +68,12 @@ export function parseOpsCommand(argv: string[], env: Env): OpsCommand {
     if (rest.length > 0) throw new OpsUsageError(`restore takes one BACKUP, got also "${rest[0]}"`);
     return { name: "restore", db, backup: sub, force: values.force === true };
   }
+  if (command === "import") {
+    if (sub !== undefined) throw new OpsUsageError(`import takes no argument, got "${sub}" (give --db FILE --store URL)`);
+    const store = typeof values.store === "string" ? values.store : env.HUBBUB_STORE;
+    if (!store || !/^postgres(ql)?:\/\//.test(store)) throw new OpsUsageError("import needs --store postgres://user@host:5432/database (or HUBBUB_STORE): the shared store to fill");
+    return { name: "import", db, store };
+  }
   if (topic === "log") {
     if (sub === undefined) return help("log", 2);
     throw new OpsUsageError(`unknown log command "${sub}": verify, export or stats (see hubbub log --help)`);
@@ -74,9 +83,9 @@ export function parseOpsCommand(argv: string[], env: Env): OpsCommand {
     case "verify": return { name: "verify", db };
     case "export": return typeof values.stream === "string" ? { name: "export", db, stream: values.stream } : { name: "export", db };
     case "stats": return { name: "stats", db, json: values.json === true };
-    case "backup": case "restore": throw new Error(`unreachable: ${topic} returned above`);
+    case "backup": case "restore": case "import": throw new Error(`unreachable: ${topic} returned above`);
     default: { const never: never = topic; throw new Error(`unhandled ${String(never)}`); }
   }
 }
 
-const name = (t: OpsHelpTopic) => (t === "backup" || t === "restore" || t === "log" ? t : `log ${t}`);
+const name = (t: OpsHelpTopic) => (t === "backup" || t === "restore" || t === "log" || t === "import" ? t : `log ${t}`);

@@ -1,5 +1,5 @@
 /** Help texts of the operator commands (the CLI's overview lists them too). */
-export type OpsHelpTopic = "backup" | "restore" | "log" | "verify" | "export" | "stats";
+export type OpsHelpTopic = "backup" | "restore" | "log" | "verify" | "export" | "stats" | "import";
 
 const DB = `  --db PATH         the database (default ./data/hubbub.db; env HUBBUB_DB), the server's --db`;
 const LIVE = `Safe while the server runs: a read-only connection that never blocks the server (SQLite WAL).`;
@@ -69,4 +69,21 @@ ${LIVE}
 
 ${DB}
   --json            one JSON object instead of the table`,
+
+  import: `Usage: hubbub import --db FILE --store postgres://user@host:5432/database
+
+Moves a single server's history into an empty PostgreSQL store, to start cluster nodes on it
+(docs/deploy.md). Every event keeps its position, seq, client message id and bytes, and the store
+takes the log's epoch: clients resume on any node exactly where they stopped. Membership and the
+other facts the cluster's guards check are rebuilt from the history. One transaction: the store
+ends up with the whole history or stays empty.
+
+The server must be stopped: import takes its lock on FILE. Refused when the store already holds
+events, and for a log pruned by retention (--retain) or with gaps in its positions.
+FILE itself may then serve as one node's --db (its replica): it already holds the history.
+
+${DB}
+  --store URL       the PostgreSQL store the nodes will share (env HUBBUB_STORE)
+
+Exit code 0 done, 1 failed (nothing written), 2 usage mistake.`,
 };

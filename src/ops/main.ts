@@ -8,6 +8,7 @@ import { parseOpsCommand, type OpsCommand } from "./args.ts";
 import { backup } from "./backup.ts";
 import { OpsError, OpsUsageError } from "./errors.ts";
 import { exportLog } from "./export.ts";
+import { importToStore } from "./import.ts";
 import { openDatabase } from "./open.ts";
 import { restore } from "./restore.ts";
 import { formatStats, logStats } from "./stats.ts";
@@ -22,6 +23,7 @@ export async function runOperatorCommand(argv: string[], env: Record<string, str
       writeOut(`${cmd.text}\n`);
       return cmd.exitCode;
     }
+    if (cmd.name === "import") return await runImport(cmd);
     return run(cmd);
   } catch (e) {
     if (e instanceof StdoutClosed) return 0;
@@ -35,7 +37,21 @@ export async function runOperatorCommand(argv: string[], env: Record<string, str
   }
 }
 
-function run(cmd: Exclude<OpsCommand, { name: "help" }>): number {
+/** The one asynchronous command: it talks to PostgreSQL. */
+async function runImport(cmd: Extract<OpsCommand, { name: "import" }>): Promise<number> {
+  const { reader, path } = openDatabase(cmd.db);
+  try {
+    const { bunSqlClient } = await import("../store/engine/pg/bun-sql.ts");
+    const r = await importToStore(reader, path, cmd.store, (url) => bunSqlClient({ url, max: 1, applicationName: "hubbub-import" }));
+    writeOut(`imported ${r.events} events in ${r.streams} streams (${r.facts} facts) from ${path} into ${r.store} in ${r.ms.toFixed(0)} ms\n`);
+    writeOut(`epoch ${r.epoch} kept: clients resume on any node where they stopped. Start the nodes with --store and a --db each (${path} can be one of them).\n`);
+    return 0;
+  } finally {
+    reader.close();
+  }
+}
+
+function run(cmd: Exclude<OpsCommand, { name: "help" | "import" }>): number {
   // restore reads the backup; every other command reads the database.
   const { reader, path } = openDatabase(cmd.name === "restore" ? cmd.backup : cmd.db);
   try {

@@ -8,34 +8,13 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { AckFrame, Encoding, ErrorFrame } from "../../src/protocol/index.ts";
 import { bunSqlClient } from "../../src/store/engine/pg/bun-sql.ts";
-import { PG_URL, until } from "../../src/store/engine/testing/pg.ts";
+import { until } from "../../src/store/engine/testing/pg.ts";
+import { createDatabase } from "./pg-database.ts";
 import { TestClient, range, seqs } from "./harness.ts";
 import { openTempDir, runUntilExit, startProcess, type Running } from "./server-process.ts";
 import { openEventLog } from "../../src/store/open-log.ts";
 
 const STEP_MS = 30_000;
-
-/** A fresh database on the test server; `drop` removes it (and ends its sessions). */
-async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = bunSqlClient({ url: PG_URL, max: 1, applicationName: "hubbub-test-admin" });
-  try {
-    await admin.query("SELECT 1");
-  } catch (e) {
-    await admin.close().catch(() => {});
-    throw new Error(`PostgreSQL is unreachable at ${PG_URL} (${(e as Error).message}): the cluster tests need it (or HUBBUB_TEST_PG)`);
-  }
-  const name = `hubbub_c_${crypto.randomUUID().replace(/-/g, "").slice(0, 16)}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(PG_URL);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.close();
-    },
-  };
-}
 
 describe("cluster: several nodes on one PostgreSQL", () => {
   let db: { url: string; drop(): Promise<void> };
