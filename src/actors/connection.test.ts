@@ -330,15 +330,15 @@ describe("ConnectionActor: reads, history, presence, typing", () => {
       .toEqual(["not_member", "not_member", "unknown_room"]);
   });
 
-  test("rooms lists every room with members, head and whether I am in it", async () => {
+  test("rooms lists every room with members, head, whether I am in it and my role (the creator owns a room)", async () => {
     const { ann } = await seeded();
     ann.send({ type: "join", room: "r2" });
     await settle();
     ann.send({ type: "rooms", id: "r" });
     await settle();
     expect(ann.socket.reply("r")).toEqual({ type: "room_list", id: "r", rooms: [
-      { room: "r1", members: 2, head: 5, member: true },
-      { room: "r2", members: 1, head: 1, member: true },
+      { room: "r1", members: 2, head: 5, member: true, role: "owner" },
+      { room: "r2", members: 1, head: 1, member: true, role: "owner" },
     ] });
   });
 

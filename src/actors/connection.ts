@@ -27,6 +27,7 @@ import { errorFrame } from "./replies.ts";
 import { BROADCAST_GROUP, roomGroup, userGroup } from "./topics.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { searchStream } from "./search.ts";
+import { describeAccess, mayDiscover } from "../projections/room-access.ts";
 
 /** Per connection: each search reads up to SEARCH_SCAN events. */
 const SEARCHES_PER_SECOND = 2;
@@ -206,7 +207,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     }
     const hub = this.hub;
     switch (f.type) {
-      case "join": return hub.roomOrNew(f.room).post({ kind: "join", conn: this, id: f.id });
+      case "join": return hub.roomOrNew(f.room).post({ kind: "join", conn: this, id: f.id, private: f.private === true });
       case "leave": return this.toRoom(f.room, f.id, (r) => r.post({ kind: "leave", conn: this, id: f.id }));
       case "send":
         if ("room" in f.to) return this.toRoom(f.to.room, f.id, (r) => r.post({ kind: "send", conn: this, frame: f }));
@@ -231,6 +232,9 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
       case "topic": return this.toRoom(f.room, f.id, (r) => r.post({ kind: "topic", conn: this, frame: f }));
       case "rooms": return this.deliver({ type: "room_list", id: f.id, rooms: this.roomList() });
       case "who": return this.toRoom(f.room, f.id, (r) => r.post({ kind: "who", conn: this, id: f.id }));
+      case "invite": case "kick": case "ban": case "unban": case "set_role": case "set_visibility":
+        return this.toRoom(f.room, f.id, (r) => r.post({ kind: "moderate", conn: this, frame: f }));
+      case "room_info": return this.toRoom(f.room, f.id, (r) => r.post({ kind: "info", conn: this, id: f.id }));
       case "whois": return this.deliver({ type: "user_info", id: f.id, user: f.user, known: isKnownUser(hub.projection, f.user) });
       default: return unreachable(f, "client frame");
     }
@@ -561,8 +565,14 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     const list: RoomSummary[] = [];
     for (const [room, members] of p.rooms) {
       if (list.length === ROOM_LIST_MAX) break;
+      const member = members.has(this.user);
+      const access = p.access.get(room);
+      // A private room is listed only to its members, its owner and the users invited to it.
+      if (access !== undefined && !member && !mayDiscover(access, this.user)) continue;
       const topic = p.topics.get(room);
-      list.push({ room, members: members.size, head: this.hub.log.head(roomStream(room)), member: members.has(this.user), ...(topic ? { topic } : {}) });
+      const summary: RoomSummary = { room, members: members.size, head: this.hub.log.head(roomStream(room)), member, ...(topic ? { topic } : {}) };
+      if (access !== undefined) describeAccess(summary, access, this.user);
+      list.push(summary);
     }
     return list;
   }

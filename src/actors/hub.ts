@@ -218,6 +218,11 @@ export class Hub implements ActorContext {
       this.user(e.author).post({ kind: "membership", room: s.room, joined: e.kind === "joined", seq: e.seq });
       // Cluster mode: a join or leave made on another node reaches this node's room actor here.
       if (this.remote) this.rooms.get(s.room)?.memberCommitted(e.author, e.kind === "joined");
+    } else if (s?.kind === "room" && (e.kind === "kicked" || e.kind === "banned") && typeof e.body.user === "string") {
+      // Published above while the user's sockets still followed the room, so every device of
+      // theirs got the event that removed them; from here on none of them follows it.
+      this.user(e.body.user).post({ kind: "membership", room: s.room, joined: false, seq: e.seq });
+      if (this.remote) this.rooms.get(s.room)?.memberCommitted(e.body.user, false);
     }
     if (s?.kind === "room" && this.config.retain > 0 && e.seq % 1000 === 0) this.prune(e.stream);
     this.sinceSnapshot += 1;

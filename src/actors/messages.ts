@@ -5,7 +5,7 @@
  * checks every switch over these unions (see protocol/exhaustive.ts).
  */
 import type {
-  ChangeFrame, ClientFrame, CommandId, Encoding, ErrorCode, ReadFrame, SendFrame, ServerFrame, TopicFrame,
+  ChangeFrame, ClientFrame, CommandId, Encoding, ErrorCode, ModerationFrame, ReadFrame, SendFrame, ServerFrame, TopicFrame,
 } from "../protocol/index.ts";
 
 /** What room and user actors may ask of a connection. */
@@ -43,13 +43,15 @@ export type ConnectionMessage =
   | { kind: "closed" };
 
 export type RoomMessage =
-  | { kind: "join"; conn: Conn; id: CommandId | undefined }
+  | { kind: "join"; conn: Conn; id: CommandId | undefined; private: boolean }
   | { kind: "leave"; conn: Conn; id: CommandId | undefined }
   | { kind: "send"; conn: Conn; frame: SendFrame }
   | { kind: "change"; conn: Conn; frame: ChangeFrame }
   | { kind: "typing"; conn: Conn }
   | { kind: "who"; conn: Conn; id: CommandId | undefined }
   | { kind: "topic"; conn: Conn; frame: TopicFrame }
+  | { kind: "moderate"; conn: Conn; frame: ModerationFrame }
+  | { kind: "info"; conn: Conn; id: CommandId | undefined }
   | { kind: "presence-on"; conn: Conn }
   | { kind: "presence-off"; conn: Conn }
   | { kind: "presence-expire"; key: string };

@@ -3,7 +3,7 @@
  * edits, typing, presence — so the membership it checks is the membership the log will show.
  * A command's events are submitted to the journal in the order the room accepted them.
  */
-import { ErrorCode, roomStream, type CommandId, type ChangeFrame, type SendFrame, type TopicFrame } from "../protocol/index.ts";
+import { ErrorCode, roomStream, type CommandId, type ChangeFrame, type EventBody, type RoomVisibility, type SendFrame, type TopicFrame } from "../protocol/index.ts";
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
 import type { ActorContext } from "./context.ts";
 import type { Conn, RoomMessage } from "./messages.ts";
@@ -13,10 +13,14 @@ import { changeMessage } from "./message-change.ts";
 import { roomGroup } from "./topics.ts";
 import { RoomPresence } from "./room-presence.ts";
 import { unreachable, userStream } from "../protocol/index.ts";
+import type { AppendOutcome, AppendRequest } from "../store/event-log.ts";
+import { accessOf } from "../projections/projection.ts";
+import { joinRule } from "../projections/room-access.ts";
+import { type ModeratedRoom, moderate, roomSettings } from "./room-moderation.ts";
 
 const ROOM_MAILBOX: MailboxLimits = { capacity: 50_000, overflow: "reject" };
 
-export class RoomActor implements MailboxOwner<RoomMessage> {
+export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
   readonly stream: string;
   private readonly mailbox: Mailbox<RoomMessage>;
   /**
@@ -27,8 +31,10 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
   private readonly presence: RoomPresence;
   /** Joins and leaves submitted and not yet answered: `members` differs from the projection until they are. */
   private membershipInFlight = 0;
+  /** The room's creating join is submitted and not yet committed: until it is, the projection does not know the room. */
+  private creating: RoomVisibility | undefined;
 
-  constructor(readonly name: string, private readonly hub: ActorContext) {
+  constructor(readonly name: string, readonly hub: ActorContext) {
     this.stream = roomStream(name);
     this.members = new Set(hub.projection.rooms.get(name)?.keys() ?? []);
     this.mailbox = new Mailbox<RoomMessage>(this, ROOM_MAILBOX);
@@ -76,7 +82,7 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
 
   private handle(m: RoomMessage): void {
     switch (m.kind) {
-      case "join": return this.join(m.conn, m.id);
+      case "join": return this.join(m.conn, m.id, m.private);
       case "leave": return this.leave(m.conn, m.id);
       case "send": return this.send(m.conn, m.frame);
       case "change": return this.change(m.conn, m.frame);
@@ -85,6 +91,8 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
         return;
       case "who": return this.who(m.conn, m.id);
       case "topic": return this.topic(m.conn, m.frame);
+      case "moderate": return moderate(this, m.conn, m.frame);
+      case "info": return roomSettings(this, m.conn, m.id);
       case "presence-on": return this.presence.on(m.conn);
       case "presence-off": return this.presence.off(m.conn);
       case "presence-expire": return this.presence.expire(m.key);
@@ -92,7 +100,7 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
     }
   }
 
-  private join(conn: Conn, id: CommandId | undefined): void {
+  private join(conn: Conn, id: CommandId | undefined, makePrivate: boolean): void {
     const user = conn.user;
     if (this.members.has(user)) {
       const seq = this.hub.projection.rooms.get(this.name)?.get(user);
@@ -105,7 +113,21 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
     if (max > 0 && (this.hub.projection.userRooms.get(user)?.size ?? 0) >= max) {
       return conn.reply(errorFrame(id, ErrorCode.TooManyRooms, `${user} is already in ${max} rooms; leave one first`));
     }
-    this.changeMembership(conn, id, true);
+    // A room nobody has joined yet is created by this join, and its creator owns it.
+    if (!this.hub.projection.rooms.has(this.name) && this.creating === undefined) {
+      const visibility = makePrivate ? "private" : "public";
+      this.creating = visibility;
+      return this.changeMembership(conn, id, true, { create: visibility }, () => { this.creating = undefined; });
+    }
+    if (makePrivate) return conn.reply(errorFrame(id, ErrorCode.RoomExists, `${this.name} exists already; pick another name for a private room`));
+    // While the creating join is in flight, a private room has nobody invited yet.
+    const rule = this.creating === "private" ? { ok: false as const, why: "not_invited" as const } : joinRule(accessOf(this.hub.projection, this.name), user);
+    if (!rule.ok) {
+      return conn.reply(rule.why === "banned"
+        ? errorFrame(id, ErrorCode.Banned, `you are banned from ${this.name}`)
+        : errorFrame(id, ErrorCode.NotInvited, `${this.name} is private: ask its owner or a moderator for an invite`));
+    }
+    this.changeMembership(conn, id, true, rule.via ? { via: rule.via } : {});
   }
 
   private leave(conn: Conn, id: CommandId | undefined): void {
@@ -118,21 +140,35 @@ export class RoomActor implements MailboxOwner<RoomMessage> {
    * stream (so every device of the user learns of it). The accepted membership changes at once
    * and is undone if the append fails.
    */
-  private changeMembership(conn: Conn, id: CommandId | undefined, joining: boolean): void {
+  private changeMembership(conn: Conn, id: CommandId | undefined, joining: boolean, body: EventBody = {}, settled?: () => void): void {
     const user = conn.user;
     const apply = (member: boolean) => (member ? this.members.add(user) : this.members.delete(user));
     apply(joining);
     const at = Date.now();
-    this.hub.append([
-      { stream: this.stream, kind: joining ? "joined" : "left", author: user, body: {}, at },
+    this.appendTracked([
+      { stream: this.stream, kind: joining ? "joined" : "left", author: user, body, at },
       { stream: userStream(user), kind: joining ? "room_joined" : "room_left", author: user, body: { room: this.name }, at },
     ], (r) => {
-      this.membershipInFlight -= 1;
+      settled?.();
       if (r instanceof AppendError) apply(!joining);
       conn.reply(appendReply(id, r));
+    });
+  }
+
+  /** Appends a change of membership: counted in flight (the actor does not retire) until answered. */
+  appendTracked(requests: AppendRequest[], done: (r: AppendOutcome[] | AppendError) => void): void {
+    this.hub.append(requests, (r) => {
+      this.membershipInFlight -= 1;
+      done(r);
       this.retireIfIdle();
     });
     this.membershipInFlight += 1;
+  }
+
+  /** A kick or ban accepted: the user is no member from now on (back again if the append fails). */
+  removeMember(user: string): () => void {
+    this.members.delete(user);
+    return () => { this.members.add(user); };
   }
 
   /**

@@ -27,6 +27,6 @@ describe("room topic", () => {
     await settle();
     ann.send({ type: "rooms", id: "l2" });
     await settle();
-    expect(ann.socket.reply("l2")).toEqual({ type: "room_list", id: "l2", rooms: [{ room: "r", members: 1, head: 3, member: true }] });
+    expect(ann.socket.reply("l2")).toEqual({ type: "room_list", id: "l2", rooms: [{ room: "r", members: 1, head: 3, member: true, role: "owner" }] });
   });
 });

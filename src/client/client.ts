@@ -8,7 +8,7 @@
 import {
   CloseCode, RETRYABLE_ERRORS, SUBPROTOCOLS, closeAdvice, codecFor, newCmid, roomStream, unreachable, userStream,
   type AckFrame, type ClientFrame, type Codec, type Encoding, type EventFrame, type PageFrame, type PresenceFrame, type UserInfoFrame, type SearchResultsFrame,
-  type RoomListFrame, type SendTarget, type ServerFrame, type ServerFrameType, type WelcomeFrame,
+  type RoomListFrame, type RoomSettingsFrame, type RoomVisibility, type SendTarget, type ServerFrame, type ServerFrameType, type WelcomeFrame,
 } from "../protocol/index.ts";
 import { DEFAULT_BACKOFF, backoffDelay } from "./backoff.ts";
 import { realClock, type Clock } from "./clock.ts";
@@ -20,6 +20,7 @@ import { Emitter } from "./emitter.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { Outbox, type OutboxItem } from "./outbox.ts";
 import { CommandError, Requests } from "./requests.ts";
+import { RoomSettingsBook, type RoomSettings } from "./room-settings.ts";
 import { TRANSITIONS, type ConnectionState } from "./state.ts";
 import { memoryStorage, normaliseSaved, type ClientStorage, type SavedState } from "./storage.ts";
 import { socketUrl } from "./url.ts";
@@ -35,6 +36,7 @@ const DEFAULT_HEARTBEAT_MS = 10_000;
 const SERVER_FRAME_TYPES: Record<ServerFrameType, true> = {
   welcome: true, event: true, ack: true, synced: true, truncated: true, presence: true,
   typing: true, page: true, room_list: true, error: true, pong: true, user_info: true, search_results: true,
+  room_settings: true,
 };
 function isServerFrameType(f: unknown): f is ServerFrame {
   const type = typeof f === "object" && f !== null ? (f as { type?: unknown }).type : undefined;
@@ -42,6 +44,7 @@ function isServerFrameType(f: unknown): f is ServerFrame {
 }
 
 export class HubbubClient {
+  private readonly settingsBook = new RoomSettingsBook();
   private readonly emitter = new Emitter<ClientEvents>();
   private readonly codec: Codec;
   private readonly encoding: Encoding;
@@ -140,7 +143,35 @@ export class HubbubClient {
 
   // ---------- commands ----------
 
-  join(room: string): Promise<AckFrame> { return this.request({ type: "join", room }) as Promise<AckFrame>; }
+  /** Joins a room, creating it (owned by me) if it does not exist; `private: true` creates it invite-only (`room_exists` if it exists). */
+  join(room: string, opts: { private?: boolean } = {}): Promise<AckFrame> {
+    return this.request(opts.private ? { type: "join", room, private: true } : { type: "join", room }) as Promise<AckFrame>;
+  }
+  /** Creates a room owned by me, public or private (invite-only); refused with `room_exists` if it exists. */
+  createRoom(room: string, opts: { private: boolean }): Promise<AckFrame> {
+    return this.request({ type: "join", room, private: opts.private }) as Promise<AckFrame>;
+  }
+  /** Owner and moderators: lets `user` join the (private) room once. */
+  invite(room: string, user: string): Promise<AckFrame> { return this.request({ type: "invite", room, user }) as Promise<AckFrame>; }
+  /** Owner and moderators: removes a member (not the owner or a moderator). */
+  kick(room: string, user: string): Promise<AckFrame> { return this.request({ type: "kick", room, user }) as Promise<AckFrame>; }
+  /** Owner and moderators: removes `user` and keeps them out until `unban`. */
+  ban(room: string, user: string): Promise<AckFrame> { return this.request({ type: "ban", room, user }) as Promise<AckFrame>; }
+  unban(room: string, user: string): Promise<AckFrame> { return this.request({ type: "unban", room, user }) as Promise<AckFrame>; }
+  /** Owner only: makes a member a moderator, or back a plain member. */
+  setRole(room: string, user: string, role: "moderator" | "member"): Promise<AckFrame> {
+    return this.request({ type: "set_role", room, user, role }) as Promise<AckFrame>;
+  }
+  /** Owner only: public (anyone may join) or private (invite-only). */
+  setVisibility(room: string, visibility: RoomVisibility): Promise<AckFrame> {
+    return this.request({ type: "set_visibility", room, visibility }) as Promise<AckFrame>;
+  }
+  /** Asks for a room's settings; from then on `roomSettings(room)` follows them (`room_settings` events). */
+  async roomInfo(room: string): Promise<RoomSettings> {
+    return this.settingsBook.set(await (this.request({ type: "room_info", room }) as Promise<RoomSettingsFrame>));
+  }
+  /** The settings of a room asked about with `roomInfo`, kept current by its events; undefined otherwise. */
+  roomSettings(room: string): RoomSettings | undefined { return this.settingsBook.get(room); }
   leave(room: string): Promise<AckFrame> { return this.request({ type: "leave", room }) as Promise<AckFrame>; }
   edit(stream: string, seq: number, text: string): Promise<AckFrame> {
     return this.request({ type: "edit", stream, seq, text, cmid: newCmid() }) as Promise<AckFrame>;
@@ -350,7 +381,7 @@ export class HubbubClient {
         for (const item of this.outbox.pending()) this.transmitSend(item);
         return;
       case "event": return this.delivery.accept(f);
-      case "ack": case "error": case "page": case "room_list": case "pong": case "user_info": case "search_results": return this.onReply(f);
+      case "ack": case "error": case "page": case "room_list": case "pong": case "user_info": case "search_results": case "room_settings": return this.onReply(f);
       case "presence": if (f.id !== undefined) this.onReply(f); this.emitter.emit("presence", f); return;
       case "typing": this.emitter.emit("typing", f); return;
       case "truncated":
@@ -395,8 +426,13 @@ export class HubbubClient {
     // My own message seen in the log (e.g. replayed after the ack was lost): it is sent.
     if (e.cmid !== undefined && e.author === this.me()) this.settleSent(e.cmid, { type: "ack", id: `send:${e.cmid}`, stream: e.stream, seq: e.seq, pos: e.pos });
     // A room I left: forget its cursor, so a later resume starts from where I rejoin, not from here.
-    if (e.kind === "room_left" && e.stream === userStream(this.me())) this.cursors.forget(roomStream(String(e.body.room)));
+    if (e.kind === "room_left" && e.stream === userStream(this.me())) {
+      this.cursors.forget(roomStream(String(e.body.room)));
+      this.settingsBook.forget(String(e.body.room));
+    }
+    const settings = this.settingsBook.apply(e);
     this.emitter.emit("event", e);
+    if (settings) this.emitter.emit("room_settings", settings);
   }
 
   private me(): string { return this.welcome?.user ?? this.opts.user ?? ""; }

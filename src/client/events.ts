@@ -1,6 +1,7 @@
 /** What a client announces: `client.on(name, fn)` with one of these names. */
 import type { ErrorFrame, EventFrame, PresenceFrame, TruncatedFrame, TypingEventFrame, WelcomeFrame } from "../protocol/index.ts";
 import type { OutboxItem } from "./outbox.ts";
+import type { RoomSettings } from "./room-settings.ts";
 import type { ConnectionState } from "./state.ts";
 
 export interface ClientEvents extends Record<string, unknown> {
@@ -20,6 +21,8 @@ export interface ClientEvents extends Record<string, unknown> {
   gap: { stream: string; from: number; to: number };
   /** An outbox item changed: queued (`pending`), acknowledged (`sent`, with stream and seq) or refused (`failed`). */
   outbox: OutboxItem;
+  /** A room's settings changed (only rooms asked about with `roomInfo` are followed). */
+  room_settings: RoomSettings;
   /** An `error` frame no command waits for (e.g. a refused hello). */
   error: ErrorFrame;
   /** A frame that is not hubbub protocol arrived (undecodable, or of no known type) and was ignored: the server may not be hubbub. */

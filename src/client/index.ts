@@ -7,6 +7,7 @@ export {
   type ClientOptions, type ClientEvents, type Clock, type SocketLike, type SocketFactory, type BrowserSignals,
 } from "./client.ts";
 export type { ConnectionState, StateName } from "./state.ts";
+export type { RoomSettings } from "./room-settings.ts";
 export type { OutboxItem, OutboxStatus } from "./outbox.ts";
 export { memoryStorage, type ClientStorage, type SavedState } from "./storage.ts";
 export { localStorageStorage } from "./storage-browser.ts";

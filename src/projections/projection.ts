@@ -6,6 +6,7 @@
  */
 import type { EventData, ParsedStream } from "../protocol/index.ts";
 import { parseStream } from "../protocol/index.ts";
+import { type RoomAccess, foldAccess } from "./room-access.ts";
 
 export interface Projection {
   /** room -> member -> seq of the member's latest `joined` event in that room. */
@@ -21,6 +22,11 @@ export interface Projection {
    * sent a DM. A name nobody has used yet is not a mailbox anyone can fill for its future owner.
    */
   users: Set<string>;
+  /**
+   * room -> visibility, owner, moderators, open invites and bans (room-access.ts). Rooms made
+   * before rooms had owners have no entry: public, ownerless, as they always were.
+   */
+  access: Map<string, RoomAccess>;
   /** room -> its topic (absent: none set, or cleared). */
   topics: Map<string, string>;
   /**
@@ -35,7 +41,7 @@ export interface Projection {
 }
 
 export function emptyProjection(): Projection {
-  return { rooms: new Map(), userRooms: new Map(), userDms: new Map(), reads: new Map(), users: new Set(), topics: new Map(), changes: new Map(), pos: 0 };
+  return { rooms: new Map(), userRooms: new Map(), userDms: new Map(), reads: new Map(), users: new Set(), access: new Map(), topics: new Map(), changes: new Map(), pos: 0 };
 }
 
 /**
@@ -65,11 +71,17 @@ export function apply(p: Projection, e: EventData, s: ParsedStream | undefined =
     } else if (e.kind === "left") {
       members.delete(e.author);
       p.userRooms.get(e.author)?.delete(s.room);
+    } else if ((e.kind === "kicked" || e.kind === "banned") && typeof e.body.user === "string") {
+      members.delete(e.body.user);
+      p.userRooms.get(e.body.user)?.delete(s.room);
     } else if (e.kind === "topic") {
       const text = typeof e.body.text === "string" ? e.body.text : "";
       if (text) p.topics.set(s.room, text);
       else p.topics.delete(s.room);
     }
+    const before = p.access.get(s.room);
+    const after = foldAccess(before, e);
+    if (after !== before) { if (after) p.access.set(s.room, after); else p.access.delete(s.room); }
   } else if (s.kind === "dm" && e.seq === 1) {
     setOf(p.userDms, s.users[0]).add(e.stream);
     setOf(p.userDms, s.users[1]).add(e.stream);
@@ -94,6 +106,7 @@ function noteChange(p: Projection, e: EventData): void {
   m.set(target, e.kind === "delete" ? null : typeof e.body.text === "string" ? e.body.text : "");
 }
 
+export const accessOf = (p: Projection, room: string): RoomAccess | undefined => p.access.get(room);
 export const isMember = (p: Projection, room: string, user: string): boolean => p.rooms.get(room)?.has(user) ?? false;
 export const isKnownUser = (p: Projection, user: string): boolean => p.users.has(user);
 export const readCursor = (p: Projection, user: string, stream: string): number => p.reads.get(user)?.get(stream) ?? 0;

@@ -4,10 +4,12 @@
  * meaning, and old snapshots are ignored (the log is replayed in full instead).
  */
 import type { EventLog } from "../store/event-log.ts";
+import type { RoomVisibility } from "../protocol/index.ts";
 import { type Projection, apply, emptyProjection } from "./projection.ts";
 
 export const SNAPSHOT_NAME = "projection";
-export const SNAPSHOT_VERSION = 4;
+/** 5: rooms' access (visibility, owner, moderators, invites, bans); a version 4 snapshot is rebuilt from the log. */
+export const SNAPSHOT_VERSION = 5;
 
 interface Serialized {
   rooms: [string, [string, number][]][];
@@ -15,6 +17,7 @@ interface Serialized {
   reads: [string, [string, number][]][];
   users: string[];
   topics: [string, string][];
+  access: [string, { visibility: RoomVisibility; owner: string; moderators: string[]; invited: string[]; banned: string[] }][];
   changes: [string, [number, string | null][]][];
 }
 
@@ -25,6 +28,7 @@ export function serialize(p: Projection): string {
     reads: [...p.reads].map(([u, m]) => [u, [...m]]),
     users: [...p.users],
     topics: [...p.topics],
+    access: [...p.access].map(([r, a]) => [r, { visibility: a.visibility, owner: a.owner, moderators: [...a.moderators], invited: [...a.invited], banned: [...a.banned] }]),
     changes: [...p.changes].map(([s, m]) => [s, [...m]]),
   };
   return JSON.stringify(s);
@@ -46,6 +50,9 @@ export function deserialize(data: string, pos: number): Projection {
   for (const [u, m] of s.reads) p.reads.set(u, new Map(m));
   p.users = new Set(s.users);
   p.topics = new Map(s.topics);
+  for (const [room, a] of s.access) {
+    p.access.set(room, { visibility: a.visibility, owner: a.owner, moderators: new Set(a.moderators), invited: new Set(a.invited), banned: new Set(a.banned) });
+  }
   for (const [stream, m] of s.changes) p.changes.set(stream, new Map(m));
   return p;
 }

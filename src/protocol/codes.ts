@@ -17,6 +17,14 @@ export const ErrorCode = {
   UnknownUser: "unknown_user",
   UnknownEvent: "unknown_event",
   NotAuthor: "not_author",
+  /** A room command only the room's owner or moderators may give (or never on this target: the owner, a moderator). */
+  Forbidden: "forbidden",
+  /** Banned from that room: no join until unbanned. */
+  Banned: "banned",
+  /** Joining a private room needs an invite from its owner or a moderator. */
+  NotInvited: "not_invited",
+  /** `join` with `private: true` of a room that exists already. */
+  RoomExists: "room_exists",
   RateLimited: "rate_limited",
   TooManyRooms: "too_many_rooms",
   Overloaded: "overloaded",

@@ -35,7 +35,13 @@ export interface HelloFrame {
    */
   presence?: boolean;
 }
-export interface JoinFrame { type: "join"; id?: CommandId; room: string }
+/**
+ * Joins a room. A room that does not exist yet is created by its first join, and its creator is
+ * its owner; `private: true` creates it private (invite-only). `private: true` for a room that
+ * exists already is refused with `room_exists` (unless the user is a member: then a duplicate ack),
+ * so a client never believes it made a private room when it joined someone else's public one.
+ */
+export interface JoinFrame { type: "join"; id?: CommandId; room: string; private?: boolean }
 export interface LeaveFrame { type: "leave"; id?: CommandId; room: string }
 export type SendTarget = { room: string } | { user: string };
 export interface SendFrame {
@@ -74,12 +80,32 @@ export interface TypingFrame { type: "typing"; stream: string }
 export interface PingFrame { type: "ping"; id?: CommandId; t?: number }
 export interface RoomsFrame { type: "rooms"; id?: CommandId }
 export interface WhoFrame { type: "who"; id?: CommandId; room: string }
+export type RoomVisibility = "public" | "private";
+/** Per-room roles: the owner (the room's creator) and the moderators the owner appoints. */
+export type RoomRole = "owner" | "moderator" | "member";
+/** Owner and moderators only: lets `user` join a private room once (the invite is used up by the join). */
+export interface InviteFrame { type: "invite"; id?: CommandId; room: string; user: string }
+/** Owner and moderators only: removes a member (not a moderator, not the owner); rejoining a private room needs a new invite. */
+export interface KickFrame { type: "kick"; id?: CommandId; room: string; user: string }
+/** Owner and moderators only: removes `user` (member or not) and keeps them out until unbanned. */
+export interface BanFrame { type: "ban"; id?: CommandId; room: string; user: string }
+export interface UnbanFrame { type: "unban"; id?: CommandId; room: string; user: string }
+/** Owner only: makes a member a moderator (`moderator`) or takes the role back (`member`). */
+export interface SetRoleFrame { type: "set_role"; id?: CommandId; room: string; user: string; role: "moderator" | "member" }
+/** Owner only: makes the room private (invite-only) or public. Members stay members either way. */
+export interface SetVisibilityFrame { type: "set_visibility"; id?: CommandId; room: string; visibility: RoomVisibility }
+/** A room's settings (answer: `room_settings`): anyone for a public room, members and invitees for a private one. */
+export interface RoomInfoFrame { type: "room_info"; id?: CommandId; room: string }
+/** The room commands that change who may be in the room, all appended as events of the room. */
+export type ModerationFrame = InviteFrame | KickFrame | BanFrame | UnbanFrame | SetRoleFrame | SetVisibilityFrame;
+
 /** Has this user ever signed in here? Lets a client ask before starting a DM with a misspelled name. */
 export interface WhoisFrame { type: "whois"; id?: CommandId; user: string }
 
 export type ClientFrame =
   | HelloFrame | JoinFrame | LeaveFrame | SendFrame | EditFrame | DeleteFrame
-  | HistoryFrame | ReadFrame | TypingFrame | PingFrame | RoomsFrame | WhoFrame | WhoisFrame | SearchFrame | TopicFrame | ReactFrame;
+  | HistoryFrame | ReadFrame | TypingFrame | PingFrame | RoomsFrame | WhoFrame | WhoisFrame | SearchFrame | TopicFrame | ReactFrame
+  | ModerationFrame | RoomInfoFrame;
 export type ClientFrameType = ClientFrame["type"];
 
 // ---------- server -> client ----------
@@ -88,7 +114,8 @@ export type EventKind =
   | "message"      // body: {text}
   | "edit"         // body: {target, text}
   | "delete"       // body: {target}
-  | "joined"       // body: {} (room stream: author joined)
+  | "joined"       // body: {} (room stream: author joined), {create: "public"|"private"} (author created the room and owns it),
+                   //       {via: "invite"} (used an invite to a private room), {via: "owner"} (the owner back in a private room)
   | "left"         // body: {}
   | "read"         // body: {stream, seq} (user stream: read cursor moved)
   | "room_joined"  // body: {room} (user stream: this user joined a room, on any device)
@@ -96,7 +123,14 @@ export type EventKind =
   | "broadcast"    // body: {text} (broadcast stream, from an operator)
   | "registered"   // body: {} (server-internal `@users` stream, never sent: the author's first sign-in)
   | "topic"        // body: {text} (room stream: the room's topic, set by a member; "" clears it)
-  | "reaction";    // body: {target, emoji, on} (on: 1 adds the author's reaction, 0 takes it back)
+  | "reaction"     // body: {target, emoji, on} (on: 1 adds the author's reaction, 0 takes it back)
+  | "invited"      // body: {user} (room stream: the author, owner or moderator, invited user)
+  | "kicked"       // body: {user} (room stream: the author removed user from the room)
+  | "banned"       // body: {user} (room stream: the author removed user and keeps them out)
+  | "unbanned"     // body: {user}
+  | "role"         // body: {user, role: "moderator"|"member"} (room stream: the owner changed user's role)
+  | "visibility"   // body: {visibility: "public"|"private"} (room stream: the owner changed it)
+  | "room_invited"; // body: {room} (user stream of the invitee: someone invited this user to room; author: who)
 
 export type EventBody = Record<string, string | number>;
 
@@ -165,7 +199,23 @@ export interface PageFrame { type: "page"; id?: CommandId; stream: string; event
  * newest first. `next` is the seq to pass as `before` to search older events, absent at the start.
  */
 export interface SearchResultsFrame { type: "search_results"; id?: CommandId; stream: string; q: string; events: EventData[]; next?: number }
-export interface RoomSummary { room: string; members: number; head: number; member: boolean; topic?: string }
+/**
+ * One room of `room_list`. `visibility` is absent for public rooms (as from servers before
+ * private rooms); `invited` is present when I hold an unused invite; `role` is my role when it is
+ * more than member.
+ */
+export interface RoomSummary {
+  room: string; members: number; head: number; member: boolean; topic?: string;
+  visibility?: "private"; invited?: true; role?: "owner" | "moderator";
+}
+/**
+ * Answer to `room_info`. `owner` is absent for rooms made before rooms had owners (they stay
+ * public and have no moderators). `invited` and `banned` are listed to the owner and moderators only.
+ */
+export interface RoomSettingsFrame {
+  type: "room_settings"; id?: CommandId; room: string; visibility: RoomVisibility;
+  owner?: string; moderators: string[]; invited?: string[]; banned?: string[];
+}
 export interface RoomListFrame { type: "room_list"; id?: CommandId; rooms: RoomSummary[] }
 export interface ErrorFrame { type: "error"; id?: CommandId; code: ErrorCode; message: string }
 export interface PongFrame { type: "pong"; id?: CommandId; t?: number }
@@ -174,5 +224,6 @@ export interface UserInfoFrame { type: "user_info"; id?: CommandId; user: string
 
 export type ServerFrame =
   | WelcomeFrame | EventFrame | AckFrame | SyncedFrame | TruncatedFrame | PresenceFrame
-  | TypingEventFrame | PageFrame | RoomListFrame | ErrorFrame | PongFrame | UserInfoFrame | SearchResultsFrame;
+  | TypingEventFrame | PageFrame | RoomListFrame | ErrorFrame | PongFrame | UserInfoFrame | SearchResultsFrame
+  | RoomSettingsFrame;
 export type ServerFrameType = ServerFrame["type"];

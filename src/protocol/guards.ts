@@ -56,6 +56,9 @@ function text(o: Obj, limits: GuardLimits): string {
 function room(o: Obj): string {
   return isRoomName(o.room) ? o.room : field("room", "a room name (1-64 of A-Z a-z 0-9 _ . -)");
 }
+function user(o: Obj): string {
+  return isUserName(o.user) ? o.user : field("user", "a user name (1-32 of A-Z a-z 0-9 _ . -)");
+}
 function stream(o: Obj): string {
   return parseStream(o.stream) ? (o.stream as string) : field("stream", "a stream name such as room:lobby");
 }
@@ -106,7 +109,21 @@ function parse(o: Obj, id: CommandId | undefined, limits: GuardLimits): ClientFr
       if (o.presence === false) hello.presence = false;
       return hello;
     }
-    case "join": return { type: "join", id, room: room(o) };
+    case "join": {
+      if (o.private !== undefined && typeof o.private !== "boolean") field("private", "true or false");
+      return o.private === true ? { type: "join", id, room: room(o), private: true } : { type: "join", id, room: room(o) };
+    }
+    case "invite": case "kick": case "ban": case "unban":
+      return { type: o.type, id, room: room(o), user: user(o) };
+    case "set_role": {
+      if (o.role !== "moderator" && o.role !== "member") field("role", "\"moderator\" or \"member\"");
+      return { type: "set_role", id, room: room(o), user: user(o), role: o.role as "moderator" | "member" };
+    }
+    case "set_visibility": {
+      if (o.visibility !== "public" && o.visibility !== "private") field("visibility", "\"public\" or \"private\"");
+      return { type: "set_visibility", id, room: room(o), visibility: o.visibility as "public" | "private" };
+    }
+    case "room_info": return { type: "room_info", id, room: room(o) };
     case "leave": return { type: "leave", id, room: room(o) };
     case "send": {
       for (const k of FORGEABLE) {
@@ -168,7 +185,7 @@ function parse(o: Obj, id: CommandId | undefined, limits: GuardLimits): ClientFr
     case "ping": return { type: "ping", id, t: typeof o.t === "number" && Number.isFinite(o.t) ? o.t : undefined };
     case "rooms": return { type: "rooms", id };
     case "who": return { type: "who", id, room: room(o) };
-    case "whois": return { type: "whois", id, user: isUserName(o.user) ? o.user : field("user", "a user name (1-32 of A-Z a-z 0-9 _ . -)") };
+    case "whois": return { type: "whois", id, user: user(o) };
     default:
       return fail(ErrorCode.UnknownType, typeof o.type === "string"
         ? `unknown frame type \`${o.type.slice(0, 40)}\``

@@ -4,7 +4,7 @@ import { CloseCode, ErrorCode, SUBPROTOCOLS, codecFor, isUserName, type Encoding
 /** Every server frame type (a Record, so a type added to the protocol fails to compile until it is here). */
 const SERVER_TYPES = new Set(Object.keys({
   welcome: 1, event: 1, ack: 1, synced: 1, truncated: 1, presence: 1, typing: 1, page: 1, room_list: 1, error: 1, pong: 1,
-  user_info: 1, search_results: 1,
+  user_info: 1, search_results: 1, room_settings: 1,
 } satisfies Record<ServerFrameType, 1>));
 export const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 export const CLOSE_CODES: ReadonlySet<number> = new Set(Object.values(CloseCode).filter((c) => c !== CloseCode.Abnormal));
