@@ -6,7 +6,7 @@ test("moderation commands send their frames; roomInfo's answer is kept current b
   const { c, live } = clientHarness();
   c.connect();
   const s = live();
-  const sent = () => s.sent.at(-1) as Record<string, unknown> & { id: string };
+  const sent = () => s.sent.at(-1) as unknown as Record<string, unknown> & { id: string };
   const calls: [() => Promise<unknown>, Record<string, unknown>][] = [
     [() => c.createRoom("plans", { private: true }), { type: "join", room: "plans", private: true }],
     [() => c.join("lobby"), { type: "join", room: "lobby" }],

@@ -171,7 +171,7 @@ describe("hubbub CLI against a real server", () => {
     expect(r.out).toMatch(new RegExp(`^\\* #lobby +3 members +${head} events$`, "m"));
     expect(r.out).toMatch(/^ {2}#big /m);
     const rj = await run(["rooms", "--json", ...as("bob")]);
-    expect(rj.out.trim().split("\n").map((l) => JSON.parse(l))).toContainEqual({ type: "room", room: "lobby", members: 3, head, member: true });
+    expect(rj.out.trim().split("\n").map((l) => JSON.parse(l))).toContainEqual({ type: "room", room: "lobby", members: 3, head, member: true, role: "owner" });
     const watcher = await TestClient.connect(server.url, "watcher", { device: "w1" });
     await watcher.request({ type: "join", room: "lobby" });
     expect((await run(["who", "--room", "lobby", ...as("bob")])).out).toContain("watcher (cli, w1)");
