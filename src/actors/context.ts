@@ -3,7 +3,8 @@
  * actors depend on a contract (and never on each other, or on the server that wires them). The
  * Hub implements it; a test may implement it with fakes.
  */
-import type { HelloFrame, ServerFrame } from "../protocol/index.ts";
+import type { HelloFrame, ServerFrame, TypingEventFrame } from "../protocol/index.ts";
+import type { PresenceLink } from "./room-presence.ts";
 import type { Projection } from "../projections/projection.ts";
 import type { AppendOutcome, AppendRequest, EventLog } from "../store/event-log.ts";
 import type { AppendError } from "./journal.ts";
@@ -91,6 +92,10 @@ export interface ActorContext {
   append(requests: AppendRequest[], done: (result: AppendOutcome[] | AppendError) => void): void;
   /** Encodes once per encoding in use and publishes to every group. */
   publish(groups: string[], frame: ServerFrame): void;
+  /** Publishes a typing signal (never in the log) here and, in cluster mode, on every other node. */
+  typing(groups: string[], frame: TypingEventFrame): void;
+  /** Cluster mode: other nodes' presence, and where this node's own goes; undefined on a single node. */
+  readonly presenceLink: PresenceLink | undefined;
   addConnection(c: Connected): void;
   removeConnection(c: Connected): void;
 }

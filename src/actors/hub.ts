@@ -6,7 +6,7 @@
  */
 import {
   BROADCAST_STREAM, ENCODINGS, codecFor, parseStream,
-  eventFrame, type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type ServerFrame,
+  eventFrame, type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type PresenceEntry, type ServerFrame, type TypingEventFrame,
 } from "../protocol/index.ts";
 import type { AppendOutcome, AppendRequest, EventLog, StoredEvent } from "../store/event-log.ts";
 import { type Projection, USERS_STREAM, apply } from "../projections/projection.ts";
@@ -16,6 +16,7 @@ import { type Fanout, topicFor } from "../fanout/ports.ts";
 import { groupsOf } from "./topics.ts";
 import { Budgets, burstFor, type RateLimiter } from "./rate-limiter.ts";
 import { RoomActor } from "./room.ts";
+import type { PresenceLink } from "./room-presence.ts";
 import { TurnBudget } from "./turn-budget.ts";
 import { UserActor } from "./user.ts";
 import type { ActorConfig, ActorContext, Authenticator } from "./context.ts";
@@ -51,6 +52,9 @@ export class Hub implements ActorContext {
   readonly journal: Journal;
   /** Set in cluster mode only; undefined keeps the single-node path exactly as it is. */
   private remote: RemoteWriter | undefined;
+  /** Cluster mode only (src/cluster/presence-tracker.ts). */
+  presenceLink: PresenceLink | undefined;
+  private typingOut: { typing(groups: string[], frame: TypingEventFrame): void } | undefined;
   readonly connections = new Set<Connected>();
   /** Open connections per wire encoding: fan-out skips an encoding nobody speaks. */
   private readonly speakers: Record<Encoding, number> = { json: 0, msgpack: 0 };
@@ -150,6 +154,25 @@ export class Hub implements ActorContext {
 
   /** Cluster mode: appends go to the shared engine; the commit path runs in `applyFollowed`. */
   useRemote(remote: RemoteWriter): void { this.remote = remote; }
+
+  /** Cluster mode: presence and typing shared with the other nodes (set before any room actor exists). */
+  usePresence(link: PresenceLink & { typing(groups: string[], frame: TypingEventFrame): void }): void {
+    this.presenceLink = link;
+    this.typingOut = link;
+  }
+
+  typing(groups: string[], frame: TypingEventFrame): void {
+    this.publish(groups, frame);
+    this.typingOut?.typing(groups, frame);
+  }
+
+  /**
+   * Cluster mode: other nodes' presence in `room` changed. Only a room actor in memory is told: a
+   * room without one has nobody online here, and a new actor reads the other nodes' presence whole.
+   */
+  remotePresence(room: string, changes: ReadonlyMap<string, PresenceEntry | undefined>): void {
+    this.rooms.get(room)?.post({ kind: "presence-remote", changes });
+  }
 
   caughtUp(): Promise<void> | undefined { return this.remote?.caughtUp(); }
 

@@ -5,7 +5,7 @@
  * checks every switch over these unions (see protocol/exhaustive.ts).
  */
 import type {
-  ChangeFrame, ClientFrame, CommandId, Encoding, ErrorCode, ModerationFrame, ReadFrame, SendFrame, ServerFrame, TopicFrame,
+  ChangeFrame, ClientFrame, CommandId, Encoding, ErrorCode, ModerationFrame, PresenceEntry, ReadFrame, SendFrame, ServerFrame, TopicFrame,
 } from "../protocol/index.ts";
 
 /** What room and user actors may ask of a connection. */
@@ -54,7 +54,9 @@ export type RoomMessage =
   | { kind: "info"; conn: Conn; id: CommandId | undefined }
   | { kind: "presence-on"; conn: Conn }
   | { kind: "presence-off"; conn: Conn }
-  | { kind: "presence-expire"; key: string };
+  | { kind: "presence-expire"; key: string }
+  /** Cluster mode: other nodes' presence in this room changed (key -> union over them now; undefined = offline there). */
+  | { kind: "presence-remote"; changes: ReadonlyMap<string, PresenceEntry | undefined> };
 
 export type UserMessage =
   | { kind: "attach"; conn: Conn }

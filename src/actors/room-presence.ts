@@ -6,11 +6,24 @@
  * turn as one `presence` frame with the net `joined` and `left` lists. A user whose many devices
  * come online together therefore costs one frame per subscriber, not one per device per
  * subscriber (devices² frames), and a device that drops and returns in the same turn costs none.
+ *
+ * Cluster mode (`owner.link`): a device is online when this node's sockets have it OR another
+ * node does (src/cluster/presence-tracker.ts); subscribers hear only changes of that union, and
+ * the other nodes hear of this node's own net changes at the end of the turn.
  */
 import type { PresenceEntry, PresenceFrame, ServerFrame } from "../protocol/index.ts";
 import type { Conn } from "./messages.ts";
 
 interface Presence { entry: PresenceEntry; conns: Set<Conn>; leaveTimer?: ReturnType<typeof setTimeout> }
+
+/** Cluster mode: the other nodes' presence, and where this node's own changes go. */
+export interface PresenceLink {
+  /** Who the other nodes have online in `room` now, by `user/device`. */
+  remoteIn(room: string): Map<string, PresenceEntry>;
+  localChanged(room: string, on: readonly PresenceEntry[], off: readonly PresenceEntry[]): void;
+}
+
+interface Change { entry: PresenceEntry; wasOnline: boolean; wasLocal: boolean }
 
 export interface PresenceOwner {
   readonly name: string;
@@ -21,14 +34,20 @@ export interface PresenceOwner {
   readonly graceMs: number;
   /** Called after an end-of-turn announcement: the room may have become idle. */
   settled(): void;
+  /** Cluster mode only. */
+  readonly link?: PresenceLink;
 }
 
 export class RoomPresence {
   private readonly devices = new Map<string, Presence>();
   /** Devices changed this turn -> whether subscribers knew them as online before it; made on the first change. */
-  private changed: Map<string, { entry: PresenceEntry; wasOnline: boolean }> | undefined;
+  private changed: Map<string, Change> | undefined;
+  /** Cluster mode: devices online on other nodes (by key), as this room has heard; undefined on a single node. */
+  private readonly remote: Map<string, PresenceEntry> | undefined;
 
-  constructor(private readonly owner: PresenceOwner) {}
+  constructor(private readonly owner: PresenceOwner) {
+    this.remote = owner.link?.remoteIn(owner.name);
+  }
 
   /** Nobody online, no device in its grace period, nothing left to announce. */
   idle(): boolean {
@@ -36,7 +55,21 @@ export class RoomPresence {
   }
 
   online(): PresenceEntry[] {
-    return [...this.devices.values()].map((p) => p.entry);
+    const here = [...this.devices.values()].map((p) => p.entry);
+    if (!this.remote) return here;
+    for (const [key, e] of this.remote) if (!this.devices.has(key)) here.push(e);
+    return here;
+  }
+
+  /** Cluster mode: another node's presence of device `key` changed; `entry` is the union over the other nodes now. */
+  remoteChanged(key: string, entry: PresenceEntry | undefined): void {
+    if (!this.remote) return;
+    const before = this.remote.get(key);
+    const wasOnline = before !== undefined || this.devices.has(key);
+    if (entry) this.remote.set(key, entry);
+    else this.remote.delete(key);
+    const shown = entry ?? before;
+    if (shown) this.change(key, shown, wasOnline, this.devices.has(key));
   }
 
   /** A connection follows the room live: it gets the full list now; others hear of it at the end of the turn. */
@@ -51,7 +84,7 @@ export class RoomPresence {
     } else {
       const entry: PresenceEntry = { user: conn.user, device: conn.device, client: conn.client };
       this.devices.set(key, { entry, conns: new Set([conn]) });
-      this.change(key, entry, false);
+      this.change(key, entry, this.remote?.has(key) ?? false, false);
     }
     conn.reply({ type: "presence", room: this.owner.name, online: this.online() });
   }
@@ -68,15 +101,15 @@ export class RoomPresence {
     const p = this.devices.get(key);
     if (!p || p.conns.size > 0) return;
     this.devices.delete(key);
-    this.change(key, p.entry, true);
+    this.change(key, p.entry, true, true);
   }
 
-  private change(key: string, entry: PresenceEntry, wasOnline: boolean): void {
+  private change(key: string, entry: PresenceEntry, wasOnline: boolean, wasLocal: boolean): void {
     if (this.changed === undefined) {
       this.changed = new Map();
       setImmediate(() => this.flush());
     }
-    if (!this.changed.has(key)) this.changed.set(key, { entry, wasOnline });
+    if (!this.changed.has(key)) this.changed.set(key, { entry, wasOnline, wasLocal });
   }
 
   /** End of the turn: one frame with the net changes (none if everything came back as it was). */
@@ -88,18 +121,31 @@ export class RoomPresence {
     this.owner.settled();
   }
 
-  private flushChanges(changed: Map<string, { entry: PresenceEntry; wasOnline: boolean }>): void {
+  private flushChanges(changed: Map<string, Change>): void {
     const joined: PresenceEntry[] = [];
     const left: PresenceEntry[] = [];
     for (const [key, { entry, wasOnline }] of changed) {
-      const now = this.devices.get(key);
-      if (now && !wasOnline) joined.push(now.entry);
+      const now = this.devices.get(key)?.entry ?? this.remote?.get(key);
+      if (now && !wasOnline) joined.push(now);
       else if (!now && wasOnline) left.push(entry);
     }
+    if (this.owner.link) this.shareLocal(changed, this.owner.link);
     if (joined.length === 0 && left.length === 0) return;
     const frame: PresenceFrame = { type: "presence", room: this.owner.name };
     if (joined.length > 0) frame.joined = joined;
     if (left.length > 0) frame.left = left;
     this.owner.announce(frame);
+  }
+
+  /** This node's own net changes of the turn, for the other nodes. */
+  private shareLocal(changed: Map<string, Change>, link: PresenceLink): void {
+    const on: PresenceEntry[] = [];
+    const off: PresenceEntry[] = [];
+    for (const [key, { entry, wasLocal }] of changed) {
+      const now = this.devices.get(key);
+      if (now && !wasLocal) on.push(now.entry);
+      else if (!now && wasLocal) off.push(entry);
+    }
+    if (on.length > 0 || off.length > 0) link.localChanged(this.owner.name, on, off);
   }
 }

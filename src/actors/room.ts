@@ -44,6 +44,7 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
       expireLater: (key, ms) => setTimeout(() => this.post({ kind: "presence-expire", key }), ms),
       graceMs: hub.config.presenceGraceMs,
       settled: () => this.retireIfIdle(),
+      link: hub.presenceLink,
     });
   }
 
@@ -87,7 +88,7 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
       case "send": return this.send(m.conn, m.frame);
       case "change": return this.change(m.conn, m.frame);
       case "typing":
-        if (this.members.has(m.conn.user)) this.hub.publish([roomGroup(this.name)], { type: "typing", stream: this.stream, user: m.conn.user });
+        if (this.members.has(m.conn.user)) this.hub.typing([roomGroup(this.name)], { type: "typing", stream: this.stream, user: m.conn.user });
         return;
       case "who": return this.who(m.conn, m.id);
       case "topic": return this.topic(m.conn, m.frame);
@@ -96,6 +97,9 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
       case "presence-on": return this.presence.on(m.conn);
       case "presence-off": return this.presence.off(m.conn);
       case "presence-expire": return this.presence.expire(m.key);
+      case "presence-remote":
+        for (const [key, entry] of m.changes) this.presence.remoteChanged(key, entry);
+        return;
       default: return unreachable(m, "room message");
     }
   }

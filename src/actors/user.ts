@@ -84,7 +84,7 @@ export class UserActor implements MailboxOwner<UserMessage> {
       case "read": return this.read(m.conn, m.frame);
       case "typing": {
         const peer = dmPeer(m.stream, this.name);
-        if (peer) this.hub.publish([userGroup(peer)], { type: "typing", stream: m.stream, user: this.name });
+        if (peer) this.hub.typing([userGroup(peer)], { type: "typing", stream: m.stream, user: this.name });
         return;
       }
       case "membership":

@@ -16,6 +16,9 @@ import type { AppendResult, Engine, StoredEvent } from "../store/engine/engine.t
 import { startTailer, type Tailer } from "../store/engine/tailer.ts";
 import type { Logger } from "../observability/log.ts";
 import { NodeWriter } from "./node-writer.ts";
+import { linkPresence } from "./node-presence.ts";
+import type { PresenceBus } from "./presence-bus.ts";
+import type { PresenceTracker } from "./presence-tracker.ts";
 
 /** How long a hello waits for this node's replica to catch up with the engine before failing (the client reconnects). */
 export const CATCH_UP_MS = 10_000;
@@ -23,13 +26,21 @@ export const CATCH_UP_MS = 10_000;
 export interface ClusterNode {
   readonly writer: NodeWriter;
   readonly tailer: Tailer;
+  /** Presence and typing shared with the other nodes; `start()` it before taking connections. */
+  readonly presence: PresenceTracker;
   /** Resolves once the replica has applied everything the engine had committed when called. */
   caughtUp(timeoutMs?: number): Promise<void>;
-  /** Commits what is queued, then stops following (the engine is closed by its owner). */
+  /** Says bye on the presence bus (and closes it), commits what is queued, then stops following (the engine is closed by its owner). */
   stop(): Promise<void>;
 }
 
-export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts: { commitMaxEvents: number; node: string }): ClusterNode {
+export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts: {
+  commitMaxEvents: number;
+  node: string;
+  presenceBus: PresenceBus;
+  presenceTimeoutMs: number;
+}): ClusterNode {
+  const presence = linkPresence(hub, opts.presenceBus, logger, { node: opts.node, timeoutMs: opts.presenceTimeoutMs });
   const replica = hub.log;
   const afterPos = replica.lastPos();
   const lastEvent = afterPos > 0 ? replica.readAll(afterPos - 1, 1)[0] : undefined;
@@ -89,7 +100,7 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
     caughtUp: () => caughtUp(),
     status: () => ({
       node: opts.node, engine: engine.kind, epoch: engine.epoch, appliedPos: replica.lastPos(), tailerPos: tailer.position,
-      following: tailer.failure === undefined, commits: { ...writer.stats },
+      following: tailer.failure === undefined, commits: { ...writer.stats }, presence: presence.status(),
     }),
     problems: () => [
       ...(tailer.failure !== undefined ? [`this node's replica stopped following the shared store: ${(tailer.failure as Error)?.message ?? String(tailer.failure)}`] : []),
@@ -97,8 +108,10 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
     ],
   });
   return {
-    writer, tailer, caughtUp,
+    writer, tailer, presence, caughtUp,
     async stop() {
+      await presence.stop().catch(() => {});
+      await opts.presenceBus.close().catch(() => {});
       await writer.drain();
       await tailer.stop();
     },

@@ -7,6 +7,7 @@ import { openBunSqliteReader } from "../store/sqlite/bun-sqlite.ts";
 import type { Engine } from "../store/engine/engine.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { StartupError } from "./startup-error.ts";
+import type { PresenceBus } from "../cluster/presence-bus.ts";
 
 /** The store URL without its password, for logs and the start-up line. */
 export function redactUrl(url: string): string {
@@ -26,6 +27,12 @@ export async function openClusterEngine(url: string, node: string): Promise<Engi
   } catch (e) {
     throw new StartupError(`cannot open the shared store ${redactUrl(url)}: ${(e as Error)?.message ?? String(e)}`);
   }
+}
+
+/** The presence bus: LISTEN/NOTIFY on its own two connections, so presence never waits behind appends. */
+export async function openClusterPresenceBus(url: string, node: string): Promise<PresenceBus> {
+  const [{ bunSqlClient }, { pgPresenceBus }] = await Promise.all([import("../store/engine/pg/bun-sql.ts"), import("../cluster/pg-presence-bus.ts")]);
+  return pgPresenceBus(bunSqlClient({ url, max: 2, applicationName: `hubbub-${node}-presence`.slice(0, 63) }), "hubbub_presence");
 }
 
 /**

@@ -18,6 +18,11 @@ export interface Config {
   store: string | undefined;
   /** This node's name in a cluster (logs, PostgreSQL application_name); "" = hostname-pid (see nodeName). */
   nodeId: string;
+  /**
+   * Cluster mode: a node not heard from on the presence bus for this long is dropped, and its
+   * users' presence goes offline on every other node (heartbeats go every fifth of it).
+   */
+  presenceTimeoutMs: number;
   synchronous: "NORMAL" | "FULL";
   /** "dev": hello names the user (trusted). "jwt": hello must carry an HS256 JWT signed with jwtSecret. */
   auth: "dev" | "jwt";
@@ -113,6 +118,7 @@ export const DEFAULTS: Config = {
   synchronous: "FULL",
   store: undefined,
   nodeId: "",
+  presenceTimeoutMs: 10_000,
   auth: "dev",
   jwtSecret: undefined,
   jwtMaxLifetime: 86_400,
@@ -156,6 +162,7 @@ export const FLAGS = {
   synchronous: ["HUBBUB_SYNCHRONOUS", "string"],
   store: ["HUBBUB_STORE", "string"],
   "node-id": ["HUBBUB_NODE_ID", "string"],
+  "presence-timeout-ms": ["HUBBUB_PRESENCE_TIMEOUT_MS", "number"],
   auth: ["HUBBUB_AUTH", "string"],
   "jwt-secret": ["HUBBUB_JWT_SECRET", "string"],
   "jwt-max-lifetime": ["HUBBUB_JWT_MAX_LIFETIME", "number"],
@@ -259,6 +266,7 @@ export function finish(c: Config, given: object = {}): Config {
     }
     if (c.db === ":memory:" || c.db.startsWith("file:")) throw new ConfigError("--store needs an on-disk --db: it is this node's replica of the shared log");
   }
+  if (!(c.presenceTimeoutMs >= 100)) throw new ConfigError("--presence-timeout-ms must be at least 100");
   if (c.nodeId !== "" && !/^[A-Za-z0-9._-]{1,64}$/.test(c.nodeId)) throw new ConfigError("--node-id must be 1-64 letters, digits, '.', '_' or '-'");
   if (c.auth !== "dev" && c.auth !== "jwt") throw new ConfigError(`--auth must be dev or jwt`);
   if (c.jwtSecret && g.auth === undefined) c.auth = "jwt";

@@ -26,7 +26,7 @@ import type { EventLog } from "../store/event-log.ts";
 import type { Engine } from "../store/engine/engine.ts";
 import { nodeName } from "./config.ts";
 import { type ClusterNode, startClusterNode } from "../cluster/node.ts";
-import { alignReplica, openClusterEngine, redactUrl } from "./cluster-storage.ts";
+import { alignReplica, openClusterEngine, openClusterPresenceBus, redactUrl } from "./cluster-storage.ts";
 
 export interface RunningServer {
   url: string;
@@ -112,10 +112,14 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
   let node: ClusterNode | undefined;
   const startPos = log.lastPos();
   if (engine) {
-    node = startClusterNode(hub, engine, logger, { commitMaxEvents: config.commitMaxEvents, node: nodeName(config) });
+    const presenceBus = await openClusterPresenceBus(config.store!, nodeName(config));
+    node = startClusterNode(hub, engine, logger, {
+      commitMaxEvents: config.commitMaxEvents, node: nodeName(config), presenceBus, presenceTimeoutMs: config.presenceTimeoutMs,
+    });
     // Catch up with the shared log before taking connections (a node down for a while replays
     // what it missed into its replica here). Generous: a new replica of a big log copies all of it.
     try {
+      await node.presence.start();
       await node.caughtUp(600_000);
     } catch (e) {
       await node.stop().catch(() => {});

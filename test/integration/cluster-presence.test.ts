@@ -1,0 +1,107 @@
+/**
+ * Presence and typing across cluster nodes: 3 real node processes on one fresh PostgreSQL
+ * database, presence shared over LISTEN/NOTIFY (src/cluster/presence-tracker.ts).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { PresenceEntry, PresenceFrame, ServerFrame } from "../../src/protocol/index.ts";
+import { createDatabase } from "./pg-database.ts";
+import { TestClient } from "./harness.ts";
+import { openTempDir, startProcess, type Running } from "./server-process.ts";
+
+const STEP_MS = 30_000;
+/** Small, so the dropped-node test is quick; the default is 10 s. */
+const PRESENCE_TIMEOUT_MS = 1_500;
+
+const names = (entries: PresenceEntry[] | undefined) => (entries ?? []).map((e) => `${e.user}/${e.device}`).sort();
+const isPresence = (room: string, pred: (f: PresenceFrame) => boolean) => (f: ServerFrame) => f.type === "presence" && f.room === room && pred(f);
+
+describe("cluster: presence and typing across nodes", () => {
+  let db: { url: string; drop(): Promise<void> };
+  let dir: string;
+  const nodes = new Map<string, Running>();
+  const clients: TestClient[] = [];
+
+  const startNode = async (id: string): Promise<Running> => {
+    const n = await startProcess([
+      "--store", db.url, "--node-id", id, "--port", "0", "--db", join(dir, `${id}.db`),
+      "--rate-limit", "0", "--connect-rate-limit", "0", "--presence-grace-ms", "0", "--log-level", "warn",
+      "--presence-timeout-ms", String(PRESENCE_TIMEOUT_MS),
+    ], { lines: 4 }, STEP_MS);
+    nodes.set(id, n);
+    return n;
+  };
+  const connect = async (node: string, user: string, device = "d1") => {
+    const c = await TestClient.connect(nodes.get(node)!.url, user, { device });
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    db = await createDatabase();
+    dir = openTempDir("hubbub-cluster-presence-");
+    await Promise.all([startNode("n1"), startNode("n2"), startNode("n3")]);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await Promise.all([...nodes.values()].map((n) => n.kill(15)));
+    await db?.drop();
+  }, 60_000);
+
+  test("a user online on one node is seen online by members on the others; who merges every node; typing crosses too; kill -9 of that node takes its users offline everywhere", async () => {
+    const bob = await connect("n2", "bob");
+    const carol = await connect("n3", "carol");
+    for (const c of [bob, carol]) expect((await c.request({ type: "join", room: "plaza" })).type).toBe("ack");
+    const alice = await connect("n1", "alice", "phone");
+    expect((await alice.request({ type: "join", room: "plaza" })).type).toBe("ack");
+
+    // alice comes online on n1: bob (n2) and carol (n3) hear it from their own nodes.
+    for (const c of [bob, carol]) {
+      await c.waitFor(isPresence("plaza", (f) => names(f.joined).includes("alice/phone")), STEP_MS);
+    }
+    // alice, on joining, was told who is online: everyone, from every node (presence of the
+    // others may reach n1 after her join's list, as a later `joined`).
+    const seenByAlice = new Set<string>();
+    await alice.waitFor((f) => {
+      if (f.type === "presence" && f.room === "plaza") for (const n of [...names(f.online), ...names(f.joined)]) seenByAlice.add(n);
+      return seenByAlice.has("bob/d1") && seenByAlice.has("carol/d1");
+    }, STEP_MS);
+    // `who` on any node lists the union.
+    for (const c of [alice, bob, carol]) {
+      const who = (await c.request({ type: "who", room: "plaza" })) as PresenceFrame;
+      expect(names(who.online)).toEqual(["alice/phone", "bob/d1", "carol/d1"]);
+    }
+
+    // Typing on n1 reaches n2 and n3.
+    alice.send({ type: "typing", stream: "room:plaza" });
+    for (const c of [bob, carol]) await c.waitFor((f) => f.type === "typing" && f.stream === "room:plaza" && f.user === "alice", STEP_MS);
+
+    // n1 dies without a word: after the presence timeout its users go offline on n2 and n3.
+    await nodes.get("n1")!.kill(9);
+    nodes.delete("n1");
+    for (const c of [bob, carol]) {
+      await c.waitFor(isPresence("plaza", (f) => names(f.left).includes("alice/phone")), STEP_MS);
+      const who = (await c.request({ type: "who", room: "plaza" })) as PresenceFrame;
+      expect(names(who.online)).toEqual(["bob/d1", "carol/d1"]);
+    }
+
+    // n1 comes back; alice reconnects to it and is online everywhere again.
+    const from = { bob: bob.frames.length, carol: carol.frames.length };
+    await startNode("n1");
+    await connect("n1", "alice", "phone");
+    for (const [c, i] of [[bob, from.bob], [carol, from.carol]] as const) {
+      await c.waitFor((f) => c.frames.indexOf(f) >= i && isPresence("plaza", (p) => names(p.joined).includes("alice/phone"))(f), STEP_MS);
+    }
+  }, 120_000);
+
+  test("a DM's typing reaches the peer on another node", async () => {
+    const dan = await connect("n2", "dan");
+    const eve = await connect("n3", "eve");
+    // dan writes first so the DM stream exists on both nodes.
+    expect((await dan.request({ type: "send", to: { user: "eve" }, cmid: "dm-typing-1", text: "hi" })).type).toBe("ack");
+    await eve.waitFor((f) => f.type === "event" && f.cmid === "dm-typing-1", STEP_MS);
+    dan.send({ type: "typing", stream: "dm:dan:eve" });
+    await eve.waitFor((f) => f.type === "typing" && f.stream === "dm:dan:eve" && f.user === "dan", STEP_MS);
+  }, 60_000);
+});
