@@ -6,8 +6,7 @@
  * it includes the engine commit). Each message carries its send time; p50/p99 over all messages.
  * PostgreSQL: HUBBUB_TEST_PG or postgres://postgres@127.0.0.1:5432/test.
  */
-import { bunSqlClient } from "../src/store/engine/pg/bun-sql.ts";
-import { PG_URL } from "../src/store/engine/testing/pg.ts";
+import { createBenchDatabase } from "./lib/pg-db.ts";
 import { spawnServer, type ServerProc } from "./lib/proc.ts";
 import { atMost, type BenchOptions, type Section } from "./lib/section.ts";
 import { fmt, percentile, table } from "./lib/stats.ts";
@@ -76,11 +75,7 @@ const pct = (xs: number[], p: number) => percentile(Float64Array.from(xs).sort()
 export async function cluster(o: BenchOptions): Promise<Section> {
   const rate = 2000;
   const seconds = o.quick ? 1 : 5;
-  const admin = bunSqlClient({ url: PG_URL, max: 1, applicationName: "hubbub-bench-admin" });
-  const name = `hubbub_b_${crypto.randomUUID().replace(/-/g, "").slice(0, 16)}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(PG_URL);
-  u.pathname = `/${name}`;
+  const db = await createBenchDatabase();
   const procs: ServerProc[] = [];
   const rows: string[][] = [];
   const json: Record<string, Record<string, number>> = {};
@@ -102,17 +97,16 @@ export async function cluster(o: BenchOptions): Promise<Section> {
     }
     await single.stop();
     procs.length = 0;
-    const n1 = await spawnServer([process.execPath, "run", "src/main.ts", ...COMMON, "--db", tempDb(), "--store", u.toString(), "--node-id", "b1"], READY);
+    const n1 = await spawnServer([process.execPath, "run", "src/main.ts", ...COMMON, "--db", tempDb(), "--store", db.url, "--node-id", "b1"], READY);
     procs.push(n1);
-    const n2 = await spawnServer([process.execPath, "run", "src/main.ts", ...COMMON, "--db", tempDb(), "--store", u.toString(), "--node-id", "b2"], READY);
+    const n2 = await spawnServer([process.execPath, "run", "src/main.ts", ...COMMON, "--db", tempDb(), "--store", db.url, "--node-id", "b2"], READY);
     procs.push(n2);
     const [w, a, b] = [await client(n1.port, "w", "d"), await client(n1.port, "a", "d"), await client(n2.port, "b", "d")];
     clusterOther = record("2 nodes on PostgreSQL (writer on node 1)", await paced(w, a, b, rate, seconds), true).otherP99;
     for (const c of [w, a, b]) c.ws.close();
   } finally {
     for (const p of procs) await p.stop().catch(() => {});
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-    await admin.close();
+    await db.drop();
   }
   const markdown = `${rate} messages/s offered for ${seconds} s by one writer (JSON) in one room; ms, p50 / p99 from the send.\n\n` +
     table(["setup", "send → ack", "send → delivered, same node", "send → delivered, other node"], rows) +

@@ -23,6 +23,8 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<Section>> = {
   store: async (o) => (await import("./store.bench.ts")).store(o),
   engine: async (o) => (await import("./engine.bench.ts")).engine(o),
   cluster: async (o) => (await import("./cluster.bench.ts")).cluster(o),
+  "cluster-fanout": async (o) => (await import("./cluster-scale.bench.ts")).clusterFanout(o),
+  "cluster-100k": async (o) => (await import("./cluster-scale.bench.ts")).cluster100k(o),
 };
 
 function usage(code: number): never {

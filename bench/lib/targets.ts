@@ -13,7 +13,7 @@ const READY = /listening (\d+)/;
 const HUBBUB_READY = /hubbub listening on http:\/\/127\.0\.0\.1:(\d+)/;
 
 /** `bun run bench --cpu-prof DIR` profiles every hubbub server the fan-out and durability benchmarks start (Bun writes .cpuprofile and .md on exit). */
-const cpuProf = (): string[] => {
+export const cpuProf = (): string[] => {
   const dir = process.env.BENCH_CPU_PROF;
   return dir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${dir}`] : [];
 };

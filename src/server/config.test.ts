@@ -26,6 +26,14 @@ describe("config", () => {
     expect(parseConfig([], {})).toEqual(DEFAULTS);
   });
 
+  test("a cluster node's replica defaults to synchronous NORMAL (PostgreSQL is the record); an explicit --synchronous wins", () => {
+    const store = ["--store", "postgres://db.example/chat"];
+    expect(parseConfig(store, {}).synchronous).toBe("NORMAL");
+    expect(parseConfig([...store, "--synchronous", "FULL"], {}).synchronous).toBe("FULL");
+    expect(parseConfig(store, { HUBBUB_SYNCHRONOUS: "FULL" }).synchronous).toBe("FULL");
+    expect(parseConfig([], {}).synchronous).toBe("FULL");
+  });
+
   test("every setting can be given by its flag or by its env var, and both forms of flag work", () => {
     for (const [flag, [envName, kind]] of Object.entries(FLAGS)) {
       const key = camel(flag);

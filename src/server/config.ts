@@ -265,6 +265,11 @@ export function finish(c: Config, given: object = {}): Config {
       throw new ConfigError("--store must be a postgres:// URL (postgres://user@host:5432/database); leave it unset for the single-node SQLite store");
     }
     if (c.db === ":memory:" || c.db.startsWith("file:")) throw new ConfigError("--store needs an on-disk --db: it is this node's replica of the shared log");
+    // The replica is not the system of record: an ack waits for PostgreSQL's commit, and a node
+    // re-reads from PostgreSQL whatever its replica lost (WAL + NORMAL loses at most the last
+    // commits on power loss, never consistency). An fsync per followed batch on every node would
+    // be paid N times per message for nothing. An explicit --synchronous still wins.
+    if (g.synchronous === undefined) c.synchronous = "NORMAL";
   }
   if (!(c.presenceTimeoutMs >= 100)) throw new ConfigError("--presence-timeout-ms must be at least 100");
   if (c.nodeId !== "" && !/^[A-Za-z0-9._-]{1,64}$/.test(c.nodeId)) throw new ConfigError("--node-id must be 1-64 letters, digits, '.', '_' or '-'");

@@ -1,0 +1,69 @@
+/**
+ * One load-generator process of the 100k-connections benchmark (bench/cluster-scale.bench.ts):
+ * opens `count` hubbub connections to one node, each a user of its own that says hello and joins
+ * one of `rooms` rooms, then keeps them alive with the SDK's app-level ping (one per connection
+ * every 10 s, spread evenly), and reports on stdout, one JSON line each:
+ *   {"ready": n, "ms": …}            every connection hello'd and its join acked
+ *   {"broadcast": n, "last": t}      n connections got the broadcast; t = when the last did (ms, wall clock)
+ * A process holds fewer sockets than its open-file limit; the benchmark starts as many as it needs.
+ * Usage: bun bench/lib/conn-worker.ts PORT FIRST COUNT ROOMS
+ */
+const [port, first, count, rooms] = process.argv.slice(2).map(Number) as [number, number, number, number];
+const HEARTBEAT_MS = 10_000;
+const INFLIGHT = 128;
+
+const sockets: WebSocket[] = [];
+let broadcastSeen = 0;
+let lastBroadcastAt = 0;
+const print = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
+
+function open(i: number): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, "hubbub.v1.json");
+  return new Promise((resolve, reject) => {
+    let joined = false;
+    ws.onopen = () => {
+      ws.send(`{"type":"hello","user":"c${i}","device":"d","client":"bench"}`);
+      ws.send(`{"type":"join","id":"j","room":"r${i % rooms}"}`);
+    };
+    ws.onmessage = (m) => {
+      const s = m.data as string;
+      if (!joined) {
+        if (s.startsWith('{"type":"ack","id":"j"')) { joined = true; resolve(ws); }
+        else if (s.startsWith('{"type":"error"')) reject(new Error(`connection ${i}: ${s.slice(0, 200)}`));
+        return;
+      }
+      if (s.includes("scale-probe")) {
+        broadcastSeen += 1;
+        lastBroadcastAt = performance.timeOrigin + performance.now();
+      }
+    };
+    ws.onerror = () => reject(new Error(`connection ${i} failed`));
+    ws.onclose = (e) => { if (!joined) reject(new Error(`connection ${i} closed ${e.code}`)); };
+  });
+}
+
+const t0 = performance.now();
+let next = 0;
+await Promise.all(Array.from({ length: INFLIGHT }, async () => {
+  while (next < count) sockets.push(await open(first + next++));
+}));
+print({ ready: sockets.length, ms: performance.now() - t0 });
+
+// Heartbeats as the SDK sends them: the server closes a connection idle for its timeout (15 s).
+let beat = 0;
+let owed = 0;
+setInterval(() => {
+  for (owed += (sockets.length * 100) / HEARTBEAT_MS; owed >= 1; owed--) sockets[beat++ % sockets.length]!.send('{"type":"ping"}');
+}, 100);
+
+// Reports the broadcast once every connection has it, or what arrived 20 s after the first.
+let firstSeenAt = 0;
+setInterval(() => {
+  if (broadcastSeen === 0) return;
+  firstSeenAt ||= Date.now();
+  if (broadcastSeen === sockets.length || Date.now() - firstSeenAt > 20_000) {
+    print({ broadcast: broadcastSeen, last: lastBroadcastAt });
+    broadcastSeen = 0;
+    firstSeenAt = 0;
+  }
+}, 50);
