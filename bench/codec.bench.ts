@@ -9,7 +9,7 @@ const FRAMES: Record<string, ServerFrame | ClientFrame> = {
   "send (client)": { type: "send", id: 812, to: { room: "lobby" }, cmid: "6f1c0c9e-3d4b-4a0e-9d62-0c1c8f6e9a11", text: "see you at the standup in ten minutes" },
   "welcome (12 streams)": {
     type: "welcome", user: "alice", device: "web-4f2a", epoch: "6ce27fea-84dc-4e12-b393-f897f93e1679", heartbeatMs: 10_000, limits: { maxPayload: 65536, maxText: 4000 },
-    streams: Array.from({ length: 12 }, (_, i) => ({ stream: `room:team-${i}`, kind: "room" as const, name: `team-${i}`, head: 1000 + i * 37, unread: i })),
+    streams: Array.from({ length: 12 }, (_, i) => ({ stream: `room:team-${i}`, kind: "room" as const, name: `team-${i}`, head: 1000 + i * 37, unread: i, mentions: i % 3 })),
     reads: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`room:team-${i}`, 990 + i * 37])),
   },
 };

@@ -49,10 +49,10 @@ describe("ConnectionActor: hello and welcome", () => {
     expect(welcome).toEqual({
       type: "welcome", id: "h", user: "bob", device: "tab", epoch: th.log.epoch,
       streams: [
-        { stream: "user:bob", kind: "user", name: "bob", head: 1, unread: 0 },
-        { stream: "broadcast", kind: "broadcast", name: "broadcast", head: 0, unread: 0 },
-        { stream: "room:r1", kind: "room", name: "r1", head: 5, unread: 3 },
-        { stream: "dm:ann:bob", kind: "dm", name: "ann", head: 1, unread: 0 },
+        { stream: "user:bob", kind: "user", name: "bob", head: 1, unread: 0, mentions: 0 },
+        { stream: "broadcast", kind: "broadcast", name: "broadcast", head: 0, unread: 0, mentions: 0 },
+        { stream: "room:r1", kind: "room", name: "r1", head: 5, unread: 3, mentions: 0 },
+        { stream: "dm:ann:bob", kind: "dm", name: "ann", head: 1, unread: 0, mentions: 0 },
       ],
       reads: {},
       heartbeatMs: th.config.heartbeatMs,

@@ -18,6 +18,7 @@ import {
   type HistoryFrame, type RoomSummary, type SearchFrame, type ServerFrame, type StreamInfo, type WireData, unreachable,
 } from "../protocol/index.ts";
 import { isKnownUser, isMember, readCursor } from "../projections/projection.ts";
+import { unreadMentions } from "../projections/mentions.ts";
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
 import type { ActorContext } from "./context.ts";
 import type { Connected, ConnectionMessage, Postable, RoomMessage } from "./messages.ts";
@@ -373,6 +374,8 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     return {
       stream, kind, name, head: log.head(stream),
       unread: log.countMessagesAfter(stream, readCursor(this.hub.projection, this.user, stream), this.user, UNREAD_CAP),
+      // Kept up to date by the projection, so this costs no read of the log.
+      mentions: unreadMentions(this.hub.projection, this.user, stream),
     };
   }
 

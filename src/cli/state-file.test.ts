@@ -9,7 +9,7 @@ import { StateFile } from "./state-file.ts";
 const item = (cmid: string): OutboxItem => ({ cmid, to: { room: "r" }, text: cmid, createdAt: 1, status: "pending" });
 const welcome = (heads: Record<string, number>): WelcomeFrame => ({
   type: "welcome", user: "amy", device: "cli-1", epoch: "E1", heartbeatMs: 10_000, reads: {}, limits: { maxPayload: 65536, maxText: 4000 },
-  streams: Object.entries(heads).map(([stream, head]) => ({ stream, kind: "room", name: stream.slice(5), head, unread: 0 })),
+  streams: Object.entries(heads).map(([stream, head]) => ({ stream, kind: "room", name: stream.slice(5), head, unread: 0, mentions: 0 })),
 });
 const saved = (cursors: Record<string, number>, outbox: OutboxItem[] = [], epoch = "E1"): SavedState => ({ epoch, device: "cli-1", cursors, outbox });
 

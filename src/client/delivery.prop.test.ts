@@ -36,7 +36,7 @@ test("property: every event is emitted exactly once and in order, whatever is dr
       const w: WelcomeFrame = {
         type: "welcome", id: "hello", user: "ann", device: "d", epoch: "e1", reads: {}, heartbeatMs: 60_000,
         limits: { maxPayload: 1, maxText: 1 },
-        streams: STREAMS.map((stream) => ({ stream, kind: "room", name: stream, head: log.get(stream)!.length, unread: 0 })),
+        streams: STREAMS.map((stream) => ({ stream, kind: "room", name: stream, head: log.get(stream)!.length, unread: 0, mentions: 0 })),
       };
       s.push(w);
       if (hello.cursors) for (const stream of STREAMS) for (const e of log.get(stream)!.slice(hello.cursors[stream] ?? 0)) s.push(e);

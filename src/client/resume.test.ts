@@ -10,7 +10,7 @@ describe("resume", () => {
   test("a fresh start begins at each stream's head; the resume sends those cursors", () => {
     const { c, live } = clientHarness();
     c.connect();
-    const s = live({ streams: [{ stream: "room:a", kind: "room", name: "a", head: 7, unread: 0 }] });
+    const s = live({ streams: [{ stream: "room:a", kind: "room", name: "a", head: 7, unread: 0, mentions: 0 }] });
     expect(hello(s).cursors).toBeUndefined();
     s.serverClose(1006);
     c.retryNow();
@@ -27,8 +27,8 @@ describe("resume", () => {
     c.retryNow();
     // Meanwhile I joined room b on another device; the server replays it from my `joined`.
     const sock = live({ streams: [
-      { stream: "room:a", kind: "room", name: "a", head: 1, unread: 0 },
-      { stream: "room:b", kind: "room", name: "b", head: 6, unread: 2 },
+      { stream: "room:a", kind: "room", name: "a", head: 1, unread: 0, mentions: 0 },
+      { stream: "room:b", kind: "room", name: "b", head: 6, unread: 2, mentions: 0 },
     ] });
     for (const seq of [5, 6]) sock.push(ev("room:b", seq, seq === 5 ? { kind: "joined", author: "ann", body: {} } : {}));
     expect(events.map((e) => `${e.stream}#${e.seq}`)).toEqual(["room:a#1", "room:b#5", "room:b#6"]);
@@ -107,7 +107,7 @@ describe("gap repair", () => {
     const s = last();
     s.open();
     s.push({ type: "welcome", user: "ann", device: "d", epoch: "e1", heartbeatMs: 1000, reads: {}, limits: { maxPayload: 1, maxText: 1 },
-      streams: [{ stream: "room:a", kind: "room", name: "a", head: 1, unread: 0 }] });
+      streams: [{ stream: "room:a", kind: "room", name: "a", head: 1, unread: 0, mentions: 0 }] });
     s.push(ev("room:a", 3));
     const [req] = histories(s);
     expect(req).toMatchObject({ stream: "room:a", after: 1 });

@@ -146,6 +146,7 @@ function flatten(p: Projection): Map<string, number> {
   for (const [room, members] of p.rooms) for (const [user, seq] of members) f.set(`room ${room}: member ${user} (joined at seq)`, seq);
   for (const [user, dms] of p.userDms) for (const dm of dms) f.set(`${user} takes part in ${dm}`, 1);
   for (const [user, reads] of p.reads) for (const [stream, seq] of reads) f.set(`${user}'s read cursor in ${stream}`, seq);
+  for (const [stream, byUser] of p.mentions) for (const [user, seqs] of byUser) f.set(`${user}'s unread mentions in ${stream}`, seqs.length);
   return f;
 }
 

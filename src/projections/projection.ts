@@ -7,6 +7,7 @@
 import type { EventData, ParsedStream } from "../protocol/index.ts";
 import { parseStream } from "../protocol/index.ts";
 import { type RoomAccess, foldAccess } from "./room-access.ts";
+import { type Mentions, noteMentions, readMentions } from "./mentions.ts";
 
 export interface Projection {
   /** room -> member -> seq of the member's latest `joined` event in that room. */
@@ -36,12 +37,14 @@ export interface Projection {
    * changes inside its own window).
    */
   changes: Map<string, Map<number, string | null>>;
+  /** stream -> user -> seqs of unread messages mentioning the user (see mentions.ts). */
+  mentions: Mentions;
   /** pos of the last event applied. */
   pos: number;
 }
 
 export function emptyProjection(): Projection {
-  return { rooms: new Map(), userRooms: new Map(), userDms: new Map(), reads: new Map(), users: new Set(), access: new Map(), topics: new Map(), changes: new Map(), pos: 0 };
+  return { rooms: new Map(), userRooms: new Map(), userDms: new Map(), reads: new Map(), users: new Set(), access: new Map(), topics: new Map(), changes: new Map(), mentions: new Map(), pos: 0 };
 }
 
 /**
@@ -86,13 +89,18 @@ export function apply(p: Projection, e: EventData, s: ParsedStream | undefined =
     setOf(p.userDms, s.users[0]).add(e.stream);
     setOf(p.userDms, s.users[1]).add(e.stream);
   }
+  // Mentions first: they look at whether the target of an edit or delete was deleted before.
+  if (s.kind === "room" || s.kind === "dm") noteMentions(p, e, s);
   if ((s.kind === "room" || s.kind === "dm") && (e.kind === "edit" || e.kind === "delete")) noteChange(p, e); else if (s.kind === "user" && e.kind === "read") {
     const stream = e.body.stream;
     const seq = e.body.seq;
     if (typeof stream !== "string" || typeof seq !== "number") return;
     let reads = p.reads.get(s.user);
     if (!reads) p.reads.set(s.user, (reads = new Map()));
-    if (seq > (reads.get(stream) ?? 0)) reads.set(stream, seq);
+    if (seq > (reads.get(stream) ?? 0)) {
+      reads.set(stream, seq);
+      readMentions(p, s.user, stream, seq);
+    }
   }
 }
 

@@ -8,8 +8,8 @@ import type { RoomVisibility } from "../protocol/index.ts";
 import { type Projection, apply, emptyProjection } from "./projection.ts";
 
 export const SNAPSHOT_NAME = "projection";
-/** 5: rooms' access (visibility, owner, moderators, invites, bans); a version 4 snapshot is rebuilt from the log. */
-export const SNAPSHOT_VERSION = 5;
+/** 5: rooms' access (visibility, owner, moderators, invites, bans); 6: unread mentions. An older snapshot is rebuilt from the log. */
+export const SNAPSHOT_VERSION = 6;
 
 interface Serialized {
   rooms: [string, [string, number][]][];
@@ -19,6 +19,7 @@ interface Serialized {
   topics: [string, string][];
   access: [string, { visibility: RoomVisibility; owner: string; moderators: string[]; invited: string[]; banned: string[] }][];
   changes: [string, [number, string | null][]][];
+  mentions: [string, [string, number[]][]][];
 }
 
 export function serialize(p: Projection): string {
@@ -30,6 +31,7 @@ export function serialize(p: Projection): string {
     topics: [...p.topics],
     access: [...p.access].map(([r, a]) => [r, { visibility: a.visibility, owner: a.owner, moderators: [...a.moderators], invited: [...a.invited], banned: [...a.banned] }]),
     changes: [...p.changes].map(([s, m]) => [s, [...m]]),
+    mentions: [...p.mentions].map(([s, m]) => [s, [...m]]),
   };
   return JSON.stringify(s);
 }
@@ -54,6 +56,7 @@ export function deserialize(data: string, pos: number): Projection {
     p.access.set(room, { visibility: a.visibility, owner: a.owner, moderators: new Set(a.moderators), invited: new Set(a.invited), banned: new Set(a.banned) });
   }
   for (const [stream, m] of s.changes) p.changes.set(stream, new Map(m));
+  for (const [stream, m] of s.mentions) p.mentions.set(stream, new Map(m));
   return p;
 }
 

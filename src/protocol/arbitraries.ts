@@ -54,7 +54,7 @@ export const clientFrameArb: fc.Arbitrary<ClientFrame> = clean(fc.oneof(
 
 export const serverFrameArb: fc.Arbitrary<ServerFrame> = clean(fc.oneof(
   fc.record({ type: fc.constant("welcome" as const), id, user: name, device: name, epoch: fc.uuid(),
-    streams: fc.array(fc.record({ stream, kind: fc.constantFrom("room" as const, "dm" as const, "user" as const, "broadcast" as const), name, head: seq, unread: seq }), { maxLength: 5 }),
+    streams: fc.array(fc.record({ stream, kind: fc.constantFrom("room" as const, "dm" as const, "user" as const, "broadcast" as const), name, head: seq, unread: seq, mentions: seq }), { maxLength: 5 }),
     reads: fc.dictionary(stream, seq), heartbeatMs: fc.nat(), limits: fc.record({ maxPayload: fc.nat(), maxText: fc.nat() }) }),
   eventDataArb.map((e) => ({ type: "event" as const, ...e })),
   fc.record({ type: fc.constant("ack" as const), id, stream, seq, pos: seq, duplicate: fc.option(fc.constant(true), { nil: undefined }) }),

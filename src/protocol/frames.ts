@@ -161,8 +161,10 @@ export interface StreamInfo {
   /** Room name, or the other user of a DM. */
   name: string;
   head: number;
-  /** Messages by others after my read cursor. */
+  /** Messages by others after my read cursor (at most 1,000). */
   unread: number;
+  /** Of those, the ones that mention me (`@name` outside code; at most 1,000). */
+  mentions: number;
 }
 export interface WelcomeFrame {
   type: "welcome";

@@ -9,7 +9,7 @@ import { ChatState, type Message } from "./chat-state.ts";
 import { historyCache } from "./history-cache.ts";
 import { keptIn } from "./kept.ts";
 import { profileDevice, tabId, tabStorage } from "./tab-storage.ts";
-import { mentions } from "./format.ts";
+import { mentions } from "../protocol/message-format.ts";
 import { askForNotifications, canAskForNotifications, notify, showUnread } from "./views/attention.ts";
 import { checkLength } from "./views/composer.ts";
 import { renderDirectory, renderSearchResults } from "./views/directory.ts";
@@ -32,7 +32,8 @@ function tokenSubject(token: string): string {
 function start({ user, token }: Session): void {
   const app = $("app");
   app.hidden = false;
-  app.dataset.view = "list";
+  // On a phone the directory is the first screen (the issue's "useful first screen"), not the bare list.
+  app.dataset.view = "conversation";
   const who = user ?? tokenSubject(token ?? "");
   const base = `hubbub:${who}@${location.host}`;
   const client = new HubbubClient({
@@ -70,6 +71,13 @@ function start({ user, token }: Session): void {
     renderOnline($("people-list"), current ? state.online(current) : [], state.me, (u) => open(state.dmWith(u)));
     const views = [...state.streams.values()];
     showUnread(views.reduce((n, s) => n + s.unread, 0), views.reduce((n, s) => n + s.mentions, 0));
+    // On a phone the list is one step back: say there is something new there.
+    const elsewhere = views.filter((s) => s.stream !== current).reduce((n, s) => n + s.unread, 0);
+    const back = $("back-unread");
+    back.hidden = elsewhere === 0;
+    back.textContent = elsewhere >= 1000 ? "1000+" : String(elsewhere);
+    $("back").setAttribute("aria-label", elsewhere > 0 ? `Back to rooms, ${elsewhere} unread` : "Back to rooms");
+    if (!current) renderRooms(); // the directory shows my rooms' counts too
     $("notify").hidden = !canAskForNotifications();
     const b = state.broadcast;
     $("broadcast").hidden = !b || Date.now() - b.at > 86_400_000 || localStorage.getItem("hubbub:broadcast-seen") === String(b.seq);
@@ -122,7 +130,7 @@ function start({ user, token }: Session): void {
     renderDirectory($("directory-list"), [...state.directory.values()], $<HTMLInputElement>("directory-q").value, (room, member) => {
       if (member) return open(roomStream(room));
       client.join(room).then(() => open(roomStream(room)), (e: Error) => { $("directory-q").setAttribute("aria-invalid", "true"); setFormError("join-error", e.message); });
-    });
+    }, (room) => state.streams.get(roomStream(room)));
   }
   async function refreshRooms(): Promise<void> {
     const list = await client.rooms().catch(() => undefined);
@@ -200,11 +208,14 @@ function start({ user, token }: Session): void {
   }
 
   function renderStatus(): void {
-    $("retry-now").hidden = connection.name !== "reconnecting";
+    $("retry-now").hidden = $("conv-retry").hidden = connection.name !== "reconnecting";
     const s = $("status");
     s.dataset.state = connection.name;
     const waiting = client.pendingSends().length;
     s.textContent = statusText(connection, Date.now()) + (waiting > 0 && connection.name !== "live" ? ` · ${waiting} waiting to send` : "");
+    // A phone shows one pane at a time: the conversation's header repeats the status while not live.
+    $("conv-status-line").dataset.state = connection.name;
+    $("conv-status").textContent = s.textContent;
     const spoken = statusAnnouncement(connection);
     if ($("status-sr").textContent !== spoken) $("status-sr").textContent = spoken;
   }
@@ -361,6 +372,7 @@ function start({ user, token }: Session): void {
   // Back to the tab (or window): try at once rather than wait out the backoff.
   window.addEventListener("focus", () => client.retryNow());
   $("retry-now").addEventListener("click", () => client.retryNow());
+  $("conv-retry").addEventListener("click", () => client.retryNow());
 
   messagesBox.addEventListener("scroll", () => { if (messagesBox.scrollTop < 40) void loadOlder(); markRead(); });
   document.addEventListener("visibilitychange", () => {

@@ -4,7 +4,7 @@ import { ChatState } from "./chat-state.ts";
 
 const welcome: WelcomeFrame = {
   type: "welcome", user: "ann", device: "d", epoch: "e", heartbeatMs: 1000, limits: { maxPayload: 1, maxText: 1 },
-  streams: [{ stream: "room:a", kind: "room", name: "a", head: 3, unread: 2 }, { stream: "user:ann", kind: "user", name: "ann", head: 0, unread: 0 }],
+  streams: [{ stream: "room:a", kind: "room", name: "a", head: 3, unread: 2, mentions: 0 }, { stream: "user:ann", kind: "user", name: "ann", head: 0, unread: 0, mentions: 0 }],
   reads: { "room:a": 1 },
 };
 const msg = (seq: number, author: string, extra: Partial<EventData> = {}): EventData =>
@@ -20,7 +20,7 @@ test("unread counts follow live messages by others and drop when a read cursor m
   s.event(msg(5, "ann"), true);
   expect(s.streams.get("room:a")?.unread).toBe(3);
   s.event({ stream: "user:ann", seq: 1, pos: 9, at: 9, author: "ann", kind: "read", body: { stream: "room:a", seq: 4 } }, true);
-  expect(s.streams.get("room:a")).toMatchObject({ read: 4, unread: 0 });
+  expect(s.streams.get("room:a")).toMatchObject({ read: 4, unread: 0, mentions: 0 });
 });
 
 test("my pending message is replaced by its event, edits and deletes apply to their target", () => {
@@ -54,7 +54,7 @@ test("rooms joined or left on another device appear and disappear; presence appl
 
 test("a resume's replay is not counted twice: the welcome's unread already includes it", () => {
   const s = new ChatState();
-  s.welcome({ ...welcome, streams: [{ stream: "room:a", kind: "room", name: "a", head: 5, unread: 2 }], reads: { "room:a": 3 } });
+  s.welcome({ ...welcome, streams: [{ stream: "room:a", kind: "room", name: "a", head: 5, unread: 2, mentions: 0 }], reads: { "room:a": 3 } });
   s.event(msg(4, "bob"), true); // replayed after the cursor: part of the 2
   s.event(msg(5, "bob"), true);
   expect(s.streams.get("room:a")?.unread).toBe(2);
@@ -81,7 +81,7 @@ test("an edit seen before its message (history loaded later) still applies", () 
 
 test("a read cursor past messages not loaded gives an upper bound and says so", () => {
   const s = new ChatState();
-  s.welcome({ ...welcome, streams: [{ stream: "room:a", kind: "room", name: "a", head: 10, unread: 8 }], reads: { "room:a": 2 } });
+  s.welcome({ ...welcome, streams: [{ stream: "room:a", kind: "room", name: "a", head: 10, unread: 8, mentions: 0 }], reads: { "room:a": 2 } });
   expect(s.markRead("room:a", 7)).toBe(false);
   expect(s.streams.get("room:a")?.unread).toBe(3);
   for (let i = 8; i <= 10; i++) s.event(msg(i, i === 9 ? "ann" : "bob"), false);
@@ -123,7 +123,7 @@ test("a snapshot restores the streams and newest messages; forgetting history ke
 
 test("mentions of me are counted apart from other unread messages, and cleared by reading", () => {
   const s = new ChatState();
-  s.welcome({ ...welcome, streams: [{ stream: "room:a", kind: "room", name: "a", head: 0, unread: 0 }], reads: {} });
+  s.welcome({ ...welcome, streams: [{ stream: "room:a", kind: "room", name: "a", head: 0, unread: 0, mentions: 0 }], reads: {} });
   s.event(msg(1, "bob", { body: { text: "hi all" } }), true);
   s.event(msg(2, "bob", { body: { text: "@ann look" } }), true);
   s.event(msg(3, "bob", { body: { text: "`@ann` in code" } }), true);
@@ -145,4 +145,15 @@ test("reactions: the latest event per person and emoji counts, whatever order hi
   react(4, "cy", "🎉", 1);
   s.event(msg(2, "ann"), false);
   expect(s.reactionsOf("room:a", 2)).toEqual([{ emoji: "🎉", users: ["cy"] }, { emoji: "👍", users: ["cy"] }]);
+});
+
+test("mentions after a reload come from the server's count, not from the messages this tab loaded", () => {
+  const s = new ChatState();
+  s.welcome({ ...welcome, streams: [{ stream: "room:a", kind: "room", name: "a", head: 40, unread: 30, mentions: 4 }], reads: { "room:a": 10 } });
+  expect(s.streams.get("room:a")).toMatchObject({ unread: 30, mentions: 4 });
+  s.event(msg(41, "bob", { body: { text: "@ann again" } }), true);
+  expect(s.streams.get("room:a")).toMatchObject({ unread: 31, mentions: 5 });
+  // A reconnect's welcome is the server's word again (another device may have read some of them).
+  s.welcome({ ...welcome, streams: [{ stream: "room:a", kind: "room", name: "a", head: 41, unread: 2, mentions: 1 }], reads: { "room:a": 39 } });
+  expect(s.streams.get("room:a")).toMatchObject({ unread: 2, mentions: 1 });
 });

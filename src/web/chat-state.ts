@@ -3,12 +3,13 @@
  * counts, the messages loaded per stream (with pending/sent/failed for my own), read cursors,
  * presence and the latest broadcast. No DOM here, so it can be tested on its own.
  *
- * Unread counts start from the server's (welcome) and then count only messages past the head
+ * Unread and mention counts start from the server's (welcome: counted there from the whole
+ * log, not from what this tab happened to load) and then count only messages past the head
  * the welcome reported: a resume replays what was missed, and those events are already in the
  * server's count.
  */
 import type { OutboxItem } from "../client/index.ts";
-import { mentions } from "./format.ts";
+import { mentions } from "../protocol/message-format.ts";
 import {
   dmPeer, dmStream, parseStream, roomStream,
   type EventData, type PresenceEntry, type RoomSummary, type SendTarget, type PresenceFrame, type StreamInfo, type WelcomeFrame,
@@ -36,7 +37,7 @@ export interface StreamView {
   kind: StreamInfo["kind"];
   name: string;
   unread: number;
-  /** Of the unread messages, those that mention me (counted from loaded messages only). */
+  /** Of the unread messages, those that mention me (the server's count at welcome, then live). */
   mentions: number;
   /** My read cursor (any device of mine). */
   read: number;
@@ -95,8 +96,7 @@ export class ChatState {
     this.presence.clear(); // each room's full list follows the welcome
     for (const s of w.streams) {
       if (s.kind === "user" || s.kind === "broadcast") continue;
-      const mentions = this.streams.get(s.stream)?.mentions ?? 0;
-      this.streams.set(s.stream, { stream: s.stream, kind: s.kind, name: s.name, unread: s.unread, mentions: Math.min(mentions, s.unread), read: w.reads[s.stream] ?? 0, head: s.head });
+      this.streams.set(s.stream, { stream: s.stream, kind: s.kind, name: s.name, unread: s.unread, mentions: s.mentions, read: w.reads[s.stream] ?? 0, head: s.head });
     }
   }
 

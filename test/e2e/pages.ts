@@ -7,13 +7,21 @@ export async function signIn(ctx: BrowserContext, url: string, name: string): Pr
   await page.goto(url);
   await page.getByLabel("Your name").fill(name);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForSelector("#status[data-state=live]");
+  // Attached, not visible: on a phone the sidebar that holds it is one step back.
+  await page.waitForSelector("#status[data-state=live]", { state: "attached" });
   return page;
 }
 
 export async function joinRoom(page: Page, room: string): Promise<void> {
   await page.getByLabel("Join or create a room").fill(room);
   await page.getByRole("button", { name: "Join", exact: true }).click();
+  await page.waitForSelector(`#conv-title:has-text("#${room}")`);
+}
+
+/** Joins (or creates) a room from the directory: what a phone shows first. */
+export async function joinFromDirectory(page: Page, room: string): Promise<void> {
+  await page.getByLabel("Find a room").fill(room);
+  await page.getByRole("button", { name: new RegExp(`^(Join|Create) #${room.replace(/[.]/g, "\\.")}$`) }).click();
   await page.waitForSelector(`#conv-title:has-text("#${room}")`);
 }
 
@@ -24,9 +32,9 @@ export async function say(page: Page, text: string): Promise<void> {
 
 export const messageTexts = (page: Page) => page.locator("article.msg .text").allTextContents();
 
-/** Sends `n` messages straight over a WebSocket opened inside the page (fast seeding). */
-export function seedMessages(page: Page, user: string, room: string, n: number): Promise<void> {
-  return page.evaluate(async ({ user, room, n }) => {
+/** Sends `n` messages ("seed 1", …, or `texts` when given) straight over a WebSocket opened inside the page (fast seeding). */
+export function seedMessages(page: Page, user: string, room: string, n: number, texts: string[] = []): Promise<void> {
+  return page.evaluate(async ({ user, room, n, texts }) => {
     const ws = new WebSocket(location.origin.replace("http", "ws") + "/ws", "hubbub.v1.json");
     await new Promise((r) => (ws.onopen = r));
     // Inline callbacks only: a named function here would be compiled with a helper the page lacks.
@@ -38,10 +46,10 @@ export function seedMessages(page: Page, user: string, room: string, n: number):
     ws.send(JSON.stringify({ type: "hello", user, device: "seeder", client: "script" }));
     await welcomed; // the server takes only a few frames before a hello is answered
     ws.send(JSON.stringify({ type: "join", room }));
-    for (let i = 1; i <= n; i++) ws.send(JSON.stringify({ type: "send", id: i === n ? "last" : i, to: { room }, cmid: `seed-${room}-${i}`, text: `seed ${i}` }));
+    for (let i = 1; i <= n; i++) ws.send(JSON.stringify({ type: "send", id: i === n ? "last" : i, to: { room }, cmid: `seed-${room}-${i}`, text: texts[i - 1] ?? `seed ${i}` }));
     await done;
     ws.close();
-  }, { user, room, n });
+  }, { user, room, n, texts });
 }
 
 /** The texts of a stream's messages as the server's log has them (read over a WebSocket in the page). */

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { PER_TEST, launch, startServer, type Server } from "./harness.ts";
-import { joinRoom, messageTexts, say, signIn } from "./pages.ts";
+import { joinRoom, messageTexts, say, seedMessages, signIn } from "./pages.ts";
 
 /** Records every Notification the page makes (a string: the runner's transpiler must not add helpers). */
 const RECORD_NOTIFICATIONS = `(() => {
@@ -146,6 +146,30 @@ describe("web app basics", () => {
     await gil.click('#room-list button[data-stream="room:mentions"]');
     await gil.waitForSelector("article.msg.mentions-me .mention.me");
     await badge(".mention").waitFor({ state: "detached" });
+  });
+});
+
+describe("web app mention counts", () => {
+  let server: Server;
+  let browser: Browser;
+  before(async () => { server = await startServer(); browser = await launch(); });
+  after(async () => { await browser?.close(); await server?.stop(); });
+
+  test("a new browser's badges count the mentions in history it never loaded (the server counts them)", PER_TEST, async () => {
+    const first = await browser.newContext();
+    const nia = await signIn(first, server.url, "nia");
+    await joinRoom(nia, "busy");
+    // Three mentions among 120 messages, the newest of them far beyond the first history page.
+    const texts = Array.from({ length: 120 }, (_, i) => (i < 3 ? `@nia number ${i + 1}` : i === 3 ? "`@nia` in code is no mention" : `chatter ${i + 1}`));
+    await nia.getByRole("button", { name: "Browse all rooms" }).click(); // nothing open: nothing gets read
+    await seedMessages(nia, "oz", "busy", texts.length, texts);
+    await first.close();
+    const again = await signIn(await browser.newContext(), server.url, "nia");
+    const badge = (cls: string) => again.locator(`#room-list button[data-stream="room:busy"] .badge${cls}`);
+    await badge(".mention").waitFor();
+    assert.equal(await badge(".mention").textContent(), "@3");
+    assert.equal(await badge(":not(.mention)").textContent(), "120");
+    assert.equal(await again.title(), "(120 · @3) hubbub");
   });
 });
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { PER_TEST, launch, startServer, type Server } from "./harness.ts";
-import { joinRoom, say, seedMessages, signIn } from "./pages.ts";
+import { joinFromDirectory, joinRoom, say, seedMessages, signIn } from "./pages.ts";
 
 describe("web app rooms", () => {
   let server: Server;
@@ -71,7 +71,7 @@ describe("web app rooms", () => {
     const mo = await signIn(ctx, server.url, "mo");
     const ned = await signIn(await browser.newContext(), server.url, "ned");
     await joinRoom(ned, "pocket2");
-    await joinRoom(mo, "pocket2");
+    await joinFromDirectory(mo, "pocket2");
     await mo.getByRole("button", { name: "People" }).click();
     await mo.waitForSelector('#people-list li[data-user="ned"]');
     assert.ok(await mo.locator('#people-list li[data-user="ned"]').isVisible());

@@ -40,7 +40,7 @@ describe("web app screenshots", () => {
 
     const shoot = async (name: string, colorScheme: "light" | "dark", viewport: { width: number; height: number }, prepare?: (p: Page) => Promise<void>) => {
       const page = await signIn(await browser.newContext({ colorScheme, viewport, deviceScaleFactor: 1 }), server.url, "maya");
-      await page.click('#room-list button[data-stream="room:design"]');
+      await page.getByRole("button", { name: "Open #design" }).click(); // from the directory, the first screen
       await page.waitForSelector('article.msg:has-text("HUBBUB_SCREENSHOTS")');
       await prepare?.(page);
       await page.locator("#composer-input").blur(); // the picture shows the app, not a focus ring

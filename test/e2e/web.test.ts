@@ -5,7 +5,7 @@ import type { Browser } from "playwright-core";
 import { launch, startServer, type Server, PER_TEST } from "./harness.ts";
 import { signToken } from "./jwt.ts";
 import { LOWEST_CONTRAST } from "./contrast.ts";
-import { joinRoom, logTexts, messageTexts, say, seedMessages, signIn } from "./pages.ts";
+import { joinFromDirectory, joinRoom, logTexts, messageTexts, say, seedMessages, signIn } from "./pages.ts";
 
 describe("web app", () => {
   let server: Server;
@@ -218,11 +218,11 @@ describe("web app", () => {
     await page.waitForSelector('article.msg.mine[data-state="sent"]:has-text("still no mouse")');
   });
 
-  test("phone width: the list and the conversation take turns, with a way back", PER_TEST, async () => {
+  test("phone width: the first screen is the room directory with my rooms' unread counts; list and conversation take turns, with a way back", PER_TEST, async () => {
     const page = await signIn(await browser.newContext({ viewport: { width: 390, height: 844 } }), server.url, "jo");
-    assert.ok(await page.locator(".sidebar").isVisible());
-    assert.ok(!(await page.locator(".conversation").isVisible()));
-    await joinRoom(page, "pocket");
+    assert.ok(await page.getByRole("heading", { name: "Rooms on this server" }).isVisible(), "the directory comes first");
+    assert.ok(!(await page.locator(".sidebar").isVisible()));
+    await joinFromDirectory(page, "pocket");
     assert.ok(await page.locator(".conversation").isVisible());
     assert.ok(!(await page.locator(".sidebar").isVisible()));
     await say(page, "small screen");
@@ -231,6 +231,21 @@ describe("web app", () => {
     assert.ok(box && box.x >= 0 && box.x + box.width <= 390, "messages fit the width");
     await page.getByRole("button", { name: "Back to rooms" }).click();
     assert.ok(await page.locator(".sidebar").isVisible());
+    await page.getByRole("button", { name: "Browse all rooms" }).click();
+    assert.ok(await page.getByRole("heading", { name: "Rooms on this server" }).isVisible());
+    // Someone writes in my room while I look at the directory: it says so there, and after a reload.
+    await seedMessages(page, "kai", "pocket", 2, ["hi jo", "@jo look"]);
+    const row = page.locator('#directory-list li[data-room="pocket"]');
+    await row.locator(".badge.mention").waitFor();
+    assert.deepEqual(await row.locator(".badge").allTextContents(), ["@1", "2"]);
+    await page.reload();
+    await page.waitForSelector("#status[data-state=live]", { state: "attached" });
+    await row.locator(".badge.mention").waitFor();
+    assert.ok(!(await page.locator(".sidebar").isVisible()), "a reload on the directory stays there");
+    assert.deepEqual(await row.locator(".badge").allTextContents(), ["@1", "2"]);
+    await page.getByRole("button", { name: "Open #pocket" }).click();
+    await page.waitForSelector('article.msg:has-text("@jo look")');
+    await page.locator('#room-list button[data-stream="room:pocket"] .badge').first().waitFor({ state: "detached" }); // read: the counts go
   });
 
   for (const colorScheme of ["light", "dark"] as const) {

@@ -2,30 +2,38 @@
 import { isRoomName } from "../../protocol/index.ts";
 import type { RoomEntry } from "../chat-state.ts";
 import type { EventData } from "../../protocol/index.ts";
-import { parse } from "../format.ts";
+import { parse } from "../../protocol/message-format.ts";
 import { el } from "./dom.ts";
 import { reconcile } from "./reconcile.ts";
 import { richText } from "./rich-text.ts";
 
-/** Rooms matching the filter, busiest first; a free name can be created from here. */
-export function renderDirectory(list: HTMLElement, rooms: RoomEntry[], filter: string, enter: (room: string, member: boolean) => void): void {
+/** What is new in one of my rooms, shown beside it in the directory. */
+export interface RoomNews { unread: number; mentions: number }
+
+/**
+ * Rooms matching the filter, busiest first; a free name can be created from here. My rooms carry
+ * their unread and mention counts: on a phone the directory is the first screen, and the only one
+ * that lists rooms until the user goes back to the full list.
+ */
+export function renderDirectory(list: HTMLElement, rooms: RoomEntry[], filter: string, enter: (room: string, member: boolean) => void, newsOf: (room: string) => RoomNews | undefined = () => undefined): void {
   const q = filter.trim().replace(/^#/, "").toLowerCase();
   const shown = rooms
     .filter((r) => !q || r.room.toLowerCase().includes(q) || r.topic.toLowerCase().includes(q))
     .sort((a, b) => b.members - a.members || a.room.localeCompare(b.room))
     .slice(0, 200);
-  const items = shown.map((r) => ({
-    key: r.room, sig: `${r.members}|${r.member}|${r.topic}`, build: () => {
+  const items = shown.map((r) => {
+    const news = r.member ? newsOf(r.room) : undefined;
+    return { key: r.room, sig: `${r.members}|${r.member}|${r.topic}|${news?.unread}|${news?.mentions}`, build: () => {
       const button = el("button", { type: "button", class: r.member ? "secondary" : "", "aria-label": `${r.member ? "Open" : "Join"} #${r.room}` }, r.member ? "Open" : "Join");
       button.addEventListener("click", () => enter(r.room, r.member));
       return el("li", { "data-room": r.room },
         el("div", { class: "room-info" },
-          el("strong", {}, `#${r.room}`),
+          el("strong", {}, `#${r.room}`, ...badges(news)),
           el("span", { class: "muted small" }, `${r.members} member${r.members === 1 ? "" : "s"}`),
           ...(r.topic ? [el("span", { class: "topic muted" }, r.topic)] : [])),
         button);
-    },
-  }));
+    } };
+  });
   const name = filter.trim().replace(/^#/, "");
   if (name && isRoomName(name) && !rooms.some((r) => r.room === name)) {
     items.push({ key: `new:${name}`, sig: "", build: () => {
@@ -36,6 +44,14 @@ export function renderDirectory(list: HTMLElement, rooms: RoomEntry[], filter: s
   }
   if (items.length === 0) items.push({ key: "none", sig: q, build: () => el("li", { class: "muted" }, q ? "No room matches." : "No rooms yet: create the first one.") });
   reconcile(list, items);
+}
+
+function badges(news: RoomNews | undefined): HTMLElement[] {
+  if (!news) return [];
+  const out: HTMLElement[] = [];
+  if (news.mentions > 0) out.push(el("span", { class: "badge mention" }, `@${news.mentions >= 1000 ? "1000+" : news.mentions}`), el("span", { class: "visually-hidden" }, " mentioning you"));
+  if (news.unread > 0) out.push(el("span", { class: "badge" }, news.unread >= 1000 ? "1000+" : String(news.unread)), el("span", { class: "visually-hidden" }, " unread"));
+  return out;
 }
 
 const when = (ms: number) => new Date(ms).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });

@@ -5,7 +5,7 @@
  * delete when sent, retry / edit / dismiss when refused.
  */
 import type { Message, Reaction } from "../chat-state.ts";
-import { mentions, parse } from "../format.ts";
+import { mentions, parse } from "../../protocol/message-format.ts";
 import { avatar } from "./avatar.ts";
 import { failureText } from "./composer.ts";
 import { el } from "./dom.ts";

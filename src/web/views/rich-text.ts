@@ -1,5 +1,5 @@
 /** Builds DOM from format.ts's tokens: elements and text nodes only, never HTML strings. */
-import type { Token } from "../format.ts";
+import type { Token } from "../../protocol/message-format.ts";
 import { el } from "./dom.ts";
 
 export function richText(tokens: Token[], me: string): Node[] {

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { mentions, parse, safeHref, type Token } from "./format.ts";
+import { mentions, parse, safeHref, type Token } from "./message-format.ts";
 
 test("inline formatting: code, bold, italics, links and mentions", () => {
   expect(parse("a `x*y*` **bold _it_** *u* see https://example.com/a_(b). @bob.")).toEqual([
