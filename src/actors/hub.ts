@@ -55,6 +55,8 @@ export class Hub implements ActorContext {
   /** Cluster mode only (src/cluster/presence-tracker.ts). */
   presenceLink: PresenceLink | undefined;
   private typingOut: { typing(groups: string[], frame: TypingEventFrame): void } | undefined;
+  /** Set while new sockets are to be closed as they open (see refuseConnections). */
+  refusing: { code: number; reason: string } | undefined;
   readonly connections = new Set<Connected>();
   /** Open connections per wire encoding: fan-out skips an encoding nobody speaks. */
   private readonly speakers: Record<Encoding, number> = { json: 0, msgpack: 0 };
@@ -353,6 +355,20 @@ export class Hub implements ActorContext {
   sweepBudgets(): void {
     this.userBudgets?.sweep();
     this.readBudgets?.sweep();
+  }
+
+  /** Closes every connection (those still saying hello too) with `code`; the hub goes on. */
+  closeConnections(code: number, reason: string): void {
+    for (const c of [...this.connections]) c.closeSocket(code, reason);
+  }
+
+  /**
+   * Cluster mode, while the shared store is unreachable: every connection is closed with `code`,
+   * and new sockets are closed with it as they open (the transport asks `refusing`), until `undefined`.
+   */
+  refuseConnections(refusal: { code: number; reason: string } | undefined): void {
+    this.refusing = refusal;
+    if (refusal) this.closeConnections(refusal.code, refusal.reason);
   }
 
   /** Writes what is queued, snapshots, and closes every connection with "going away". */

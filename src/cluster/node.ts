@@ -8,7 +8,7 @@
  * replica, folds the projection and publishes to local sockets in one synchronous block; the
  * writer's waiting acks are released right after, in the same block.
  */
-import { ErrorCode, parseStream } from "../protocol/index.ts";
+import { CloseCode, ErrorCode, parseStream } from "../protocol/index.ts";
 import { AppendError } from "../actors/journal.ts";
 import { ReplicaDivergedError, type Hub } from "../actors/hub.ts";
 import type { AppendOutcome, AppendRequest } from "../store/event-log.ts";
@@ -19,6 +19,7 @@ import { NodeWriter } from "./node-writer.ts";
 import { linkPresence } from "./node-presence.ts";
 import type { PresenceBus } from "./presence-bus.ts";
 import type { PresenceTracker } from "./presence-tracker.ts";
+import { StoreMonitor } from "./store-monitor.ts";
 
 /** How long a hello waits for this node's replica to catch up with the engine before failing (the client reconnects). */
 export const CATCH_UP_MS = 10_000;
@@ -39,6 +40,8 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
   node: string;
   presenceBus: PresenceBus;
   presenceTimeoutMs: number;
+  /** No read of the engine for this long: close every socket with 4106 until it answers again. */
+  storeTimeoutMs: number;
 }): ClusterNode {
   const presence = linkPresence(hub, opts.presenceBus, logger, { node: opts.node, timeoutMs: opts.presenceTimeoutMs });
   const replica = hub.log;
@@ -91,6 +94,24 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
       else logger.warn("following the engine failed; retrying", { event: "cluster.tail_retry", error: (e as Error)?.message ?? String(e) });
     },
   });
+  const reason = "this node cannot reach the shared store; reconnect later";
+  const monitor = new StoreMonitor({
+    timeoutMs: opts.storeTimeoutMs,
+    probe: () => engine.head(),
+    onDown: (d) => {
+      logger.error(`the shared store has not answered for ${Date.now() - d.since} ms (${d.error}): closing every socket with ${CloseCode.StoreUnreachable} until it answers`, undefined, { event: "cluster.store_down" });
+      hub.refuseConnections({ code: CloseCode.StoreUnreachable, reason });
+    },
+    // New sockets are closed as they open; this catches any that opened just before.
+    whileDown: () => hub.closeConnections(CloseCode.StoreUnreachable, reason),
+    onUp: (ms) => {
+      logger.info(`the shared store answers again after ${ms} ms: taking connections`, { event: "cluster.store_up", ms });
+      // Its commits failed for want of the store, which answers again: the next commit says otherwise if not.
+      writer.failing = undefined;
+      hub.refuseConnections(undefined);
+    },
+  });
+  monitor.start();
   const caughtUp = async (timeoutMs = CATCH_UP_MS) => {
     const head = await engine.head();
     await tailer.waitFor(head.pos, timeoutMs);
@@ -103,6 +124,7 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
       following: tailer.failure === undefined, commits: { ...writer.stats }, presence: presence.status(),
     }),
     problems: () => [
+      ...(monitor.down ? [`the shared store has not answered since ${new Date(monitor.down.since).toISOString()} (${monitor.down.error}); sockets are closed with ${CloseCode.StoreUnreachable}`] : []),
       ...(tailer.failure !== undefined ? [`this node's replica stopped following the shared store: ${(tailer.failure as Error)?.message ?? String(tailer.failure)}`] : []),
       ...(writer.failing ? [`commits into the shared store are failing since ${new Date(writer.failing.since).toISOString()}: ${writer.failing.error}`] : []),
     ],
@@ -110,6 +132,7 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
   return {
     writer, tailer, presence, caughtUp,
     async stop() {
+      monitor.stop();
       await presence.stop().catch(() => {});
       await opts.presenceBus.close().catch(() => {});
       await writer.drain();

@@ -18,6 +18,7 @@ test("close advice follows the ranges: 4000-4099 stop, 4100-4199 reconnect, 4200
     HeartbeatTimeout: "reconnect",
     UserConnectionLimit: "reconnect",
     AddressConnectionLimit: "reconnect",
+    StoreUnreachable: "reconnect",
     SlowConsumer: "reconnect-now",
     ServerRestart: "reconnect-now",
   });

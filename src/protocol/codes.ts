@@ -68,6 +68,8 @@ export const CloseCode = {
   UserConnectionLimit: 4104,
   /** The client's address already has --max-connections-per-ip connections open. */
   AddressConnectionLimit: 4105,
+  /** Cluster mode: this node cannot reach the shared store (--store-timeout-ms); reconnect later, to any node. */
+  StoreUnreachable: 4106,
   SlowConsumer: 4200,
   ServerRestart: 4201,
 } as const;

@@ -29,6 +29,8 @@ const CAUSES = new Map<number, [string, Level]>([
   [CloseCode.HeartbeatTimeout, ["heartbeat_timeout", "info"]],
   [CloseCode.UserConnectionLimit, ["user_connection_limit", "warn"]],
   [CloseCode.AddressConnectionLimit, ["address_connection_limit", "warn"]],
+  // info: the outage itself is one error line (cluster.store_down); one warn per socket would flood the log.
+  [CloseCode.StoreUnreachable, ["store_unreachable", "info"]],
   [CloseCode.SlowConsumer, ["slow_consumer", "warn"]],
   [CloseCode.ServerRestart, ["server_restart", "info"]],
 ]);

@@ -14,6 +14,7 @@ const SAMPLE: Record<string, [string, unknown]> = {
   "allowed-hosts": ["chat.example, [::1]", ["chat.example", "[::1]"]],
   store: ["postgres://db.example/chat", "postgres://db.example/chat"],
   "presence-timeout-ms": ["3000", 3000],
+  "store-timeout-ms": ["3000", 3000],
 };
 const SECRET32 = "a-jwt-secret-of-at-least-32-bytes!";
 SAMPLE["jwt-secret"] = [SECRET32, SECRET32];

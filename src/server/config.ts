@@ -23,6 +23,12 @@ export interface Config {
    * users' presence goes offline on every other node (heartbeats go every fifth of it).
    */
   presenceTimeoutMs: number;
+  /**
+   * Cluster mode: when no read of the shared store has succeeded for this long, the node closes
+   * its sockets with 4106 ("reconnect later"), keeps closing new ones and fails /ready, until
+   * the store answers again.
+   */
+  storeTimeoutMs: number;
   synchronous: "NORMAL" | "FULL";
   /** "dev": hello names the user (trusted). "jwt": hello must carry an HS256 JWT signed with jwtSecret. */
   auth: "dev" | "jwt";
@@ -119,6 +125,7 @@ export const DEFAULTS: Config = {
   store: undefined,
   nodeId: "",
   presenceTimeoutMs: 10_000,
+  storeTimeoutMs: 10_000,
   auth: "dev",
   jwtSecret: undefined,
   jwtMaxLifetime: 86_400,
@@ -163,6 +170,7 @@ export const FLAGS = {
   store: ["HUBBUB_STORE", "string"],
   "node-id": ["HUBBUB_NODE_ID", "string"],
   "presence-timeout-ms": ["HUBBUB_PRESENCE_TIMEOUT_MS", "number"],
+  "store-timeout-ms": ["HUBBUB_STORE_TIMEOUT_MS", "number"],
   auth: ["HUBBUB_AUTH", "string"],
   "jwt-secret": ["HUBBUB_JWT_SECRET", "string"],
   "jwt-max-lifetime": ["HUBBUB_JWT_MAX_LIFETIME", "number"],
@@ -272,6 +280,7 @@ export function finish(c: Config, given: object = {}): Config {
     if (g.synchronous === undefined) c.synchronous = "NORMAL";
   }
   if (!(c.presenceTimeoutMs >= 100)) throw new ConfigError("--presence-timeout-ms must be at least 100");
+  if (!(c.storeTimeoutMs >= 100)) throw new ConfigError("--store-timeout-ms must be at least 100");
   if (c.nodeId !== "" && !/^[A-Za-z0-9._-]{1,64}$/.test(c.nodeId)) throw new ConfigError("--node-id must be 1-64 letters, digits, '.', '_' or '-'");
   if (c.auth !== "dev" && c.auth !== "jwt") throw new ConfigError(`--auth must be dev or jwt`);
   if (c.jwtSecret && g.auth === undefined) c.auth = "jwt";
@@ -314,7 +323,7 @@ export function helpText(): string {
     "--insecure-dev-on-network: allow --auth dev on a non-loopback --host (anyone on the network can be anyone).",
     "One server per database: it holds an OS lock on <db>.lock (freed when the process ends, kill -9 included).",
     "Exit codes: 0 stopped, 1 cannot start (port in use, database locked, unusable data path), 2 usage mistake.",
-    "HTTP: GET /health (liveness; 503 while commits fail, e.g. disk full), GET /ready (readiness; 503 while commits fail or stopping).",
+    "HTTP: GET /health (liveness; 503 while commits fail, e.g. disk full), GET /ready (readiness; 503 while commits fail or stopping; cluster: also while the shared store is unreachable).",
   );
   return lines.join("\n");
 }

@@ -114,7 +114,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
   if (engine) {
     const presenceBus = await openClusterPresenceBus(config.store!, nodeName(config));
     node = startClusterNode(hub, engine, logger, {
-      commitMaxEvents: config.commitMaxEvents, node: nodeName(config), presenceBus, presenceTimeoutMs: config.presenceTimeoutMs,
+      commitMaxEvents: config.commitMaxEvents, node: nodeName(config), presenceBus, presenceTimeoutMs: config.presenceTimeoutMs, storeTimeoutMs: config.storeTimeoutMs,
     });
     // Catch up with the shared log before taking connections (a node down for a while replays
     // what it missed into its replica here). Generous: a new replica of a big log copies all of it.

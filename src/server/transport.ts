@@ -81,6 +81,7 @@ export function websocketHandler(hub: Hub, config: Config, gate?: ConnectionGate
         const address = ws.data.address;
         ws.data.address = undefined; // set again below once counted, so close() uncounts only what was counted
         if (!enc) return ws.close(CloseCode.UnsupportedProtocol, `speak one of: ${Object.values(SUBPROTOCOLS).join(", ")}`);
+        if (hub.refusing) return ws.close(hub.refusing.code, hub.refusing.reason);
         if (gate && address !== undefined) {
           if (!gate.opened(address)) return ws.close(CloseCode.AddressConnectionLimit, `your address already has ${config.maxConnectionsPerIp} connections open`);
           ws.data.address = address;
