@@ -13,6 +13,7 @@ const SAMPLE: Record<string, [string, unknown]> = {
   metrics: ["off", "off"],
   "allowed-hosts": ["chat.example, [::1]", ["chat.example", "[::1]"]],
   store: ["postgres://db.example/chat", "postgres://db.example/chat"],
+  "trusted-proxies": ["10.0.0.0/8, ::1", ["10.0.0.0/8", "::1"]],
   "presence-timeout-ms": ["3000", 3000],
   "store-timeout-ms": ["3000", 3000],
 };

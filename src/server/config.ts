@@ -3,6 +3,7 @@
  * Precedence: flag > environment variable > default.
  */
 import { hostname } from "node:os";
+import { parseTrustedProxies } from "./client-address.ts";
 import { parseArgs } from "node:util";
 import { isLogLevel, LOG_LEVELS, type LogLevel } from "../observability/log.ts";
 
@@ -98,6 +99,11 @@ export interface Config {
    * wildcard bind, localhost/127.0.0.1/[::1] (wildcard: any IP literal too); others get 421. "*" allows any.
    */
   allowedHosts: string[];
+  /**
+   * Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client, for the
+   * per-address limits and the logs; empty: the header is ignored (client-address.ts).
+   */
+  trustedProxies: string[];
   /** Under load (the previous commit carried 8+ events), a commit waits until this many ms after the previous one so more appends share it (0: every turn). */
   commitWindowMs: number;
   /** Most events one transaction carries; 1 turns group commit off (for the durability benchmark). */
@@ -151,6 +157,7 @@ export const DEFAULTS: Config = {
   snapshotEvery: 50_000,
   allowedOrigins: [],
   allowedHosts: [],
+  trustedProxies: [],
   commitWindowMs: 1,
   commitMaxEvents: 1000,
   reusePort: false,
@@ -196,6 +203,7 @@ export const FLAGS = {
   "snapshot-every": ["HUBBUB_SNAPSHOT_EVERY", "number"],
   "allowed-origins": ["HUBBUB_ALLOWED_ORIGINS", "string"],
   "allowed-hosts": ["HUBBUB_ALLOWED_HOSTS", "string"],
+  "trusted-proxies": ["HUBBUB_TRUSTED_PROXIES", "string"],
   "commit-window-ms": ["HUBBUB_COMMIT_WINDOW_MS", "number"],
   "commit-max-events": ["HUBBUB_COMMIT_MAX_EVENTS", "number"],
   "reuse-port": ["HUBBUB_REUSE_PORT", "boolean"],
@@ -265,6 +273,8 @@ export function finish(c: Config, given: object = {}): Config {
   const g = given as Record<string, unknown>;
   if (typeof g.allowedOrigins === "string") c.allowedOrigins = g.allowedOrigins.split(",").map((s) => s.trim()).filter(Boolean);
   if (typeof g.allowedHosts === "string") c.allowedHosts = g.allowedHosts.split(",").map((s) => s.trim()).filter(Boolean);
+  if (typeof g.trustedProxies === "string") c.trustedProxies = g.trustedProxies.split(",").map((s) => s.trim()).filter(Boolean);
+  try { parseTrustedProxies(c.trustedProxies); } catch (e) { throw new ConfigError((e as Error).message); }
   if (c.synchronous !== "NORMAL" && c.synchronous !== "FULL") throw new ConfigError(`--synchronous must be NORMAL or FULL`);
   if (c.store !== undefined) {
     let u: URL | undefined;

@@ -18,4 +18,6 @@ export interface SocketData {
   openedAt: number;
   /** The client's address as limits key it (see addressKey), when a gate is in use; from open(), only while counted there. */
   address?: string;
+  /** The client's address (the peer's, or the one trusted proxies forwarded), for the logs. */
+  ip?: string;
 }

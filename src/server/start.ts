@@ -21,6 +21,7 @@ import { type SocketData, upgrade, websocketHandler } from "./transport.ts";
 import { webApp } from "./web-app.ts";
 import { front } from "./front.ts";
 import { hostPolicy } from "./host-check.ts";
+import { parseTrustedProxies } from "./client-address.ts";
 import { resolve } from "node:path";
 import type { EventLog } from "../store/event-log.ts";
 import type { Engine } from "../store/engine/engine.ts";
@@ -128,6 +129,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
   }
   const gate = new ConnectionGate(config);
   const hosts = hostPolicy(config);
+  const trusted = parseTrustedProxies(config.trustedProxies);
   const fetch = front({
     hosts,
     routes: {
@@ -137,7 +139,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
       "/metrics": { GET: metricsHandler(obs.exposition, config.metricsToken) },
     },
     web: webApp(),
-    upgrade: (req, srv) => upgrade(req, srv, config, gate, hosts),
+    upgrade: (req, srv) => upgrade(req, srv, config, gate, hosts, trusted),
   });
   const listening = performance.now();
   const { bound, claim } = bindPort(config.host, config.port, config.reusePort, () => Bun.serve<SocketData>({

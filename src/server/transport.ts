@@ -14,6 +14,7 @@ import { BunSocket } from "../fanout/bun.ts";
 import type { Config } from "./config.ts";
 import type { SocketData } from "./socket-data.ts";
 import { logClose } from "./close-log.ts";
+import { clientAddress, parseTrustedProxies, type TrustedProxies } from "./client-address.ts";
 import { type ConnectionGate, addressKey } from "./connection-gate.ts";
 import { type HostPolicy, hostAllowed, hostPolicy, hostRefused } from "./host-check.ts";
 
@@ -39,11 +40,15 @@ function originAllowed(req: Request, config: Config, hosts: HostPolicy): boolean
   }
 }
 
-export function upgrade(req: Request, server: HubServer, config: Config, gate?: ConnectionGate, hosts: HostPolicy = hostPolicy(config)): Response | undefined {
+export function upgrade(
+  req: Request, server: HubServer, config: Config, gate?: ConnectionGate,
+  hosts: HostPolicy = hostPolicy(config), trusted: TrustedProxies = parseTrustedProxies(config.trustedProxies),
+): Response | undefined {
   if (!hostAllowed(hosts, req.headers.get("host"))) return hostRefused(req.headers.get("host"));
+  const ip = clientAddress(server.requestIP(req)?.address, req.headers.get("x-forwarded-for"), trusted);
   let address: string | undefined;
   if (gate) {
-    address = addressKey(server.requestIP(req)?.address);
+    address = addressKey(ip);
     if (!gate.attempt(address)) {
       return new Response("too many connection attempts from your address (see --connect-rate-limit); retry shortly\n", { status: 429, headers: { "Retry-After": "1" } });
     }
@@ -53,7 +58,7 @@ export function upgrade(req: Request, server: HubServer, config: Config, gate?: 
   const encoding = negotiateEncoding(offered);
   // An unknown subprotocol is still upgraded, so the client gets a close code that says "stop", not a bare failure.
   const headers = encoding && offered ? { "Sec-WebSocket-Protocol": SUBPROTOCOLS[encoding] } : undefined;
-  if (server.upgrade(req, { data: { encoding, preHelloFrames: 0, preHelloBytes: 0, openedAt: performance.now(), address }, headers })) return undefined;
+  if (server.upgrade(req, { data: { encoding, preHelloFrames: 0, preHelloBytes: 0, openedAt: performance.now(), address, ip }, headers })) return undefined;
   return new Response("expected a WebSocket upgrade\n", { status: 426 });
 }
 
@@ -89,7 +94,7 @@ export function websocketHandler(hub: Hub, config: Config, gate?: ConnectionGate
         const socket = (ws.data.socket = new BunSocket(ws, enc));
         const conn = (ws.data.conn = new ConnectionActor(socket, codecs[enc], hub));
         hub.metrics.connectionOpened(enc);
-        hub.logger.info("connection opened", { event: "conn.open", conn: conn.id, encoding: enc, ip: ws.remoteAddress });
+        hub.logger.info("connection opened", { event: "conn.open", conn: conn.id, encoding: enc, ip: ws.data.ip ?? ws.remoteAddress });
       } catch (e) {
         hub.logger.error("websocket open failed", e, { event: "transport.failed", handler: "open" });
         ws.close(CloseCode.InternalError, "internal error");

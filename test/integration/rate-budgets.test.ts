@@ -59,3 +59,38 @@ test("one more connection than --max-connections-per-ip from one address is clos
     await server.stop();
   }
 }, 30_000);
+
+/** Opens a socket that claims to come through a proxy; resolves with its close code, or "open" after `synced`. */
+async function viaProxy(url: string, forwardedFor: string, user: string): Promise<number | "open"> {
+  const options: Bun.WebSocketOptions = { headers: { "x-forwarded-for": forwardedFor }, protocols: ["hubbub.v1.json"] };
+  // Bun's client takes headers; the DOM typing the project also loads (for src/web) does not know that overload.
+  const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => WebSocket;
+  const ws = new BunWebSocket(`${url.replace(/^http/, "ws")}/ws`, options);
+  return new Promise((resolve) => {
+    ws.onopen = () => ws.send(JSON.stringify({ type: "hello", user, device: "d", client: "cli" }));
+    ws.onmessage = (m) => { if (String(m.data).startsWith('{"type":"synced"')) resolve("open"); };
+    ws.onclose = (e) => resolve(e.code);
+  });
+}
+
+test("--trusted-proxies: behind a trusted proxy each forwarded client has its own per-address limit; without it X-Forwarded-For is ignored", async () => {
+  const trusting = await start({ maxConnectionsPerIp: 2, trustedProxies: ["127.0.0.1", "::1"] });
+  const plain = await start({ maxConnectionsPerIp: 2 });
+  try {
+    // Two clients behind the same proxy (the test's own address): two connections each.
+    const behind = await Promise.all([
+      viaProxy(trusting.url, "198.51.100.1", "a1"), viaProxy(trusting.url, "198.51.100.1", "a2"),
+      viaProxy(trusting.url, "203.0.113.7, 198.51.100.2", "b1"), viaProxy(trusting.url, "198.51.100.2", "b2"),
+    ]);
+    expect(behind).toEqual(["open", "open", "open", "open"]);
+    // A third from the first client is over its limit; what a client writes left of the real hop changes nothing.
+    expect(await viaProxy(trusting.url, "198.51.100.1", "a3")).toBe(4105);
+    expect(await viaProxy(trusting.url, "6.6.6.6, 198.51.100.1", "a4")).toBe(4105);
+    // A server that trusts no proxy keys everyone by the peer: the header cannot buy more connections.
+    expect(await Promise.all([viaProxy(plain.url, "198.51.100.1", "p1"), viaProxy(plain.url, "198.51.100.2", "p2")])).toEqual(["open", "open"]);
+    expect(await viaProxy(plain.url, "198.51.100.3", "p3")).toBe(4105);
+  } finally {
+    await trusting.stop();
+    await plain.stop();
+  }
+}, 30_000);
