@@ -105,8 +105,11 @@ describe("upgrade", () => {
   const config = (c: Partial<Config> = {}): Config => ({ ...DEFAULTS, allowedHosts: ["chat.example"], ...c });
   function server(accept = true) {
     const calls: { data: SocketData; headers?: Record<string, string> }[] = [];
-    const s = { upgrade: (_req: Request, opts: { data: SocketData; headers?: Record<string, string> }) => { calls.push(opts); return accept; } };
-    return { calls, srv: s as unknown as HubServer }; // only `upgrade` is used
+    const s = {
+      upgrade: (_req: Request, opts: { data: SocketData; headers?: Record<string, string> }) => { calls.push(opts); return accept; },
+      requestIP: () => ({ address: "203.0.113.5", family: "IPv4", port: 40000 }),
+    };
+    return { calls, srv: s as unknown as HubServer }; // only `upgrade` and `requestIP` are used
   }
   const req = (headers: Record<string, string>) => new Request("http://chat.example:8080/ws", { headers: { host: "chat.example:8080", ...headers } });
 
@@ -115,15 +118,15 @@ describe("upgrade", () => {
     expect(upgrade(req({ "sec-websocket-protocol": "x, hubbub.v1.msgpack" }), srv, config())).toBeUndefined();
     expect(upgrade(req({}), srv, config())).toBeUndefined();
     expect(calls).toEqual([
-      { data: { encoding: "msgpack", preHelloFrames: 0, preHelloBytes: 0, openedAt: expect.any(Number) }, headers: { "Sec-WebSocket-Protocol": "hubbub.v1.msgpack" } },
-      { data: { encoding: "json", preHelloFrames: 0, preHelloBytes: 0, openedAt: expect.any(Number) }, headers: undefined },
+      { data: { encoding: "msgpack", preHelloFrames: 0, preHelloBytes: 0, openedAt: expect.any(Number), ip: "203.0.113.5" }, headers: { "Sec-WebSocket-Protocol": "hubbub.v1.msgpack" } },
+      { data: { encoding: "json", preHelloFrames: 0, preHelloBytes: 0, openedAt: expect.any(Number), ip: "203.0.113.5" }, headers: undefined },
     ]);
   });
 
   test("only unknown subprotocols: still upgraded, with no encoding, so open() can close with a reason", () => {
     const { calls, srv } = server();
     upgrade(req({ "sec-websocket-protocol": "chat.v9" }), srv, config());
-    expect(calls).toEqual([{ data: { encoding: undefined, preHelloFrames: 0, preHelloBytes: 0, openedAt: expect.any(Number) }, headers: undefined }]);
+    expect(calls).toEqual([{ data: { encoding: undefined, preHelloFrames: 0, preHelloBytes: 0, openedAt: expect.any(Number), ip: "203.0.113.5" }, headers: undefined }]);
   });
 
   test("browser origins: own host and listed origins pass, others get 403; no Origin (CLI, SDK) passes", async () => {

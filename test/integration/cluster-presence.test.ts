@@ -96,8 +96,11 @@ describe("cluster: presence and typing across nodes", () => {
   }, 120_000);
 
   test("a DM's typing reaches the peer on another node", async () => {
-    const dan = await connect("n2", "dan");
+    // eve signs in first: dan's hello then catches node 2 up with the store, so node 2 knows eve
+    // (a DM to a user who signed in elsewhere an instant ago may get unknown_user from a node that
+    // has not applied the sign-in yet; docs/architecture.md, "Cluster mode").
     const eve = await connect("n3", "eve");
+    const dan = await connect("n2", "dan");
     // dan writes first so the DM stream exists on both nodes.
     expect((await dan.request({ type: "send", to: { user: "eve" }, cmid: "dm-typing-1", text: "hi" })).type).toBe("ack");
     await eve.waitFor((f) => f.type === "event" && f.cmid === "dm-typing-1", STEP_MS);
