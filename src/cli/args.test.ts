@@ -123,6 +123,8 @@ describe("commands", () => {
     expect(run(["who", "--room", "r"]).action).toEqual({ name: "who", room: "r" });
     expect(run(["join", "r"]).action).toEqual({ name: "join", room: "r" });
     expect(run(["leave", "--room", "r"]).action).toEqual({ name: "leave", room: "r" });
+    expect(run(["join", "r", "--private"]).action).toEqual({ name: "join", room: "r", private: true });
+    for (const name of ["invite", "kick", "ban", "unban"] as const) expect(run([name, "plans", "bob"]).action).toEqual({ name, room: "plans", user: "bob" });
     expect(run(["chat"]).action).toEqual({ name: "chat", room: undefined });
   });
 
@@ -135,6 +137,11 @@ describe("commands", () => {
     expect(usage(["join", "a:b"])).toContain("is not a room name");
     expect(usage(["join"])).toContain("join needs a room");
     expect(usage(["join", "a", "b"])).toContain("join takes one room");
+    expect(usage(["leave", "r", "--private"])).toContain("leave has no --private option");
+    expect(usage(["invite", "plans"])).toBe("invite needs a room and a user: hubbub invite ROOM USER");
+    expect(usage(["kick", "plans", "bob", "cy"])).toContain("kick needs a room and a user");
+    expect(usage(["ban", "plans", "no one"])).toContain('"no one" is not a user name');
+    expect(usage(["unban", "a:b", "bob"])).toContain("is not a room name");
     expect(usage(["rooms", "extra"])).toBe('rooms takes no arguments, but got "extra"');
     expect(usage(["tail", "--room"])).toContain("argument missing");
   });

@@ -8,7 +8,7 @@ import { isRoomName, isUserName, type SendTarget } from "../protocol/index.ts";
 
 export class UsageError extends Error {}
 
-export const COMMANDS = ["chat", "send", "edit", "delete", "tail", "history", "search", "rooms", "who", "join", "leave"] as const;
+export const COMMANDS = ["chat", "send", "edit", "delete", "tail", "history", "search", "rooms", "who", "join", "leave", "invite", "kick", "ban", "unban"] as const;
 export type Command = (typeof COMMANDS)[number];
 const isCommand = (s: string | undefined): s is Command => (COMMANDS as readonly string[]).includes(s ?? "");
 
@@ -31,6 +31,7 @@ const OPTIONS = {
   follow: { type: "boolean", short: "f" },
   lines: { type: "boolean" },
   id: { type: "string" },
+  private: { type: "boolean" },
 } as const;
 type Option = keyof typeof OPTIONS;
 const COMMON: readonly Option[] = ["url", "user", "token", "encoding", "state", "timeout", "json", "help"];
@@ -44,8 +45,12 @@ const OWN: Record<Command, readonly Option[]> = {
   search: ["room", "to", "limit"],
   rooms: [],
   who: ["room"],
-  join: ["room"],
+  join: ["room", "private"],
   leave: ["room"],
+  invite: [],
+  kick: [],
+  ban: [],
+  unban: [],
 };
 
 export const DEFAULT_URL = "http://127.0.0.1:8080";
@@ -77,8 +82,14 @@ export type Action =
   | { name: "search"; in: SendTarget; q: string; limit: number }
   | { name: "rooms" }
   | { name: "who"; room: string }
-  | { name: "join"; room: string }
-  | { name: "leave"; room: string };
+  /** `private`: create the room invite-only (refused with room_exists if it exists). */
+  | { name: "join"; room: string; private?: true }
+  | { name: "leave"; room: string }
+  /** A room's owner or moderator letting a user in, or putting them out. */
+  | { name: Moderation; room: string; user: string };
+
+/** The commands an owner or moderator gives about another user. */
+export type Moderation = "invite" | "kick" | "ban" | "unban";
 
 export type CommandLine =
   | { kind: "help"; topic: Command | "main"; exitCode: 0 | 2 }
@@ -175,7 +186,14 @@ function action(command: Command, v: Values, args: string[]): Action {
     case "join": case "leave": {
       if (args.length > 1 || (args.length === 1 && room !== undefined)) fail(`${command} takes one room`);
       const r = args.length === 1 ? optionalRoom(args[0]) : room;
-      return { name: command, room: r ?? fail(`${command} needs a room: hubbub ${command} ROOM`) };
+      const named = r ?? fail(`${command} needs a room: hubbub ${command} ROOM`);
+      return command === "join" && v.private === true ? { name: "join", room: named, private: true } : { name: command, room: named };
+    }
+    case "invite": case "kick": case "ban": case "unban": {
+      if (args.length !== 2) fail(`${command} needs a room and a user: hubbub ${command} ROOM USER`);
+      const user = args[1]!;
+      if (!isUserName(user)) fail(`"${user}" is not a user name (1-32 of A-Z a-z 0-9 _ . -)`);
+      return { name: command, room: optionalRoom(args[0])!, user };
     }
   }
 }

@@ -35,9 +35,20 @@ describe("event lines", () => {
   });
 });
 
+test("who let whom in or out, as a line", () => {
+  const now = at;
+  expect(eventLine(ev({ kind: "kicked", author: "ann", body: { user: "bob" } }), "cy", now)).toBe("[09:05] #lobby ann kicked bob");
+  expect(eventLine(ev({ kind: "role", author: "ann", body: { user: "bob", role: "moderator" } }), "cy", now)).toBe("[09:05] #lobby ann made bob a moderator");
+  expect(eventLine(ev({ kind: "visibility", author: "ann", body: { visibility: "private" } }), "cy", now)).toBe("[09:05] #lobby ann made the room private");
+  expect(eventLine(ev({ stream: "user:bob", kind: "room_left", author: "ann", body: { room: "plans", reason: "banned" } }), "bob", now)).toBe("[09:05] user:bob ann banned you from #plans");
+  expect(eventLine(ev({ stream: "user:bob", kind: "room_invited", author: "ann", body: { room: "plans" } }), "bob", now)).toBe("[09:05] user:bob ann invited you to #plans");
+});
+
 test("rooms and presence", () => {
   expect(roomLine({ room: "lobby", members: 1, head: 12, member: true })).toBe("* #lobby                   1 member       12 events");
   expect(roomLine({ room: "news", members: 3, head: 0, member: false })).toBe("  #news                    3 members       0 events");
+  expect(roomLine({ room: "plans", members: 2, head: 9, member: true, visibility: "private", role: "owner" })).toBe("* #plans                   2 members       9 events  (private, owner)");
+  expect(roomLine({ room: "vault", members: 2, head: 9, member: false, visibility: "private", invited: true })).toBe("  #vault                   2 members       9 events  (private, invited: hubbub join lets you in)");
   expect(presenceLine({ user: "amy", device: "cli-1", client: "cli" })).toBe("amy (cli, cli-1)");
 });
 

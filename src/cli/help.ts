@@ -29,7 +29,9 @@ Commands:
   search (--room R | --to USER) WORDS    messages that contain WORDS, newest first
   rooms                                  all rooms; * marks yours
   who --room R                           who is online in a room, and on which client
-  join ROOM | leave ROOM                 join (creating it if new) or leave a room
+  join ROOM [--private] | leave ROOM     join (creating it if new; --private: invite-only) or leave
+  invite ROOM USER | kick ROOM USER      owner and moderators: let USER into a private room, or out
+  ban ROOM USER | unban ROOM USER        owner and moderators: keep USER out of a room, or not
 
 Operator commands (each has --help):
   serve [server flags]                   run the server (as npm start does)
@@ -119,7 +121,9 @@ ${COMMON}`,
 
   rooms: `Usage: hubbub rooms [options]
 
-Lists every room with its member count and number of events; * marks the ones you are in.
+Lists every public room, and the private ones you are in, own or are invited to, with member
+count and number of events; * marks the ones you are in, and a note says private, your role
+(owner, moderator) or an open invite.
 
 ${COMMON}`,
 
@@ -129,10 +133,51 @@ Who is online in a room: one line per device, with its client kind (web, cli, ..
 
 ${COMMON}`,
 
-  join: `Usage: hubbub join ROOM [options]
+  join: `Usage: hubbub join ROOM [--private] [options]
 
-Joins ROOM, creating it if it does not exist yet.
+Joins ROOM, creating it if it does not exist yet; whoever creates a room owns it. A private
+room needs an invite to join (not_invited otherwise; see hubbub invite --help); a user banned
+from ROOM gets banned.
+  --private    create ROOM invite-only; refused with room_exists if ROOM exists already
 
+${COMMON}`,
+
+  invite: `Usage: hubbub invite ROOM USER [options]
+
+Lets USER join the private room ROOM, once: the join uses the invite up (after a kick or a
+leave, invite again). USER must have signed in here before (unknown_user), and not be banned
+from ROOM (banned: unban first). In a public room anyone may join anyway.
+Only the room's owner and its moderators may do this (forbidden otherwise, and for rooms made
+before rooms had owners). It is an event in the room: every member's clients show it, live and
+after a restart. Doing what is already so changes nothing and exits 0 ("nothing changed").
+${COMMON}`,
+
+  kick: `Usage: hubbub kick ROOM USER [options]
+
+Removes USER from ROOM on all their devices at once: nothing of the room reaches them after it.
+They may join again (a private room: with a new invite). The owner and moderators cannot be
+kicked (the owner demotes a moderator first).
+Only the room's owner and its moderators may do this (forbidden otherwise, and for rooms made
+before rooms had owners). It is an event in the room: every member's clients show it, live and
+after a restart. Doing what is already so changes nothing and exits 0 ("nothing changed").
+${COMMON}`,
+
+  ban: `Usage: hubbub ban ROOM USER [options]
+
+Removes USER from ROOM (if a member) on all their devices at once, cancels their invite, and
+refuses their joins until hubbub unban. USER need not be a member. The owner and moderators
+cannot be banned.
+Only the room's owner and its moderators may do this (forbidden otherwise, and for rooms made
+before rooms had owners). It is an event in the room: every member's clients show it, live and
+after a restart. Doing what is already so changes nothing and exits 0 ("nothing changed").
+${COMMON}`,
+
+  unban: `Usage: hubbub unban ROOM USER [options]
+
+Lifts a ban: USER may join ROOM again (a private room: once invited).
+Only the room's owner and its moderators may do this (forbidden otherwise, and for rooms made
+before rooms had owners). It is an event in the room: every member's clients show it, live and
+after a restart. Doing what is already so changes nothing and exits 0 ("nothing changed").
 ${COMMON}`,
 
   leave: `Usage: hubbub leave ROOM [options]

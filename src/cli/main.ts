@@ -4,9 +4,11 @@
  * over the state file, and ends every failure as one line on stderr with a non-zero exit, never
  * a stack trace (set HUBBUB_DEBUG=1 to see one).
  */
+import { unreachable } from "../protocol/index.ts";
 import { parseCommandLine, UsageError, type Action } from "./args.ts";
 import { deleteMessage, editMessage } from "./commands/change.ts";
 import { chat } from "./commands/chat.ts";
+import { moderate } from "./commands/moderate.ts";
 import { history, membership, rooms, send, sendLines, who } from "./commands/one-shot.ts";
 import { search } from "./commands/search.ts";
 import { tail } from "./commands/tail.ts";
@@ -53,8 +55,10 @@ async function run(s: Session, a: Action): Promise<void> {
     case "history": await history(s, a.room, a.limit); break;
     case "rooms": await rooms(s); break;
     case "who": await who(s, a.room); break;
-    case "join": await membership(s, a.room, true); break;
+    case "join": await membership(s, a.room, true, a.private === true); break;
     case "leave": await membership(s, a.room, false); break;
+    case "invite": case "kick": case "ban": case "unban": await moderate(s, a.name, a.room, a.user); break;
+    default: unreachable(a);
   }
   // Sends an earlier run queued went out on connect: give their acks a moment to come back.
   await drainOutbox(s, 2000);

@@ -72,7 +72,7 @@ describe("hubbub CLI against a real server", () => {
   }, 30_000);
 
   test("--help on every command", async () => {
-    for (const command of ["chat", "send", "edit", "delete", "tail", "history", "search", "rooms", "who", "join", "leave"]) {
+    for (const command of ["chat", "send", "edit", "delete", "tail", "history", "search", "rooms", "who", "join", "leave", "invite", "kick", "ban", "unban"]) {
       const r = await run([command, "--help"]);
       expect(r).toMatchObject({ code: 0, err: "" });
       expect(r.out).toStartWith(`Usage: hubbub ${command}`);
@@ -168,7 +168,7 @@ describe("hubbub CLI against a real server", () => {
   test("rooms lists every room and marks mine; who lists devices with their client kind", async () => {
     const r = await run(["rooms", ...as("bob")]);
     const head = server.hub.log.head("room:lobby");
-    expect(r.out).toMatch(new RegExp(`^\\* #lobby +3 members +${head} events$`, "m"));
+    expect(r.out).toMatch(new RegExp(`^\\* #lobby +3 members +${head} events  \\(owner\\)$`, "m")); // bob made it
     expect(r.out).toMatch(/^ {2}#big /m);
     const rj = await run(["rooms", "--json", ...as("bob")]);
     expect(rj.out.trim().split("\n").map((l) => JSON.parse(l))).toContainEqual({ type: "room", room: "lobby", members: 3, head, member: true, role: "owner" });

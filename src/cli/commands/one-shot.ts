@@ -105,9 +105,10 @@ export async function who(s: Session, room: string): Promise<void> {
   for (const e of p.online ?? []) out(s.flags.json, presenceLine(e), { type: "online", room, ...e });
 }
 
-export async function membership(s: Session, room: string, join: boolean): Promise<void> {
-  const ack = join ? await s.client.join(room) : await s.client.leave(room);
+/** join (creating the room, private with `privately`), or leave. */
+export async function membership(s: Session, room: string, join: boolean, privately = false): Promise<void> {
+  const ack = join ? await s.client.join(room, { private: privately }) : await s.client.leave(room);
   const already = ack.duplicate === true;
-  const human = join ? (already ? `already in #${room}` : `joined #${room}`) : (already ? `not in #${room}` : `left #${room}`);
+  const human = join ? (already ? `already in #${room}` : `joined #${room}${privately ? " (a new private room: hubbub invite lets people in)" : ""}`) : (already ? `not in #${room}` : `left #${room}`);
   out(s.flags.json, human, { type: join ? "joined" : "left", room, stream: ack.stream, seq: ack.seq, duplicate: already });
 }
