@@ -7,6 +7,7 @@ import { HubbubClient, type ConnectionState } from "../client/index.ts";
 import { dmPeer, isRoomName, isUserName, parseStream, roomStream } from "../protocol/index.ts";
 import { ChatState, type Message } from "./chat-state.ts";
 import { historyCache } from "./history-cache.ts";
+import { settingsPanel } from "./settings-panel.ts";
 import { keptIn } from "./kept.ts";
 import { profileDevice, tabId, tabStorage } from "./tab-storage.ts";
 import { mentions } from "../protocol/message-format.ts";
@@ -58,6 +59,7 @@ function start({ user, token }: Session): void {
   let stale: string | undefined;
   const loading = new Set<string>();
   const typingUntil = new Map<string, number>();
+  const settings = settingsPanel(client, () => state.me, (room) => [...new Set(state.online(roomStream(room)).map((e) => e.user))]);
   const messagesBox = $("messages");
   const input = $<HTMLTextAreaElement>("composer-input");
 
@@ -78,6 +80,7 @@ function start({ user, token }: Session): void {
     back.textContent = elsewhere >= 1000 ? "1000+" : String(elsewhere);
     $("back").setAttribute("aria-label", elsewhere > 0 ? `Back to rooms, ${elsewhere} unread` : "Back to rooms");
     if (!current) renderRooms(); // the directory shows my rooms' counts too
+    settings.render(); // who is online changed, maybe
     $("notify").hidden = !canAskForNotifications();
     const b = state.broadcast;
     $("broadcast").hidden = !b || Date.now() - b.at > 86_400_000 || localStorage.getItem("hubbub:broadcast-seen") === String(b.seq);
@@ -91,7 +94,7 @@ function start({ user, token }: Session): void {
     app.dataset.screen = view ? "conversation" : "directory";
     $("conv-topic").textContent = view?.kind === "room" ? state.topic(view.name) : "";
     $("conv-tools").hidden = !view;
-    for (const id of ["topic-edit", "leave-room", "people-toggle"]) $(id).hidden = view?.kind !== "room";
+    for (const id of ["topic-edit", "leave-room", "people-toggle", "settings-toggle"]) $(id).hidden = view?.kind !== "room";
     // Short enough for a phone's width; how Enter works is in the title (a tooltip) and the label.
     input.placeholder = view ? `Message ${title}` : "";
     input.disabled = !view;
@@ -127,9 +130,10 @@ function start({ user, token }: Session): void {
 
   /** The directory: the first screen after sign-in, and whenever no conversation is open. */
   function renderRooms(): void {
-    renderDirectory($("directory-list"), [...state.directory.values()], $<HTMLInputElement>("directory-q").value, (room, member) => {
+    renderDirectory($("directory-list"), [...state.directory.values()], $<HTMLInputElement>("directory-q").value, (room, member, opts) => {
       if (member) return open(roomStream(room));
-      client.join(room).then(() => open(roomStream(room)), (e: Error) => { $("directory-q").setAttribute("aria-invalid", "true"); setFormError("join-error", e.message); });
+      $("directory-note").textContent = "";
+      client.join(room, opts).then(() => open(roomStream(room)), (e: Error) => { $("directory-note").textContent = `Could not join #${room}: ${e.message}`; });
     }, (room) => state.streams.get(roomStream(room)));
   }
   async function refreshRooms(): Promise<void> {
@@ -349,7 +353,11 @@ function start({ user, token }: Session): void {
     if (e.kind === "message") typingUntil.delete(`${e.stream}|${e.author}`);
     if (e.kind === "read" && !state.recount(String(e.body.stream))) void recount(String(e.body.stream));
     if (e.kind === "room_left" && current === roomStream(String(e.body.room))) showDirectory();
-    if (e.kind === "room_joined" || e.kind === "room_left" || e.kind === "topic") void refreshRooms();
+    // Someone else let me in or put me out: say so where I land (only for news, not a replay of old events).
+    const fresh = connection.name === "live" && Date.now() - e.at < 60_000;
+    if (fresh && e.kind === "room_left" && e.body.reason) $("directory-note").textContent = `${e.author} ${String(e.body.reason)} you from #${String(e.body.room)}.`;
+    if (fresh && e.kind === "room_invited") $("directory-note").textContent = `${e.author} invited you to #${String(e.body.room)}: join it from the list.`;
+    if (["room_joined", "room_left", "room_invited", "topic", "visibility", "role"].includes(e.kind)) void refreshRooms();
     if (e.stream === current || e.stream.startsWith("user:")) renderConversation(bottom);
     saveSoon();
     renderSidebar();
@@ -470,12 +478,19 @@ function start({ user, token }: Session): void {
   function closePanels(): void {
     toggle("search-toggle", "search-panel", false);
     toggle("people-toggle", "people-panel", false);
+    toggle("settings-toggle", "settings-panel", false);
+    settings.hide();
     $("search-results").replaceChildren();
     $("search-status").textContent = "";
     $("search-more").hidden = true;
   }
   $("search-toggle").addEventListener("click", () => { if (toggle("search-toggle", "search-panel")) $("search-q").focus(); });
   $("people-toggle").addEventListener("click", () => toggle("people-toggle", "people-panel"));
+  $("settings-toggle").addEventListener("click", () => {
+    const room = current && parseStream(current)?.kind === "room" ? current.slice(5) : undefined;
+    if (room && toggle("settings-toggle", "settings-panel")) settings.show(room);
+    else settings.hide();
+  });
   $<HTMLFormElement>("search-panel").addEventListener("submit", (ev) => { ev.preventDefault(); void search(false); });
   $("search-more").addEventListener("click", () => void search(true));
   $("topic-edit").addEventListener("click", () => {
@@ -504,6 +519,7 @@ function start({ user, token }: Session): void {
   renderStatus();
   renderSidebar();
   if (current && state.streams.has(current)) open(current); // from the cache, before the server answers
+  else renderConversation(); // the directory, without the composer of a conversation
   client.connect();
 }
 

@@ -18,7 +18,8 @@ import {
 export interface Message {
   key: string;
   stream: string;
-  kind: "message" | "joined" | "left" | "topic";
+  /** `notice`: a moderation event (invite, kick, ban, role, visibility), `text` says what happened. */
+  kind: "message" | "joined" | "left" | "topic" | "notice";
   seq?: number;
   cmid?: string;
   author: string;
@@ -49,7 +50,10 @@ export interface StreamView {
 export interface Reaction { emoji: string; users: string[] }
 
 /** A room as the directory lists it. */
-export interface RoomEntry { room: string; members: number; member: boolean; topic: string; topicSeq?: number }
+export interface RoomEntry {
+  room: string; members: number; member: boolean; topic: string; topicSeq?: number;
+  private?: boolean; invited?: boolean; role?: "owner" | "moderator";
+}
 
 export interface ChatSnapshot { me: string; streams: StreamView[]; messages: Record<string, Message[]> }
 
@@ -85,7 +89,12 @@ export class ChatState {
   /** The server's list of rooms; its topics are current as of each room's head. */
   setDirectory(rooms: RoomSummary[]): void {
     this.directory.clear();
-    for (const r of rooms) this.directory.set(r.room, { room: r.room, members: r.members, member: r.member, topic: r.topic ?? "", topicSeq: r.head });
+    for (const r of rooms) {
+      this.directory.set(r.room, {
+        room: r.room, members: r.members, member: r.member, topic: r.topic ?? "", topicSeq: r.head,
+        private: r.visibility === "private", invited: r.invited === true, role: r.role,
+      });
+    }
   }
 
   /** The topic of a room, as last heard. */
@@ -177,6 +186,8 @@ export class ChatState {
       if (entry && (entry.topicSeq ?? 0) < e.seq) Object.assign(entry, { topic: text, topicSeq: e.seq });
       else if (!entry) this.directory.set(parsed.room, { room: parsed.room, members: 0, member: true, topic: text, topicSeq: e.seq });
       bucket.set(`s:${e.seq}`, { key: `s:${e.seq}`, stream: e.stream, kind: "topic", seq: e.seq, author: e.author, at: e.at, text, state: "sent" });
+    } else if (MODERATION.has(e.kind)) {
+      bucket.set(`s:${e.seq}`, { key: `s:${e.seq}`, stream: e.stream, kind: "notice", seq: e.seq, author: e.author, at: e.at, text: moderationText(e), state: "sent" });
     } else if (e.kind === "joined" || e.kind === "left") {
       bucket.set(`s:${e.seq}`, { key: `s:${e.seq}`, stream: e.stream, kind: e.kind, seq: e.seq, author: e.author, at: e.at, text: e.kind, state: "sent" });
     }
@@ -308,6 +319,18 @@ export class ChatState {
       entries = [...seen.values()];
     }
     return entries.sort((a, b) => a.user.localeCompare(b.user) || a.device.localeCompare(b.device));
+  }
+}
+
+const MODERATION: ReadonlySet<string> = new Set(["invited", "kicked", "banned", "unbanned", "role", "visibility"]);
+
+/** What a moderation event did, after its author's name ("ann …"). */
+export function moderationText(e: EventData): string {
+  const user = String(e.body.user ?? "");
+  switch (e.kind) {
+    case "role": return e.body.role === "moderator" ? `made ${user} a moderator` : `made ${user} a plain member`;
+    case "visibility": return e.body.visibility === "private" ? "made the room private (invite only)" : "made the room public";
+    default: return `${e.kind} ${user}`;
   }
 }
 

@@ -222,6 +222,7 @@ describe("web app", () => {
     const page = await signIn(await browser.newContext({ viewport: { width: 390, height: 844 } }), server.url, "jo");
     assert.ok(await page.getByRole("heading", { name: "Rooms on this server" }).isVisible(), "the directory comes first");
     assert.ok(!(await page.locator(".sidebar").isVisible()));
+    assert.ok(!(await page.locator("#composer").isVisible()), "no composer without a conversation");
     await joinFromDirectory(page, "pocket");
     assert.ok(await page.locator(".conversation").isVisible());
     assert.ok(!(await page.locator(".sidebar").isVisible()));

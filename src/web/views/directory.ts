@@ -15,7 +15,7 @@ export interface RoomNews { unread: number; mentions: number }
  * their unread and mention counts: on a phone the directory is the first screen, and the only one
  * that lists rooms until the user goes back to the full list.
  */
-export function renderDirectory(list: HTMLElement, rooms: RoomEntry[], filter: string, enter: (room: string, member: boolean) => void, newsOf: (room: string) => RoomNews | undefined = () => undefined): void {
+export function renderDirectory(list: HTMLElement, rooms: RoomEntry[], filter: string, enter: (room: string, member: boolean, opts?: { private: boolean }) => void, newsOf: (room: string) => RoomNews | undefined = () => undefined): void {
   const q = filter.trim().replace(/^#/, "").toLowerCase();
   const shown = rooms
     .filter((r) => !q || r.room.toLowerCase().includes(q) || r.topic.toLowerCase().includes(q))
@@ -23,12 +23,14 @@ export function renderDirectory(list: HTMLElement, rooms: RoomEntry[], filter: s
     .slice(0, 200);
   const items = shown.map((r) => {
     const news = r.member ? newsOf(r.room) : undefined;
-    return { key: r.room, sig: `${r.members}|${r.member}|${r.topic}|${news?.unread}|${news?.mentions}`, build: () => {
-      const button = el("button", { type: "button", class: r.member ? "secondary" : "", "aria-label": `${r.member ? "Open" : "Join"} #${r.room}` }, r.member ? "Open" : "Join");
+    return { key: r.room, sig: `${r.members}|${r.member}|${r.topic}|${news?.unread}|${news?.mentions}|${r.private}|${r.invited}|${r.role}`, build: () => {
+      const aria = `${r.member ? "Open" : "Join"} #${r.room}${!r.member && r.invited ? " (invited)" : ""}`;
+      const button = el("button", { type: "button", class: r.member ? "secondary" : "", "aria-label": aria }, r.member ? "Open" : "Join");
       button.addEventListener("click", () => enter(r.room, r.member));
+      const tags = [r.private && "private", r.role, !r.member && r.invited && "invited"].filter((t): t is string => typeof t === "string");
       return el("li", { "data-room": r.room },
         el("div", { class: "room-info" },
-          el("strong", {}, `#${r.room}`, ...badges(news)),
+          el("strong", {}, `#${r.room}`, ...tags.map((t) => el("span", { class: "tag" }, t)), ...badges(news)),
           el("span", { class: "muted small" }, `${r.members} member${r.members === 1 ? "" : "s"}`),
           ...(r.topic ? [el("span", { class: "topic muted" }, r.topic)] : [])),
         button);
@@ -39,7 +41,9 @@ export function renderDirectory(list: HTMLElement, rooms: RoomEntry[], filter: s
     items.push({ key: `new:${name}`, sig: "", build: () => {
       const button = el("button", { type: "button", "aria-label": `Create #${name}` }, "Create");
       button.addEventListener("click", () => enter(name, false));
-      return el("li", { class: "create" }, el("div", { class: "room-info" }, el("strong", {}, `#${name}`), el("span", { class: "muted small" }, "no such room yet")), button);
+      const privately = el("button", { type: "button", class: "secondary", "aria-label": `Create private room #${name}`, title: "Only people you invite can join" }, "Create private");
+      privately.addEventListener("click", () => enter(name, false, { private: true }));
+      return el("li", { class: "create" }, el("div", { class: "room-info" }, el("strong", {}, `#${name}`), el("span", { class: "muted small" }, "no such room yet")), el("div", { class: "create-buttons" }, button, privately));
     } });
   }
   if (items.length === 0) items.push({ key: "none", sig: q, build: () => el("li", { class: "muted" }, q ? "No room matches." : "No rooms yet: create the first one.") });

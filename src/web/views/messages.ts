@@ -81,7 +81,7 @@ export function renderMessages(box: HTMLElement, messages: Message[], o: Message
 function messageItem(m: Message, grouped: boolean, o: MessageListOptions): Keyed {
   const mine = m.author === o.me;
   if (m.kind !== "message") {
-    const said = m.kind === "joined" ? "joined" : m.kind === "left" ? "left" : m.text ? `set the topic: ${m.text}` : "cleared the topic";
+    const said = m.kind === "joined" ? "joined" : m.kind === "left" ? "left" : m.kind === "notice" ? m.text : m.text ? `set the topic: ${m.text}` : "cleared the topic";
     return { key: m.key, sig: said, build: () => el("p", { class: "notice", "data-seq": String(m.seq ?? "") }, `${m.author} ${said}`) };
   }
   const mentionsMe = !mine && !m.deleted && mentions(m.text, o.me);
