@@ -20,6 +20,7 @@ import { linkPresence } from "./node-presence.ts";
 import type { PresenceBus } from "./presence-bus.ts";
 import type { PresenceTracker } from "./presence-tracker.ts";
 import { StoreMonitor } from "./store-monitor.ts";
+import { refusalCode } from "./guards.ts";
 
 /** How long a hello waits for this node's replica to catch up with the engine before failing (the client reconnects). */
 export const CATCH_UP_MS = 10_000;
@@ -56,6 +57,8 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
       for (const r of requests) {
         const s = parseStream(r.stream);
         if (s?.kind === "room" && (r.kind === "joined" || r.kind === "left")) hub.resyncMember(s.room, r.author);
+        // A kick or ban the engine refused: the room actor removed its target already.
+        if (s?.kind === "room" && (r.kind === "kicked" || r.kind === "banned") && typeof r.body.user === "string") hub.resyncMember(s.room, r.body.user);
       }
     },
     onError: (e) => logger.error("cluster commit failed", e, { event: "commit.failed" }),
@@ -155,7 +158,11 @@ function answerRejection(hub: Hub, requests: AppendRequest[], results: AppendRes
       const event = seq === undefined ? undefined : hub.log.get(first.stream, seq);
       if (event) return requests.map(() => ({ event, duplicate: true }));
     }
-    return new AppendError(ErrorCode.NotMember, `you are not a member of ${s.room}`);
+    const why = results.find((r) => r.status === "rejected");
+    const code = why?.status === "rejected" ? refusalCode(why.fact, why.code) : ErrorCode.NotMember;
+    // A public room created on another node at the same instant: it exists now, a plain join will do.
+    if (code === ErrorCode.RoomExists && first.body.create === "public") return new AppendError(ErrorCode.Overloaded, `${s.room} was created elsewhere at the same moment; join it again`);
+    return new AppendError(code, code === ErrorCode.NotMember ? `you are not a member of ${s.room}` : `not allowed in ${s.room} (${code}): the room changed on another node`);
   }
   const rejected = results.find((r) => r.status === "rejected");
   return new AppendError(ErrorCode.NotMember, `not allowed: ${rejected?.status === "rejected" ? rejected.fact.scope : "guard"}`);

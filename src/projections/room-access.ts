@@ -67,14 +67,16 @@ export const mayDiscover = (access: RoomAccess | undefined, user: string): boole
 
 /**
  * How `user`, not a member, may join: as anyone (public), with an invite, as the owner coming
- * back, or not at all (and why). Bans come first: a banned user cannot use an old invite.
+ * back, or not at all (and why). In cluster mode the engine checks the same rule again
+ * (cluster/guards.ts), because this node's view may be stale. Bans come first: a banned user cannot use an old invite.
  */
 export type JoinRule = { ok: true; via?: "invite" | "owner" } | { ok: false; why: "banned" | "not_invited" };
 export function joinRule(access: RoomAccess | undefined, user: string): JoinRule {
   if (access === undefined) return { ok: true };
   if (access.banned.has(user)) return { ok: false, why: "banned" };
-  if (access.visibility === "public") return { ok: true };
+  // The owner's own join says so even in a public room: it gives back the right to moderate.
   if (access.owner === user) return { ok: true, via: "owner" };
+  if (access.visibility === "public") return { ok: true };
   return access.invited.has(user) ? { ok: true, via: "invite" } : { ok: false, why: "not_invited" };
 }
 
