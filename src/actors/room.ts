@@ -121,7 +121,14 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
     if (!this.hub.projection.rooms.has(this.name) && this.creating === undefined) {
       const visibility = makePrivate ? "private" : "public";
       this.creating = visibility;
-      return this.changeMembership(conn, id, true, { create: visibility }, () => { this.creating = undefined; });
+      return this.changeMembership(conn, id, true, { create: visibility }, (r) => {
+        this.creating = undefined;
+        // Cluster mode: another node created the room at the same instant. A public room is then
+        // simply joined (this node has caught up with it by now); a private one is `room_exists`.
+        if (!(r instanceof AppendError && r.code === ErrorCode.RoomExists && visibility === "public")) return false;
+        this.post({ kind: "join", conn, id, private: false });
+        return true;
+      });
     }
     if (makePrivate) return conn.reply(errorFrame(id, ErrorCode.RoomExists, `${this.name} exists already; pick another name for a private room`));
     // While the creating join is in flight, a private room has nobody invited yet.
@@ -144,7 +151,8 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
    * stream (so every device of the user learns of it). The accepted membership changes at once
    * and is undone if the append fails.
    */
-  private changeMembership(conn: Conn, id: CommandId | undefined, joining: boolean, body: EventBody = {}, settled?: () => void): void {
+  /** `settled` sees the outcome first; when it returns true it has answered the command itself. */
+  private changeMembership(conn: Conn, id: CommandId | undefined, joining: boolean, body: EventBody = {}, settled?: (r: AppendOutcome[] | AppendError) => boolean): void {
     const user = conn.user;
     const apply = (member: boolean) => (member ? this.members.add(user) : this.members.delete(user));
     apply(joining);
@@ -153,8 +161,8 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
       { stream: this.stream, kind: joining ? "joined" : "left", author: user, body, at },
       { stream: userStream(user), kind: joining ? "room_joined" : "room_left", author: user, body: { room: this.name }, at },
     ], (r) => {
-      settled?.();
       if (r instanceof AppendError) apply(!joining);
+      if (settled?.(r)) return;
       conn.reply(appendReply(id, r));
     });
   }

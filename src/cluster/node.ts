@@ -149,7 +149,7 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
  * a join that lost to the same user's join on another node is answered like a repeated join
  * (ack with the membership's seq, duplicate); anything else was not allowed for a non-member.
  */
-function answerRejection(hub: Hub, requests: AppendRequest[], results: AppendResult[]): AppendOutcome[] | AppendError {
+export function answerRejection(hub: Hub, requests: AppendRequest[], results: AppendResult[]): AppendOutcome[] | AppendError {
   const first = requests[0];
   const s = first ? parseStream(first.stream) : undefined;
   if (first && s?.kind === "room") {
@@ -160,8 +160,6 @@ function answerRejection(hub: Hub, requests: AppendRequest[], results: AppendRes
     }
     const why = results.find((r) => r.status === "rejected");
     const code = why?.status === "rejected" ? refusalCode(why.fact, why.code) : ErrorCode.NotMember;
-    // A public room created on another node at the same instant: it exists now, a plain join will do.
-    if (code === ErrorCode.RoomExists && first.body.create === "public") return new AppendError(ErrorCode.Overloaded, `${s.room} was created elsewhere at the same moment; join it again`);
     return new AppendError(code, code === ErrorCode.NotMember ? `you are not a member of ${s.room}` : `not allowed in ${s.room} (${code}): the room changed on another node`);
   }
   const rejected = results.find((r) => r.status === "rejected");
