@@ -55,6 +55,13 @@ async function main(): Promise<void> {
     await running.stop();
     process.exit(0);
   };
+  // Stopped by itself (cluster: the shared store's history changed under this node): say so and
+  // exit 3, so a supervisor starts it again, and it rebuilds its replica from the store.
+  void running.fatal.then(({ message, exitCode }) => {
+    stopping = true;
+    console.error(`hubbub: ${message}`);
+    process.exit(exitCode);
+  });
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
 }

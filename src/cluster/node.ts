@@ -12,7 +12,7 @@ import { CloseCode, ErrorCode, parseStream } from "../protocol/index.ts";
 import { AppendError } from "../actors/journal.ts";
 import { ReplicaDivergedError, type Hub } from "../actors/hub.ts";
 import type { AppendOutcome, AppendRequest } from "../store/event-log.ts";
-import type { AppendResult, Engine, StoredEvent } from "../store/engine/engine.ts";
+import { EngineError, type AppendResult, type Engine, type StoredEvent } from "../store/engine/engine.ts";
 import { startTailer, type Tailer } from "../store/engine/tailer.ts";
 import type { Logger } from "../observability/log.ts";
 import { NodeWriter } from "./node-writer.ts";
@@ -43,7 +43,18 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
   presenceTimeoutMs: number;
   /** No read of the engine for this long: close every socket with 4106 until it answers again. */
   storeTimeoutMs: number;
+  /**
+   * The engine's history is not this replica's any more (a restored backup, a re-created store):
+   * called once; the replica must not serve another request (the server stops and rebuilds it).
+   */
+  onDiverged(why: string): void;
 }): ClusterNode {
+  let divergedOnce = false;
+  const diverged = (e: unknown) => {
+    if (divergedOnce) return;
+    divergedOnce = true;
+    opts.onDiverged((e as Error)?.message ?? String(e));
+  };
   const presence = linkPresence(hub, opts.presenceBus, logger, { node: opts.node, timeoutMs: opts.presenceTimeoutMs });
   const replica = hub.log;
   const afterPos = replica.lastPos();
@@ -84,16 +95,16 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
         hub.applyFollowed(events);
       } catch (e) {
         if (e instanceof ReplicaDivergedError) {
-          logger.error("replica diverged from the engine: stop this node, move its --db away and start it again to rebuild", e, { event: "cluster.diverged" });
           void tailer.stop();
+          diverged(e);
         }
         throw e;
       }
       writer.applied(replica.lastPos());
     },
     onError: (e) => {
-      const diverged = tailer?.failure !== undefined;
-      if (diverged) logger.error("the engine's history is not this replica's: stop this node, move its --db away and start it again to rebuild", e, { event: "cluster.diverged" });
+      // Reported before the tailer records it as its failure: tell by the error itself.
+      if (e instanceof EngineError && e.code === "diverged") diverged(e);
       else logger.warn("following the engine failed; retrying", { event: "cluster.tail_retry", error: (e as Error)?.message ?? String(e) });
     },
   });
@@ -116,6 +127,12 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
   });
   monitor.start();
   const caughtUp = async (timeoutMs = CATCH_UP_MS) => {
+    // Never "caught up" with a history the replica is not part of: the first identity check first.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      tailer.verified,
+      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`the shared store's identity was not checked within ${timeoutMs} ms`)), timeoutMs); }),
+    ]).finally(() => clearTimeout(timer));
     const head = await engine.head();
     await tailer.waitFor(head.pos, timeoutMs);
   };

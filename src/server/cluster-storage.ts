@@ -3,6 +3,7 @@
  * local replica, which must belong to the engine's history. Part of the server's start-up (its
  * failures are StartupErrors), so it lives here, above src/cluster/. Bun only, like the server.
  */
+import { existsSync, renameSync } from "node:fs";
 import { openBunSqliteReader } from "../store/sqlite/bun-sqlite.ts";
 import type { Engine } from "../store/engine/engine.ts";
 import type { EventLog } from "../store/event-log.ts";
@@ -33,6 +34,18 @@ export async function openClusterEngine(url: string, node: string): Promise<Engi
 export async function openClusterPresenceBus(url: string, node: string): Promise<PresenceBus> {
   const [{ bunSqlClient }, { pgPresenceBus }] = await Promise.all([import("../store/engine/pg/bun-sql.ts"), import("../cluster/pg-presence-bus.ts")]);
   return pgPresenceBus(bunSqlClient({ url, max: 2, applicationName: `hubbub-${node}-presence`.slice(0, 63) }), "hubbub_presence");
+}
+
+/**
+ * A replica whose shared store's history changed under it is moved aside (kept for whoever wants
+ * to look, never read again) so that the next start builds a new one from the store. The log must
+ * be closed. Returns the new name of the database file.
+ */
+export function moveReplicaAside(path: string): string {
+  const aside = `${path}.diverged-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  renameSync(path, aside);
+  for (const suffix of ["-wal", "-shm"]) if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
+  return aside;
 }
 
 /**

@@ -332,7 +332,8 @@ export function helpText(): string {
     "--reuse-port: share the port with other servers that pass it too; otherwise a taken port stops start-up.",
     "--insecure-dev-on-network: allow --auth dev on a non-loopback --host (anyone on the network can be anyone).",
     "One server per database: it holds an OS lock on <db>.lock (freed when the process ends, kill -9 included).",
-    "Exit codes: 0 stopped, 1 cannot start (port in use, database locked, unusable data path), 2 usage mistake.",
+    "Exit codes: 0 stopped, 1 cannot start (port in use, database locked, unusable data path), 2 usage mistake,",
+    "  3 cluster: the shared store's history changed under this node (its replica was moved aside; start it again to rebuild).",
     "HTTP: GET /health (liveness; 503 while commits fail, e.g. disk full), GET /ready (readiness; 503 while commits fail or stopping; cluster: also while the shared store is unreachable).",
   );
   return lines.join("\n");

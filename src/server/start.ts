@@ -27,7 +27,8 @@ import type { EventLog } from "../store/event-log.ts";
 import type { Engine } from "../store/engine/engine.ts";
 import { nodeName } from "./config.ts";
 import { type ClusterNode, startClusterNode } from "../cluster/node.ts";
-import { alignReplica, openClusterEngine, openClusterPresenceBus, redactUrl } from "./cluster-storage.ts";
+import { alignReplica, moveReplicaAside, openClusterEngine, openClusterPresenceBus, redactUrl } from "./cluster-storage.ts";
+import { StartupError } from "./startup-error.ts";
 
 export interface RunningServer {
   url: string;
@@ -42,7 +43,14 @@ export interface RunningServer {
   cluster?: { node: string; store: string; engine: Engine; startPos: number };
   /** Writes what is queued, snapshots, closes every connection with 1001, closes the log. */
   stop(): Promise<void>;
+  /**
+   * Settles when the server stopped by itself and the process should exit with `exitCode`
+   * (cluster mode: the shared store's history changed under this node; see docs/architecture.md).
+   */
+  fatal: Promise<{ message: string; exitCode: number }>;
 }
+
+class DivergedReplicaError extends Error {}
 
 /** Milliseconds to one decimal, for the log. */
 const ms = (x: number): number => Math.round(x * 10) / 10;
@@ -80,6 +88,11 @@ export async function startServer(overrides: Partial<Config> = {}, logger?: Logg
   } catch (e) {
     try { log?.close(); } catch { /* already failing: the first error is the one to report */ }
     await engine?.close().catch(() => {});
+    if (e instanceof DivergedReplicaError) {
+      // Same epoch, other history (an older backup of the store): caught by the tailer's check of
+      // the replica's last event. The replica is a copy of the store, so it can be rebuilt.
+      e = new StartupError(`the shared store's history is not the replica's (${e.message}): the replica was moved to ${moveReplicaAside(config.db)}; start again and it is rebuilt from the store`);
+    }
     lock?.release();
     throw e;
   }
@@ -111,11 +124,32 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
   const hub = new Hub(log, projection, fanout, config, createAuthenticator(config), logger, metrics);
   obs.watch(hub);
   let node: ClusterNode | undefined;
+  let fatal!: (f: { message: string; exitCode: number }) => void;
+  const fatalStop = new Promise<{ message: string; exitCode: number }>((resolve) => { fatal = resolve; });
+  // The replica holds another history than the store: serving it would hand out stale state and
+  // cursors that mean something else there. Stop (clients reconnect to other nodes; the new
+  // epoch makes them start afresh), move the replica aside, and exit so a supervisor restarts
+  // the node, which then rebuilds its replica from the store.
+  let running: RunningServer | undefined;
+  let divergedAtStart: string | undefined;
+  const divergedStop = async (why: string) => {
+    if (!running) return void (divergedAtStart = why); // start-up fails below, and startServer moves the replica aside
+    logger.error(`the shared store's history is not this node's replica's (${why}): stopping; the replica is moved aside and rebuilt from the store at the next start`, undefined, { event: "cluster.diverged" });
+    await running.stop();
+    let message: string;
+    try {
+      message = `the shared store's history changed under this node (${why}): its replica was moved to ${moveReplicaAside(config.db)}; start the node again and it rebuilds the replica from the store`;
+    } catch (e) {
+      message = `the shared store's history changed under this node (${why}), and moving ${config.db} aside failed (${(e as Error)?.message ?? String(e)}): move it away by hand and start the node again`;
+    }
+    fatal({ message, exitCode: 3 });
+  };
   const startPos = log.lastPos();
   if (engine) {
     const presenceBus = await openClusterPresenceBus(config.store!, nodeName(config));
     node = startClusterNode(hub, engine, logger, {
       commitMaxEvents: config.commitMaxEvents, node: nodeName(config), presenceBus, presenceTimeoutMs: config.presenceTimeoutMs, storeTimeoutMs: config.storeTimeoutMs,
+      onDiverged: (why) => void divergedStop(why),
     });
     // Catch up with the shared log before taking connections (a node down for a while replays
     // what it missed into its replica here). Generous: a new replica of a big log copies all of it.
@@ -124,7 +158,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
       await node.caughtUp(600_000);
     } catch (e) {
       await node.stop().catch(() => {});
-      throw e;
+      throw divergedAtStart !== undefined ? new DivergedReplicaError(divergedAtStart) : e;
     }
   }
   const gate = new ConnectionGate(config);
@@ -165,7 +199,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
   const done = performance.now();
   const port = server.port as number;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  return {
+  running = {
     url: `http://${host}:${port}`,
     port,
     config,
@@ -192,5 +226,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
       lock?.release();
       logger.info("server stopped", { event: "server.stopped", ms: ms(performance.now() - s0), connections, lastPos });
     },
+    fatal: fatalStop,
   };
+  return running;
 }

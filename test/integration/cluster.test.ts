@@ -4,7 +4,7 @@
  * HUBBUB_TEST_PG); unreachable = these tests FAIL saying so, never skip.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { AckFrame, Encoding, ErrorFrame } from "../../src/protocol/index.ts";
 import { bunSqlClient } from "../../src/store/engine/pg/bun-sql.ts";
@@ -277,13 +277,39 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     expect(r.stderr).toContain("move it away");
   }, 60_000);
 
+  test("a replica whose last event the store no longer has (an older backup under the same epoch) is moved aside at start (exit 1, saying so); the next start rebuilds it", async () => {
+    const before = await connect(nodes.get("n3")!, "rita");
+    expect((await before.request({ type: "join", room: "backup" })).type).toBe("ack");
+    await nodes.get("n3")!.kill(15);
+    const path = join(dir, "n3.db");
+    const replica = await openEventLog({ path });
+    const last = replica.lastPos();
+    replica.close();
+    expect(last).toBeGreaterThan(0);
+    // The store's event at that pos is another one now: same epoch, other history.
+    const admin = bunSqlClient({ url: db.url, max: 1, applicationName: "hubbub-test-admin" });
+    try {
+      await admin.query("UPDATE events SET at = at + 1 WHERE pos = $1", [last]);
+    } finally {
+      await admin.close();
+    }
+    const r = await runUntilExit(["--store", db.url, "--node-id", "n3", "--port", "0", "--db", path], {}, STEP_MS);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("is not the replica's");
+    expect(r.stderr).toContain(`moved to ${path}.diverged-`);
+    const again = await startNode("n3");
+    const c = await connect(again, "rita");
+    expect(c.frames.some((f) => f.type === "welcome")).toBe(true);
+  }, 60_000);
+
   // Last: it changes the shared store's epoch under the running nodes.
-  test("/health names the node; a shared store whose history changed under a node (restored backup) makes it stop following and fail /ready", async () => {
+  test("/health names the node; a shared store whose history changed under a running node (restored backup): it stops serving, moves its replica aside, exits 3, and a restart rebuilds it in the store's history", async () => {
     const n1 = nodes.get("n1")!;
     const health = (await (await fetch(`${n1.url}/health`)).json()) as { cluster: { node: string; following: boolean; appliedPos: number } };
     expect(health.cluster).toMatchObject({ node: "n1", following: true });
     expect(health.cluster.appliedPos).toBeGreaterThan(0);
     expect((await fetch(`${n1.url}/ready`)).status).toBe(200);
+    const watcher = await connect(n1, "walt");
     const admin = bunSqlClient({ url: db.url, max: 1, applicationName: "hubbub-test-admin" });
     try {
       await admin.query("UPDATE log_meta SET epoch = 'restored-elsewhere' WHERE id = 1");
@@ -292,13 +318,16 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     } finally {
       await admin.close();
     }
-    let body: { status?: string; reasons?: string[] } = {};
-    await until(async () => {
-      const r = await fetch(`${n1.url}/ready`);
-      body = (await r.json()) as typeof body;
-      return r.status === 503;
-    }, STEP_MS, "n1's /ready to fail");
-    expect(body.status).toBe("not_ready");
-    expect(body.reasons?.join(" ")).toContain("stopped following the shared store");
+    // Its clients are let go (to reconnect elsewhere) and the process exits 3, saying why and where the replica went.
+    expect((await watcher.waitClosed(STEP_MS)).code).toBe(1001);
+    expect(await n1.proc.exited).toBe(3);
+    const said = await new Response(n1.proc.stderr).text();
+    expect(said).toContain("history changed under this node");
+    expect(said).toContain(`${join(dir, "n1.db")}.diverged-`);
+    expect(readdirSync(dir).some((f) => f.startsWith("n1.db.diverged-") && !f.endsWith("-wal") && !f.endsWith("-shm"))).toBe(true);
+    // Started again (as a supervisor would), it rebuilds its replica in the store's history.
+    const again = await startNode("n1");
+    const fresh = await connect(again, "walt");
+    expect(fresh.frames.find((f) => f.type === "welcome")).toMatchObject({ epoch: "restored-elsewhere" });
   }, 60_000);
 });

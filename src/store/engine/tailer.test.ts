@@ -118,6 +118,10 @@ function tailerContract(h: EngineHarness): void {
       try {
         await expect(wrongEpoch.tailer.waitFor(1, 20_000)).rejects.toMatchObject({ code: "diverged" });
         await expect(ahead.tailer.waitFor(6, 20_000)).rejects.toMatchObject({ code: "diverged" });
+        // A follower already at the head would be "caught up" at once: `verified` is what tells it.
+        await expect(ahead.tailer.verified).rejects.toMatchObject({ code: "diverged" });
+        const right = follow(a, { afterPos: 1 });
+        try { await right.tailer.verified; } finally { await right.tailer.stop(); }
         expect(wrongEpoch.got).toEqual([]);
         expect(wrongEpoch.tailer.failure).toBeInstanceOf(EngineError);
       } finally { await stopAll([wrongEpoch.tailer, ahead.tailer]); }

@@ -51,6 +51,12 @@ export interface Tailer {
   waitFor(pos: number, timeoutMs: number): Promise<void>;
   /** Set when the tailer stopped by itself (diverged engine). */
   readonly failure: unknown;
+  /**
+   * Resolves once the engine's identity (epoch, head, the follower's last event) has been checked
+   * the first time; rejects if the tailer stops first (e.g. diverged). A follower that must not
+   * serve anything before knowing its position is in the engine's history waits for it.
+   */
+  readonly verified: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,9 +85,14 @@ export function startTailer(engine: Engine, opts: TailerOptions): Tailer {
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   const waiters = new Set<{ pos: number; resolve: () => void; reject: (e: unknown) => void; timer: ReturnType<typeof setTimeout> }>();
 
+  let verify!: { resolve: () => void; reject: (e: unknown) => void };
+  const verified = new Promise<void>((resolve, reject) => { verify = { resolve, reject }; });
+  verified.catch(() => {}); // nobody may be waiting
+
   const report = (e: unknown) => { try { opts.onError?.(e); } catch { /* a throwing reporter must not stop the tailer */ } };
 
   function settleWaiters(): void {
+    if (stopped) verify.reject(failure ?? new EngineError("closed", "tailer stopped", false));
     for (const w of waiters) {
       if (position >= w.pos) { clearTimeout(w.timer); waiters.delete(w); w.resolve(); }
       else if (stopped) { clearTimeout(w.timer); waiters.delete(w); w.reject(failure ?? new EngineError("closed", "tailer stopped", false)); }
@@ -113,6 +124,7 @@ export function startTailer(engine: Engine, opts: TailerOptions): Tailer {
         }
       }
       checkHead = false;
+      verify.resolve();
     }
     for (;;) {
       if (stopped) return;
@@ -160,6 +172,7 @@ export function startTailer(engine: Engine, opts: TailerOptions): Tailer {
   return {
     get position() { return position; },
     get failure() { return failure; },
+    verified,
     waitFor(pos, timeoutMs) {
       if (position >= pos) return Promise.resolve();
       if (stopped) return Promise.reject(failure ?? new EngineError("closed", "tailer stopped", false));
