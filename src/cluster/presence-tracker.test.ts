@@ -3,7 +3,8 @@ import type { PresenceEntry, TypingEventFrame } from "../protocol/index.ts";
 import { MemoryPresenceNetwork, type MemoryPresenceBus } from "./memory-presence-bus.ts";
 import { PresenceTracker, presenceKey } from "./presence-tracker.ts";
 
-const TIMEOUT_MS = 300;
+/** Generous, so a loaded machine's pauses never look like a silent node. */
+const TIMEOUT_MS = 1_000;
 
 interface Node {
   name: string;

@@ -15,22 +15,28 @@ export interface StoreMonitorOptions {
   onUp(downForMs: number): void;
   /** Runs on every probe tick while down (e.g. to close connections that came in meanwhile). */
   whileDown?(): void;
+  /** The clock (tests pass their own and call `tick()` themselves). */
+  now?: () => number;
 }
 
 export class StoreMonitor {
-  private lastOk = Date.now();
+  private readonly now: () => number;
+  private lastOk: number;
   private lastError = "no answer yet";
   private probing = false;
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Set while the store is down: since when nothing succeeded, and the last error. */
   down: { since: number; error: string } | undefined;
 
-  constructor(private readonly opts: StoreMonitorOptions) {}
+  constructor(private readonly opts: StoreMonitorOptions) {
+    this.now = opts.now ?? Date.now;
+    this.lastOk = this.now();
+  }
 
   start(): void {
     const probeMs = this.opts.probeMs ?? Math.min(1000, Math.max(10, Math.floor(this.opts.timeoutMs / 4)));
-    this.lastOk = Date.now();
-    this.timer = setInterval(() => this.tick(), probeMs);
+    this.lastOk = this.now();
+    this.timer = setInterval(() => void this.tick(), probeMs);
     this.timer.unref?.();
   }
 
@@ -38,17 +44,18 @@ export class StoreMonitor {
     clearInterval(this.timer);
   }
 
-  private tick(): void {
+  /** One probe period: the timer calls it; the returned promise settles with the probe (for tests). */
+  tick(): Promise<void> {
     if (this.down) this.opts.whileDown?.();
-    else if (Date.now() - this.lastOk > this.opts.timeoutMs) {
+    else if (this.now() - this.lastOk > this.opts.timeoutMs) {
       this.down = { since: this.lastOk, error: this.lastError };
       this.opts.onDown(this.down);
     }
-    if (this.probing) return; // a hung probe counts as failing until it settles
+    if (this.probing) return Promise.resolve(); // a hung probe counts as failing until it settles
     this.probing = true;
-    this.opts.probe().then(
+    return this.opts.probe().then(
       () => {
-        this.lastOk = Date.now();
+        this.lastOk = this.now();
         const was = this.down;
         this.down = undefined;
         if (was) this.opts.onUp(this.lastOk - was.since);
