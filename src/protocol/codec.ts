@@ -5,6 +5,8 @@
  */
 import { Decoder, Encoder } from "@msgpack/msgpack";
 import { DEFAULT_MAX_DEPTH, scanMsgpack } from "./msgpack-scan.ts";
+import { encodeMsgpack } from "./msgpack-encode.ts";
+import { decodeMsgpack, type DecodeLimits } from "./msgpack-decode.ts";
 
 export type Encoding = "json" | "msgpack";
 export const ENCODINGS: readonly Encoding[] = ["json", "msgpack"];
@@ -54,21 +56,19 @@ export interface MsgpackLimits { maxPayload: number; maxDepth?: number }
 export function msgpackCodec(limits: MsgpackLimits = { maxPayload: 1 << 20 }): Codec {
   const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
   const encoder = new Encoder({ ignoreUndefined: true });
-  const decoder = new Decoder({
-    maxStrLength: limits.maxPayload,
-    maxBinLength: 0,
-    maxExtLength: 0,
-    maxArrayLength: 10_000,
-    maxMapLength: 10_000,
-  });
+  const decodeLimits: DecodeLimits = { maxStrLength: limits.maxPayload, maxArrayLength: 10_000, maxMapLength: 10_000 };
+  const decoder = new Decoder({ ...decodeLimits, maxBinLength: 0, maxExtLength: 0 });
+  // @msgpack/msgpack stays the reference: the fast paths (msgpack-encode.ts, msgpack-decode.ts)
+  // give its bytes and values exactly, and hand it whatever they do not handle themselves.
+  const reference = { encode: (v: unknown) => encoder.encode(v), decode: (b: Uint8Array) => decoder.decode(b) };
   return {
     encoding: "msgpack",
-    encode: (frame) => encoder.encode(frame),
+    encode: (frame) => encodeMsgpack(frame, reference.encode),
     decode(data) {
       if (typeof data === "string") throw new Error("text frame on a msgpack connection");
       const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
       scanMsgpack(bytes, maxDepth); // before the decoder preallocates anything on the frame's word
-      return decoder.decode(bytes);
+      return decodeMsgpack(bytes, decodeLimits, reference.decode);
     },
   };
 }

@@ -111,7 +111,8 @@ export function websocketHandler(hub: Hub, config: Config, gate?: ConnectionGate
         const enc = ws.data.encoding as Encoding;
         let raw: unknown;
         try {
-          raw = codecs[enc].decode(typeof message === "string" ? message : new Uint8Array(message));
+          // A Buffer is a Uint8Array (Bun hands each message its own): decoded in place, not copied first.
+          raw = codecs[enc].decode(message);
         } catch {
           framesIn.invalid.inc();
           const hint = enc === "msgpack" ? "send one MessagePack-encoded object per binary frame" : "send one JSON object per text frame";
