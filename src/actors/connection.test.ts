@@ -412,14 +412,40 @@ describe("ConnectionActor: limits and failures", () => {
     const th = testHub({ config: { slowConsumerBytes: 100 } });
     const c = await connected(th, "ann");
     c.socket.buffered = 1000;
-    expect(th.hub.sweepSlowConsumers()).toBe(0);
+    expect(th.hub.sweepSlowConsumers()).toBe(0); // hello published presence: every socket is looked at
     c.socket.buffered = 0;
-    expect(th.hub.sweepSlowConsumers()).toBe(0);
+    expect(th.hub.sweepSlowConsumers()).toBe(0); // looked at again (it was over), now fine
     c.socket.buffered = 1000;
+    c.send({ type: "ping", id: 1 }); // its own write leaves a backlog: the next sweep looks at it
+    await settle();
+    expect(c.socket.ofType("pong")).toHaveLength(1);
     expect(th.hub.sweepSlowConsumers()).toBe(0);
-    expect(th.hub.sweepSlowConsumers()).toBe(1);
+    expect(th.hub.sweepSlowConsumers()).toBe(1); // over at the look before: closed, with no traffic in between
     expect(c.socket.closed?.code).toBe(CloseCode.SlowConsumer);
     expect(th.hub.connections.size).toBe(0);
+  });
+
+  test("the slow-consumer sweep looks at no socket while nothing is published and no write left a backlog", async () => {
+    const th = testHub({ config: { slowConsumerBytes: 100 } });
+    const a = await connected(th, "ann");
+    const b = await connected(th, "bob");
+    th.hub.sweepSlowConsumers(); // the hellos published presence
+    const before = a.socket.lookups + b.socket.lookups;
+    for (let i = 0; i < 3; i++) {
+      a.send({ type: "ping", id: i }); // heartbeats: answered, nothing left queued
+      await settle();
+      expect(a.socket.ofType("pong")).toHaveLength(i + 1);
+      expect(th.hub.sweepSlowConsumers()).toBe(0);
+    }
+    expect(a.socket.lookups + b.socket.lookups - before).toBe(3); // one per pong written, none by the sweeps
+    // A publish makes the next sweep look at everyone: fan-out may have grown any backlog.
+    b.socket.buffered = 1000;
+    a.send({ type: "join", id: "j", room: "r" });
+    await settle();
+    expect(a.socket.ofType("ack")).toHaveLength(1);
+    expect(th.hub.sweepSlowConsumers()).toBe(0);
+    expect(th.hub.sweepSlowConsumers()).toBe(1);
+    expect(b.socket.closed?.code).toBe(CloseCode.SlowConsumer);
   });
 
   test("frames produced in one turn go out in one batch, and closing flushes what is queued first", async () => {

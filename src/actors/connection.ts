@@ -132,16 +132,17 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   }
 
   /**
-   * Called by the hub's sweep (every second). A burst can briefly fill any socket's buffer, so
-   * only a backlog still over the limit at two sweeps in a row counts as a slow consumer.
+   * Called by the hub's sweep (see Hub.sweepSlowConsumers). A burst can briefly fill any socket's
+   * buffer, so only a backlog still over the limit at two looks in a row counts as a slow
+   * consumer (a connection over the limit is looked at again by the very next sweep).
    */
-  closeIfSlow(): boolean {
+  checkSlow(): "closed" | "over" | "ok" {
     const over = this.phase !== "closed" && this.socket.bufferedAmount() > this.hub.config.slowConsumerBytes;
     const sustained = over && this.overLimitLastSweep;
     this.overLimitLastSweep = over;
-    if (!sustained) return false;
+    if (!sustained) return over ? "over" : "ok";
     this.closeSocket(CloseCode.SlowConsumer, "slow consumer: reconnect and resume from your cursors");
-    return true;
+    return "closed";
   }
 
   /** A method, not a field test, because the phase changes across awaits. */
@@ -182,7 +183,10 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     if (batch === undefined) return;
     this.outbound = undefined;
     this.outboundBytes = 0;
-    if (this.phase !== "closed") this.socket.sendBatch(batch);
+    if (this.phase === "closed") return;
+    this.socket.sendBatch(batch);
+    // What the transport could not write at once makes this connection one the next sweep looks at.
+    if (this.socket.bufferedAmount() > 0) this.hub.backlogged(this);
   }
 
   /** For the mailbox only: one message at a time. */

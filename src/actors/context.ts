@@ -98,4 +98,6 @@ export interface ActorContext {
   readonly presenceLink: PresenceLink | undefined;
   addConnection(c: Connected): void;
   removeConnection(c: Connected): void;
+  /** A connection's own write left bytes queued: the next slow-consumer sweep looks at it. */
+  backlogged(c: Connected): void;
 }

@@ -58,6 +58,10 @@ export class Hub implements ActorContext {
   /** Set while new sockets are to be closed as they open (see refuseConnections). */
   refusing: { code: number; reason: string } | undefined;
   readonly connections = new Set<Connected>();
+  /** Connections the next slow-consumer sweep must look at even if nothing is published (see sweepSlowConsumers). */
+  private readonly suspects = new Set<Connected>();
+  /** Anything published since the last sweep: any subscriber's backlog may have grown. */
+  private publishedSinceSweep = false;
   /** Open connections per wire encoding: fan-out skips an encoding nobody speaks. */
   private readonly speakers: Record<Encoding, number> = { json: 0, msgpack: 0 };
   private readonly rooms = new Map<string, RoomActor>();
@@ -261,6 +265,11 @@ export class Hub implements ActorContext {
 
   removeConnection(c: Connected): void {
     if (this.connections.delete(c)) this.speakers[c.encoding] -= 1;
+    this.suspects.delete(c);
+  }
+
+  backlogged(c: Connected): void {
+    if (this.connections.has(c)) this.suspects.add(c);
   }
 
   /**
@@ -269,6 +278,7 @@ export class Hub implements ActorContext {
    * topic has subscribers, and the question cost more than an unneeded encode does at rest.
    */
   publish(groups: string[], frame: ServerFrame): void {
+    this.publishedSinceSweep = true;
     for (const enc of ENCODINGS) {
       if (this.speakers[enc] === 0) continue;
       const data = this.codecs[enc].encode(frame);
@@ -323,10 +333,26 @@ export class Hub implements ActorContext {
     });
   }
 
-  /** Closes connections whose unsent backlog is over the limit: they resume from the log, losing nothing. */
+  /**
+   * Closes connections whose unsent backlog stayed over the limit: they resume from the log,
+   * losing nothing. Run every second, it looks only where a backlog can have grown: at every
+   * connection when anything was published since the last sweep (Bun's publish says nothing per
+   * socket), otherwise only at connections whose own writes left bytes queued and those over the
+   * limit last time. An idle server (heartbeats only) therefore looks at no socket at all;
+   * it used to ask each of them for its buffered amount every second.
+   */
   sweepSlowConsumers(): number {
+    const everyone = this.publishedSinceSweep;
+    this.publishedSinceSweep = false;
+    if (!everyone && this.suspects.size === 0) return 0;
+    const look = everyone ? [...this.connections] : [...this.suspects];
+    this.suspects.clear();
     let closed = 0;
-    for (const c of this.connections) if (c.closeIfSlow()) closed += 1;
+    for (const c of look) {
+      const r = c.checkSlow();
+      if (r === "closed") closed += 1;
+      else if (r === "over") this.suspects.add(c); // looked at again next time, traffic or not
+    }
     return closed;
   }
 

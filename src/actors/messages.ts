@@ -25,8 +25,11 @@ export interface Conn {
 /** A connection as the hub keeps it: a `Conn` it can also sweep and close. */
 export interface Connected extends Conn {
   readonly encoding: Encoding;
-  /** Closes the socket if its unsent backlog stayed over the limit; says whether it did. */
-  closeIfSlow(): boolean;
+  /**
+   * One look at the unsent backlog: "closed" when it stayed over the limit since the previous
+   * look (the socket is then closed), "over" when over it now, "ok" otherwise.
+   */
+  checkSlow(): "closed" | "over" | "ok";
   closeSocket(code: number, reason: string): void;
   /** Messages waiting in its mailbox (metrics). */
   readonly queued: number;

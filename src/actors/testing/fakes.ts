@@ -93,7 +93,9 @@ export class FakeSocket implements Socket {
     this.fanout.release(this);
     this.wake();
   }
-  bufferedAmount(): number { return this.backlog; }
+  /** Number of `bufferedAmount()` calls: what looking at this socket cost. */
+  lookups = 0;
+  bufferedAmount(): number { this.lookups += 1; return this.backlog; }
   drained(): Promise<void> {
     if (this.closed || this.backlog === 0) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
