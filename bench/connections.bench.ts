@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { SUBPROTOCOLS } from "../src/protocol/index.ts";
 import { cpuSeconds, memory, spawnServer, type ServerProc } from "./lib/proc.ts";
-import { atMost, type BenchOptions, type Section } from "./lib/section.ts";
+import { atLeast, atMost, type BenchOptions, type Section } from "./lib/section.ts";
 import { fmt, fmtSpread, spread, table, type Spread } from "./lib/stats.ts";
 import { tempDb } from "./lib/temp.ts";
 
@@ -35,22 +35,34 @@ async function openMany(n: number, url: (i: number) => string, protocol: string 
   return sockets;
 }
 
+/** What each connection does once open: nothing (raw Bun), hello, or hello then join the room `room(i)`. */
+type Greeting = { kind: "raw" } | { kind: "hello" } | { kind: "join"; room: (i: number) => string };
+
 /** One repetition on a fresh server: connect n, read RSS, optionally sit idle, then fan one message out to all. */
-async function once(server: ServerProc, n: number, hosts: string[], hubbub: boolean, idleSeconds: number): Promise<Rep> {
+async function once(server: ServerProc, n: number, hosts: string[], greeting: Greeting, idleSeconds: number): Promise<Rep> {
+  const hubbub = greeting.kind !== "raw";
   const before = memory(server.pid).rss;
   let received = 0;
-  let synced = 0;
+  let ready = 0;
   let lastAt = 0;
+  // Ready: synced after hello, or the join acked (`"id":"j"`). Joins also bring presence and
+  // `joined` events from everyone else in the room: counted by nobody, but received and read.
+  const readyMark = greeting.kind === "join" ? '"id":"j"' : '"synced"';
   const onMessage = (d: unknown) => {
     const s = String(d);
-    if (s.includes('"synced"')) { synced++; return; }
+    if (s.includes(readyMark) && (greeting.kind !== "join" || s.startsWith('{"type":"ack"'))) { ready++; return; }
     if (s.includes("fanout-probe")) { received++; lastAt = performance.now(); }
   };
   const url = (i: number) => `ws://${hosts[i % hosts.length]}:${server.port}${hubbub ? "/ws" : "/"}`;
   const t0 = performance.now();
-  const sockets = await openMany(n, url, hubbub ? SUBPROTOCOLS.json : undefined,
-    (ws, i) => { if (hubbub) ws.send(JSON.stringify({ type: "hello", user: `idle${i}`, device: "d", client: "bench" })); }, onMessage);
-  if (hubbub) while (synced < n) await Bun.sleep(20);
+  const sockets = await openMany(n, url, hubbub ? SUBPROTOCOLS.json : undefined, (ws, i) => {
+    if (!hubbub) return;
+    ws.send(JSON.stringify({ type: "hello", user: `idle${i}`, device: "d", client: "bench" }));
+    if (greeting.kind === "join") ws.send(JSON.stringify({ type: "join", id: "j", room: greeting.room(i) }));
+  }, onMessage);
+  const readyBy = Date.now() + 300_000;
+  if (hubbub) while (ready < n && Date.now() < readyBy) await Bun.sleep(20);
+  if (ready < n && hubbub) throw new Error(`only ${ready} of ${n} connections were ready after 300 s`);
   const connectSec = (performance.now() - t0) / 1000;
   await Bun.sleep(1000);
   const rssPerConnKb = (memory(server.pid).rss - before) / n / 1024;
@@ -81,11 +93,12 @@ async function once(server: ServerProc, n: number, hosts: string[], hubbub: bool
   return { connectPerSec: n / connectSec, rssPerConnKb, fanoutMs: lastAt - firstAt, received, idleCpuPct };
 }
 
-async function measure(name: string, start: () => Promise<ServerProc>, n: number, hosts: string[], hubbub: boolean, reps: number, idleSeconds: number): Promise<Result> {
+async function measure(name: string, start: () => Promise<ServerProc>, n: number, hosts: string[], greeting: Greeting, reps: number, idleSeconds: number): Promise<Result> {
   const runs: Rep[] = [];
   for (let r = 0; r < reps; r++) {
+    process.stderr.write(`  connections: ${name}, run ${r + 1}/${reps}…\n`);
     const server = await start();
-    try { runs.push(await once(server, n, hosts, hubbub, r === reps - 1 ? idleSeconds : 0)); } finally { await server.stop(); }
+    try { runs.push(await once(server, n, hosts, greeting, r === reps - 1 ? idleSeconds : 0)); } finally { await server.stop(); }
     await Bun.sleep(500); // let the closed sockets' TIME_WAIT and the old process go
   }
   return {
@@ -113,19 +126,32 @@ export async function connections(o: BenchOptions): Promise<Section> {
   const bindHost = o.big ? "0.0.0.0" : "127.0.0.1";
   const idle = o.quick ? 3 : IDLE_TIMEOUT_S + 1;
   const reps = o.reps ?? (o.quick ? 1 : 3);
-  const raw = await measure("raw Bun pub/sub", () => spawnServer([process.execPath, "bench/baselines/raw-bun.ts"], /listening (\d+)/, { HOST: bindHost, IDLE_TIMEOUT: String(IDLE_TIMEOUT_S) }), n, hosts, false, reps, idle);
-  const hub = await measure("hubbub (hello'd, JSON)", () => spawnServer([process.execPath, "run", "src/main.ts", "--port", "0", "--host", bindHost, "--db", tempDb(), "--admin-token", "bench", "--rate-limit", "0", "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0", ...(o.big ? ["--insecure-dev-on-network"] : [])], /hubbub listening on http:\/\/[^:]+:(\d+)/), n, hosts, true, reps, idle);
-  const results = [raw, hub];
+  const raw = await measure("raw Bun pub/sub", () => spawnServer([process.execPath, "bench/baselines/raw-bun.ts"], /listening (\d+)/, { HOST: bindHost, IDLE_TIMEOUT: String(IDLE_TIMEOUT_S) }), n, hosts, { kind: "raw" }, reps, idle);
+  const startHubbub = () => spawnServer([process.execPath, "run", "src/main.ts", "--port", "0", "--host", bindHost, "--db", tempDb(), "--admin-token", "bench", "--rate-limit", "0", "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0", ...(o.big ? ["--insecure-dev-on-network"] : [])], /hubbub listening on http:\/\/[^:]+:(\d+)/);
+  const hub = await measure("hubbub (hello'd, JSON)", startHubbub, n, hosts, { kind: "hello" }, reps, idle);
+  // Issue 11: connections that also joined a room, as on a real server: rooms of 100 members,
+  // and one room of everyone (every join then reaches every member already there).
+  const roomSize = 100;
+  const joinedSmall = await measure(`hubbub (hello + join, ${fmt(Math.ceil(n / roomSize))} rooms of ${roomSize})`, startHubbub, n, hosts, { kind: "join", room: (i) => `r${Math.floor(i / roomSize)}` }, reps, idle);
+  const joinedOne = await measure(`hubbub (hello + join, one room of ${fmt(n)})`, startHubbub, n, hosts, { kind: "join", room: () => "everyone" }, reps, idle);
+  const results = [raw, hub, joinedSmall, joinedOne];
   const ratio = hub.rssPerConnKb.median / raw.rssPerConnKb.median;
   return {
     name: "connections", title: `5. Connections: ${fmt(n)} idle connections`,
-    markdown: `Connections opened 256 at a time from one process, ${reps} run(s) on a fresh server each; hubbub's each say hello (a user each) and wait for \`synced\`. RSS per connection is the server's growth over its idle RSS, 1 s after the last connection. Idle CPU over ${idle} s in the last run: both servers have a ${IDLE_TIMEOUT_S} s idle timeout; hubbub's clients send an app-level ping every ${HEARTBEAT_MS / 1000} s (as the SDK does), the raw relay's rely on Bun's protocol pings. Then one message fanned out to every connection (hubbub: an operator broadcast, appended to the log first).\n\n` +
+    markdown: `Connections opened 256 at a time from one process, ${reps} run(s) on a fresh server each; hubbub's each say hello (a user each) and wait for \`synced\`; in the "hello + join" rows each then joins a room (rooms of ${roomSize} members, or one room of all) and the connect rate counts until every join is acked (each join is two durable events, a \`joined\` event to the room and a presence announcement). Raw Bun's connections subscribe to one topic on open. RSS per connection is the server's growth over its idle RSS, 1 s after the last connection. Idle CPU over ${idle} s in the last run: both servers have a ${IDLE_TIMEOUT_S} s idle timeout; hubbub's clients send an app-level ping every ${HEARTBEAT_MS / 1000} s (as the SDK does), the raw relay's rely on Bun's protocol pings. Then one message fanned out to every connection (hubbub: an operator broadcast, appended to the log first).\n\n` +
       table(["server", "connections", "connect rate /s", "server RSS per connection KB", "× raw", "idle CPU % of one core", "fan-out to all ms", "not received"],
         results.map((r) => [r.server, fmt(r.connections), fmtSpread(r.connectPerSec), fmtSpread(r.rssPerConnKb, 1), fmt(r.rssPerConnKb.median / raw.rssPerConnKb.median, 2), fmt(r.idleCpuPct, 2), fmtSpread(r.fanoutMs, 1), fmt(r.lost)])),
     json: results,
     goals: [
       atMost(`${fmt(n)} connections: hubbub server RSS per connection ≤ 2× raw Bun`, ratio, 2),
+      ...[joinedSmall, joinedOne].flatMap((j) => [
+        atMost(`${j.server}: server RSS per connection ≤ 2× raw Bun`, j.rssPerConnKb.median / raw.rssPerConnKb.median, 2),
+        atLeast(`${j.server}: connect rate ≥ 0.5× raw Bun's`, j.connectPerSec.median / raw.connectPerSec.median, 0.5),
+        atMost(`${j.server}: idle CPU ≤ 2× raw Bun's`, j.idleCpuPct / raw.idleCpuPct, 2, `${fmt(j.idleCpuPct, 2)} % vs ${fmt(raw.idleCpuPct, 2)} %`),
+        atMost(`${j.server}: the fanned-out message reached every connection`, j.lost, 0, `${fmt(j.lost)} missed`),
+      ]),
       atMost(`${fmt(n)} idle connections: hubbub server CPU < 5 % of one core (heartbeats included)`, hub.idleCpuPct, 4.999, `${fmt(hub.idleCpuPct, 2)} %`),
+      atMost(`${fmt(n)} idle connections: hubbub (hello'd) idle CPU ≤ 2× raw Bun's`, hub.idleCpuPct / raw.idleCpuPct, 2, `${fmt(hub.idleCpuPct, 2)} % vs ${fmt(raw.idleCpuPct, 2)} %`),
       atMost(`${fmt(n)} connections: the fanned-out message reached every connection`, hub.lost + raw.lost, 0, `${fmt(hub.lost + raw.lost)} missed`),
     ],
   };

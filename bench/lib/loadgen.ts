@@ -23,11 +23,36 @@ export interface Counters {
   recording: boolean;
   /** Deliveries counted while `recording` is on. */
   windowDeliveries: number;
+  /** Send → ack latency samples (ms), recorded while `recording` is on (servers that ack: hubbub, the durable relay). */
+  ackLat: Float64Array;
+  ackCount: number;
 }
 
 export function newCounters(maxSamples = 4_000_000): Counters {
-  return { received: 0, sent: 0, lat: new Float64Array(maxSamples), latCount: 0, recording: false, windowDeliveries: 0 };
+  return { received: 0, sent: 0, lat: new Float64Array(maxSamples), latCount: 0, recording: false, windowDeliveries: 0, ackLat: new Float64Array(Math.max(1, maxSamples >> 4)), ackCount: 0 };
 }
+
+/**
+ * Send times of one client's messages not yet acked. A server acks one connection's sends in
+ * order (hubbub: one room actor, one journal queue; the relay: one queue), so the oldest is the one acked.
+ */
+class AckClock {
+  private times: number[] = [];
+  private head = 0;
+  sent(t: number): void { this.times.push(t); }
+  acked(c: Counters): void {
+    if (this.head >= this.times.length) return;
+    const t = this.times[this.head++]!;
+    if (this.head > 64 && this.head * 2 > this.times.length) { this.times = this.times.slice(this.head); this.head = 0; }
+    if (c.recording && c.ackCount < c.ackLat.length) c.ackLat[c.ackCount++] = performance.now() - t;
+  }
+}
+
+/** Is this text frame an ack? Both hubbub and the durable relay put `"type":"ack"` first. */
+const isAckText = (s: string): boolean => s.startsWith('{"type":"ack"');
+/** The MessagePack twin: a map whose first key is "type" (a4 74 79 70 65) with the value "ack" (a3 61 63 6b). */
+const isAckBinary = (b: Uint8Array): boolean =>
+  (b[0]! & 0xf0) === 0x80 && b[1] === 0xa4 && b[2] === 0x74 && b[3] === 0x79 && b[4] === 0x70 && b[5] === 0x65 && b[6] === 0xa3 && b[7] === 0x61 && b[8] === 0x63 && b[9] === 0x6b;
 
 /**
  * The load generator must not be the bottleneck, and it must spend the same on every server's
@@ -108,11 +133,16 @@ function record(c: Counters, t: number): void {
 
 /** Opens one client; `onOwn` fires when the client's own message comes back (a window slot frees). */
 export async function openClient(port: number, d: Dialect, id: number, run: string, c: Counters, onOwn: () => void, pad = ""): Promise<Client> {
+  const clock = new AckClock();
   if (d.kind === "relay") {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`);
     await opened(ws);
-    ws.onmessage = (m) => delivered(c, senderAndTime(m.data as string), id, onOwn);
-    return { send: () => { ws.send(JSON.stringify(chatPayload(id, pad))); c.sent++; }, close: () => ws.close() };
+    ws.onmessage = (m) => {
+      const s = m.data as string;
+      if (isAckText(s)) return clock.acked(c);
+      delivered(c, senderAndTime(s), id, onOwn);
+    };
+    return { send: () => { clock.sent(performance.now()); ws.send(JSON.stringify(chatPayload(id, pad))); c.sent++; }, close: () => ws.close() };
   }
   if (d.kind === "socketio") {
     const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`);
@@ -140,9 +170,13 @@ export async function openClient(port: number, d: Dialect, id: number, run: stri
   let isJoined = false;
   ws.onmessage = (m) => {
     const data = m.data as string | ArrayBuffer | Uint8Array;
-    const hit = typeof data === "string" ? senderAndTime(data) : senderAndTimeBinary(data instanceof Uint8Array ? data : new Uint8Array(data));
+    const bytes = typeof data === "string" ? undefined : data instanceof Uint8Array ? data : new Uint8Array(data);
+    const hit = bytes === undefined ? senderAndTime(data as string) : senderAndTimeBinary(bytes);
     if (hit) return delivered(c, hit, id, onOwn);
-    if (isJoined) return;
+    if (isJoined) {
+      if (bytes === undefined ? isAckText(data as string) : isAckBinary(bytes)) clock.acked(c);
+      return;
+    }
     const f = codec.decode(data) as { type: string; id?: string };
     if (f.type === "ack" && f.id === "join") { isJoined = true; joined(); }
   };
@@ -151,6 +185,7 @@ export async function openClient(port: number, d: Dialect, id: number, run: stri
   await joinAcked;
   return {
     send: () => {
+      clock.sent(performance.now());
       ws.send(codec.encode({ type: "send", to: { room: "bench" }, cmid: newCmid(), text: messageText(id, pad) }));
       c.sent++;
     },
