@@ -53,6 +53,7 @@ attempts are shown; lines typed meanwhile are sent after the reconnect.
   /join R   /leave [R]   /rooms   /who   /dm USER TEXT   /history [N]   /help   /quit
   /edit TEXT   /delete   change or delete your last message in the current room
   /search WORDS         messages of the current room that contain WORDS
+  /invite USER  /kick USER  /ban USER  /unban USER   in the current room (owner and moderators)
 Ctrl-C, Ctrl-D or /quit exits.
 
 ${COMMON}`,

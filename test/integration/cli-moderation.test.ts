@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { isMember } from "../../src/projections/projection.ts";
 import type { RunningServer } from "../../src/server/start.ts";
-import { cli, tempDir } from "./cli-process.ts";
+import { CliProcess, cli, tempDir } from "./cli-process.ts";
 import { TestClient, start } from "./harness.ts";
 
 const config = tempDir();
@@ -51,5 +51,33 @@ describe("hubbub invite, kick, ban, unban", () => {
     expect(await run(["unban", "plans", "bob", ...as("ann")])).toMatchObject({ code: 0, out: "bob is not banned from #plans: nothing changed\n" });
     const kinds = server.hub.log.readAfter("room:plans", 0, 100).map((e) => `${e.kind}${typeof e.body.user === "string" ? ` ${e.body.user}` : ""}`);
     expect(kinds).toEqual(["joined", "invited bob", "joined", "kicked bob", "banned bob", "unbanned bob"]);
+  }, 60_000);
+
+  test("in chat, /invite /kick /ban /unban act on the current room and its events show what happened", async () => {
+    expect((await run(["join", "den", "--private", ...as("ann")])).code).toBe(0);
+    const chat = new CliProcess(["chat", "--room", "den", ...as("ann")], config);
+    const wait = 10_000;
+    try {
+      await chat.waitFor("* you are in #den", wait);
+      chat.write("/invite dee");
+      await chat.waitFor(/\* \/invite failed: unknown_user: /, wait); // dee never signed in
+      (await TestClient.connect(server.url, "dee")).close();
+      chat.write("/invite dee");
+      await chat.waitFor("#den ann invited dee", wait);
+      chat.write("/invite dee");
+      await chat.waitFor("* /invite dee: nothing changed in #den", wait);
+      expect((await run(["join", "den", ...as("dee")])).code).toBe(0);
+      await chat.waitFor("#den → dee joined", wait);
+      chat.write("/kick dee");
+      await chat.waitFor("#den ann kicked dee", wait);
+      chat.write("/ban dee");
+      await chat.waitFor("#den ann banned dee", wait);
+      chat.write("/unban dee");
+      await chat.waitFor("#den ann unbanned dee", wait);
+      chat.write("/quit");
+      expect(await chat.exited).toBe(0);
+    } finally {
+      chat.kill();
+    }
   }, 60_000);
 });
