@@ -121,6 +121,37 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     expect(refused).toMatchObject({ type: "error", code: "not_member" });
   }, 60_000);
 
+  test("private rooms across nodes: an invite on one node lets the invitee in on another; a kick or ban made on one node takes effect on every node", async () => {
+    const olga = await connect(nodes.get("n1")!, "olga");
+    const pete2 = await connect(nodes.get("n2")!, "pete");
+    const pete3 = await connect(nodes.get("n3")!, "pete", { device: "d3" });
+    expect(await olga.request({ type: "join", room: "vault", private: true })).toMatchObject({ type: "ack" });
+    // Whether or not node 2 has followed the creation yet, the answer is the same (the engine decides).
+    expect(await pete2.request({ type: "join", room: "vault" })).toMatchObject({ type: "error", code: "not_invited" });
+    expect(await olga.request({ type: "invite", room: "vault", user: "pete" })).toMatchObject({ type: "ack" });
+    await pete2.waitFor((f) => f.type === "event" && f.kind === "room_invited" && f.body.room === "vault", STEP_MS);
+    expect(await pete2.request({ type: "join", room: "vault" })).toMatchObject({ type: "ack" });
+    await olga.request({ type: "send", to: { room: "vault" }, cmid: "v1", text: "welcome" });
+    for (const d of [pete2, pete3]) await d.waitFor((f) => f.type === "event" && f.cmid === "v1", STEP_MS);
+
+    expect(await olga.request({ type: "kick", room: "vault", user: "pete" })).toMatchObject({ type: "ack" });
+    for (const d of [pete2, pete3]) await d.waitFor((f) => f.type === "event" && f.kind === "kicked" && f.body.user === "pete", STEP_MS);
+    await olga.request({ type: "send", to: { room: "vault" }, cmid: "v2", text: "pete is out" });
+    // A later event every node applies in log order after v2: once pete's devices have it, v2 has been and gone.
+    await olga.request({ type: "send", to: { user: "pete" }, cmid: "v-sentinel", text: "sentinel" });
+    for (const d of [pete2, pete3]) {
+      await d.waitFor((f) => f.type === "event" && f.cmid === "v-sentinel", STEP_MS);
+      expect(d.events("room:vault").some((e) => e.cmid === "v2")).toBe(false);
+    }
+    expect(await pete3.request({ type: "history", stream: "room:vault" })).toMatchObject({ type: "error", code: "not_member" });
+    expect(await pete3.request({ type: "join", room: "vault" })).toMatchObject({ type: "error", code: "not_invited" });
+
+    expect(await olga.request({ type: "ban", room: "vault", user: "pete" })).toMatchObject({ type: "ack" });
+    await olga.request({ type: "send", to: { user: "pete" }, cmid: "v-sentinel-2", text: "sentinel" });
+    await pete3.waitFor((f) => f.type === "event" && f.cmid === "v-sentinel-2", STEP_MS);
+    expect(await pete3.request({ type: "join", room: "vault" })).toMatchObject({ type: "error", code: "banned" });
+  }, 60_000);
+
   test("an idempotent retry landing on another node returns the original ack", async () => {
     const first = await connect(nodes.get("n1")!, "erin");
     await first.request({ type: "join", room: "retry" });
