@@ -42,12 +42,27 @@ function insert(p: Projection, stream: string, user: string, seq: number): void 
   if (!byUser) p.mentions.set(stream, (byUser = new Map()));
   let seqs = byUser.get(user);
   if (!seqs) byUser.set(user, (seqs = []));
-  let at = seqs.length;
-  while (at > 0 && seqs[at - 1]! > seq) at -= 1; // new messages land at the end; only edits go further back
+  const at = after(seqs, seq);
   if (seqs[at - 1] === seq) return;
-  seqs.splice(at, 0, seq);
+  if (at === seqs.length) seqs.push(seq); // a new message: the usual case
+  else seqs.splice(at, 0, seq); // an edit that adds a mention to an older message
   if (seqs.length > MENTION_CAP) seqs.shift();
 }
+
+/** The index of the first element of ascending `seqs` above `seq` (binary search). */
+function after(seqs: number[], seq: number): number {
+  let lo = 0;
+  let hi = seqs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (seqs[mid]! <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Whether ascending `seqs` holds `seq`. */
+const has = (seqs: number[], seq: number): boolean => seqs[after(seqs, seq) - 1] === seq;
 
 function remove(p: Projection, stream: string, user: string, keep: (seq: number) => boolean): void {
   const byUser = p.mentions.get(stream);
@@ -69,7 +84,8 @@ export function noteMentions(p: Projection, e: EventData, s: ParsedStream): void
     if (typeof target !== "number") return;
     if (p.changes.get(e.stream)?.get(target) === null) return; // deleted before: its mentions are gone already
     const now = e.kind === "edit" && typeof e.body.text === "string" ? mentioned(p, s, e.body.text, e.author) : [];
-    for (const user of [...(p.mentions.get(e.stream)?.keys() ?? [])]) if (!now.includes(user)) remove(p, e.stream, user, (q) => q !== target);
+    // A binary search per user with pending mentions, not a scan of each list: an edit in a busy room stays cheap.
+    for (const [user, seqs] of [...(p.mentions.get(e.stream) ?? [])]) if (!now.includes(user) && has(seqs, target)) remove(p, e.stream, user, (q) => q !== target);
     for (const user of now) if (unreadBy(p, s, e.stream, user, target)) insert(p, e.stream, user, target);
   } else if (e.kind === "left" && s.kind === "room") {
     remove(p, e.stream, e.author, () => false);
