@@ -59,7 +59,7 @@ function start({ user, token }: Session): void {
   let stale: string | undefined;
   const loading = new Set<string>();
   const typingUntil = new Map<string, number>();
-  const settings = settingsPanel(client, () => state.me, (room) => [...new Set(state.online(roomStream(room)).map((e) => e.user))]);
+  const settings = settingsPanel(client, () => state.me, (room) => [...new Set(state.online(roomStream(room)).map((e) => e.user))], (room) => state.directory.get(room)?.members);
   const messagesBox = $("messages");
   const input = $<HTMLTextAreaElement>("composer-input");
 
@@ -140,6 +140,7 @@ function start({ user, token }: Session): void {
     const list = await client.rooms().catch(() => undefined);
     if (!list) return;
     state.setDirectory(list.rooms);
+    settings.render();
     if (!current) renderRooms();
     else renderConversation();
   }
@@ -357,7 +358,8 @@ function start({ user, token }: Session): void {
     const fresh = connection.name === "live" && Date.now() - e.at < 60_000;
     if (fresh && e.kind === "room_left" && e.body.reason) $("directory-note").textContent = `${e.author} ${String(e.body.reason)} you from #${String(e.body.room)}.`;
     if (fresh && e.kind === "room_invited") $("directory-note").textContent = `${e.author} invited you to #${String(e.body.room)}: join it from the list.`;
-    if (["room_joined", "room_left", "room_invited", "topic", "visibility", "role"].includes(e.kind)) void refreshRooms();
+    const countChanged = settings.room !== undefined && e.stream === roomStream(settings.room) && ["joined", "left", "kicked", "banned"].includes(e.kind);
+    if (countChanged || ["room_joined", "room_left", "room_invited", "topic", "visibility", "role"].includes(e.kind)) void refreshRooms();
     if (e.stream === current || e.stream.startsWith("user:")) renderConversation(bottom);
     saveSoon();
     renderSidebar();

@@ -18,7 +18,7 @@ export interface SettingsPanel {
   render(): void;
 }
 
-export function settingsPanel(client: HubbubClient, me: () => string, online: (room: string) => string[]): SettingsPanel {
+export function settingsPanel(client: HubbubClient, me: () => string, online: (room: string) => string[], members: (room: string) => number | undefined): SettingsPanel {
   let room: string | undefined;
   const say = (done: string, error = "") => {
     $("settings-done").textContent = done;
@@ -29,7 +29,7 @@ export function settingsPanel(client: HubbubClient, me: () => string, online: (r
     const s = room === undefined ? undefined : client.roomSettings(room);
     if (!room || !s) return;
     $("settings-form").hidden = !mayModerate(s, me());
-    renderRoomSettings($("settings-body"), s, me(), online(room), actions);
+    renderRoomSettings($("settings-body"), s, me(), online(room), members(room), actions);
   }
 
   /** One command; `unchanged` is what the server's duplicate ack means here. */

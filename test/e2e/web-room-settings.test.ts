@@ -47,6 +47,7 @@ describe("web app room settings", () => {
     await bob.getByRole("button", { name: "Join #plans (invited)" }).click();
     await bob.waitForSelector('#conv-title:has-text("#plans")');
     await bob.waitForSelector('.notice:has-text("ann invited bob")');
+    await ann.waitForSelector('#settings-body :text("2 members; here: the owner, the moderators and who is online. Anyone else: by name below.")');
 
     // The owner sees bob, online, with what an owner may do; bob sees the same room with no actions at all.
     await person(ann, "bob").getByRole("button", { name: "Make bob a moderator" }).waitFor();

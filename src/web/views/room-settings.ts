@@ -27,7 +27,7 @@ export function roleOf(s: RoomSettings, user: string): RoomRole {
 /** Whether `me` may invite, kick, ban and unban in the room (owner or moderator of an owned room). */
 export const mayModerate = (s: RoomSettings | undefined, me: string): boolean => s?.owner !== undefined && roleOf(s, me) !== "member";
 
-export function renderRoomSettings(box: HTMLElement, s: RoomSettings, me: string, online: string[], act: SettingsActions): void {
+export function renderRoomSettings(box: HTMLElement, s: RoomSettings, me: string, online: string[], members: number | undefined, act: SettingsActions): void {
   const mine = roleOf(s, me);
   const owner = s.owner !== undefined && mine === "owner";
   const moderator = mayModerate(s, me);
@@ -56,8 +56,9 @@ export function renderRoomSettings(box: HTMLElement, s: RoomSettings, me: string
   }, {
     key: "you", sig: mine, build: () => el("p", { class: "muted small" }, `You are ${mine === "member" ? "a member" : `its ${mine}`} here.`),
   }, {
-    key: "people", sig: JSON.stringify([people, s.moderators, s.owner, online, owner, moderator]), build: () => el("div", {},
+    key: "people", sig: JSON.stringify([people, s.moderators, s.owner, online, owner, moderator, members]), build: () => el("div", {},
       el("h4", {}, "People"),
+      el("p", { class: "muted small" }, `${members === undefined ? "" : `${members} member${members === 1 ? "" : "s"}; `}here: the owner, the moderators and who is online.${moderator ? " Anyone else: by name below." : ""}`),
       el("ul", { class: "settings-people" }, ...people.map((u) => {
         const role = roleOf(s, u);
         const li = el("li", { "data-user": u },
