@@ -4,7 +4,9 @@
  * one of `rooms` rooms, then keeps them alive with the SDK's app-level ping (one per connection
  * every 10 s, spread evenly), and reports on stdout, one JSON line each:
  *   {"ready": n, "ms": …}            every connection hello'd and its join acked
- *   {"broadcast": n, "last": t}      n connections got the broadcast; t = when the last did (ms, wall clock)
+ *   {"broadcast": n, "last": t, "open": o, "closes": {code: count}}
+ *                                    n connections got the broadcast; t = when the last did (ms, wall
+ *                                    clock); o still open; closes since ready, by close code
  * A process holds fewer sockets than its open-file limit; the benchmark starts as many as it needs.
  * Usage: bun bench/lib/conn-worker.ts PORT FIRST COUNT ROOMS
  */
@@ -14,6 +16,8 @@ const INFLIGHT = 128;
 
 const sockets: WebSocket[] = [];
 let broadcastSeen = 0;
+let openCount = 0;
+const closes: Record<number, number> = {};
 let lastBroadcastAt = 0;
 const print = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
@@ -28,7 +32,7 @@ function open(i: number): Promise<WebSocket> {
     ws.onmessage = (m) => {
       const s = m.data as string;
       if (!joined) {
-        if (s.startsWith('{"type":"ack","id":"j"')) { joined = true; resolve(ws); }
+        if (s.startsWith('{"type":"ack","id":"j"')) { joined = true; openCount += 1; resolve(ws); }
         else if (s.startsWith('{"type":"error"')) reject(new Error(`connection ${i}: ${s.slice(0, 200)}`));
         return;
       }
@@ -38,7 +42,11 @@ function open(i: number): Promise<WebSocket> {
       }
     };
     ws.onerror = () => reject(new Error(`connection ${i} failed`));
-    ws.onclose = (e) => { if (!joined) reject(new Error(`connection ${i} closed ${e.code}`)); };
+    ws.onclose = (e) => {
+      if (!joined) return reject(new Error(`connection ${i} closed ${e.code}`));
+      openCount -= 1;
+      closes[e.code] = (closes[e.code] ?? 0) + 1;
+    };
   });
 }
 
@@ -53,7 +61,10 @@ print({ ready: sockets.length, ms: performance.now() - t0 });
 let beat = 0;
 let owed = 0;
 setInterval(() => {
-  for (owed += (sockets.length * 100) / HEARTBEAT_MS; owed >= 1; owed--) sockets[beat++ % sockets.length]!.send('{"type":"ping"}');
+  for (owed += (sockets.length * 100) / HEARTBEAT_MS; owed >= 1; owed--) {
+    const ws = sockets[beat++ % sockets.length]!;
+    if (ws.readyState === WebSocket.OPEN) ws.send('{"type":"ping"}');
+  }
 }, 100);
 
 // Reports the broadcast once every connection has it, or what arrived 20 s after the first.
@@ -61,8 +72,8 @@ let firstSeenAt = 0;
 setInterval(() => {
   if (broadcastSeen === 0) return;
   firstSeenAt ||= Date.now();
-  if (broadcastSeen === sockets.length || Date.now() - firstSeenAt > 20_000) {
-    print({ broadcast: broadcastSeen, last: lastBroadcastAt });
+  if (broadcastSeen >= openCount || Date.now() - firstSeenAt > 20_000) {
+    print({ broadcast: broadcastSeen, last: lastBroadcastAt, open: openCount, closes });
     broadcastSeen = 0;
     firstSeenAt = 0;
   }
