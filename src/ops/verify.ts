@@ -147,6 +147,12 @@ function flatten(p: Projection): Map<string, number> {
   for (const [user, dms] of p.userDms) for (const dm of dms) f.set(`${user} takes part in ${dm}`, 1);
   for (const [user, reads] of p.reads) for (const [stream, seq] of reads) f.set(`${user}'s read cursor in ${stream}`, seq);
   for (const [stream, byUser] of p.mentions) for (const [user, seqs] of byUser) f.set(`${user}'s unread mentions in ${stream}`, seqs.length);
+  for (const [room, a] of p.access) {
+    f.set(`room ${room}: ${a.visibility}, owned by ${a.owner}`, 1);
+    for (const u of a.moderators) f.set(`room ${room}: moderator ${u}`, 1);
+    for (const u of a.invited) f.set(`room ${room}: ${u} invited`, 1);
+    for (const u of a.banned) f.set(`room ${room}: ${u} banned`, 1);
+  }
   return f;
 }
 
