@@ -60,3 +60,5 @@ const server = Bun.serve({
   },
 });
 console.log(`listening ${server.port}`);
+// Exit on SIGTERM (the harness's stop) rather than die of it, so `bun --cpu-prof` (bench/profile.ts) writes its profile.
+process.on("SIGTERM", () => process.exit(0));
