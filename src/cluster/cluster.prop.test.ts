@@ -1,0 +1,396 @@
+/**
+ * Model-based test of a cluster (fast-check `commands`): three nodes — each a Hub with its own
+ * replica, NodeWriter, tailer and presence tracker, wired by `startClusterNode` exactly as the
+ * server does — on one shared engine (the in-memory twin, so hundreds of runs stay fast; the
+ * PostgreSQL engine passes the same engine contract). Random commands from three users with two
+ * devices each (JSON and MessagePack) go to random nodes: connects, resumes with the cursors the
+ * device kept (on any node), disconnects, joins, leaves, room sends, DMs, retried sends on another
+ * node, read cursors, and node crashes (its clients dropped, its tailer and writer abandoned
+ * mid-flight, a new hub on the same replica — or on a deleted, empty one).
+ *
+ * The model is one ordered log: the engine's. Checked on every frame a device receives: per
+ * stream the seq follows on from the device's cursor (no gap, no duplicate; a room starts at the
+ * user's own `joined`, and may jump only to a re-join), the event equals the engine's, it may read
+ * the stream, and a welcome's head is never ahead of the engine. After the run: every connected
+ * device is at the head of every stream it may read, what it received equals the engine's log
+ * over each range it covered, and every retry appended nothing and got the original ack.
+ */
+import { expect, test } from "bun:test";
+import fc from "fast-check";
+import { BROADCAST_STREAM, parseStream, roomStream, userStream, type Encoding, type EventData, type SendTarget, type ServerFrame } from "../protocol/index.ts";
+import { createMemoryLog } from "../store/memory-log.ts";
+import type { EventLog, StoredEvent } from "../store/event-log.ts";
+import { createMemoryEngine, MemoryEngineStorage } from "../store/engine/memory-engine.ts";
+import { silentLogger } from "../observability/log.ts";
+import { FakeFanout, type Via } from "../actors/testing/fakes.ts";
+import { TestClient, settle, testHub, type TestHub } from "../actors/testing/harness.ts";
+import { MemoryPresenceNetwork } from "./memory-presence-bus.ts";
+import { startClusterNode, type ClusterNode } from "./node.ts";
+
+const NODES = 3;
+const USERS = ["ann", "bob", "cy"] as const;
+const DEVICES: readonly { name: string; encoding: Encoding }[] = [{ name: "d1", encoding: "json" }, { name: "d2", encoding: "msgpack" }];
+const ROOMS = ["r1", "r2"] as const;
+
+interface Device {
+  user: string;
+  name: string;
+  encoding: Encoding;
+  cursors: Map<string, number>;
+  received: Map<string, EventData[]>;
+  client?: TestClient;
+  node?: number;
+  fresh: boolean;
+  welcomed: boolean;
+  synced: boolean;
+}
+
+interface Node {
+  log: EventLog;
+  th: TestHub;
+  cluster: ClusterNode;
+}
+
+const coverage = { events: 0, replayed: 0, resumesElsewhere: 0, crashes: 0, rebuilt: 0, duplicateAcksElsewhere: 0, dms: 0, rejoinJumps: 0 };
+
+class World {
+  readonly storage = new MemoryEngineStorage();
+  readonly presence = new MemoryPresenceNetwork();
+  readonly nodes: Node[] = [];
+  readonly devices = new Map<string, Device>();
+  readonly violations: string[] = [];
+  readonly sent = new Map<string, SendTarget>();
+  readonly acked = new Map<string, { user: string; to: SendTarget; stream: string; seq: number }>();
+  readonly replies = new Map<string, ServerFrame>();
+  private cmids = 0;
+
+  constructor() {
+    for (let i = 0; i < NODES; i++) this.nodes.push(this.boot(i, createMemoryLog()));
+    for (const user of USERS) for (const d of DEVICES) {
+      this.devices.set(`${user}/${d.name}`, { user, name: d.name, encoding: d.encoding, cursors: new Map(), received: new Map(), fresh: false, welcomed: false, synced: false });
+    }
+  }
+
+  /** A node on `log` (its replica): a hub with the projection rebuilt from it, following the engine. */
+  boot(i: number, log: EventLog): Node {
+    const th = testHub({ log, fanout: new FakeFanout() });
+    const cluster = startClusterNode(th.hub, createMemoryEngine(this.storage), silentLogger, {
+      commitMaxEvents: 1000, node: `n${i}`, presenceBus: this.presence.bus(), presenceTimeoutMs: 60_000, storeTimeoutMs: 60_000,
+      onDiverged: (why) => this.violations.push(`n${i} diverged: ${why}`),
+    });
+    void cluster.presence.start();
+    return { log, th, cluster };
+  }
+
+  /** The model: the engine's one ordered log. */
+  get engineLog(): readonly StoredEvent[] { return this.storage.events; }
+  engineStream(stream: string): StoredEvent[] { return this.engineLog.filter((e) => e.stream === stream); }
+  engineEvent(stream: string, seq: number): StoredEvent | undefined { return this.engineLog.find((e) => e.stream === stream && e.seq === seq); }
+  engineHead(stream: string): number { return this.storage.heads.get(stream) ?? 0; }
+
+  nextCmid(): string { return `m${++this.cmids}`; }
+
+  memberAsOf(room: string, user: string, seq: number): boolean {
+    let member = false;
+    for (const e of this.engineStream(roomStream(room))) {
+      if (e.seq > seq) break;
+      if (e.author === user && e.kind === "joined") member = true;
+      if (e.author === user && e.kind === "left") member = false;
+    }
+    return member;
+  }
+
+  mayRead(user: string, e: EventData): boolean {
+    const s = parseStream(e.stream);
+    if (!s) return false;
+    switch (s.kind) {
+      case "user": return s.user === user;
+      case "dm": return s.users.includes(user);
+      case "broadcast": return true;
+      case "room":
+        return this.memberAsOf(s.room, user, e.seq) || this.memberAsOf(s.room, user, Number.MAX_SAFE_INTEGER) || (e.kind === "left" && e.author === user);
+      default: return false;
+    }
+  }
+
+  readable(user: string): string[] {
+    const out = [userStream(user), BROADCAST_STREAM];
+    for (const s of this.storage.heads.keys()) {
+      const p = parseStream(s);
+      if (p?.kind === "dm" && p.users.includes(user)) out.push(s);
+      if (p?.kind === "room" && this.memberAsOf(p.room, user, Number.MAX_SAFE_INTEGER)) out.push(s);
+    }
+    return out;
+  }
+
+  onFrame(dev: Device, f: ServerFrame, via: Via): void {
+    const fail = (why: string) => this.violations.push(`${dev.user}/${dev.name}@n${dev.node}: ${why}`);
+    if (f.type === "welcome") {
+      dev.welcomed = true;
+      for (const s of f.streams) if (s.head > this.engineHead(s.stream)) fail(`welcome says ${s.stream} head ${s.head}, ahead of the engine's ${this.engineHead(s.stream)}`);
+      if (dev.fresh) {
+        dev.cursors.clear();
+        for (const s of f.streams) dev.cursors.set(s.stream, s.head);
+      }
+      return;
+    }
+    if (f.type === "synced") { dev.synced = true; return; }
+    if (f.type === "ack" && typeof f.id === "string" && f.id.startsWith("send:") && !f.duplicate) {
+      const cmid = f.id.slice("send:".length);
+      const to = this.sent.get(cmid);
+      if (to) this.acked.set(cmid, { user: dev.user, to, stream: f.stream, seq: f.seq });
+      return;
+    }
+    if (f.type === "ack" || f.type === "error") { this.replies.set(String(f.id), f); return; }
+    if (f.type !== "event") return;
+    const { type: _type, ...e } = f;
+    const where = `${e.stream}#${e.seq} (${e.kind} by ${e.author})`;
+    if (!dev.welcomed) fail(`${where} before welcome`);
+    if (via === "conn" && !dev.synced) {
+      if (dev.fresh) fail(`${where} replayed on a fresh start`);
+      coverage.replayed += 1;
+    }
+    if (!this.mayRead(dev.user, e)) fail(`${where} may not be read by ${dev.user}`);
+    const cursor = dev.cursors.get(e.stream);
+    const ownJoined = e.kind === "joined" && e.author === dev.user;
+    const isRoom = e.stream.startsWith("room:");
+    if (cursor === undefined) {
+      if (isRoom ? !ownJoined : e.seq !== 1) fail(`${where} is the first event seen of the stream`);
+    } else if (e.seq !== cursor + 1) {
+      if (isRoom && ownJoined && e.seq > cursor) coverage.rejoinJumps += 1;
+      else fail(`${where}: expected seq ${cursor + 1}${e.seq <= cursor ? " (duplicate)" : " (gap)"}`);
+    }
+    if (!sameEvent(this.engineEvent(e.stream, e.seq), e)) fail(`${where} differs from the engine's log`);
+    dev.cursors.set(e.stream, e.seq);
+    let list = dev.received.get(e.stream);
+    if (!list) dev.received.set(e.stream, (list = []));
+    list.push(e);
+    coverage.events += 1;
+  }
+
+  connect(dev: Device, withCursors: boolean, node: number): void {
+    if (withCursors && dev.node !== undefined && dev.node !== node) coverage.resumesElsewhere += 1;
+    dev.fresh = !withCursors;
+    dev.welcomed = false;
+    dev.synced = false;
+    dev.node = node;
+    dev.client = new TestClient(this.nodes[node]!.th, dev.encoding, (f, via) => this.onFrame(dev, f, via));
+    dev.client.hello(dev.user, dev.name, withCursors ? Object.fromEntries(dev.cursors) : undefined);
+  }
+
+  disconnect(dev: Device): void {
+    dev.client?.drop();
+    dev.client = undefined;
+    dev.synced = false;
+  }
+
+  /** A node dies mid-flight: its clients drop, its followers stop without draining; a new hub starts on the replica (or a new one). */
+  async crash(i: number, keepReplica: boolean): Promise<void> {
+    for (const d of this.devices.values()) if (d.node === i && d.client) this.disconnect(d);
+    const old = this.nodes[i]!;
+    await old.cluster.tailer.stop();
+    await old.cluster.presence.stop();
+    this.nodes[i] = this.boot(i, keepReplica ? old.log : createMemoryLog());
+    coverage.crashes += 1;
+    if (!keepReplica) coverage.rebuilt += 1;
+  }
+
+  /** Until every node's replica holds the engine's whole log and nothing is in flight. */
+  async quiesce(): Promise<void> {
+    for (let i = 0; i < 500; i++) {
+      await settle();
+      const head = this.storage.pos;
+      if (this.nodes.every((n) => n.log.lastPos() === head && n.cluster.writer.queued === 0)) {
+        await settle();
+        if (this.storage.pos === head) return;
+      }
+    }
+    throw new Error(`the cluster did not settle: engine at ${this.storage.pos}, replicas at ${this.nodes.map((n) => n.log.lastPos()).join(", ")}`);
+  }
+
+  finalProblems(): string[] {
+    const problems = [...this.violations];
+    for (const [stream, head] of this.storage.heads) {
+      const seqs = this.engineStream(stream).map((e) => e.seq);
+      if (seqs.join() !== Array.from({ length: head }, (_, i) => i + 1).join()) problems.push(`${stream} is not gapless in the engine`);
+    }
+    for (const n of this.nodes) {
+      if (n.log.lastPos() !== this.storage.pos) problems.push(`a replica is at ${n.log.lastPos()} of ${this.storage.pos}`);
+    }
+    for (const dev of this.devices.values()) {
+      const who = `${dev.user}/${dev.name}@n${dev.node}`;
+      if (dev.client && dev.synced) {
+        for (const s of this.readable(dev.user)) {
+          if ((dev.cursors.get(s) ?? 0) !== this.engineHead(s)) problems.push(`${who} is at ${dev.cursors.get(s) ?? 0} of ${s}, head ${this.engineHead(s)}`);
+        }
+      }
+      for (const [stream, events] of dev.received) {
+        let start = 0;
+        for (let i = 1; i <= events.length; i++) {
+          if (i < events.length && events[i]!.seq === events[i - 1]!.seq + 1) continue;
+          const run = events.slice(start, i);
+          if (!run.every((e) => sameEvent(this.engineEvent(stream, e.seq), e))) problems.push(`${who} ${stream} ${run[0]!.seq}..${run.at(-1)!.seq} differs from the engine`);
+          start = i;
+        }
+      }
+    }
+    return problems;
+  }
+
+  async end(): Promise<void> {
+    for (const d of this.devices.values()) this.disconnect(d);
+    for (const n of this.nodes) {
+      await n.cluster.stop();
+      n.th.hub.shutdown(1001, "end");
+    }
+  }
+}
+
+function sameEvent(a: object | undefined, b: object): boolean {
+  if (!a) return false;
+  const norm = (o: object) => JSON.stringify(Object.entries(o).filter(([, v]) => v !== undefined).sort(([x], [y]) => (x < y ? -1 : 1)));
+  return norm(a) === norm(b);
+}
+
+type Model = { connected: Set<string> };
+type Cmd = fc.AsyncCommand<Model, World>;
+type DeviceRef = { user: string; device: string };
+const keyOf = (d: DeviceRef) => `${d.user}/${d.device}`;
+const deviceArb = fc.record({ user: fc.constantFrom(...USERS), device: fc.constantFrom(...DEVICES.map((d) => d.name)) });
+const nodeArb = fc.nat(NODES - 1);
+
+/** Settled commands wait until the whole cluster is quiet; the others race with what is in flight. */
+const then = (w: World, settleAfter: boolean) => (settleAfter ? w.quiesce() : settle(2));
+const mark = (settleAfter: boolean) => (settleAfter ? "" : "~");
+
+class Connect implements Cmd {
+  constructor(readonly d: DeviceRef, readonly withCursors: boolean, readonly node: number, readonly settleAfter = true) {}
+  check = (m: Readonly<Model>) => !m.connected.has(keyOf(this.d));
+  async run(m: Model, w: World) {
+    w.connect(w.devices.get(keyOf(this.d))!, this.withCursors, this.node);
+    m.connected.add(keyOf(this.d));
+    await then(w, this.settleAfter);
+  }
+  toString = () => `${this.withCursors ? "resume" : "connect"}${mark(this.settleAfter)}(${keyOf(this.d)}@n${this.node})`;
+}
+
+class Disconnect implements Cmd {
+  constructor(readonly d: DeviceRef, readonly settleAfter = true) {}
+  check = (m: Readonly<Model>) => m.connected.has(keyOf(this.d));
+  async run(m: Model, w: World) {
+    w.disconnect(w.devices.get(keyOf(this.d))!);
+    m.connected.delete(keyOf(this.d));
+    await then(w, this.settleAfter);
+  }
+  toString = () => `disconnect${mark(this.settleAfter)}(${keyOf(this.d)})`;
+}
+
+type Action =
+  | { kind: "join"; room: string } | { kind: "leave"; room: string } | { kind: "send"; room: string }
+  | { kind: "dm"; to: string } | { kind: "retry"; n: number; node: number } | { kind: "read"; n: number };
+
+class DeviceCommand implements Cmd {
+  constructor(readonly d: DeviceRef, readonly a: Action, readonly node: number, readonly settleAfter = true) {}
+  check = () => true;
+  async run(m: Model, w: World) {
+    const dev = w.devices.get(keyOf(this.d))!;
+    if (!m.connected.has(keyOf(this.d))) await new Connect(this.d, true, this.node, this.settleAfter).run(m, w);
+    const a = this.a;
+    switch (a.kind) {
+      case "join": dev.client!.send({ type: "join", room: a.room }); break;
+      case "leave": dev.client!.send({ type: "leave", room: a.room }); break;
+      case "send": case "dm": {
+        if (a.kind === "dm" && a.to === dev.user) return;
+        const cmid = w.nextCmid();
+        const to: SendTarget = a.kind === "send" ? { room: a.room } : { user: a.to };
+        w.sent.set(cmid, to);
+        if (a.kind === "dm") coverage.dms += 1;
+        dev.client!.send({ type: "send", id: `send:${cmid}`, to, cmid, text: `${cmid} from ${keyOf(this.d)}` });
+        break;
+      }
+      case "retry": {
+        // The device moves to another node and retries one of its acked sends there.
+        await w.quiesce();
+        const mine = [...w.acked.entries()].filter(([, s]) => s.user === dev.user);
+        const pick = mine[a.n % Math.max(1, mine.length)];
+        if (!pick) return;
+        const [cmid, original] = pick;
+        if (dev.node !== a.node) {
+          w.disconnect(dev);
+          w.connect(dev, true, a.node);
+          await w.quiesce();
+        }
+        const before = w.storage.pos;
+        const id = `retry:${cmid}:${a.n}:${before}`;
+        dev.client!.send({ type: "send", id, to: original.to, cmid, text: "retried, maybe with other text" });
+        await w.quiesce();
+        if (w.storage.pos !== before) w.violations.push(`retry of ${cmid} appended ${w.storage.pos - before} events`);
+        const reply = w.replies.get(id);
+        if (reply?.type === "ack" && reply.duplicate && reply.stream === original.stream && reply.seq === original.seq) coverage.duplicateAcksElsewhere += 1;
+        else if (!(reply?.type === "error" && reply.code === "not_member" && "room" in original.to && !w.memberAsOf(original.to.room, dev.user, Number.MAX_SAFE_INTEGER))) {
+          w.violations.push(`retry of ${cmid} (${original.stream}#${original.seq}) on n${a.node} answered ${JSON.stringify(reply)}`);
+        }
+        return;
+      }
+      case "read": {
+        const seen = [...dev.cursors].filter(([s, seq]) => seq > 0 && !s.startsWith("user:") && w.readable(dev.user).includes(s));
+        const pick = seen[a.n % Math.max(1, seen.length)];
+        if (pick) dev.client!.send({ type: "read", stream: pick[0], seq: pick[1] });
+        break;
+      }
+    }
+    await then(w, this.settleAfter);
+  }
+  toString = () => {
+    const a = this.a;
+    return `${a.kind}${mark(this.settleAfter)}(${keyOf(this.d)}, ${a.kind === "dm" ? a.to : "room" in a ? a.room : a.kind === "retry" ? `${a.n}@n${a.node}` : a.n})`;
+  };
+}
+
+class Crash implements Cmd {
+  constructor(readonly node: number, readonly keepReplica: boolean) {}
+  check = () => true;
+  async run(m: Model, w: World) {
+    for (const [key, d] of w.devices) if (d.node === this.node && d.client) m.connected.delete(key);
+    await w.crash(this.node, this.keepReplica);
+    await w.quiesce();
+  }
+  toString = () => `crash(n${this.node}${this.keepReplica ? "" : ", replica deleted"})`;
+}
+
+test("cluster: every device, on any node and across node crashes, receives exactly the engine's log, gap-free and duplicate-free", async () => {
+  const room = fc.constantFrom(...ROOMS, ROOMS[0]);
+  const settleAfter = fc.oneof({ weight: 2, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) });
+  const on = <A,>(a: fc.Arbitrary<A>) => fc.tuple(deviceArb, a, nodeArb, settleAfter);
+  const commands = fc.commands([
+    on(fc.boolean()).map(([d, resume, n, s]) => new Connect(d, resume, n, s)),
+    on(fc.constant(0)).map(([d, , , s]) => new Disconnect(d, s)),
+    on(room).map(([d, r, n, s]) => new DeviceCommand(d, { kind: "join", room: r }, n, s)),
+    on(room).map(([d, r, n, s]) => new DeviceCommand(d, { kind: "join", room: r }, n, s)),
+    on(room).map(([d, r, n, s]) => new DeviceCommand(d, { kind: "leave", room: r }, n, s)),
+    on(room).map(([d, r, n, s]) => new DeviceCommand(d, { kind: "send", room: r }, n, s)),
+    on(room).map(([d, r, n, s]) => new DeviceCommand(d, { kind: "send", room: r }, n, s)),
+    on(fc.constantFrom(...USERS)).map(([d, u, n, s]) => new DeviceCommand(d, { kind: "dm", to: u }, n, s)),
+    on(fc.tuple(fc.nat(20), nodeArb)).map(([d, [k, at], n, s]) => new DeviceCommand(d, { kind: "retry", n: k, node: at }, n, s)),
+    on(fc.nat(20)).map(([d, k, n, s]) => new DeviceCommand(d, { kind: "read", n: k }, n, s)),
+    fc.tuple(nodeArb, fc.boolean()).map(([n, keep]) => new Crash(n, keep)),
+  ], { maxCommands: 40, size: "+1" });
+
+  await fc.assert(fc.asyncProperty(commands, async (cmds) => {
+    const world = new World();
+    try {
+      await fc.asyncModelRun(() => ({ model: { connected: new Set<string>() }, real: world }), cmds);
+      await world.quiesce();
+      expect(world.finalProblems()).toEqual([]);
+      for (const d of world.devices.values()) expect(d.client?.socket.wireErrors ?? []).toEqual([]);
+    } finally {
+      await world.end();
+    }
+  }), {
+    numRuns: Number(process.env.HUBBUB_MODEL_RUNS ?? 40),
+    ...(process.env.HUBBUB_MODEL_SEED ? { seed: Number(process.env.HUBBUB_MODEL_SEED), path: process.env.HUBBUB_MODEL_PATH, endOnFailure: true } : {}),
+  });
+
+  for (const [what, n] of Object.entries(coverage)) expect({ what, reached: n > 0 }).toEqual({ what, reached: true });
+  expect(coverage.events).toBeGreaterThan(500);
+}, 120_000);
