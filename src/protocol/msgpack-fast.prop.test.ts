@@ -9,6 +9,7 @@ import { clientFrameArb, eventDataArb, serverFrameArb } from "./arbitraries.ts";
 import { encodeMsgpack } from "./msgpack-encode.ts";
 import { decodeMsgpack } from "./msgpack-decode.ts";
 import { msgpackCodec } from "./codec.ts";
+import { eventFrame } from "./frames.ts";
 
 const refEncoder = new Encoder({ ignoreUndefined: true });
 const refEncode = (v: unknown) => refEncoder.encode(v);
@@ -51,6 +52,25 @@ describe("fast MessagePack encoder", () => {
   test("writes @msgpack/msgpack's bytes for any JSON-like value (edge lengths, lone surrogates, every integer width, undefined)", () => {
     fc.assert(fc.property(valueArb, (v) => {
       expect(encodeMsgpack(v, refEncode)).toEqual(refEncode(v));
+    }), { numRuns: 2000 });
+  });
+
+  test("writes @msgpack/msgpack's bytes for event and ack frames as the server builds them (optional keys present, absent or undefined)", () => {
+    const ack = fc.record({ id: fc.option(fc.oneof(fc.integer(), fc.string()), { nil: undefined }), seq: fc.nat(), pos: fc.nat(), duplicate: fc.option(fc.constant(true), { nil: undefined }), stream: fc.string() })
+      .map(({ id, seq, pos, duplicate, stream }) => {
+        const f: Record<string, unknown> = { type: "ack", id, stream, seq, pos }; // ackFrame (actors/replies.ts): id may be undefined
+        if (duplicate) f.duplicate = true;
+        return f;
+      });
+    const event = fc.tuple(eventDataArb, fc.boolean()).map(([e, undefinedCmid]) => {
+      const f: Record<string, unknown> = { ...eventFrame(e) };
+      if (undefinedCmid && f.cmid === undefined) f.cmid = undefined;
+      return f;
+    });
+    const damaged = fc.tuple(fc.oneof(ack, event), fc.constantFrom("type", "stream", "seq", "pos", "at", "author", "kind", "body"))
+      .map(([f, k]) => (k in f ? { ...f, [k]: undefined } : f));
+    fc.assert(fc.property(fc.oneof(ack, event, damaged), (f) => {
+      expect(encodeMsgpack(f, noFallback)).toEqual(refEncode(f));
     }), { numRuns: 2000 });
   });
 
