@@ -38,7 +38,7 @@ const weirdValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** A real frame of any type with one field (present or not) replaced by something wrong. */
-const nearValid = (encoding: Encoding) => fc.tuple(clientFrameArb, fc.constantFrom("type", "id", "user", "token", "device", "client", "cursors", "room", "to", "cmid", "text", "stream", "seq", "before", "after", "limit", "t", "author"), weirdValue, fc.nat())
+const nearValid = (encoding: Encoding) => fc.tuple(clientFrameArb, fc.constantFrom("type", "id", "user", "token", "device", "client", "cursors", "room", "to", "cmid", "text", "stream", "seq", "before", "after", "limit", "t", "author", "private", "role", "visibility"), weirdValue, fc.nat())
   .map(([f, key, v, pick]) => {
     const keys = Object.keys(f);
     const k = pick % 3 === 0 ? key : keys[pick % keys.length]!;
