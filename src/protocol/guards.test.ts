@@ -204,3 +204,25 @@ describe("guards: properties", () => {
     }), { numRuns: 1000 });
   });
 });
+
+describe("guards: private rooms and moderation", () => {
+  test("join's private flag, and the moderation commands, become their typed frames", () => {
+    const ok = (raw: object) => { const g = guardClientFrame(raw); if (!g.ok) throw new Error(g.message); return g.frame; };
+    expect(ok({ type: "join", room: "p", private: true })).toEqual({ type: "join", id: undefined, room: "p", private: true });
+    expect(ok({ type: "join", room: "p", private: false })).toEqual({ type: "join", id: undefined, room: "p" });
+    for (const type of ["invite", "kick", "ban", "unban"] as const) expect(ok({ type, id: 1, room: "p", user: "bob" })).toEqual({ type, id: 1, room: "p", user: "bob" });
+    expect(ok({ type: "set_role", room: "p", user: "bob", role: "moderator" })).toEqual({ type: "set_role", id: undefined, room: "p", user: "bob", role: "moderator" });
+    expect(ok({ type: "set_visibility", room: "p", visibility: "public" })).toEqual({ type: "set_visibility", id: undefined, room: "p", visibility: "public" });
+    expect(ok({ type: "room_info", room: "p" })).toEqual({ type: "room_info", id: undefined, room: "p" });
+  });
+
+  test("wrong fields are invalid_field, naming the field", () => {
+    const refused = (raw: object) => { const g = guardClientFrame(raw); return g.ok ? "ok" : `${g.code} ${g.message.split(" ")[0]}`; };
+    expect(refused({ type: "join", room: "p", private: "yes" })).toBe("invalid_field `private`");
+    expect(refused({ type: "kick", room: "p" })).toBe("invalid_field `user`");
+    expect(refused({ type: "ban", room: "p", user: "not a name" })).toBe("invalid_field `user`");
+    expect(refused({ type: "invite", user: "bob" })).toBe("invalid_field `room`");
+    expect(refused({ type: "set_role", room: "p", user: "bob", role: "owner" })).toBe("invalid_field `role`");
+    expect(refused({ type: "set_visibility", room: "p", visibility: "secret" })).toBe("invalid_field `visibility`");
+  });
+});
