@@ -3,7 +3,8 @@
  * opens `count` hubbub connections to one node, each a user of its own that says hello and joins
  * one of `rooms` rooms, then keeps them alive with the SDK's app-level ping (one per connection
  * every 10 s, spread evenly), and reports on stdout, one JSON line each:
- *   {"ready": n, "ms": …}            every connection hello'd and its join acked
+ *   {"ready": n, "ms": …, "retries": r}  every connection hello'd and its join acked; r joins retried
+ *                                    after a retryable error (store_unavailable, overloaded), as the SDK does
  *   {"broadcast": n, "last": t, "open": o, "closes": {code: count}}
  *                                    n connections got the broadcast; t = when the last did (ms, wall
  *                                    clock); o still open; closes since ready, by close code
@@ -13,6 +14,8 @@
 const [port, first, count, rooms] = process.argv.slice(2).map(Number) as [number, number, number, number];
 const HEARTBEAT_MS = 10_000;
 const INFLIGHT = 128;
+const MAX_RETRIES = 10_000;
+let retries = 0;
 
 const sockets: WebSocket[] = [];
 let broadcastSeen = 0;
@@ -33,7 +36,11 @@ function open(i: number): Promise<WebSocket> {
       const s = m.data as string;
       if (!joined) {
         if (s.startsWith('{"type":"ack","id":"j"')) { joined = true; openCount += 1; resolve(ws); }
-        else if (s.startsWith('{"type":"error"')) reject(new Error(`connection ${i}: ${s.slice(0, 200)}`));
+        else if (/^\{"type":"error","id":"j","code":"(store_unavailable|overloaded|rate_limited)"/.test(s) && retries < MAX_RETRIES) {
+          // Retryable, as the SDK treats it: the same join again after a pause.
+          retries += 1;
+          setTimeout(() => ws.send(`{"type":"join","id":"j","room":"r${i % rooms}"}`), 250 + Math.random() * 750);
+        } else if (s.startsWith('{"type":"error"')) reject(new Error(`connection ${i}: ${s.slice(0, 200)}`));
         return;
       }
       if (s.includes("scale-probe")) {
@@ -55,7 +62,7 @@ let next = 0;
 await Promise.all(Array.from({ length: INFLIGHT }, async () => {
   while (next < count) sockets.push(await open(first + next++));
 }));
-print({ ready: sockets.length, ms: performance.now() - t0 });
+print({ ready: sockets.length, ms: performance.now() - t0, retries });
 
 // Heartbeats as the SDK sends them: the server closes a connection idle for its timeout (15 s).
 let beat = 0;
