@@ -12,8 +12,9 @@
  *   - `page` and `search_results`: every event is of a stream the user may read now;
  *   - `presence` and `typing` of a room, and `welcome`'s streams: the user is a member now;
  *   - `room_list`: no private room the user is not a member, owner or invitee of, and every
- *     room's visibility as the log says; `room_settings`: likewise, and invites and bans only
- *     for the owner and moderators.
+ *     room's visibility as the log says; `room_settings`: likewise, invites and bans only
+ *     for the owner and moderators, and the member list (exactly the log's members, with their
+ *     count) for members only.
  */
 import { expect, test } from "bun:test";
 import fc from "fast-check";
@@ -90,6 +91,7 @@ function illegal(events: readonly EventData[]): string[] {
 const coverage = {
   privateCreated: 0, refusedNotInvited: 0, refusedBanned: 0, joinedByInvite: 0, kicks: 0, bans: 0, removedGotEvent: 0,
   resumesAfterRemoval: 0, removedOnOtherDevice: 0, promotions: 0, protectedRefused: 0, pagesRefused: 0, listsWithHiddenRooms: 0, events: 0,
+  memberListsShown: 0, memberListsWithheld: 0,
 };
 
 /** Each user has two devices: d1 (JSON) gives the user's commands, d2 (MessagePack) comes and goes and only receives. */
@@ -176,6 +178,14 @@ class World {
         if (!this.mayList(f.room, user)) fail(`room_info of private ${f.room}`);
         const moderates = t.members.has(user) && (t.owner === user || t.mods.has(user));
         if (!moderates && (f.invited !== undefined || f.banned !== undefined)) fail(`room_info of ${f.room} shows invites/bans to a non-moderator`);
+        if (!t.members.has(user)) {
+          if (f.members !== undefined || f.memberCount !== undefined) fail(`room_info of ${f.room} lists its members to a non-member`);
+          else coverage.memberListsWithheld += 1;
+        } else {
+          const truth = [...t.members].sort();
+          if (JSON.stringify(f.members) !== JSON.stringify(truth) || f.memberCount !== truth.length) fail(`room_info of ${f.room} lists ${JSON.stringify(f.members)} (${f.memberCount}), the log ${JSON.stringify(truth)}`);
+          else coverage.memberListsShown += 1;
+        }
         return;
       }
       case "error":
@@ -279,7 +289,7 @@ class Do implements Cmd {
  * commands meanwhile try everything that should be refused.
  */
 class Pick implements Cmd {
-  constructor(readonly what: "invite" | "join-invited" | "join-banned" | "kick" | "ban" | "promote" | "kick-protected", readonly room: string, readonly n: number) {}
+  constructor(readonly what: "invite" | "join-invited" | "join-banned" | "kick" | "ban" | "promote" | "kick-protected" | "info-member", readonly room: string, readonly n: number) {}
   check = () => true;
   async run(m: Model, w: World) {
     const t = w.truth(this.room);
@@ -291,6 +301,7 @@ class Pick implements Cmd {
       case "invite": each(mods, USERS.filter((u) => !t.members.has(u) && !t.banned.has(u))); break;
       case "join-invited": for (const u of t.invited) pairs.push([u, u]); break;
       case "join-banned": for (const u of t.banned) pairs.push([u, u]); break;
+      case "info-member": for (const u of t.members) pairs.push([u, u]); break;
       case "kick": each(mods, USERS.filter((u) => t.members.has(u) && plain(u))); break;
       case "ban": each(mods, USERS.filter((u) => plain(u) && !t.banned.has(u))); break;
       // Should be refused: a moderator removing the owner or another moderator.
@@ -306,7 +317,8 @@ class Pick implements Cmd {
         if (!m.connected.has(key)) await new Connect(key, true).run(m, w);
       }
     }
-    const what = this.what === "join-invited" || this.what === "join-banned" ? "join" : this.what === "kick-protected" ? (this.n % 2 ? "kick" : "ban") : this.what;
+    const what = this.what === "join-invited" || this.what === "join-banned" ? "join"
+      : this.what === "kick-protected" ? (this.n % 2 ? "kick" : "ban") : this.what === "info-member" ? "room_info" : this.what;
     await new Do(pick[0], what, this.room, pick[1]).run(m, w);
   }
   toString = () => `pick-${this.what}(${this.room}, ${this.n})`;
@@ -328,7 +340,7 @@ test("leakage: no user ever receives, lists, resumes or pages a stream, event or
     fc.tuple(fc.constantFrom("invite" as const, "join-invited" as const, "join-banned" as const, "kick" as const, "ban" as const, "promote" as const, "kick-protected" as const), room, fc.nat(12))
       .map(([what, r, n]) => new Pick(what, r, n)),
     fc.tuple(fc.constantFrom("invite" as const, "join-invited" as const, "kick" as const), room, fc.nat(12)).map(([what, r, n]) => new Pick(what, r, n)),
-    fc.tuple(fc.constantFrom("promote" as const, "kick-protected" as const), room, fc.nat(12)).map(([what, r, n]) => new Pick(what, r, n)),
+    fc.tuple(fc.constantFrom("promote" as const, "kick-protected" as const, "info-member" as const), room, fc.nat(12)).map(([what, r, n]) => new Pick(what, r, n)),
     fc.constant(new Restart()),
   ], { maxCommands: 60, size: "+1" });
 

@@ -30,7 +30,7 @@ describe("private rooms", () => {
     expect(((await ask(bob, { type: "rooms" })) as RoomListFrame).rooms).toEqual([{ room: "secret", members: 1, head: 2, member: false, visibility: "private", invited: true }]);
     expect(await ask(bob, { type: "join", room: "secret" })).toMatchObject({ type: "ack" });
     expect(bob.socket.events("room:secret").at(-1)).toMatchObject({ kind: "joined", author: "bob", body: { via: "invite" } });
-    expect(await ask(bob, { type: "room_info", room: "secret" })).toEqual({ type: "room_settings", id: expect.any(String), room: "secret", visibility: "private", owner: "ann", moderators: [] });
+    expect(await ask(bob, { type: "room_info", room: "secret" })).toEqual({ type: "room_settings", id: expect.any(String), room: "secret", visibility: "private", owner: "ann", moderators: [], members: ["ann", "bob"], memberCount: 2 });
     expect(await ask(ann, { type: "room_info", room: "secret" })).toMatchObject({ owner: "ann", invited: [], banned: [] });
 
     // Leaving a private room: coming back needs a new invite (the owner needs none).

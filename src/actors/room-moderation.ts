@@ -10,7 +10,7 @@
  * refuses all of them with `forbidden`.
  */
 import {
-  ErrorCode, userStream, unreachable,
+  ErrorCode, MAX_LISTED_MEMBERS, userStream, unreachable,
   type CommandId, type ModerationFrame, type RoomSettingsFrame,
 } from "../protocol/index.ts";
 import { accessOf, isKnownUser } from "../projections/projection.ts";
@@ -28,6 +28,8 @@ export interface ModeratedRoom {
   readonly hub: ActorContext;
   /** Accepted membership (including changes in flight). */
   isMember(user: string): boolean;
+  /** Accepted membership, every name (for `room_info`'s member list). */
+  memberNames(): ReadonlySet<string>;
   /** Removes a member at once (a kick or ban about to be appended); `undo` puts them back if the append fails. */
   removeMember(user: string): () => void;
   /** Appends, counted as a membership change in flight until answered. */
@@ -114,7 +116,8 @@ function removeMember(room: ModeratedRoom, requests: AppendRequest[], user: stri
 
 /**
  * A room's settings: anyone may see a public room's, a private room's only its members, owner and
- * invitees; open invites and bans only the owner and moderators.
+ * invitees; open invites and bans only the owner and moderators; who the members are only the
+ * members (as `who`), the first MAX_LISTED_MEMBERS names with the count of all.
  */
 export function roomSettings(room: ModeratedRoom, conn: Conn, id: CommandId | undefined): void {
   const access = accessOf(room.hub.projection, room.name);
@@ -128,6 +131,12 @@ export function roomSettings(room: ModeratedRoom, conn: Conn, id: CommandId | un
       frame.invited = [...access.invited];
       frame.banned = [...access.banned];
     }
+  }
+  if (member) {
+    // Code-unit order (no locale): the same on every node and client, and cheap for big rooms.
+    const all = [...room.memberNames()].sort();
+    frame.members = all.length > MAX_LISTED_MEMBERS ? all.slice(0, MAX_LISTED_MEMBERS) : all;
+    frame.memberCount = all.length;
   }
   conn.reply(frame);
 }

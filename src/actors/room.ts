@@ -64,6 +64,7 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
   get queued(): number { return this.mailbox.size; }
 
   isMember(user: string): boolean { return this.members.has(user); }
+  memberNames(): ReadonlySet<string> { return this.members; }
 
   /**
    * Cluster mode: a join or leave committed (on any node, as followed by this node's tailer), or

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
-import type { RoomSettings } from "./room-settings.ts";
+import { RoomSettingsBook, type RoomSettings } from "./room-settings.ts";
 import { clientHarness, ev } from "./testing.ts";
+import type { EventKind } from "../protocol/index.ts";
 
 test("moderation commands send their frames; roomInfo's answer is kept current by the room's events and forgotten when I am removed", async () => {
   const { c, live } = clientHarness();
@@ -42,4 +43,38 @@ test("moderation commands send their frames; roomInfo's answer is kept current b
   expect(changes.map((r) => r.visibility)).toEqual(["private", "private", "private", "private", "public"]);
   s.push(ev("user:ann", 1, { kind: "room_left", author: "bob", body: { room: "plans", reason: "kicked" } }));
   expect(c.roomSettings("plans")).toBeUndefined();
+});
+
+test("the member list follows joins, leaves, kicks and bans; a capped list stays the sorted prefix with the count of all", () => {
+  const book = new RoomSettingsBook();
+  const base = { type: "room_settings" as const, room: "r", visibility: "public" as const, owner: "ann", moderators: [] };
+  let n = 0;
+  const fold = (kind: EventKind, author: string, user?: string) => book.apply(ev("room:r", ++n, { kind, author, body: user ? { user } : {} }));
+  const members = () => [book.get("r")?.members, book.get("r")?.memberCount];
+
+  book.set({ ...base, members: ["ann", "cy"], memberCount: 2 });
+  fold("joined", "bob");
+  fold("joined", "bob"); // the answer and the event crossed: listed once
+  fold("joined", "zed");
+  expect(members()).toEqual([["ann", "bob", "cy", "zed"], 4]);
+  fold("left", "cy");
+  fold("kicked", "ann", "zed");
+  fold("banned", "ann", "eve"); // never a member
+  expect(members()).toEqual([["ann", "bob"], 2]);
+
+  // Capped: the server listed the first 3 of 10 members.
+  book.set({ ...base, members: ["b", "d", "f"], memberCount: 10 });
+  fold("joined", "c"); // inside the prefix: listed, "f" pushed out
+  expect(members()).toEqual([["b", "c", "d"], 11]);
+  fold("joined", "x"); // beyond it: counted only
+  expect(members()).toEqual([["b", "c", "d"], 12]);
+  fold("left", "y"); // beyond it, a member: counted
+  fold("kicked", "b", "d"); // listed
+  fold("banned", "b", "a"); // inside the prefix, not listed: was no member
+  expect(members()).toEqual([["b", "c"], 10]);
+
+  // Not a member when asked: no list, and events do not make one up.
+  book.set({ ...base });
+  fold("joined", "bob");
+  expect(members()).toEqual([undefined, undefined]);
 });

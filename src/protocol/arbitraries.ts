@@ -72,7 +72,8 @@ export const serverFrameArb: fc.Arbitrary<ServerFrame> = clean(fc.oneof(
   fc.record({ type: fc.constant("user_info" as const), id, user: name, known: fc.boolean() }),
   fc.record({ type: fc.constant("room_settings" as const), id, room: name, visibility: fc.constantFrom("public" as const, "private" as const),
     owner: fc.option(name, { nil: undefined }), moderators: fc.array(name, { maxLength: 3 }),
-    invited: fc.option(fc.array(name, { maxLength: 3 }), { nil: undefined }), banned: fc.option(fc.array(name, { maxLength: 3 }), { nil: undefined }) }),
+    invited: fc.option(fc.array(name, { maxLength: 3 }), { nil: undefined }), banned: fc.option(fc.array(name, { maxLength: 3 }), { nil: undefined }),
+    members: fc.option(fc.array(name, { maxLength: 3 }), { nil: undefined }), memberCount: fc.option(fc.nat(), { nil: undefined }) }),
   fc.record({ type: fc.constant("search_results" as const), id, stream, q: name, events: fc.array(eventDataArb.map(clean1), { maxLength: 3 }), next: fc.option(seq, { nil: undefined }) }),
 ) as fc.Arbitrary<ServerFrame>);
 

@@ -210,13 +210,19 @@ export interface RoomSummary {
   room: string; members: number; head: number; member: boolean; topic?: string;
   visibility?: "private"; invited?: true; role?: "owner" | "moderator";
 }
+/** At most this many names in `room_settings.members`: the answer stays bounded however big the room. */
+export const MAX_LISTED_MEMBERS = 500;
 /**
  * Answer to `room_info`. `owner` is absent for rooms made before rooms had owners (they stay
  * public and have no moderators). `invited` and `banned` are listed to the owner and moderators only.
+ * `members` (the first MAX_LISTED_MEMBERS names in code-unit order) and `memberCount` (all of
+ * them) are told to members only, as `who` is: a non-member of a public room sees its settings,
+ * not who is in it.
  */
 export interface RoomSettingsFrame {
   type: "room_settings"; id?: CommandId; room: string; visibility: RoomVisibility;
   owner?: string; moderators: string[]; invited?: string[]; banned?: string[];
+  members?: string[]; memberCount?: number;
 }
 export interface RoomListFrame { type: "room_list"; id?: CommandId; rooms: RoomSummary[] }
 export interface ErrorFrame { type: "error"; id?: CommandId; code: ErrorCode; message: string }

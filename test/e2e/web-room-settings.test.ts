@@ -1,9 +1,9 @@
-/** Private rooms in the web app (issue 12): create one, the settings panel (visibility, people with roles, invite, kick, ban, unban), only the actions I may take. */
+/** Private rooms in the web app (issue 12): create one, the settings panel (visibility, members with roles and presence, invite, kick, ban, unban), only the actions I may take. */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { PER_TEST, launch, startServer, type Server } from "./harness.ts";
-import { signIn } from "./pages.ts";
+import { joinFromDirectory, seedMessages, signIn } from "./pages.ts";
 
 const person = (page: Page, user: string) => page.locator(`#settings-body li[data-user="${user}"]`);
 
@@ -47,7 +47,7 @@ describe("web app room settings", () => {
     await bob.getByRole("button", { name: "Join #plans (invited)" }).click();
     await bob.waitForSelector('#conv-title:has-text("#plans")');
     await bob.waitForSelector('.notice:has-text("ann invited bob")');
-    await ann.waitForSelector('#settings-body :text("2 members; here: the owner, the moderators and who is online. Anyone else: by name below.")');
+    await ann.waitForSelector('#settings-body .settings-count:text-is("2 members. Invite others by name below.")');
 
     // The owner sees bob, online, with what an owner may do; bob sees the same room with no actions at all.
     await person(ann, "bob").getByRole("button", { name: "Make bob a moderator" }).waitFor();
@@ -106,5 +106,35 @@ describe("web app room settings", () => {
     await invite(ida, "cy");
     await cy.getByRole("button", { name: "Join #council (invited)" }).click();
     await cy.waitForSelector('#conv-title:has-text("#council")');
+  });
+
+  test("the member list: every member with role and presence, offline ones too; kick from the list; joins and kicks show live", PER_TEST, async () => {
+    const ann = await signIn(await browser.newContext(), server.url, "ann2");
+    await joinFromDirectory(ann, "hall");
+    await seedMessages(ann, "cyd", "hall", 1); // joins, writes, goes away: a member who is offline
+    const bob = await signIn(await browser.newContext(), server.url, "bob2");
+    await joinFromDirectory(bob, "hall");
+    await openSettings(ann);
+    const count = ann.locator("#settings-body .settings-count");
+    await ann.waitForSelector('#settings-body .settings-count:text-is("3 members. Invite others by name below.")');
+    await person(ann, "bob2").locator(".presence").waitFor();
+    assert.deepEqual(await ann.locator("#settings-body .settings-people li").evaluateAll((lis) => lis.map((li) => li.getAttribute("data-user"))), ["ann2", "bob2", "cyd"], "the owner first, then members by name");
+    assert.match(await person(ann, "cyd").textContent() ?? "", /^cydmember/);
+    assert.equal(await person(ann, "cyd").locator(".presence").count(), 0, "cyd is not online");
+
+    ann.once("dialog", (d) => void d.accept());
+    await person(ann, "cyd").getByRole("button", { name: "Kick cyd" }).click();
+    await person(ann, "cyd").waitFor({ state: "detached" });
+    assert.equal(await count.textContent(), "2 members. Invite others by name below.");
+
+    await seedMessages(ann, "dee2", "hall", 1); // joins while the panel is open
+    await person(ann, "dee2").waitFor();
+    assert.equal(await count.textContent(), "3 members. Invite others by name below.");
+
+    // A plain member sees the same list, and no action on anyone.
+    await openSettings(bob);
+    await person(bob, "dee2").waitFor();
+    assert.equal(await bob.locator("#settings-body .settings-count").textContent(), "3 members.");
+    assert.equal(await bob.locator("#settings-body button").count(), 0);
   });
 });

@@ -1,9 +1,9 @@
 /**
- * A room's settings panel: visibility, the people the app knows of with their roles, and the
+ * A room's settings panel: visibility, the members with their roles and who is online, and the
  * actions the user may take — only those (the server refuses the rest anyway, but a button that
- * can only fail is noise). The server lists no room's full membership, so "people" are the owner,
- * the moderators and whoever is online in the room; anyone else is reached by name (the form
- * beside this list).
+ * can only fail is noise). Members see the member list (the server's, capped for big rooms: then
+ * the first names plus whoever is online, and the count of all); others see only the owner and
+ * the moderators. Anyone not listed is reached by name (the form beside the list).
  */
 import type { RoomSettings } from "../../client/index.ts";
 import type { RoomVisibility } from "../../protocol/index.ts";
@@ -40,7 +40,9 @@ export function renderRoomSettings(box: HTMLElement, s: RoomSettings, me: string
   const about = s.owner === undefined
     ? "Made before rooms had owners: public, and nobody moderates it."
     : s.visibility === "private" ? "Private: only people who are invited can join." : "Public: anyone can find this room and join it.";
-  const people = [...new Set([...(s.owner ? [s.owner] : []), ...s.moderators, ...online])];
+  const count = s.memberCount ?? members;
+  const capped = s.members !== undefined && count !== undefined && s.members.length < count;
+  const people = [...new Set([...(s.owner ? [s.owner] : []), ...s.moderators, ...online, ...(s.members ?? [])])];
   const rank = (u: string) => ["owner", "moderator", "member"].indexOf(roleOf(s, u));
   people.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 
@@ -56,15 +58,21 @@ export function renderRoomSettings(box: HTMLElement, s: RoomSettings, me: string
   }, {
     key: "you", sig: mine, build: () => el("p", { class: "muted small" }, `You are ${mine === "member" ? "a member" : `its ${mine}`} here.`),
   }, {
-    key: "people", sig: JSON.stringify([people, s.moderators, s.owner, online, owner, moderator, members]), build: () => el("div", {},
-      el("h4", {}, "People"),
-      el("p", { class: "muted small" }, `${members === undefined ? "" : `${members} member${members === 1 ? "" : "s"}; `}here: the owner, the moderators and who is online.${moderator ? " Anyone else: by name below." : ""}`),
+    key: "people", sig: JSON.stringify([people, s.moderators, s.owner, online, owner, moderator, count, capped]), build: () => el("div", {},
+      el("h4", {}, "Members"),
+      el("p", { class: "muted small settings-count" }, [
+        count === undefined ? "" : `${count} member${count === 1 ? "" : "s"}.`,
+        s.members === undefined ? "Here: the owner, the moderators and who is online." : capped ? `Here: the first ${s.members.length} by name and who is online.` : "",
+        moderator ? (capped || s.members === undefined ? "Anyone else: by name below." : "Invite others by name below.") : "",
+      ].filter(Boolean).join(" ")),
       el("ul", { class: "settings-people" }, ...people.map((u) => {
         const role = roleOf(s, u);
         const li = el("li", { "data-user": u },
           el("span", {}, u === me ? `${u} (you)` : u),
           el("span", { class: "kind" }, role),
-          ...(online.includes(u) ? [el("span", { class: "muted small" }, "online")] : []));
+          ...(online.includes(u) ? [el("span", { class: "muted small presence" }, "online")] : []),
+          // The owner may have left; a complete list says so (moderators are always members).
+          ...(s.members !== undefined && !capped && !s.members.includes(u) ? [el("span", { class: "muted small" }, "not in the room")] : []));
         const actions = el("span", { class: "actions" });
         if (u !== me && owner && role === "moderator") actions.append(button("Remove moderator", `Remove ${u} as moderator`, () => act.role(u, "member")));
         if (u !== me && owner && role === "member") actions.append(button("Make moderator", `Make ${u} a moderator`, () => act.role(u, "moderator")));
