@@ -114,3 +114,22 @@ export function refusalCode(fact: Fact, code: RejectionCode): ErrorCode {
   if (scope === "created") return ErrorCode.RoomExists;
   return ErrorCode.NotMember;
 }
+
+/**
+ * Whether the engine refused a moderation command because what it asks for is already so (done
+ * meanwhile on another node): inviting a member, banning the banned, unbanning someone not
+ * banned, giving a role the user has. Such a command is a repeat, acked as the room actor acks
+ * one. The author's own rights are required first, so a refusal for them is never taken for this.
+ */
+export function alreadySo(r: AppendRequest, fact: Fact, code: RejectionCode): boolean {
+  const target = typeof r.body.user === "string" ? r.body.user : undefined;
+  if (target === undefined || fact.key !== target) return false;
+  const rs = r.stream;
+  switch (r.kind) {
+    case "invited": return code === "fact_present" && fact.scope === rs;
+    case "banned": return code === "fact_present" && fact.scope === `banned:${rs}`;
+    case "unbanned": return code === "fact_missing" && fact.scope === `banned:${rs}`;
+    case "role": return fact.scope === `mod:${rs}` && code === (r.body.role === "moderator" ? "fact_present" : "fact_missing");
+    default: return false;
+  }
+}

@@ -20,7 +20,7 @@ import { linkPresence } from "./node-presence.ts";
 import type { PresenceBus } from "./presence-bus.ts";
 import type { PresenceTracker } from "./presence-tracker.ts";
 import { StoreMonitor } from "./store-monitor.ts";
-import { refusalCode } from "./guards.ts";
+import { alreadySo, refusalCode } from "./guards.ts";
 
 /** How long a hello waits for this node's replica to catch up with the engine before failing (the client reconnects). */
 export const CATCH_UP_MS = 10_000;
@@ -176,6 +176,10 @@ export function answerRejection(hub: Hub, requests: AppendRequest[], results: Ap
       if (event) return requests.map(() => ({ event, duplicate: true }));
     }
     const why = results.find((r) => r.status === "rejected");
+    if (why?.status === "rejected" && alreadySo(first, why.fact, why.code)) {
+      const head = hub.log.get(first.stream, hub.log.head(first.stream));
+      if (head) return requests.map(() => ({ event: head, duplicate: true }));
+    }
     const code = why?.status === "rejected" ? refusalCode(why.fact, why.code) : ErrorCode.NotMember;
     return new AppendError(code, code === ErrorCode.NotMember ? `you are not a member of ${s.room}` : `not allowed in ${s.room} (${code}): the room changed on another node`);
   }

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { roomStream, userStream } from "../protocol/index.ts";
 import type { AppendRequest } from "../store/event-log.ts";
 import type { AppendResult } from "../store/engine/engine.ts";
-import { testHub } from "../actors/testing/harness.ts";
+import { connected, settle, testHub } from "../actors/testing/harness.ts";
 import { AppendError } from "../actors/journal.ts";
 import { answerRejection } from "./node.ts";
 import { guarded } from "./guards.ts";
@@ -31,4 +31,23 @@ test("an engine refusal of a room command answers with the code the room actor w
   expect(refusal([kick], fact(kick, "require", 1), "fact_missing")).toBe("forbidden");
   expect(refusal([kick], fact(kick, "forbid"), "fact_present")).toBe("forbidden");
   expect(refusal([kick], fact(kick, "require", 2), "fact_missing")).toBe("not_member");
+});
+
+test("a moderation command another node already carried out is a repeat (duplicate ack), not an error", async () => {
+  const th = testHub();
+  const ann = await connected(th, "ann");
+  ann.send({ type: "join", room: "s", private: true });
+  await settle();
+  const rs = roomStream("s");
+  const rejected = (r: AppendRequest, which: "require" | "forbid", i: number, code: "fact_missing" | "fact_present") =>
+    answerRejection(th.hub, [r], [{ status: "rejected", code, fact: guarded(r).guard![which]![i]! }]);
+  const ban: AppendRequest = { stream: rs, kind: "banned", author: "ann", body: { user: "bob" }, at: 1 };
+  expect(rejected(ban, "forbid", 1, "fact_present")).toMatchObject([{ duplicate: true, event: { stream: rs, seq: 1 } }]);
+  const unban: AppendRequest = { stream: rs, kind: "unbanned", author: "ann", body: { user: "bob" }, at: 1 };
+  expect(rejected(unban, "require", 2, "fact_missing")).toMatchObject([{ duplicate: true }]);
+  const invite: AppendRequest = { stream: rs, kind: "invited", author: "ann", body: { user: "bob" }, at: 1 };
+  expect(rejected(invite, "forbid", 1, "fact_present")).toMatchObject([{ duplicate: true }]);
+  // The author's own rights come first: losing them is an error, never a repeat.
+  expect(rejected(unban, "require", 1, "fact_missing")).toBeInstanceOf(AppendError);
+  expect(rejected(invite, "forbid", 0, "fact_present")).toMatchObject({ code: "banned" });
 });
