@@ -15,7 +15,7 @@ import { tempDb } from "./lib/temp.ts";
 const IDLE_TIMEOUT_S = 15;
 const HEARTBEAT_MS = 10_000;
 
-interface Rep { connectPerSec: number; rssPerConnKb: number; fanoutMs: number; received: number; idleCpuPct?: number }
+interface Rep { connectPerSec: number; rssPerConnKb: number; fanoutMs: number; received: number; notReady: number; idleCpuPct?: number }
 interface Result { server: string; connections: number; connectPerSec: Spread; rssPerConnKb: Spread; fanoutMs: Spread; idleCpuPct: number; lost: number; reps: Rep[] }
 
 async function openMany(n: number, url: (i: number) => string, protocol: string | undefined, onOpen: (ws: WebSocket, i: number) => void, onMessage: (data: unknown) => void): Promise<WebSocket[]> {
@@ -60,9 +60,11 @@ async function once(server: ServerProc, n: number, hosts: string[], greeting: Gr
     ws.send(JSON.stringify({ type: "hello", user: `idle${i}`, device: "d", client: "bench" }));
     if (greeting.kind === "join") ws.send(JSON.stringify({ type: "join", id: "j", room: greeting.room(i) }));
   }, onMessage);
+  // Bounded: a run that cannot get every connection ready in 5 minutes reports the rate of those
+  // that were, and counts the rest as not ready (in "not received"), instead of ending the suite.
   const readyBy = Date.now() + 300_000;
   if (hubbub) while (ready < n && Date.now() < readyBy) await Bun.sleep(20);
-  if (ready < n && hubbub) throw new Error(`only ${ready} of ${n} connections were ready after 300 s`);
+  const notReady = hubbub ? n - ready : 0;
   const connectSec = (performance.now() - t0) / 1000;
   await Bun.sleep(1000);
   const rssPerConnKb = (memory(server.pid).rss - before) / n / 1024;
@@ -90,7 +92,7 @@ async function once(server: ServerProc, n: number, hosts: string[], greeting: Gr
   const deadline = Date.now() + 20_000;
   while (received < n && Date.now() < deadline) await Bun.sleep(5);
   for (const ws of sockets) ws.close();
-  return { connectPerSec: n / connectSec, rssPerConnKb, fanoutMs: lastAt - firstAt, received, idleCpuPct };
+  return { connectPerSec: (n - notReady) / connectSec, rssPerConnKb, fanoutMs: lastAt - firstAt, received, notReady, idleCpuPct };
 }
 
 async function measure(name: string, start: () => Promise<ServerProc>, n: number, hosts: string[], greeting: Greeting, reps: number, idleSeconds: number): Promise<Result> {
@@ -107,7 +109,7 @@ async function measure(name: string, start: () => Promise<ServerProc>, n: number
     rssPerConnKb: spread(runs.map((r) => r.rssPerConnKb)),
     fanoutMs: spread(runs.map((r) => r.fanoutMs)),
     idleCpuPct: runs[runs.length - 1]!.idleCpuPct ?? Number.NaN,
-    lost: runs.reduce((a, r) => a + (n - r.received), 0),
+    lost: runs.reduce((a, r) => a + (n - r.received) + r.notReady, 0),
     reps: runs,
   };
 }
@@ -139,7 +141,7 @@ export async function connections(o: BenchOptions): Promise<Section> {
   return {
     name: "connections", title: `5. Connections: ${fmt(n)} idle connections`,
     markdown: `Connections opened 256 at a time from one process, ${reps} run(s) on a fresh server each; hubbub's each say hello (a user each) and wait for \`synced\`; in the "hello + join" rows each then joins a room (rooms of ${roomSize} members, or one room of all) and the connect rate counts until every join is acked (each join is two durable events, a \`joined\` event to the room and a presence announcement). Raw Bun's connections subscribe to one topic on open. RSS per connection is the server's growth over its idle RSS, 1 s after the last connection. Idle CPU over ${idle} s in the last run: both servers have a ${IDLE_TIMEOUT_S} s idle timeout; hubbub's clients send an app-level ping every ${HEARTBEAT_MS / 1000} s (as the SDK does), the raw relay's rely on Bun's protocol pings. Then one message fanned out to every connection (hubbub: an operator broadcast, appended to the log first).\n\n` +
-      table(["server", "connections", "connect rate /s", "server RSS per connection KB", "× raw", "idle CPU % of one core", "fan-out to all ms", "not received"],
+      table(["server", "connections", "connect rate /s", "server RSS per connection KB", "× raw", "idle CPU % of one core", "fan-out to all ms", "not received (or not ready)"],
         results.map((r) => [r.server, fmt(r.connections), fmtSpread(r.connectPerSec), fmtSpread(r.rssPerConnKb, 1), fmt(r.rssPerConnKb.median / raw.rssPerConnKb.median, 2), fmt(r.idleCpuPct, 2), fmtSpread(r.fanoutMs, 1), fmt(r.lost)])),
     json: results,
     goals: [
