@@ -12,8 +12,8 @@ import { type Mentions, noteMentions, readMentions } from "./mentions.ts";
 export interface Projection {
   /** room -> member -> seq of the member's latest `joined` event in that room. */
   rooms: Map<string, Map<string, number>>;
-  /** user -> rooms the user is a member of. */
-  userRooms: Map<string, Set<string>>;
+  /** user -> rooms the user is a member of, in join order (an array: see addRoom). */
+  userRooms: Map<string, string[]>;
   /** user -> DM streams the user takes part in. */
   userDms: Map<string, Set<string>>;
   /** user -> stream -> read cursor (never moves backwards). */
@@ -59,6 +59,24 @@ function setOf<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
   return s;
 }
 
+/**
+ * A user's rooms are an array, not a Set: one per user, and on a big server most users are in a
+ * few rooms, where a Set's hash table cost ~0.4 KB each (heap census of joined connections). A
+ * lookup walks the array, bounded by --max-rooms-per-user; iteration order is join order, as a
+ * Set's was.
+ */
+export function addRoom(p: Projection, user: string, room: string): void {
+  let rooms = p.userRooms.get(user);
+  if (!rooms) p.userRooms.set(user, (rooms = []));
+  if (!rooms.includes(room)) rooms.push(room);
+}
+
+export function removeRoom(p: Projection, user: string, room: string): void {
+  const rooms = p.userRooms.get(user);
+  const at = rooms ? rooms.indexOf(room) : -1;
+  if (at >= 0) rooms!.splice(at, 1);
+}
+
 /** Folds one event into the read model. `s` is the event's parsed stream, if the caller has it already. */
 export function apply(p: Projection, e: EventData, s: ParsedStream | undefined = parseStream(e.stream)): void {
   p.pos = e.pos;
@@ -70,13 +88,13 @@ export function apply(p: Projection, e: EventData, s: ParsedStream | undefined =
     if (!members) p.rooms.set(s.room, (members = new Map()));
     if (e.kind === "joined") {
       members.set(e.author, e.seq);
-      setOf(p.userRooms, e.author).add(s.room);
+      addRoom(p, e.author, s.room);
     } else if (e.kind === "left") {
       members.delete(e.author);
-      p.userRooms.get(e.author)?.delete(s.room);
+      removeRoom(p, e.author, s.room);
     } else if ((e.kind === "kicked" || e.kind === "banned") && typeof e.body.user === "string") {
       members.delete(e.body.user);
-      p.userRooms.get(e.body.user)?.delete(s.room);
+      removeRoom(p, e.body.user, s.room);
     } else if (e.kind === "topic") {
       const text = typeof e.body.text === "string" ? e.body.text : "";
       if (text) p.topics.set(s.room, text);

@@ -5,7 +5,7 @@
  */
 import type { EventLog } from "../store/event-log.ts";
 import type { RoomVisibility } from "../protocol/index.ts";
-import { type Projection, apply, emptyProjection } from "./projection.ts";
+import { type Projection, addRoom, apply, emptyProjection } from "./projection.ts";
 
 export const SNAPSHOT_NAME = "projection";
 /** 5: rooms' access (visibility, owner, moderators, invites, bans); 6: unread mentions. An older snapshot is rebuilt from the log. */
@@ -42,11 +42,7 @@ export function deserialize(data: string, pos: number): Projection {
   p.pos = pos;
   for (const [room, members] of s.rooms) {
     p.rooms.set(room, new Map(members));
-    for (const [user] of members) {
-      let set = p.userRooms.get(user);
-      if (!set) p.userRooms.set(user, (set = new Set()));
-      set.add(room);
-    }
+    for (const [user] of members) addRoom(p, user, room);
   }
   for (const [u, d] of s.userDms) p.userDms.set(u, new Set(d));
   for (const [u, m] of s.reads) p.reads.set(u, new Map(m));
