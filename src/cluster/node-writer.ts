@@ -68,6 +68,9 @@ export class NodeWriter {
 
   get queued(): number { return this.queue.queued; }
 
+  /** Nothing queued, no transaction in flight, no answer waiting for the replica (tests wait for it). */
+  get idle(): boolean { return this.queue.empty && !this.inFlight && this.waiting.length === 0; }
+
   submit(requests: AppendRequest[], done: AppendCallback): void {
     if (this.queue.admit(requests, done)) this.schedule();
   }
