@@ -30,10 +30,13 @@ export async function openClusterEngine(url: string, node: string): Promise<Engi
   }
 }
 
-/** The presence bus: LISTEN/NOTIFY on its own two connections, so presence never waits behind appends. */
+/**
+ * The presence bus: LISTEN/NOTIFY on its own connections (one to send: the tracker sends one
+ * statement at a time; Bun.SQL's LISTEN takes one more), so presence never waits behind appends.
+ */
 export async function openClusterPresenceBus(url: string, node: string): Promise<PresenceBus> {
   const [{ bunSqlClient }, { pgPresenceBus }] = await Promise.all([import("../store/engine/pg/bun-sql.ts"), import("../cluster/pg-presence-bus.ts")]);
-  return pgPresenceBus(bunSqlClient({ url, max: 2, applicationName: `hubbub-${node}-presence`.slice(0, 63) }), "hubbub_presence");
+  return pgPresenceBus(bunSqlClient({ url, max: 1, applicationName: `hubbub-${node}-presence`.slice(0, 63) }), "hubbub_presence");
 }
 
 /**
