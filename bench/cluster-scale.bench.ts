@@ -188,7 +188,7 @@ export async function cluster100k(o: BenchOptions): Promise<Section> {
     return {
       name: "cluster-100k", title: `9b. Cluster: ${fmt(total)} connections on ${nodes} nodes`,
       markdown: `${fmt(total)} connections over ${nodes} nodes on one PostgreSQL (at most ${fmt(perNode)} per node: the machine's open-file limit is 20,000 per process), one load-generator process per node. Every connection is a user of its own that says hello and joins one of ${fmt(rooms)} rooms (100 members each); "connect rate" counts connections whose join was acked, from the first to the last. RSS is the sum over the nodes (PostgreSQL not included). Idle CPU: all nodes together over ${idleSeconds} s, every connection sending the SDK's ping every 10 s. Then one operator broadcast (POST /api/broadcast on node 1, appended to the log first): time from the POST to the last connection's delivery, over every node.\n\n` +
-        table(["connections", "nodes", "connect rate /s (hello + join)", "joins retried (retryable errors)", "server RSS total MB", "RSS growth per connection KB", "idle CPU % of one core (all nodes)", "broadcast to all ms", "received", "closed before the broadcast (by close code)"],
+        table(["connections", "nodes", "connect rate /s (hello + join)", "hellos or joins retried (retryable errors)", "server RSS total MB", "RSS growth per connection KB", "idle CPU % of one core (all nodes)", "broadcast to all ms", "received", "closed before the broadcast (by close code)"],
           [[fmt(connected), fmt(nodes), fmt(row.connectPerSec), fmt(retried), fmt(row.rssTotalMb), fmt(row.rssPerConnKb, 1), fmt(idlePct, 1), fmt(broadcastMs), fmt(received), closed]]),
       json: row,
       goals: [

@@ -24,7 +24,8 @@ const closes: Record<number, number> = {};
 let lastBroadcastAt = 0;
 const print = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
-function open(i: number): Promise<WebSocket> {
+/** One connection: hello, then join; resolves once the join is acked. */
+function attempt(i: number): Promise<WebSocket> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, "hubbub.v1.json");
   return new Promise((resolve, reject) => {
     let joined = false;
@@ -36,11 +37,7 @@ function open(i: number): Promise<WebSocket> {
       const s = m.data as string;
       if (!joined) {
         if (s.startsWith('{"type":"ack","id":"j"')) { joined = true; openCount += 1; resolve(ws); }
-        else if (/^\{"type":"error","id":"j","code":"(store_unavailable|overloaded|rate_limited)"/.test(s) && retries < MAX_RETRIES) {
-          // Retryable, as the SDK treats it: the same join again after a pause.
-          retries += 1;
-          setTimeout(() => ws.send(`{"type":"join","id":"j","room":"r${i % rooms}"}`), 250 + Math.random() * 750);
-        } else if (s.startsWith('{"type":"error"')) reject(new Error(`connection ${i}: ${s.slice(0, 200)}`));
+        else if (s.startsWith('{"type":"error"')) { ws.close(); reject(new Retryable(s.slice(0, 200))); }
         return;
       }
       if (s.includes("scale-probe")) {
@@ -48,13 +45,32 @@ function open(i: number): Promise<WebSocket> {
         lastBroadcastAt = performance.timeOrigin + performance.now();
       }
     };
-    ws.onerror = () => reject(new Error(`connection ${i} failed`));
+    ws.onerror = () => { if (!joined) reject(new Retryable(`connection ${i} failed`)); };
     ws.onclose = (e) => {
-      if (!joined) return reject(new Error(`connection ${i} closed ${e.code}`));
+      if (!joined) return reject(new Retryable(`connection ${i} closed ${e.code}`));
       openCount -= 1;
       closes[e.code] = (closes[e.code] ?? 0) + 1;
     };
   });
+}
+
+class Retryable extends Error {}
+
+/**
+ * As the SDK does: a hello or join refused with a retryable code (store_unavailable, overloaded:
+ * the shared store was slow to confirm under load) or a dropped socket is tried again, on a new
+ * socket after a pause; counted, and reported with the results.
+ */
+async function open(i: number): Promise<WebSocket> {
+  for (;;) {
+    try {
+      return await attempt(i);
+    } catch (e) {
+      if (!/store_unavailable|overloaded|rate_limited|failed|closed 1006|closed 4106/.test((e as Error).message) || retries >= MAX_RETRIES) throw e;
+      retries += 1;
+      await Bun.sleep(250 + Math.random() * 750);
+    }
+  }
 }
 
 const t0 = performance.now();
