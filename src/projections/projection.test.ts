@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { createMemoryLog } from "../store/memory-log.ts";
 import type { AppendRequest } from "../store/event-log.ts";
-import { USERS_STREAM, apply, emptyProjection, isKnownUser, isMember, readCursor } from "./projection.ts";
+import { USERS_STREAM, addRoom, apply, emptyProjection, isKnownUser, isMember, readCursor, removeRoom } from "./projection.ts";
 import { type Projection } from "./projection.ts";
 import { SNAPSHOT_NAME, SNAPSHOT_VERSION, deserialize, rebuild, saveSnapshot, serialize } from "./snapshot.ts";
 
@@ -162,5 +162,18 @@ describe("projection", () => {
       expect(canonical(deserialize(serialize(full), full.pos))).toBe(canonical(full));
       expect(viaSnapshots.report.replayed).toBe(events.length - (cuts.length > 0 ? done : 0));
     }), { numRuns: 200 });
+  });
+});
+
+describe("a user's rooms (an array in join order)", () => {
+  test("a room is listed once however often it is added, in join order, and removing one keeps the others' order", () => {
+    const p = emptyProjection();
+    for (const r of ["b", "a", "b", "c"]) addRoom(p, "ann", r);
+    expect(p.userRooms.get("ann")).toEqual(["b", "a", "c"]);
+    removeRoom(p, "ann", "a");
+    removeRoom(p, "ann", "zzz"); // not there: nothing happens
+    removeRoom(p, "bob", "a"); // no rooms at all: nothing happens
+    expect(p.userRooms.get("ann")).toEqual(["b", "c"]);
+    expect(p.userRooms.has("bob")).toBe(false);
   });
 });
