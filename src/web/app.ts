@@ -69,6 +69,7 @@ function start({ user, token }: Session): void {
     $("me-name").textContent = state.me || who;
     renderStreams($("room-list"), state.list("room"), current, open);
     renderStreams($("dm-list"), state.list("dm"), current, open);
+    renderStreams($("directory-dm-list"), state.list("dm"), current, open); // shown on a phone's first screen
     renderOnline($("online-list"), current ? state.online(current) : [], state.me, (u) => open(state.dmWith(u)));
     renderOnline($("people-list"), current ? state.online(current) : [], state.me, (u) => open(state.dmWith(u)));
     const views = [...state.streams.values()];
@@ -466,6 +467,8 @@ function start({ user, token }: Session): void {
     renderSidebar();
   });
   $("browse").addEventListener("click", () => { showDirectory(); $("directory-q").focus(); });
+  // From a phone's first screen: the DM form is in the list pane.
+  $("directory-new-dm").addEventListener("click", () => { app.dataset.view = "list"; $("dm-user").focus(); });
   $("directory-q").addEventListener("input", () => renderRooms());
   $("directory-q").addEventListener("keydown", (ev) => {
     const first = $("directory-list").querySelector("button");

@@ -67,3 +67,22 @@ export function logTexts(page: Page, user: string, stream: string): Promise<stri
     return p.events.filter((e) => e.kind === "message").map((e) => e.body.text ?? "");
   }, { user, stream });
 }
+
+/** Sends DMs from `user` to `to` straight over a WebSocket opened inside the page. */
+export function seedDm(page: Page, user: string, to: string, texts: string[]): Promise<void> {
+  return page.evaluate(async ({ user, to, texts }) => {
+    const ws = new WebSocket(location.origin.replace("http", "ws") + "/ws", "hubbub.v1.json");
+    await new Promise((r) => (ws.onopen = r));
+    const welcomed = new Promise<void>((r) => ws.addEventListener("message", (m) => { if (JSON.parse(m.data as string).type === "synced") r(); }));
+    const done = new Promise<void>((r, reject) => ws.addEventListener("message", (m) => {
+      const f = JSON.parse(m.data as string);
+      if (f.type === "ack" && f.id === "last") r();
+      if (f.type === "error") reject(new Error(f.message));
+    }));
+    ws.send(JSON.stringify({ type: "hello", user, device: "seeder", client: "script" }));
+    await welcomed;
+    texts.forEach((text, i) => ws.send(JSON.stringify({ type: "send", id: i === texts.length - 1 ? "last" : i, to: { user: to }, cmid: `seed-dm-${user}-${to}-${i}`, text })));
+    await done;
+    ws.close();
+  }, { user, to, texts });
+}

@@ -5,7 +5,7 @@ import type { Browser } from "playwright-core";
 import { launch, startServer, type Server, PER_TEST } from "./harness.ts";
 import { signToken } from "./jwt.ts";
 import { LOWEST_CONTRAST } from "./contrast.ts";
-import { joinFromDirectory, joinRoom, logTexts, messageTexts, say, seedMessages, signIn } from "./pages.ts";
+import { joinFromDirectory, joinRoom, logTexts, messageTexts, say, seedDm, seedMessages, signIn } from "./pages.ts";
 
 describe("web app", () => {
   let server: Server;
@@ -247,6 +247,49 @@ describe("web app", () => {
     await page.getByRole("button", { name: "Open #pocket" }).click();
     await page.waitForSelector('article.msg:has-text("@jo look")');
     await page.locator('#room-list button[data-stream="room:pocket"] .badge').first().waitFor({ state: "detached" }); // read: the counts go
+  });
+
+  test("phone width: my DMs are on the first screen too, with unread and mention counts, one tap from the conversation", PER_TEST, async () => {
+    const page = await signIn(await browser.newContext({ viewport: { width: 390, height: 844 } }), server.url, "lu");
+    const dms = page.getByRole("region", { name: "Direct messages" });
+    assert.ok(await dms.isVisible(), "the first screen has a place for DMs");
+    assert.ok(!(await page.locator(".sidebar").isVisible()));
+    await seedDm(page, "kit", "lu", ["hey lu", "@lu are you there?"]);
+    const dm = page.locator('#directory-dm-list button[data-stream="dm:kit:lu"]');
+    await dm.locator(".badge.mention").waitFor();
+    assert.deepEqual(await dm.locator(".badge").allTextContents(), ["@1", "2"]);
+    await page.reload(); // counted by the server's welcome, not only by events this page saw
+    await page.waitForSelector("#status[data-state=live]", { state: "attached" });
+    await dm.locator(".badge.mention").waitFor();
+    assert.deepEqual(await dm.locator(".badge").allTextContents(), ["@1", "2"]);
+    await dm.click();
+    await page.waitForSelector('article.msg:has-text("are you there?")');
+    assert.equal(await page.locator("#conv-title").textContent(), "kit");
+    assert.ok(!(await page.locator(".sidebar").isVisible()));
+    await say(page, "here");
+    await page.waitForSelector('article.msg.mine[data-state="sent"]:has-text("here")');
+    // Back on the first screen: read, so no counts; a new DM is one tap away.
+    await page.getByRole("button", { name: "Back to rooms" }).click();
+    await page.getByRole("button", { name: "Browse all rooms" }).click();
+    await dm.waitFor();
+    assert.equal(await dm.locator(".badge").count(), 0);
+    // My rooms come first on a phone, above busier rooms I am not in.
+    await seedMessages(page, "kit", "lu-busy", 1);
+    await seedMessages(page, "kai", "lu-busy", 1);
+    await joinFromDirectory(page, "lu-corner");
+    await page.getByRole("button", { name: "Back to rooms" }).click();
+    await page.getByRole("button", { name: "Browse all rooms" }).click();
+    await page.getByLabel("Find a room").fill("lu-");
+    const y = async (room: string) => (await page.locator(`#directory-list li[data-room="${room}"]`).boundingBox())!.y;
+    assert.ok(await y("lu-corner") < await y("lu-busy"), "my room is listed before a busier one");
+    await page.getByRole("button", { name: "New direct message" }).click();
+    assert.ok(await page.locator(".sidebar").isVisible());
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "dm-user");
+    // A wide screen lists DMs in the sidebar beside the directory, not twice.
+    const wide = await signIn(await browser.newContext({ viewport: { width: 1280, height: 800 } }), server.url, "lu");
+    await wide.locator('#dm-list button[data-stream="dm:kit:lu"]').waitFor();
+    assert.ok(await wide.getByRole("heading", { name: "Rooms on this server" }).isVisible());
+    assert.ok(!(await wide.locator("#directory-dms").isVisible()));
   });
 
   for (const colorScheme of ["light", "dark"] as const) {

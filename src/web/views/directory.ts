@@ -17,10 +17,12 @@ export interface RoomNews { unread: number; mentions: number }
  */
 export function renderDirectory(list: HTMLElement, rooms: RoomEntry[], filter: string, enter: (room: string, member: boolean, opts?: { private: boolean }) => void, newsOf: (room: string) => RoomNews | undefined = () => undefined): void {
   const q = filter.trim().replace(/^#/, "").toLowerCase();
-  const shown = rooms
+  const matching = rooms
     .filter((r) => !q || r.room.toLowerCase().includes(q) || r.topic.toLowerCase().includes(q))
-    .sort((a, b) => b.members - a.members || a.room.localeCompare(b.room))
-    .slice(0, 200);
+    .sort((a, b) => b.members - a.members || a.room.localeCompare(b.room));
+  // At most 200 others, but never one of mine: on a phone this is where my rooms' counts are.
+  let others = 0;
+  const shown = matching.filter((r) => r.member || ++others <= 200);
   const items = shown.map((r) => {
     const news = r.member ? newsOf(r.room) : undefined;
     return { key: r.room, sig: `${r.members}|${r.member}|${r.topic}|${news?.unread}|${news?.mentions}|${r.private}|${r.invited}|${r.role}`, build: () => {
@@ -28,7 +30,7 @@ export function renderDirectory(list: HTMLElement, rooms: RoomEntry[], filter: s
       const button = el("button", { type: "button", class: r.member ? "secondary" : "", "aria-label": aria }, r.member ? "Open" : "Join");
       button.addEventListener("click", () => enter(r.room, r.member));
       const tags = [r.private && "private", r.role, !r.member && r.invited && "invited"].filter((t): t is string => typeof t === "string");
-      return el("li", { "data-room": r.room },
+      return el("li", { "data-room": r.room, ...(r.member ? { "data-member": "" } : {}) },
         el("div", { class: "room-info" },
           el("strong", {}, `#${r.room}`, ...tags.map((t) => el("span", { class: "tag" }, t)), ...badges(news)),
           el("span", { class: "muted small" }, `${r.members} member${r.members === 1 ? "" : "s"}`),
