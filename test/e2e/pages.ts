@@ -86,3 +86,29 @@ export function seedDm(page: Page, user: string, to: string, texts: string[]): P
     ws.close();
   }, { user, to, texts });
 }
+
+/** Records every frame the context's pages send over their WebSockets (JSON encoding), in order; call before signIn. */
+export function recordSentFrames(ctx: BrowserContext): Record<string, unknown>[] {
+  const frames: Record<string, unknown>[] = [];
+  ctx.on("page", (p) => p.on("websocket", (ws) => ws.on("framesent", (f) => {
+    if (typeof f.payload === "string") frames.push(JSON.parse(f.payload) as Record<string, unknown>);
+  })));
+  return frames;
+}
+
+/**
+ * Resolves once the page's app has sent every frame it meant to send until now: it makes the app
+ * send one more (a search, which changes nothing) and waits to see that one go out. Frames leave
+ * a WebSocket in order, so anything the app sent before it has been recorded too.
+ */
+export async function sentSoFar(page: Page, frames: Record<string, unknown>[]): Promise<void> {
+  const q = `barrier-${Math.random().toString(36).slice(2)}`;
+  await page.locator("#search-toggle").click();
+  await page.getByLabel("Search this conversation").fill(q);
+  await page.getByLabel("Search this conversation").press("Enter");
+  for (const deadline = Date.now() + 30_000; !frames.some((f) => f.type === "search" && f.q === q);) {
+    if (Date.now() > deadline) throw new Error("the barrier search was never sent");
+    await new Promise((r) => setTimeout(r, 20)); // a poll interval inside an event-or-deadline wait
+  }
+  await page.locator("#search-toggle").click(); // closes the panel
+}

@@ -5,7 +5,7 @@ import type { Browser } from "playwright-core";
 import { launch, startServer, type Server, PER_TEST } from "./harness.ts";
 import { signToken } from "./jwt.ts";
 import { LOWEST_CONTRAST } from "./contrast.ts";
-import { joinFromDirectory, joinRoom, logTexts, messageTexts, say, seedDm, seedMessages, signIn } from "./pages.ts";
+import { joinFromDirectory, joinRoom, logTexts, messageTexts, recordSentFrames, say, seedDm, seedMessages, sentSoFar, signIn } from "./pages.ts";
 
 describe("web app", () => {
   let server: Server;
@@ -60,7 +60,11 @@ describe("web app", () => {
   });
 
   test("a read cursor moves only when the newest message can be seen: tab visible, list at the bottom", PER_TEST, async () => {
-    const a = await signIn(await browser.newContext(), server.url, "rae");
+    const aCtx = await browser.newContext();
+    const sent = recordSentFrames(aCtx);
+    const a = await signIn(aCtx, server.url, "rae");
+    /** Whether tab `a` has told the server it read room:watch since frame `from` (after making sure all it sent is recorded). */
+    const readSince = async (from: number) => { await sentSoFar(a, sent); return sent.slice(from).some((f) => f.type === "read" && f.stream === "room:watch"); };
     const b = await signIn(await browser.newContext(), server.url, "rae");
     const sam = await signIn(await browser.newContext(), server.url, "sam");
     await joinRoom(sam, "watch");
@@ -75,20 +79,23 @@ describe("web app", () => {
     }, state);
 
     await setVisibility("hidden");
+    let mark = sent.length;
     await say(sam, "while the tab was hidden");
     await a.waitForSelector('article.msg:has-text("while the tab was hidden")');
     await b.waitForSelector('#room-list button[data-stream="room:watch"] .badge:has-text("1")');
-    await a.waitForTimeout(300);
-    assert.equal(await badge.textContent(), "1", "a hidden tab does not mark messages read");
+    assert.equal(await readSince(mark), false, "a hidden tab does not mark messages read");
+    assert.equal(await badge.textContent(), "1");
     await setVisibility("visible");
     await badge.waitFor({ state: "detached" });
     assert.equal(await a.locator('.divider + article.msg .text').textContent(), "while the tab was hidden", "the divider marks where I stopped reading");
 
     await a.locator("#messages").evaluate((el) => { el.scrollTop = 0; });
+    mark = sent.length;
     await say(sam, "while scrolled up");
+    await a.waitForSelector('article.msg:has-text("while scrolled up")', { state: "attached" });
     await b.waitForSelector('#room-list button[data-stream="room:watch"] .badge:has-text("1")');
-    await a.waitForTimeout(300);
-    assert.equal(await badge.textContent(), "1", "a list scrolled up does not mark messages read");
+    assert.equal(await readSince(mark), false, "a list scrolled up does not mark messages read");
+    assert.equal(await badge.textContent(), "1");
     await a.locator("#messages").evaluate((el) => { el.scrollTop = el.scrollHeight; });
     await badge.waitFor({ state: "detached" });
   });
@@ -139,7 +146,15 @@ describe("web app", () => {
     await first.waitForSelector("#status[data-state=reconnecting]");
     await say(first, "written, then the tab was closed");
     await first.waitForSelector('article.msg.mine[data-state="pending"]');
-    await second.waitForTimeout(300); // the sibling saves its own state meanwhile (on its reconnect attempts)
+    // The sibling saves its own state after the closing tab wrote its message (it does on each failed
+    // reconnect; a focus asks for one at once): that save must not lose the message.
+    await second.waitForFunction(() => {
+      const entries = Object.keys(localStorage).filter((k) => k.includes("#")).map((k) => JSON.parse(localStorage.getItem(k) ?? "{}") as { savedAt?: number; outbox?: { text: string }[] });
+      const first = entries.find((e) => e.outbox?.some((i) => i.text === "written, then the tab was closed"));
+      const done = first !== undefined && entries.some((e) => e !== first && (e.savedAt ?? 0) > (first.savedAt ?? 0));
+      if (!done) window.dispatchEvent(new Event("focus"));
+      return done;
+    }, undefined, { polling: 100 });
     await first.close();
     await ctx.setOffline(false);
     const third = await ctx.newPage(); // the session is remembered: no sign-in form
@@ -170,9 +185,9 @@ describe("web app", () => {
     await gus.waitForSelector('article.msg:has-text("seed 130")');
     const firstLoad = await gus.locator("article.msg").count();
     assert.ok(firstLoad < 130, `loaded a page, not everything (${firstLoad})`);
-    for (let i = 0; i < 10 && !(await gus.locator('article.msg:has-text("seed 1")').filter({ hasText: /^.*seed 1$/ }).count()); i++) {
+    for (let i = 0, shown = firstLoad; i < 10 && shown < 130; i++, shown = await gus.locator("article.msg").count()) {
       await gus.locator("#messages").evaluate((el) => { el.scrollTop = 0; el.dispatchEvent(new Event("scroll")); });
-      await gus.waitForTimeout(150);
+      await gus.waitForFunction((n) => document.querySelectorAll("article.msg").length > n, shown); // the older page is in
     }
     const texts = await messageTexts(gus);
     assert.equal(texts.length, 130);
