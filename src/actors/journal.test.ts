@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, spyOn, test } from "bun:test";
 import { createMemoryLog } from "../store/memory-log.ts";
 import { type AppendOutcome, type AppendRequest, type EventLog, StoreUnavailableError } from "../store/event-log.ts";
 import { AppendError, Journal, type JournalOptions } from "./journal.ts";
@@ -7,6 +7,18 @@ const req = (stream: string, cmid?: string, text = "t"): AppendRequest => ({ str
 /** A request the log cannot store: JSON.stringify throws on a BigInt, so its whole transaction fails. */
 const poison = (cmid: string): AppendRequest => ({ ...req("room:a", cmid), body: { text: 1n as unknown as string } });
 const turn = () => new Promise((r) => setImmediate(r));
+
+/** The journal's clock (performance.now) held still, moved by hand: "moments ago" and "a window ago" are facts, not races. */
+let now = 1_000_000;
+let clockSpy: { mockRestore(): void } | undefined;
+const holdClock = () => { now = 1_000_000; clockSpy = spyOn(performance, "now").mockImplementation(() => now); };
+afterEach(() => { clockSpy?.mockRestore(); clockSpy = undefined; });
+
+/** Polls (each turn, up to a deadline) until the journal has made `n` transactions. */
+async function transactions(j: { stats: { transactions: number } }, n: number, timeoutMs = 5000): Promise<number> {
+  for (const deadline = Date.now() + timeoutMs; j.stats.transactions < n && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 5));
+  return j.stats.transactions;
+}
 const journal = (log: EventLog = createMemoryLog(), opts: Partial<JournalOptions> = {}) =>
   new Journal(log, { maxBatch: 1000, maxQueued: 10_000, coalesceMs: 0, coalesceAfter: 1, onError: () => {}, ...opts });
 const describeResult = (r: AppendOutcome[] | AppendError) =>
@@ -117,7 +129,11 @@ describe("Journal (group commit)", () => {
     expect(appends).toBe(1);
     expect(j.storage.failingSince).toBeNumber();
     expect(j.storage.error).toContain("SQLITE_FULL");
-    await new Promise((r) => setTimeout(r, 30)); // several probes, all refused
+    // Several probes, all refused (counted from here on; waited for, not guessed at).
+    let probed = 0;
+    disk.probeWrite = () => { probed += 1; if (full) refuse(); };
+    for (const deadline = Date.now() + 5000; probed < 3 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 5));
+    expect(probed).toBeGreaterThanOrEqual(3);
     expect(j.storage.failingSince).toBeNumber();
     full = false;
     const deadline = Date.now() + 2000;
@@ -167,6 +183,7 @@ describe("Journal (group commit)", () => {
 
   test("after small commits nothing waits for the window: a steady light load commits every turn", async () => {
     const windowMs = 100;
+    holdClock();
     const j = journal(createMemoryLog(), { coalesceMs: windowMs, coalesceAfter: 3 });
     for (let i = 0; i < 5; i++) {
       j.submit([req("room:a")], () => {}); // right after the previous commit, but that one carried 1 event
@@ -181,16 +198,16 @@ describe("Journal (group commit)", () => {
     j.submit([req("room:a")], () => {});
     await turn();
     expect(j.stats.transactions).toBe(6);
-    await Bun.sleep(windowMs + 20);
-    expect(j.stats.transactions).toBe(7);
+    expect(await transactions(j, 7)).toBe(7); // when the window's timer fires
   });
 
   test("at rest a commit happens at the end of the turn; under load, appends within the window share one transaction", async () => {
     const windowMs = 100;
+    holdClock();
     const j = journal(createMemoryLog(), { coalesceMs: windowMs });
     j.submit([req("room:a")], () => {});
-    await Bun.sleep(2 * windowMs + 20); // long enough for this commit, whenever it happens, and a quiet window after it
-    expect(j.stats.transactions).toBe(1);
+    expect(await transactions(j, 1)).toBe(1);
+    now += windowMs; // a quiet window after it
     j.submit([req("room:a")], () => {}); // at rest: the last commit was a whole window ago
     await turn();
     expect(j.stats.transactions).toBe(2);
@@ -198,7 +215,7 @@ describe("Journal (group commit)", () => {
     await turn();
     j.submit([req("room:a")], () => {}); // a later turn, still inside the window
     expect(j.stats.transactions).toBe(2);
-    await Bun.sleep(windowMs + 20);
+    expect(await transactions(j, 3)).toBe(3); // when the window's timer fires
     expect(j.stats).toMatchObject({ transactions: 3, largestBatch: 2, events: 4 });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { EventFrame, HelloFrame, HistoryFrame } from "../protocol/index.ts";
-import { clientHarness, ev } from "./testing.ts";
+import { clientHarness, ev, macrotask, turnsUntil } from "./testing.ts";
 
 const hello = (s: { sent: unknown[] }) => s.sent[0] as HelloFrame;
 const histories = (s: { sent: { type: string }[] }) => s.sent.filter((f) => f.type === "history") as HistoryFrame[];
@@ -93,11 +93,11 @@ describe("gap repair", () => {
     const [req] = histories(s);
     expect(req).toMatchObject({ stream: "room:a", after: 1, limit: 2 });
     s.push({ type: "page", id: req!.id, stream: "room:a", events: [data(ev("room:a", 2))], more: true });
-    await Bun.sleep(0);
+    await turnsUntil(() => histories(s).length === 2, "the repair asks for the rest");
     const req2 = histories(s)[1]!;
     expect(req2).toMatchObject({ after: 2, limit: 1 });
     s.push({ type: "page", id: req2.id, stream: "room:a", events: [data(ev("room:a", 3))], more: true });
-    await Bun.sleep(0);
+    await turnsUntil(() => events.some((e) => e.seq === 5), "the held events are delivered");
     expect(events.filter((e) => e.stream === "room:a").map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
@@ -112,7 +112,7 @@ describe("gap repair", () => {
     const [req] = histories(s);
     expect(req).toMatchObject({ stream: "room:a", after: 1 });
     s.push({ type: "page", id: req!.id, stream: "room:a", events: [data(ev("room:a", 2))], more: false });
-    await Bun.sleep(0);
+    await turnsUntil(() => events.length >= 2, "the repaired stream is delivered");
     expect(events.map((e) => e.seq)).toEqual([2, 3]);
   });
 
@@ -123,7 +123,7 @@ describe("gap repair", () => {
     s.push(ev("room:a", 1));
     s.push(ev("room:a", 4));
     s.serverClose(1006);
-    await Bun.sleep(5); // the old code re-triggered the repair in a microtask loop here, forever
+    await macrotask(); // reached only if the microtasks end: the old code re-triggered the repair in a microtask loop here, forever
     expect(events.map((e) => e.seq)).toEqual([1]);
     c.retryNow();
     const s2 = live();
@@ -140,7 +140,7 @@ describe("gap repair", () => {
     s.push(ev("room:a", 4));
     s.push(ev("room:a", 5));
     s.push({ type: "error", id: histories(s)[0]!.id, code: "not_member", message: "no" });
-    await Bun.sleep(0);
+    await turnsUntil(() => events.length >= 3, "the held events are delivered");
     expect(events.map((e) => e.seq)).toEqual([1, 4, 5]);
     expect(histories(s).length).toBe(1);
   });
@@ -153,7 +153,7 @@ describe("gap repair", () => {
     s.push(ev("room:a", 3));
     s.push({ type: "pong" }); // keep the heartbeat happy
     clock.advance(600);
-    await Bun.sleep(0);
+    await turnsUntil(() => c.state.name !== "live", "the timed-out repair ends the connection");
     expect(c.state.name).toBe("reconnecting");
     expect(events.map((e) => e.seq)).toEqual([1]);
   });

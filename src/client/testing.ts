@@ -92,3 +92,14 @@ export function clientHarness(o: Partial<ClientOptions> = {}) {
   };
   return { c, clock, sockets, events, live, last, storage };
 }
+
+/** One whole event-loop turn: every promise continuation queued before it has run. */
+export const macrotask = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+/** Yields whole event-loop turns until `ready()` holds (answers and timers of the SDK ran), failing after `turns`. */
+export async function turnsUntil(ready: () => boolean, what: string, turns = 50): Promise<void> {
+  for (let i = 0; !ready(); i++) {
+    if (i >= turns) throw new Error(`${what}: still not so after ${turns} turns`);
+    await macrotask();
+  }
+}

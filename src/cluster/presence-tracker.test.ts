@@ -56,6 +56,13 @@ async function until(cond: () => boolean, what: string, ms = 3_000): Promise<voi
   }
 }
 
+/** Every payload the network delivers, heard by a listener that never drops: to know a message has gone by. */
+function tap(net: MemoryPresenceNetwork): string[] {
+  const heard: string[] = [];
+  net.listeners.add({ handlers: { onMessage: (p) => heard.push(p), onListening: () => {} }, dropping: false });
+  return heard;
+}
+
 const online = (n: Node, room: string) => [...(n.seen.get(room)?.keys() ?? [])].sort();
 
 test("a device online on one node is seen online on the others, and offline once it leaves", async () => {
@@ -140,9 +147,11 @@ test("lost deltas are noticed from the heartbeat's count and healed by a full st
   a.tracker.localChanged("r", [entry("alice"), entry("al")], []);
   await until(() => online(b, "r").length === 2, "both on b");
   b.bus.drop();
+  const heard = tap(net);
   a.tracker.localChanged("r", [entry("ava")], [entry("alice")]);
   a.tracker.localChanged("s", [entry("ava")], []);
-  await new Promise((r) => setTimeout(r, 30)); // let the delta go by while b is deaf
+  // The delta goes by while b is deaf: delivered to every listener at once, so heard here means missed there.
+  await until(() => heard.some((p) => p.includes("ava")), "the delta delivered");
   b.bus.resume(); // b never learns it missed something, except from a's next heartbeat
   await until(() => online(b, "r").join() === "al/d1,ava/d1" && online(b, "s").length === 1, "healed", TIMEOUT_MS * 5);
   expect(b.dropped).toEqual([]);
@@ -152,8 +161,9 @@ test("a listener that reconnects asks everyone for their state", async () => {
   const net = new MemoryPresenceNetwork();
   const [a, b] = [await node(net, "a"), await node(net, "b")];
   b.bus.drop();
+  const heard = tap(net);
   a.tracker.localChanged("r", [entry("alice")], []);
-  await new Promise((r) => setTimeout(r, 10));
+  await until(() => heard.some((p) => p.includes("alice")), "the delta delivered (missed by b)");
   b.bus.reconnect();
   await until(() => online(b, "r").length === 1, "alice on b", TIMEOUT_MS * 5);
 });

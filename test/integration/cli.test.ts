@@ -98,16 +98,36 @@ describe("hubbub CLI against a real server", () => {
     expect(messages((await run(["tail", "--room", "news", ...as("amy")])).out)).toEqual(["bob: six"]);
   }, 40_000);
 
+  /** The newest connection's id on the server. */
+  const lastConnection = () => Math.max(0, ...[...server.hub.connections].map((c) => (c as unknown as { id: number }).id));
+  /**
+   * Resolves once a connection of `user` newer than `since` is live on the server (replay done,
+   * `synced` sent). The phase is the connection actor's own (private) state, read here because no
+   * frame tells another client that a one-shot command is connected.
+   */
+  async function liveOnServer(user: string, since: number, timeoutMs = 8000): Promise<void> {
+    const live = () => [...server.hub.connections].some((c) => {
+      const x = c as unknown as { id: number; user: string; phase: string };
+      return x.id > since && x.user === user && x.phase === "live";
+    });
+    for (const deadline = Date.now() + timeoutMs; !live();) {
+      if (Date.now() > deadline) throw new Error(`no live connection of ${user} in time`);
+      await Bun.sleep(10); // the poll interval of an event-or-deadline wait
+    }
+  }
+
   test("tail --count waits for live messages, and --follow prints live ones until Ctrl-C", async () => {
     const bob = await TestClient.connect(server.url, "bob", { device: "tester" });
+    let since = lastConnection();
     const waiting = run(["tail", "--room", "news", "--count", "1", ...as("amy")]);
-    await Bun.sleep(300);
+    await liveOnServer("amy", since); // sent from now on, a message can only reach it live
     await bob.request({ type: "send", to: { room: "news" }, cmid: "live-1", text: "seven" });
     expect(messages((await waiting).out)).toEqual(["bob: seven"]);
 
+    since = lastConnection();
     const follow = new CliProcess(["tail", "--room", "news", "--follow", ...as("amy")], config);
     try {
-      await Bun.sleep(500); // connected and caught up (nothing missed)
+      await liveOnServer("amy", since); // connected and caught up (nothing missed)
       for (const [i, t] of ["eight", "nine"].entries()) await bob.request({ type: "send", to: { room: "news" }, cmid: `live-f${i}`, text: t });
       await follow.waitFor("bob: nine");
       follow.proc.kill("SIGINT");

@@ -17,7 +17,7 @@ describe("resume", () => {
     await reader.waitFor((f) => f.type === "event" && f.cmid === "w49");
     const cursors = reader.cursors();
     reader.close();
-    await Bun.sleep(20);
+    await reader.waitClosed(); // the server answered the close: the reader is gone before the writer goes on
     // Missed while away: 3000 events, more than one replay page.
     for (let i = 50; i < 3050; i++) writer.send({ type: "send", to: { room: "busy" }, cmid: `w${i}`, text: `away ${i}` });
     await writer.waitFor((f) => f.type === "ack" && f.seq === 3052, 10_000);
@@ -27,7 +27,9 @@ describe("resume", () => {
       for (let k = 0; k < 20; k++, n++) writer.send({ type: "send", to: { room: "busy" }, cmid: `w${n}`, text: `during ${n}` });
     }, 1);
     const back = await TestClient.connect(server.url, "reader", { cursors });
-    await Bun.sleep(100);
+    // Synced (connect waits for it); keep sending until a message sent after that has arrived live.
+    const liveFrom = n;
+    await back.waitFor((f) => f.type === "event" && f.cmid === `w${liveFrom}`, 10_000);
     clearInterval(pump);
     const last = n - 1;
     await back.waitFor((f) => f.type === "event" && f.cmid === `w${last}`, 10_000);

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { HubbubClient, memoryStorage, type ConnectionState } from "../../src/client/index.ts";
+import { realClock, type Clock } from "../../src/client/clock.ts";
 import type { EventFrame } from "../../src/protocol/index.ts";
 import { start, tempDb } from "./harness.ts";
 
@@ -9,8 +10,23 @@ async function until(pred: () => boolean, ms = 8000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!pred()) {
     if (Date.now() > deadline) throw new Error("condition not met in time");
-    await Bun.sleep(10);
+    await Bun.sleep(10); // the poll interval of an event-or-deadline wait
   }
+}
+
+/** The real clock, keeping count of the timers the client has scheduled and not yet run or cleared. */
+function countingClock(): Clock & { pending: Set<unknown> } {
+  const pending = new Set<unknown>();
+  return {
+    pending,
+    now: () => realClock.now(),
+    setTimeout: (fn, ms) => {
+      const h: unknown = realClock.setTimeout(() => { pending.delete(h); fn(); }, ms);
+      pending.add(h);
+      return h;
+    },
+    clearTimeout: (h) => { pending.delete(h); realClock.clearTimeout(h); },
+  };
 }
 
 test("SDK: server killed and restarted, socket closed mid-send: nothing lost, nothing duplicated, order kept", async () => {
@@ -53,8 +69,11 @@ test("SDK: server killed and restarted, socket closed mid-send: nothing lost, no
   for (let i = 0; i < 10; i++) say(`cut ${i}`);
   (alice as unknown as { ws?: { close(): void } }).ws?.close();
   await Promise.all(acks);
-  await until(() => got.length >= texts.length);
-  await Bun.sleep(100);
+  // One more message, sent after everything above was acked: once bob has it, any duplicate of an
+  // earlier one would have reached him before it (a stream is delivered in seq order).
+  say("last");
+  await Promise.all(acks);
+  await until(() => got.some((e) => e.body.text === "last"));
 
   expect(got.map((e) => e.body.text)).toEqual(texts);
   expect(got.map((e) => e.seq)).toEqual(got.map((_, i) => got[0]!.seq + i));
@@ -69,12 +88,13 @@ test("SDK: server killed and restarted, socket closed mid-send: nothing lost, no
 
 test("SDK: a stop close code (bad credentials) does not reconnect", async () => {
   const server = await start({ jwtSecret: "s3cret-s3cret-s3cret-s3cret-s3cret" });
-  const c = new HubbubClient({ url: server.url, token: "nope", client: "cli", backoff: fast });
+  const clock = countingClock();
+  const c = new HubbubClient({ url: server.url, token: "nope", client: "cli", backoff: fast, clock });
   const states: string[] = [];
   c.on("state", (s) => states.push(s.name));
   c.connect();
   await until(() => c.state.name === "stopped");
-  await Bun.sleep(200);
+  expect(clock.pending.size).toBe(0); // no retry scheduled: nothing will ever connect again
   expect(c.state).toMatchObject({ name: "stopped", code: 4001 });
   expect(states.filter((s) => s === "connecting").length).toBe(1);
   await server.stop();
@@ -100,8 +120,9 @@ test("SDK: a resumed client gets what it missed exactly once, and its outbox sur
   b.on("event", (e) => { if (e.kind === "message") seen.push(String(e.body.text)); });
   b.connect();
   await until(() => seen.length >= 6);
-  await Bun.sleep(100);
-  expect(seen).toEqual(["missed 0", "missed 1", "missed 2", "missed 3", "missed 4", "from the outbox"]);
+  await writer.send({ room: "r" }, "after").acked; // once b has it, a duplicate of anything before would have come first
+  await until(() => seen.includes("after"));
+  expect(seen).toEqual(["missed 0", "missed 1", "missed 2", "missed 3", "missed 4", "from the outbox", "after"]);
   expect(b.pendingSends()).toEqual([]);
   b.close();
   writer.close();
@@ -124,8 +145,9 @@ test("SDK: a room joined on another device while this one was offline is replaye
   for (let i = 0; i < 3; i++) await bob.send({ room: "later" }, `while away ${i}`).acked;
   laptop.connect();
   await until(() => seen.length >= 3);
-  await Bun.sleep(100);
-  expect(seen).toEqual(["while away 0", "while away 1", "while away 2"]);
+  await bob.send({ room: "later" }, "back").acked; // once the laptop has it, a duplicate of anything before would have come first
+  await until(() => seen.includes("back"));
+  expect(seen).toEqual(["while away 0", "while away 1", "while away 2", "back"]);
   for (const c of [laptop, phone, bob]) c.close();
   await server.stop();
 });
