@@ -46,10 +46,28 @@ export class UserActor implements MailboxOwner<UserMessage> {
     }
   }
 
-  /** For the mailbox only: one message at a time. */
-  receive(m: UserMessage): void {
+  /** For the mailbox only: one message at a time (one that waits for catch-up holds the ones behind it, in order). */
+  receive(m: UserMessage): void | Promise<void> {
+    const wait = this.mayBeStale(m);
+    if (wait) {
+      const go = () => { this.handle(m); this.retireIfIdle(); };
+      return wait.then(go, go);
+    }
     this.handle(m);
     this.retireIfIdle();
+  }
+
+  /**
+   * Cluster mode: a DM to a name this node does not know, or a read cursor past this replica's
+   * head, may be fine on the shared store already (the user signed in, the message was sent, on
+   * another node an instant ago). Before refusing, wait (bounded) until this node's replica has
+   * applied what the store had committed; then decide. Undefined on a single node, or when the
+   * check passes: nothing to wait for.
+   */
+  private mayBeStale(m: UserMessage): Promise<void> | undefined {
+    if (m.kind === "dm" && m.to !== this.name && !isKnownUser(this.hub.projection, m.to)) return this.hub.caughtUp();
+    if (m.kind === "read" && m.frame.seq > this.hub.log.head(m.frame.stream)) return this.hub.caughtUp();
+    return undefined;
   }
 
   /**

@@ -1,0 +1,77 @@
+/**
+ * A command that depends on something done on another node an instant ago: the node's replica
+ * may not have it yet. Node B here hears of commits only from its tailer's poll (its engine's
+ * watch never fires), so it is reliably behind for a moment after node A's commit.
+ */
+import { afterEach, expect, test } from "bun:test";
+import { createMemoryEngine, MemoryEngineStorage } from "../store/engine/memory-engine.ts";
+import type { Engine } from "../store/engine/engine.ts";
+import { createMemoryLog } from "../store/memory-log.ts";
+import { silentLogger } from "../observability/log.ts";
+import { TestClient, settle, testHub, type TestHub } from "../actors/testing/harness.ts";
+import { MemoryPresenceNetwork } from "./memory-presence-bus.ts";
+import { startClusterNode, type ClusterNode } from "./node.ts";
+
+const running: { th: TestHub; node: ClusterNode }[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) { await r.node.stop(); r.th.hub.shutdown(1001, "end"); }
+});
+
+function node(name: string, engine: Engine, net: MemoryPresenceNetwork): TestHub {
+  const th = testHub({ log: createMemoryLog() });
+  const n = startClusterNode(th.hub, engine, silentLogger, {
+    commitMaxEvents: 100, node: name, presenceBus: net.bus(), presenceTimeoutMs: 60_000, storeTimeoutMs: 60_000,
+    onDiverged: (why) => { throw new Error(why); },
+  });
+  running.push({ th, node: n });
+  return th;
+}
+
+/** Hello, then wait for `synced` (in cluster mode a hello waits for the engine). */
+async function connected(th: TestHub, user: string): Promise<TestClient> {
+  const c = new TestClient(th);
+  c.hello(user);
+  const deadline = Date.now() + 5_000;
+  while (!c.frames.some((f) => f.type === "synced")) {
+    if (Date.now() > deadline) throw new Error(`${user} did not sync: ${JSON.stringify(c.frames)}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return c;
+}
+
+async function reply(c: TestClient, id: string): Promise<unknown> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const f = c.frames.find((x) => "id" in x && x.id === id);
+    if (f) return f;
+    if (Date.now() > deadline) throw new Error(`no reply to ${id}: ${JSON.stringify(c.frames.slice(-3))}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+test("a DM to a user who signed in on another node an instant ago, and a read cursor at an event just sent there, are accepted once this node has caught up", async () => {
+  const storage = new MemoryEngineStorage();
+  const net = new MemoryPresenceNetwork();
+  const a = node("a", createMemoryEngine(storage), net);
+  const deaf: Engine = { ...createMemoryEngine(storage), watch: async () => ({ stop: async () => {} }) };
+  const b = node("b", deaf, net);
+  const fay = await connected(b, "fay");
+  await settle();
+
+  // gus signs in on A for the first time; B has not applied his `registered` yet.
+  const gus = await connected(a, "gus");
+  expect(b.hub.projection.users.has("gus")).toBe(false);
+  fay.send({ type: "send", id: "dm1", to: { user: "gus" }, cmid: "c1", text: "welcome" });
+  expect(await reply(fay, "dm1")).toMatchObject({ type: "ack", stream: "dm:fay:gus", seq: 1 });
+
+  // gus answers on A; fay marks it read on B at once, before B has applied it.
+  gus.send({ type: "send", id: "dm2", to: { user: "fay" }, cmid: "c2", text: "thanks" });
+  expect(await reply(gus, "dm2")).toMatchObject({ type: "ack", seq: 2 });
+  expect(b.hub.log.head("dm:fay:gus")).toBe(1);
+  fay.send({ type: "read", id: "r1", stream: "dm:fay:gus", seq: 2 });
+  expect(await reply(fay, "r1")).toMatchObject({ type: "ack" });
+
+  // A name nobody has used is still refused (after the catch-up).
+  fay.send({ type: "send", id: "dm3", to: { user: "nobody" }, cmid: "c3", text: "?" });
+  expect(await reply(fay, "dm3")).toMatchObject({ type: "error", code: "unknown_user" });
+});
