@@ -26,6 +26,9 @@ import { MAX_PAYLOAD_BYTES, type PresenceBus } from "./presence-bus.ts";
 /** Every node re-sends its whole presence this often, even when nobody asked (heals what no check caught). */
 export const FULL_STATE_MS = 30_000;
 
+/** Longest `stop()` waits for the bye (and what is queued before it) to be sent. */
+const STOP_WAIT_MS = 1_000;
+
 /** A device's key in a room, as RoomPresence keys it. */
 export const presenceKey = (user: string, device: string): string => `${user}/${device}`;
 
@@ -116,7 +119,11 @@ export class PresenceTracker {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     clearTimeout(this.fullScheduled);
-    await this.sending;
+    // The bye is a courtesy (silence has the same effect after timeoutMs): never let a hung
+    // connection hold up a node's shutdown for it.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.sending, new Promise((r) => { timer = setTimeout(r, STOP_WAIT_MS); })]);
+    clearTimeout(timer);
     await this.listener?.stop().catch(() => {});
   }
 
