@@ -35,6 +35,7 @@ describe("web app basics", () => {
     await ann.waitForSelector('article.msg:has-text("b3")');
     const rows = await ann.locator("article.msg").evaluateAll((els) => els.map((e) => [e.querySelector(".text")?.textContent, e.classList.contains("grouped"), e.querySelector(".avatar")?.textContent ?? ""]));
     assert.deepEqual(rows, [["b1", false, "BE"], ["b2", true, ""], ["b3", true, ""], ["a1", false, "AN"]]);
+    assert.deepEqual(await ann.locator("#messages h3.day").allTextContents(), ["Today"], "one day separator for today's messages");
     const colour = (p: Page) => p.locator('article.msg[data-author="ben"] .avatar').first().evaluate((e) => getComputedStyle(e).backgroundColor);
     assert.equal(await colour(ann), await colour(ben));
     await ann.getByLabel("Compact messages").check();

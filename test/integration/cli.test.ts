@@ -57,6 +57,8 @@ describe("hubbub CLI against a real server", () => {
       [["rooms", "--url", "http://127.0.0.1:9", "--user", "eve"], 1, /^hubbub: error: unreachable: cannot connect to http:\/\/127\.0\.0\.1:9 \(is the server running\?\)$/],
       [["history", "--room", "lobby", ...as("zed")], 1, /not_member: you are not a member of #lobby/],
       [["who", "--room", "nowhere", ...as("zed")], 1, /unknown_room/],
+      // A misspelled DM is refused like a misspelled room (issue 12, defect 4).
+      [["send", "--to", "typo-user-xyz", ...as("eve"), "x"], 1, /^hubbub: error: unknown_user: /],
     ];
     for (const [args, code, message] of cases) {
       const r = await run(args);

@@ -7,6 +7,7 @@
 import type { Message, Reaction } from "../chat-state.ts";
 import { mentions, parse } from "../../protocol/message-format.ts";
 import { avatar } from "./avatar.ts";
+import { dayKey, dayLabel } from "./days.ts";
 import { failureText } from "./composer.ts";
 import { el } from "./dom.ts";
 import { reconcile, type Keyed } from "./reconcile.ts";
@@ -17,16 +18,6 @@ const STATE_LABEL = { pending: "sending…", sent: "✓ sent", failed: "failed" 
 /** Messages of one author closer together than this share one header. */
 const GROUP_MS = 5 * 60_000;
 
-function dayKey(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
-}
-
-function dayLabel(ms: number, now = Date.now()): string {
-  if (dayKey(ms) === dayKey(now)) return "Today";
-  if (dayKey(ms) === dayKey(now - 86_400_000)) return "Yesterday";
-  return new Date(ms).toLocaleDateString([], { weekday: "short", day: "numeric", month: "short", year: "numeric" });
-}
 
 export interface MessageListOptions {
   me: string;
