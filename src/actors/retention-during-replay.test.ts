@@ -21,7 +21,8 @@ test("events pruned by --retain while a device is still replaying are announced 
   expect(th.log.first("room:r1")).toBe(1501);
 
   ann.socket.buffered = 0;
-  for (let i = 0; i < 50 && ann.socket.ofType("synced").length === 0; i++) await Bun.sleep(5);
+  // Until the replay ends (synced), polled, with a deadline rather than a count of short sleeps.
+  for (const deadline = Date.now() + 10_000; ann.socket.ofType("synced").length === 0 && Date.now() < deadline;) await Bun.sleep(5);
   const seen = ann.frames.filter((f) => f.type === "truncated" || (f.type === "event" && f.stream === "room:r1"));
   const seqs = seen.map((f) => (f.type === "event" ? f.seq : `truncated(${f.type === "truncated" ? `${f.cursor}->${f.first}` : ""})`));
   const i = seqs.indexOf(1000);
