@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { PER_TEST, launch, startServer, type Server } from "./harness.ts";
+import { LOWEST_CONTRAST } from "./contrast.ts";
 import { joinFromDirectory, seedMessages, signIn } from "./pages.ts";
 
 const person = (page: Page, user: string) => page.locator(`#settings-body li[data-user="${user}"]`);
@@ -121,6 +122,8 @@ describe("web app room settings", () => {
     assert.deepEqual(await ann.locator("#settings-body .settings-people li").evaluateAll((lis) => lis.map((li) => li.getAttribute("data-user"))), ["ann2", "bob2", "cyd"], "the owner first, then members by name");
     assert.match(await person(ann, "cyd").textContent() ?? "", /^cydmember/);
     assert.equal(await person(ann, "cyd").locator(".presence").count(), 0, "cyd is not online");
+    const worst = (await ann.evaluate(LOWEST_CONTRAST)) as [string, number];
+    assert.ok(worst[1] >= 4.5, `the settings panel: lowest contrast ${worst[1].toFixed(2)} for ${worst[0]}`);
 
     ann.once("dialog", (d) => void d.accept());
     await person(ann, "cyd").getByRole("button", { name: "Kick cyd" }).click();

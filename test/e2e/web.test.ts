@@ -273,6 +273,8 @@ describe("web app", () => {
     const dm = page.locator('#directory-dm-list button[data-stream="dm:kit:lu"]');
     await dm.locator(".badge.mention").waitFor();
     assert.deepEqual(await dm.locator(".badge").allTextContents(), ["@1", "2"]);
+    const worst = (await page.evaluate(LOWEST_CONTRAST)) as [string, number];
+    assert.ok(worst[1] >= 4.5, `the phone's first screen: lowest contrast ${worst[1].toFixed(2)} for ${worst[0]}`);
     await page.reload(); // counted by the server's welcome, not only by events this page saw
     await page.waitForSelector("#status[data-state=live]", { state: "attached" });
     await dm.locator(".badge.mention").waitFor();
