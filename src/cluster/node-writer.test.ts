@@ -58,12 +58,18 @@ describe("NodeWriter (a cluster node's commit path)", () => {
   test("a guard rejection is answered once the replica has caught up with the engine's head", async () => {
     const storage = new MemoryEngineStorage();
     const other = createMemoryEngine(storage);
-    const { w, apply } = writerOn(createMemoryEngine(storage), () => new AppendError(ErrorCode.NotMember, "caught up"));
+    const engine = createMemoryEngine(storage);
+    // The writer asks the engine's head after a rejection: kept here, so the test waits for that answer itself.
+    const head = engine.head.bind(engine);
+    let asked: Promise<unknown> | undefined;
+    engine.head = () => { const p = head(); asked = p; return p; };
+    const { w, apply } = writerOn(engine, () => new AppendError(ErrorCode.NotMember, "caught up"));
     const s = settled<AppendOutcome[] | AppendError>();
     await other.append([{ stream: "user:x", kind: "read", author: "x", body: { stream: "room:r", seq: 1 }, at }]);
     w.submit(send("cy", "c9"), s.done);
     await w.drain();
-    for (let i = 0; i < 5 && s.value === undefined; i++) await Bun.sleep(0); // head() resolves
+    expect(asked).toBeDefined();
+    await asked; // the writer's own reaction to it ran first (registered first): it now waits for the replica
     expect(s.value).toBeUndefined(); // the engine is at pos 1, the replica at 0
     apply(1);
     expect(s.value).toBeInstanceOf(AppendError);
