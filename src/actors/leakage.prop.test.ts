@@ -344,7 +344,7 @@ test("leakage: no user ever receives, lists, resumes or pages a stream, event or
     fc.constant(new Restart()),
   ], { maxCommands: 60, size: "+1" });
 
-  await fc.assert(fc.asyncProperty(commands, async (cmds) => {
+  const property = fc.asyncProperty(commands, async (cmds) => {
     const world = new World();
     try {
       await fc.asyncModelRun(() => ({ model: { connected: new Set<string>() }, real: world }), cmds);
@@ -354,10 +354,17 @@ test("leakage: no user ever receives, lists, resumes or pages a stream, event or
     } finally {
       world.th.hub.shutdown(1001, "end");
     }
-  }), {
+  });
+  const options = {
     numRuns: Number(process.env.HUBBUB_LEAK_RUNS ?? 300),
     ...(process.env.HUBBUB_LEAK_SEED ? { seed: Number(process.env.HUBBUB_LEAK_SEED), path: process.env.HUBBUB_LEAK_PATH, endOnFailure: true } : {}),
-  });
+  };
+  await fc.assert(property, options);
+  // A rare path (a banned user trying to join: 2-5 times in 300 runs) missed by one round must
+  // not fail the run, so more rounds run only while some path has not been reached; a path
+  // still unreached after them fails below, as it should.
+  const unreached = () => Object.values(coverage).some((n) => n === 0);
+  for (let round = 1; round < 4 && unreached() && !process.env.HUBBUB_LEAK_SEED; round++) await fc.assert(property, options);
   if (process.env.HUBBUB_LEAK_COVERAGE) console.log(coverage);
   for (const [what, n] of Object.entries(coverage)) expect({ what, reached: n > 0 }).toEqual({ what, reached: true });
-}, 60_000);
+}, 180_000);

@@ -30,7 +30,9 @@ describe("codecs: round-trip", () => {
     test(`every client frame type round-trips through ${enc}, and the guard accepts what it decodes`, () => {
       const codec = codecFor(enc);
       const seen = new Set<string>();
-      fc.assert(fc.property(clientFrameArb, (f) => {
+      // More rounds only while some frame type has not come up yet: a rare type missing from one
+      // round of 500 must not fail the run (it once did), and coverage is still checked below.
+      for (let round = 0; round < 10 && seen.size < CLIENT_TYPES.length; round++) fc.assert(fc.property(clientFrameArb, (f) => {
         seen.add(f.type);
         const back = codec.decode(toWire(codec.encode(f)));
         expect(back).toStrictEqual(f);
