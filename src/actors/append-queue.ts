@@ -36,15 +36,33 @@ export class AppendQueue {
   }
 
   /**
-   * The oldest submissions holding at most `maxBatch` events (at least one submission, however
-   * large), and their event count. One splice per batch, not a shift per submission: under load
-   * the queue holds thousands.
+   * The oldest submissions holding at most `maxBatch` events and about `maxChars` characters of
+   * message text (at least one submission, however large), their event count, and whether the
+   * text size is what ended the batch. One splice
+   * per batch, not a shift per submission: under load the queue holds thousands.
    */
-  take(maxBatch: number): { batch: Pending[]; n: number } {
+  take(maxBatch: number, maxChars = Number.POSITIVE_INFINITY): { batch: Pending[]; n: number; big: boolean } {
     let k = 0;
     let n = 0;
-    while (k < this.items.length && (k === 0 || n + this.items[k]!.requests.length <= maxBatch)) n += this.items[k++]!.requests.length;
+    let chars = 0;
+    let big = false;
+    while (k < this.items.length) {
+      const reqs = this.items[k]!.requests;
+      const c = textChars(reqs);
+      if (k > 0 && n + reqs.length > maxBatch) break;
+      if (k > 0 && chars + c > maxChars) { big = true; break; }
+      n += reqs.length;
+      chars += c;
+      k += 1;
+    }
     this.events -= n;
-    return { batch: this.items.splice(0, k), n };
+    return { batch: this.items.splice(0, k), n, big };
   }
+}
+
+/** What a batch's size in the log is mostly made of: message text (up to --max-text each); the rest of an event is ~100 bytes. */
+function textChars(requests: AppendRequest[]): number {
+  let c = 0;
+  for (const r of requests) c += 100 + (typeof r.body.text === "string" ? r.body.text.length : 0);
+  return c;
 }

@@ -74,6 +74,21 @@ describe("Journal (group commit)", () => {
     expect(order).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
   });
 
+  test("a burst of big messages is split by text size, one transaction per turn, so other work runs between them", async () => {
+    const log = createMemoryLog();
+    const j = journal(log, { maxBatch: 1000, maxBatchChars: 10_000 });
+    const text = "x".repeat(3_900);
+    const events: string[] = [];
+    for (let i = 0; i < 6; i++) j.submit([{ ...req("room:a", `big${i}`), body: { text } }], () => events.push(`commit ${j.stats.transactions}`));
+    // Work that a bystander's ping stands for, queued after the burst arrived.
+    setImmediate(() => events.push("other work"));
+    while (j.stats.events < 6) await turn();
+    // 100 + 3,900 characters each: two per 10,000-character batch, three transactions.
+    expect(j.stats).toMatchObject({ transactions: 3, events: 6, largestBatch: 2 });
+    expect(events.indexOf("other work")).toBeGreaterThan(0);
+    expect(events.indexOf("other work")).toBeLessThan(events.length - 1);
+  });
+
   test("a submission larger than maxBatch is still written, whole, in one transaction", async () => {
     const j = journal(createMemoryLog(), { maxBatch: 3 });
     let got = 0;

@@ -2,7 +2,11 @@
  * The journal: the single writer of the event log, with group commit.
  *
  * Batching rule: appends are queued and written in ONE transaction, up to `maxBatch` events
- * (a longer queue becomes several back-to-back transactions). At rest the commit happens at
+ * and about `maxBatchChars` characters of text (256 Ki by default). A longer queue becomes
+ * several back-to-back transactions; but once a batch is cut by its text size, the rest waits
+ * for the next turn: a burst of big messages (300 × 4,000 characters would be one 1.2 MB
+ * transaction, its fsync on the event loop) must not hold every other client for the whole
+ * burst (issue 8's bystander bound). At rest the commit happens at
  * the end of the current event-loop turn (setImmediate), so a lone message waits for nothing
  * else. Under load — the previous commit carried at least `coalesceAfter` events and was less
  * than `coalesceMs` ago — a commit waits until `coalesceMs` after the previous one, so more
@@ -36,11 +40,16 @@ export interface JournalStats {
  */
 export interface StorageHealth { failingSince: number | undefined; error: string | undefined }
 
+/** Characters of message text per transaction, by default: 64 messages at the 4,000-character limit. */
+const MAX_BATCH_CHARS = 256 * 1024;
+
 /** How often a failing storage is probed with a tiny write, so recovery needs no client traffic. */
 const PROBE_MS = 1000;
 
 export interface JournalOptions {
   maxBatch: number;
+  /** About this many characters of message text per transaction (default 256 Ki); more waits for the next turn. */
+  maxBatchChars?: number;
   /** Queued events beyond which new appends are refused with `overloaded`. */
   maxQueued: number;
   /** Under load, a commit waits until this long after the previous one (0: every turn). */
@@ -78,19 +87,34 @@ export class Journal {
       // appends share the transaction; otherwise commit at the end of this turn.
       const sinceLast = performance.now() - this.lastCommitAt;
       const busy = this.lastCommitEvents >= this.opts.coalesceAfter;
-      if (busy && sinceLast < this.opts.coalesceMs) setTimeout(() => this.flush(), this.opts.coalesceMs - sinceLast);
-      else setImmediate(() => this.flush());
+      if (busy && sinceLast < this.opts.coalesceMs) setTimeout(() => this.commitNext(), this.opts.coalesceMs - sinceLast);
+      else setImmediate(() => this.commitNext());
     }
   }
 
-  /** Writes everything queued now. Also called on shutdown so nothing submitted is dropped. */
+  /** Writes everything queued now, in as many transactions as it takes: on shutdown, so nothing submitted is dropped. */
   flush(): void {
+    while (!this.queue.empty) this.commitNext();
+  }
+
+  /**
+   * Commits what is queued, batch after batch; after a batch that its text size ended (big
+   * messages), the rest waits for the next turn, so other work runs between such transactions.
+   */
+  private commitNext(): void {
     this.scheduled = false;
     this.lastCommitAt = performance.now();
     this.lastCommitEvents = this.queue.queued;
     while (!this.queue.empty) {
-      const { batch, n } = this.queue.take(this.opts.maxBatch);
+      const { batch, n, big } = this.queue.take(this.opts.maxBatch, this.opts.maxBatchChars ?? MAX_BATCH_CHARS);
       this.commit(batch, n);
+      if (big && !this.queue.empty) {
+        if (!this.scheduled) {
+          this.scheduled = true;
+          setImmediate(() => this.commitNext());
+        }
+        return;
+      }
     }
   }
 
