@@ -15,7 +15,7 @@
  */
 import type { Subprocess } from "bun";
 import { newCounters, openClient, padFor, type Client } from "./lib/loadgen.ts";
-import { createBenchDatabase, type BenchDatabase } from "./lib/pg-db.ts";
+import { createPgDatabase, type PgTestDatabase } from "../src/store/engine/testing/pg.ts";
 import { cpuSeconds, machineBusySeconds, memory, ownCpuSeconds, spawnServer, type ServerProc } from "./lib/proc.ts";
 import { atLeast, atMost, type BenchOptions, type Section } from "./lib/section.ts";
 import { fmt, fmtSpread, spread, table } from "./lib/stats.ts";
@@ -26,13 +26,17 @@ const READY = /hubbub listening on http:\/\/[^:]+:(\d+)/;
 const OPEN = ["--port", "0", "--rate-limit", "0", "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0", "--log-level", "warn"];
 const TEXT = padFor(100);
 
-interface Setup { name: string; nodes: number }
-const SETUPS: Setup[] = [{ name: "one SQLite node", nodes: 1 }, { name: "2 nodes on PostgreSQL", nodes: 2 }, { name: "4 nodes on PostgreSQL", nodes: 4 }];
+interface Setup { name: string; nodes: number; store: "sqlite" | "postgres" }
+const SETUPS: Setup[] = [
+  { name: "one SQLite node", nodes: 1, store: "sqlite" },
+  { name: "2 nodes on PostgreSQL", nodes: 2, store: "postgres" },
+  { name: "4 nodes on PostgreSQL", nodes: 4, store: "postgres" },
+];
 
 /** Starts a setup: one plain SQLite node, or `nodes` cluster nodes on a fresh database. */
-async function startSetup(s: Setup, extra: string[] = []): Promise<{ procs: ServerProc[]; db?: BenchDatabase; stop(): Promise<void> }> {
+async function startSetup(s: Setup, extra: string[] = []): Promise<{ procs: ServerProc[]; db?: PgTestDatabase; stop(): Promise<void> }> {
   const procs: ServerProc[] = [];
-  const db = s.name.includes("PostgreSQL") ? await createBenchDatabase() : undefined;
+  const db = s.store === "postgres" ? await createPgDatabase() : undefined;
   const stop = async () => {
     for (const p of procs) await p.stop().catch(() => {});
     await db?.drop();
@@ -155,7 +159,7 @@ export async function cluster100k(o: BenchOptions): Promise<Section> {
   const nodes = Math.max(2, Math.ceil(total / perNode));
   const rooms = Math.max(1, Math.round(total / 100));
   const idleSeconds = o.quick ? 3 : 16;
-  const setup = await startSetup({ name: `${nodes} nodes on PostgreSQL`, nodes }, ["--admin-token", "bench-admin-token"]);
+  const setup = await startSetup({ name: `${nodes} nodes on PostgreSQL`, nodes, store: "postgres" }, ["--admin-token", "bench-admin-token"]);
   const workers: Worker[] = [];
   try {
     const rssBefore = setup.procs.reduce((a, p) => a + memory(p.pid).rss, 0);

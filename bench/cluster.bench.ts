@@ -6,7 +6,7 @@
  * it includes the engine commit). Each message carries its send time; p50/p99 over all messages.
  * PostgreSQL: HUBBUB_TEST_PG or postgres://postgres@127.0.0.1:5432/test.
  */
-import { createBenchDatabase } from "./lib/pg-db.ts";
+import { createPgDatabase } from "../src/store/engine/testing/pg.ts";
 import { spawnServer, type ServerProc } from "./lib/proc.ts";
 import { atMost, type BenchOptions, type Section } from "./lib/section.ts";
 import { fmt, percentile, table } from "./lib/stats.ts";
@@ -75,7 +75,7 @@ const pct = (xs: number[], p: number) => percentile(Float64Array.from(xs).sort()
 export async function cluster(o: BenchOptions): Promise<Section> {
   const rate = 2000;
   const seconds = o.quick ? 1 : 5;
-  const db = await createBenchDatabase();
+  const db = await createPgDatabase();
   const procs: ServerProc[] = [];
   const rows: string[][] = [];
   const json: Record<string, Record<string, number>> = {};

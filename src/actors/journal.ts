@@ -103,6 +103,8 @@ export class Journal {
    */
   private commitNext(): void {
     this.scheduled = false;
+    // A turn scheduled after a cut may find the queue emptied by flush(): the last commit's load stands.
+    if (this.queue.empty) return;
     this.lastCommitAt = performance.now();
     this.lastCommitEvents = this.queue.queued;
     while (!this.queue.empty) {

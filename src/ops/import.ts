@@ -19,7 +19,7 @@ import { redactUrl } from "../server/cluster-storage.ts";
 import { type DbLock, lockDatabase } from "../server/db-lock.ts";
 import { factKey } from "../store/engine/plan.ts";
 import type { Fact } from "../store/engine/engine.ts";
-import { loadIntoEmptyPg, type LoadRow, StoreNotEmptyError } from "../store/engine/pg/load.ts";
+import { loadIntoEmptyPg, StoreNotEmptyError } from "../store/engine/pg/load.ts";
 import type { PgClient } from "../store/engine/pg/client.ts";
 import type { SqliteReader } from "../store/sqlite/sqlite-reader.ts";
 import { OpsError } from "./errors.ts";
@@ -44,7 +44,7 @@ export async function importToStore(db: SqliteReader, dbPath: string, storeUrl: 
     checkImportable(db, dbPath);
 
     const facts = new Map<string, Fact>();
-    const pages = function* (): Generator<LoadRow[]> {
+    const pages = function* (): Generator<EventRow[]> {
       for (let after = 0; ;) {
         const rows = db.all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE pos > ? ORDER BY pos LIMIT ?`, after, PAGE);
         if (rows.length === 0) return;

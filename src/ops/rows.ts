@@ -1,17 +1,8 @@
 /** The events table as the operator tools read it: raw rows, straight from SQL. */
 import type { EventData, EventKind } from "../protocol/index.ts";
+import type { EventRow } from "../store/event-log.ts";
 
-export interface EventRow {
-  pos: number;
-  stream: string;
-  seq: number;
-  kind: string;
-  author: string;
-  at: number;
-  cmid: string | null;
-  /** JSON text, as stored. */
-  body: string;
-}
+export type { EventRow };
 
 export const EVENT_COLUMNS = "pos, stream, seq, kind, author, at, cmid, body";
 

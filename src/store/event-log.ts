@@ -27,6 +27,19 @@ export interface AppendRequest {
   at: number;
 }
 
+/** An event as a row of the events table (SQLite and PostgreSQL alike): the body is its stored JSON text. */
+export interface EventRow {
+  pos: number;
+  stream: string;
+  seq: number;
+  kind: string;
+  author: string;
+  at: number;
+  cmid: string | null;
+  /** JSON text, as stored. */
+  body: string;
+}
+
 export interface AppendOutcome {
   event: StoredEvent;
   duplicate: boolean;

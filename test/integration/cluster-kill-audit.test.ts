@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { TestClient, range, seqs } from "./harness.ts";
-import { createDatabase, type TestDatabase } from "./pg-database.ts";
+import { createPgDatabase as createDatabase, type PgTestDatabase as TestDatabase } from "../../src/store/engine/testing/pg.ts";
 import { openTempDir, startProcess, type Running } from "./server-process.ts";
 
 const STEP_MS = 30_000;

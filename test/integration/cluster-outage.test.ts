@@ -9,7 +9,7 @@ import { CloseCode, ErrorCode, type AckFrame, type ErrorFrame, type PresenceFram
 import { bunSqlClient } from "../../src/store/engine/pg/bun-sql.ts";
 import { PG_URL, until } from "../../src/store/engine/testing/pg.ts";
 import type { PgClient } from "../../src/store/engine/pg/client.ts";
-import { createDatabase, type TestDatabase } from "./pg-database.ts";
+import { createPgDatabase as createDatabase, type PgTestDatabase as TestDatabase } from "../../src/store/engine/testing/pg.ts";
 import { TestClient, range, seqs } from "./harness.ts";
 import { openTempDir, startProcess, type Running } from "./server-process.ts";
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { PresenceEntry, PresenceFrame, ServerFrame } from "../../src/protocol/index.ts";
-import { createDatabase } from "./pg-database.ts";
+import { createPgDatabase as createDatabase } from "../../src/store/engine/testing/pg.ts";
 import { TestClient } from "./harness.ts";
 import { openTempDir, startProcess, type Running } from "./server-process.ts";
 

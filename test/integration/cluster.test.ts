@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { AckFrame, Encoding, ErrorFrame } from "../../src/protocol/index.ts";
 import { bunSqlClient } from "../../src/store/engine/pg/bun-sql.ts";
 import { until } from "../../src/store/engine/testing/pg.ts";
-import { createDatabase } from "./pg-database.ts";
+import { createPgDatabase as createDatabase } from "../../src/store/engine/testing/pg.ts";
 import { TestClient, range, seqs } from "./harness.ts";
 import { openTempDir, runUntilExit, startProcess, type Running } from "./server-process.ts";
 import { openEventLog } from "../../src/store/open-log.ts";

@@ -11,7 +11,7 @@ import { openPgEngine } from "../../src/store/engine/pg/pg-engine.ts";
 import { openEventLog } from "../../src/store/open-log.ts";
 import { TestClient, range, seqs } from "./harness.ts";
 import { ops } from "./ops-process.ts";
-import { createDatabase, type TestDatabase } from "./pg-database.ts";
+import { createPgDatabase as createDatabase, type PgTestDatabase as TestDatabase } from "../../src/store/engine/testing/pg.ts";
 import { openTempDir, startProcess, type Running } from "./server-process.ts";
 
 const STEP_MS = 30_000;

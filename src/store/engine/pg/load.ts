@@ -8,27 +8,16 @@
  * empty or holds the whole history with its heads and facts — never half of it, and no node can
  * append in between (appends take the same lock first).
  */
+import type { EventRow } from "../../event-log.ts";
 import type { Fact } from "../engine.ts";
 import type { PgClient, PgQuery } from "./client.ts";
 import { migratePg } from "./migrate.ts";
 
-/** One event as stored: the body is the stored JSON text, copied byte for byte. */
-export interface LoadRow {
-  pos: number;
-  stream: string;
-  seq: number;
-  kind: string;
-  author: string;
-  at: number;
-  cmid: string | null;
-  body: string;
-}
-
 export interface LoadSource {
   /** The history's id, kept so that cursors stay meaningful. */
   epoch: string;
-  /** The events in ascending pos, gapless from 1, in pages. */
-  pages: Iterable<LoadRow[]>;
+  /** The events in ascending pos, gapless from 1, in pages; each body copied byte for byte. */
+  pages: Iterable<EventRow[]>;
   /** The facts that hold after the last event (asked once every page has been read). */
   facts(): Fact[];
 }

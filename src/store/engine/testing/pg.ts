@@ -74,3 +74,29 @@ export async function createPgSchema(url = PG_URL): Promise<PgTestSchema> {
     },
   };
 }
+
+export interface PgTestDatabase { url: string; drop(): Promise<void> }
+
+/**
+ * A whole database (random name, dropped with its sessions by `drop`) for what takes a URL, not
+ * a schema: node processes in the cluster tests and benchmarks. Unreachable = a loud failure.
+ */
+export async function createPgDatabase(url = PG_URL): Promise<PgTestDatabase> {
+  const admin = bunSqlClient({ url, max: 1, applicationName: "hubbub-test-admin" });
+  const name = `hubbub_c_${crypto.randomUUID().replace(/-/g, "").slice(0, 16)}`;
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } catch (e) {
+    await admin.close().catch(() => {});
+    throw new Error(`PostgreSQL is unreachable at ${url} (${(e as Error).message}): the cluster tests and benchmarks need it (or HUBBUB_TEST_PG)`);
+  }
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+      await admin.close();
+    },
+  };
+}
