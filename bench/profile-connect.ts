@@ -1,8 +1,9 @@
 /**
- * `bun bench/profile-connect.ts [connections] [dir]`: hubbub with Bun's CPU profiler on while N
- * connections open (256 at a time), each saying hello (a user each) and joining a room of 100;
- * prints the rate until every join is acked. Relative shares only (see bench/profile.ts); the
- * rate against raw Bun is `bun run bench connections`.
+ * `bun bench/profile-connect.ts [connections] [dir] [join|hello|one]`: hubbub with Bun's CPU
+ * profiler on while N connections open (256 at a time), each saying hello (a user each) and, unless
+ * `hello`, joining a room of 100 (`one`: the same room for all); prints the rate until every
+ * connection is ready (synced, or its join acked). Relative shares only (see bench/profile.ts);
+ * the rate against raw Bun is `bun bench/connect-rate.ts` or `bun run bench connections`.
  */
 import { resolve } from "node:path";
 import { SUBPROTOCOLS } from "../src/protocol/index.ts";
@@ -11,6 +12,9 @@ import { removeTempDbs, tempDb } from "./lib/temp.ts";
 
 const n = Number(process.argv[2] ?? 3000);
 const dir = resolve(process.argv[3] ?? "prof");
+const mode = process.argv[4] ?? "join";
+if (mode !== "join" && mode !== "hello" && mode !== "one") throw new Error(`mode: join, hello or one, not ${mode}`);
+const mark = mode === "hello" ? '"synced"' : '"id":"j"';
 const server = await spawnServer([process.execPath, "--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${dir}`, "run", "src/main.ts", "--port", "0", "--db", tempDb(),
   "--rate-limit", "0", "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0"], /hubbub listening on http:\/\/127\.0\.0\.1:(\d+)/);
 let ready = 0;
@@ -19,10 +23,10 @@ const t0 = performance.now();
 for (let i = 0; i < n; i += 256) {
   await Promise.all(Array.from({ length: Math.min(256, n - i) }, (_, k) => new Promise<void>((ok, fail) => {
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, SUBPROTOCOLS.json);
-    ws.onmessage = (m) => { const s = String(m.data); if (s.startsWith('{"type":"ack"') && s.includes('"id":"j"')) ready++; };
+    ws.onmessage = (m) => { const s = String(m.data); if (s.includes(mark) && (mode === "hello" || s.startsWith('{"type":"ack"'))) ready++; };
     ws.onopen = () => {
       ws.send(JSON.stringify({ type: "hello", user: `u${i + k}`, device: "d", client: "bench" }));
-      ws.send(JSON.stringify({ type: "join", id: "j", room: `r${Math.floor((i + k) / 100)}` }));
+      if (mode !== "hello") ws.send(JSON.stringify({ type: "join", id: "j", room: mode === "one" ? "everyone" : `r${Math.floor((i + k) / 100)}` }));
       sockets.push(ws); ok();
     };
     ws.onerror = () => fail(new Error("connect failed"));
@@ -34,5 +38,5 @@ const seconds = (performance.now() - t0) / 1000;
 for (const ws of sockets) ws.close();
 await server.stop();
 removeTempDbs();
-console.log(`${ready} of ${n} hello + join in ${seconds.toFixed(2)} s: ${(ready / seconds).toFixed(0)}/s (profiled, on whatever else this machine runs); profile in ${dir}`);
+console.log(`${ready} of ${n} ${mode === "hello" ? "hello" : "hello + join"} in ${seconds.toFixed(2)} s: ${(ready / seconds).toFixed(0)}/s (profiled, on whatever else this machine runs); profile in ${dir}`);
 process.exit(0);

@@ -200,7 +200,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
       case "out": return this.deliver(m.frame);
       case "reject": return this.admit(m.id) ? this.deliver(errorFrame(m.id, m.code, m.message)) : undefined;
       case "frame": return this.admit(m.frame.type === "typing" ? undefined : m.frame.id) ? this.command(m.frame) : undefined;
-      case "follow-room": return this.followRoomLive(m.room, m.from);
+      case "follow-room": return this.followRoomLive(m.room, m.from, m.joined);
       case "closed": return;
       default: return unreachable(m, "connection message");
     }
@@ -399,10 +399,37 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   }
 
   /** A room joined (on this or another device) while this connection is up. */
-  private async followRoomLive(room: string, from: number): Promise<void> {
+  private followRoomLive(room: string, from: number, joined: EventData | undefined): void | Promise<void> {
     if (this.rooms.includes(room) || !isMember(this.hub.projection, room, this.user)) return;
+    if (joined !== undefined && joined.seq === from + 1 && this.hub.publishing === joined && this.phase === "live") {
+      this.followAtCommit(room, joined);
+    } else {
+      return this.followRoomThenAnnounce(room, from);
+    }
+    if (this.announce) this.hub.room(room)?.post({ kind: "presence-on", conn: this });
+  }
+
+  private async followRoomThenAnnounce(room: string, from: number): Promise<void> {
     await this.followRoom(room, from);
     if (this.phase === "live" && this.announce) this.hub.room(room)?.post({ kind: "presence-on", conn: this });
+  }
+
+  /**
+   * Follows a room from the user's own `joined` event while the commit path is publishing it
+   * (hub.publishing): that event is the whole replay — everything before it in the room is
+   * behind the join, and everything after it (later joins of the same transaction, say) is
+   * published after this subscription. Rule 2 holds without reading the log: the replay (the
+   * event, from memory) and the subscription are one synchronous block.
+   */
+  private followAtCommit(room: string, joined: EventData): void {
+    const group = roomGroup(room);
+    if (this.rooms === NO_ROOMS) this.rooms = [];
+    this.rooms.push(room);
+    if (this.groups.includes(group)) return;
+    this.sendEvents([joined]);
+    this.flushOut();
+    this.hub.fanout.subscribe(this.socket, topicFor(group, this.socket.encoding));
+    this.groups.push(group);
   }
 
   /** Drops `room` from the rooms followed or being replayed; false if it was not there. */

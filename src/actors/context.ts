@@ -3,7 +3,7 @@
  * actors depend on a contract (and never on each other, or on the server that wires them). The
  * Hub implements it; a test may implement it with fakes.
  */
-import type { HelloFrame, ServerFrame, TypingEventFrame } from "../protocol/index.ts";
+import type { EventData, HelloFrame, ServerFrame, TypingEventFrame } from "../protocol/index.ts";
 import type { PresenceLink } from "./room-presence.ts";
 import type { Projection } from "../projections/projection.ts";
 import type { AppendOutcome, AppendRequest, EventLog } from "../store/event-log.ts";
@@ -88,6 +88,13 @@ export interface ActorContext {
    * committed when it was called (a hello waits for it). Undefined on a single node: nothing to wait for.
    */
   caughtUp(): Promise<void> | undefined;
+  /**
+   * The event whose reactions the commit path is running at this instant, else undefined. While
+   * it is set, every event of its stream up to it has been published and none after it (a later
+   * event of the same transaction is published after these reactions return): a connection told
+   * of its own `joined` event right then can subscribe without reading the log.
+   */
+  readonly publishing: EventData | undefined;
   /** Appends through the journal; `done` runs after COMMIT and after the commit path (projection, publish). */
   append(requests: AppendRequest[], done: (result: AppendOutcome[] | AppendError) => void): void;
   /** Encodes once per encoding in use and publishes to every group. */

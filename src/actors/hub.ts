@@ -74,6 +74,8 @@ export class Hub implements ActorContext {
    * frame is encoded once per encoding, never per subscriber).
    */
   readonly codecs: Record<Encoding, Codec>;
+  /** See ActorContext.publishing: set only while a `joined` event's reactions run. */
+  publishing: EventData | undefined;
   private sinceSnapshot = 0;
   /** Frames per second per user, across all of the user's connections (`--rate-limit`); none when 0. */
   private readonly userBudgets: Budgets | undefined;
@@ -244,7 +246,17 @@ export class Hub implements ActorContext {
     this.metrics.eventsAppended[e.kind].inc();
     if (s) this.publish(groupsOf(s), eventFrame(e));
     if (s?.kind === "room" && (e.kind === "joined" || e.kind === "left")) {
-      this.user(e.author).post({ kind: "membership", room: s.room, joined: e.kind === "joined", seq: e.seq });
+      const joined = e.kind === "joined";
+      // Reactions posted to idle actors run right here, inside the commit path: a connection of
+      // the joiner then follows the room from this event on without a replay read (the read used
+      // to return every later join of the same transaction, a quarter of a connect-and-join
+      // profile). `publishing` says so; it must never outlive this call.
+      if (joined) this.publishing = e;
+      try {
+        this.user(e.author).post({ kind: "membership", room: s.room, joined, seq: e.seq, event: joined ? e : undefined });
+      } finally {
+        this.publishing = undefined;
+      }
       // Cluster mode: a join or leave made on another node reaches this node's room actor here.
       if (this.remote) this.rooms.get(s.room)?.memberCommitted(e.author, e.kind === "joined");
     } else if (s?.kind === "room" && (e.kind === "kicked" || e.kind === "banned") && typeof e.body.user === "string") {

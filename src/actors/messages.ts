@@ -5,7 +5,7 @@
  * checks every switch over these unions (see protocol/exhaustive.ts).
  */
 import type {
-  ChangeFrame, ClientFrame, CommandId, Encoding, ErrorCode, ModerationFrame, PresenceEntry, ReadFrame, SendFrame, ServerFrame, TopicFrame,
+  ChangeFrame, ClientFrame, CommandId, Encoding, ErrorCode, EventData, ModerationFrame, PresenceEntry, ReadFrame, SendFrame, ServerFrame, TopicFrame,
 } from "../protocol/index.ts";
 
 /** What room and user actors may ask of a connection. */
@@ -42,7 +42,12 @@ export type ConnectionMessage =
   | { kind: "frame"; frame: ClientFrame }
   | { kind: "reject"; id: CommandId | undefined; code: ErrorCode; message: string }
   | { kind: "out"; frame: ServerFrame }
-  | { kind: "follow-room"; room: string; from: number }
+  /**
+   * Follow `room` from seq `from` (replayed from the log). `joined` is the `joined` event that
+   * made the user a member: a connection that gets this message while the commit path is still
+   * publishing that very event (`ActorContext.publishing`) needs no replay read (see ConnectionActor.followAtCommit).
+   */
+  | { kind: "follow-room"; room: string; from: number; joined?: EventData }
   | { kind: "closed" };
 
 export type RoomMessage =
@@ -68,4 +73,5 @@ export type UserMessage =
   | { kind: "change"; conn: Conn; frame: ChangeFrame }
   | { kind: "read"; conn: Conn; frame: ReadFrame }
   | { kind: "typing"; conn: Conn; stream: string }
-  | { kind: "membership"; room: string; joined: boolean; seq: number };
+  /** A join or leave of the user committed; `event` is the `joined` event when it is one (passed on to follow-room). */
+  | { kind: "membership"; room: string; joined: boolean; seq: number; event?: EventData };

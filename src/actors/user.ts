@@ -107,7 +107,7 @@ export class UserActor implements MailboxOwner<UserMessage> {
       }
       case "membership":
         for (const d of this.devices) {
-          if (m.joined) d.post({ kind: "follow-room", room: m.room, from: m.seq - 1 });
+          if (m.joined) d.post({ kind: "follow-room", room: m.room, from: m.seq - 1, joined: m.event });
           else d.revokeRoom(m.room);
         }
         return;

@@ -1,0 +1,89 @@
+/**
+ * `bun bench/connect-rate.ts [connections] [rounds] [kinds]`: the connect rate of
+ * `connections.bench.ts` alone, in rounds (each round starts every server afresh, raw Bun first),
+ * with each run's server CPU-seconds and the load generator's own CPU beside the rate, so a
+ * change to hello or join can be judged as a ratio against raw Bun in the same run without the
+ * idle and fan-out phases. Kinds (comma-separated): raw, hello, join (rooms of 100), one (one
+ * room of everyone). Connections open 256 at a time, as in connections.bench.ts. A kind may name
+ * another checkout to run hubbub from, `join@/path/to/checkout`, to compare two versions in one run.
+ */
+import { SUBPROTOCOLS } from "../src/protocol/index.ts";
+import { load1 } from "./lib/machine.ts";
+import { spawnServer, startMeter, type ServerProc } from "./lib/proc.ts";
+import { fmt, fmtSpread, spread, table } from "./lib/stats.ts";
+import { removeTempDbs, tempDb } from "./lib/temp.ts";
+
+type Kind = "raw" | "hello" | "join" | "one";
+const n = Number(process.argv[2] ?? 10_000);
+const rounds = Number(process.argv[3] ?? 3);
+const setups = (process.argv[4] ?? "raw,hello,join").split(",");
+for (const s of setups) if (!/^(raw|hello|join|one)(@.+)?$/.test(s)) throw new Error(`unknown kind ${s}: raw, hello, join or one, optionally @checkout`);
+const ROOM = 100;
+const INFLIGHT = 256;
+
+function start(kind: Kind, checkout: string | undefined): Promise<ServerProc> {
+  if (kind === "raw") return spawnServer([process.execPath, "bench/baselines/raw-bun.ts"], /listening (\d+)/, { HOST: "127.0.0.1", IDLE_TIMEOUT: "15" }, checkout);
+  return spawnServer([process.execPath, "run", "src/main.ts", "--port", "0", "--db", tempDb(), "--admin-token", "bench", "--rate-limit", "0",
+    "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0"], /hubbub listening on http:\/\/[^:]+:(\d+)/, {}, checkout);
+}
+
+interface Run { rate: number; serverCpu: number; ownCpu: number; othersPct: number; frames: number; load: number }
+
+async function once(setup: string): Promise<Run> {
+  const [kindName, checkout] = setup.split("@") as [string, string | undefined];
+  const kind = kindName as Kind;
+  const server = await start(kind, checkout);
+  try {
+    let ready = 0;
+    let frames = 0;
+    const mark = kind === "hello" ? '"synced"' : '"id":"j"';
+    const sockets: WebSocket[] = [];
+    const meter = startMeter(server.pid);
+    let next = 0;
+    await Promise.all(Array.from({ length: INFLIGHT }, async () => {
+      while (next < n) {
+        const i = next++;
+        const ws = kind === "raw" ? new WebSocket(`ws://127.0.0.1:${server.port}/`) : new WebSocket(`ws://127.0.0.1:${server.port}/ws`, SUBPROTOCOLS.json);
+        ws.onmessage = (m) => {
+          frames++;
+          const s = String(m.data);
+          if (s.includes(mark) && (kind === "hello" || s.startsWith('{"type":"ack"'))) ready++;
+        };
+        await new Promise<void>((resolve, reject) => { ws.onopen = () => resolve(); ws.onerror = () => reject(new Error(`connection ${i} failed`)); });
+        if (kind !== "raw") {
+          ws.send(JSON.stringify({ type: "hello", user: `idle${i}`, device: "d", client: "bench" }));
+          if (kind !== "hello") ws.send(JSON.stringify({ type: "join", id: "j", room: kind === "one" ? "everyone" : `r${Math.floor(i / ROOM)}` }));
+        }
+        sockets.push(ws);
+      }
+    }));
+    const deadline = Date.now() + 300_000;
+    if (kind !== "raw") while (ready < n && Date.now() < deadline) await Bun.sleep(5);
+    const m = meter();
+    for (const ws of sockets) ws.close();
+    return { rate: (kind === "raw" ? n : ready) / m.seconds, serverCpu: m.serverCpu, ownCpu: m.ownCpu, othersPct: m.othersPct, frames, load: load1() };
+  } finally {
+    await server.stop();
+    await Bun.sleep(500);
+  }
+}
+
+const runs = new Map<string, Run[]>(setups.map((k) => [k, []]));
+for (let r = 0; r < rounds; r++) {
+  for (const k of setups) {
+    const run = await once(k);
+    runs.get(k)!.push(run);
+    process.stderr.write(`round ${r + 1} ${k}: ${fmt(run.rate)}/s, server ${run.serverCpu.toFixed(2)} CPU-s, client ${run.ownCpu.toFixed(2)} CPU-s, others ${run.othersPct.toFixed(0)} %, ${fmt(run.frames)} frames, load ${run.load.toFixed(2)}\n`);
+  }
+}
+removeTempDbs();
+const raw = runs.get("raw");
+const rawRate = raw ? spread(raw.map((r) => r.rate)).median : Number.NaN;
+console.log(`${fmt(n)} connections, ${rounds} rounds, ${INFLIGHT} in flight\n`);
+console.log(table(["server", "connect rate /s", "× raw", "server CPU-s", "client CPU-s", "frames received", "load"], setups.map((k) => {
+  const rs = runs.get(k)!;
+  const rate = spread(rs.map((r) => r.rate));
+  return [k, fmtSpread(rate), fmt(rate.median / rawRate, 2), fmtSpread(spread(rs.map((r) => r.serverCpu)), 2), fmtSpread(spread(rs.map((r) => r.ownCpu)), 2),
+    fmt(spread(rs.map((r) => r.frames)).median), rs.map((r) => r.load.toFixed(1)).join(" ")];
+})));
+process.exit(0);
