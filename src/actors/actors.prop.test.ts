@@ -25,6 +25,7 @@ import { createMemoryLog } from "../store/memory-log.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { FakeFanout, type Via } from "./testing/fakes.ts";
 import { TestClient, settle, testHub, type TestHub } from "./testing/harness.ts";
+import { mayRead, memberAsOf, readable, type LogView } from "./testing/read-rights.ts";
 
 const USERS = ["ann", "bob", "cy"] as const;
 const DEVICES: readonly { name: string; encoding: Encoding }[] = [{ name: "d1", encoding: "json" }, { name: "d2", encoding: "msgpack" }];
@@ -71,34 +72,14 @@ class World {
 
   nextCmid(): string { return `m${++this.cmids}`; }
 
-  /** Membership of `user` in `room` now, from the log itself (not from the code under test). */
-  memberNow(room: string, user: string): boolean { return this.memberAsOf(room, user, Number.MAX_SAFE_INTEGER); }
-
-  /** Membership of `user` in `room` once the room's events up to `seq` have happened. */
-  memberAsOf(room: string, user: string, seq: number): boolean {
-    let member = false;
-    for (const e of this.log.readAfter(roomStream(room), 0, seq)) {
-      if (e.author === user && e.kind === "joined") member = true;
-      if (e.author === user && e.kind === "left") member = false;
-    }
-    return member;
-  }
-
-  mayRead(user: string, e: EventData): boolean {
-    const s = parseStream(e.stream);
-    if (!s) return false;
-    switch (s.kind) {
-      case "user": return s.user === user;
-      case "dm": return s.users.includes(user);
-      case "broadcast": return true;
-      // A member when the event happened (events committed in one transaction are delivered
-      // one by one, before the later ones take effect), or now: rooms share their history with
-      // members, so a device may be replayed what happened while its user was away. Never an
-      // event after the user's own `left` while it is out of the room.
-      case "room":
-        return this.memberAsOf(s.room, user, e.seq) || this.memberNow(s.room, user) || (e.kind === "left" && e.author === user);
-    }
-  }
+  /** The log as the read rule sees it (testing/read-rights.ts), read from the log itself, not from the code under test. */
+  readonly view: LogView = {
+    events: (stream) => this.log.readAfter(stream, 0, Number.MAX_SAFE_INTEGER),
+    streams: () => this.log.heads().keys(),
+  };
+  memberNow(room: string, user: string): boolean { return memberAsOf(this.view.events(roomStream(room)), user); }
+  memberAsOf(room: string, user: string, seq: number): boolean { return memberAsOf(this.view.events(roomStream(room)), user, seq); }
+  mayRead(user: string, e: EventData): boolean { return mayRead(this.view, user, e); }
 
   onFrame(dev: Device, f: ServerFrame, via: Via): void {
     const fail = (why: string) => this.violations.push(`${dev.user}/${dev.name}: ${why}`);
@@ -173,15 +154,7 @@ class World {
   }
 
   /** Streams `user` may read now, from the log. */
-  readable(user: string): string[] {
-    const out = [userStream(user), BROADCAST_STREAM];
-    for (const s of this.log.heads().keys()) {
-      const p = parseStream(s);
-      if (p?.kind === "dm" && p.users.includes(user)) out.push(s);
-      if (p?.kind === "room" && this.memberNow(p.room, user)) out.push(s);
-    }
-    return out;
-  }
+  readable(user: string): string[] { return readable(this.view, user); }
 
   /** After the run: connected devices are at every head; received events equal the log over each covered range. */
   finalProblems(): string[] {

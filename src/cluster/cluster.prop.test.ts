@@ -28,6 +28,7 @@ import { createPgSchema } from "../store/engine/testing/pg.ts";
 import { silentLogger } from "../observability/log.ts";
 import { FakeFanout, type Via } from "../actors/testing/fakes.ts";
 import { TestClient, settle, testHub, type TestHub } from "../actors/testing/harness.ts";
+import { mayRead, memberAsOf, readable, type LogView } from "../actors/testing/read-rights.ts";
 import { MemoryPresenceNetwork } from "./memory-presence-bus.ts";
 import { startClusterNode, type ClusterNode } from "./node.ts";
 
@@ -133,38 +134,11 @@ class World {
 
   nextCmid(): string { return `m${++this.cmids}`; }
 
-  memberAsOf(room: string, user: string, seq: number): boolean {
-    let member = false;
-    for (const e of this.engineStream(roomStream(room))) {
-      if (e.seq > seq) break;
-      if (e.author === user && e.kind === "joined") member = true;
-      if (e.author === user && e.kind === "left") member = false;
-    }
-    return member;
-  }
-
-  mayRead(user: string, e: EventData): boolean {
-    const s = parseStream(e.stream);
-    if (!s) return false;
-    switch (s.kind) {
-      case "user": return s.user === user;
-      case "dm": return s.users.includes(user);
-      case "broadcast": return true;
-      case "room":
-        return this.memberAsOf(s.room, user, e.seq) || this.memberAsOf(s.room, user, Number.MAX_SAFE_INTEGER) || (e.kind === "left" && e.author === user);
-      default: return false;
-    }
-  }
-
-  readable(user: string): string[] {
-    const out = [userStream(user), BROADCAST_STREAM];
-    for (const s of this.mirrorHeads.keys()) {
-      const p = parseStream(s);
-      if (p?.kind === "dm" && p.users.includes(user)) out.push(s);
-      if (p?.kind === "room" && this.memberAsOf(p.room, user, Number.MAX_SAFE_INTEGER)) out.push(s);
-    }
-    return out;
-  }
+  /** The engine's log as the read rule sees it (actors/testing/read-rights.ts). */
+  readonly view: LogView = { events: (stream) => this.engineStream(stream), streams: () => this.mirrorHeads.keys() };
+  memberAsOf(room: string, user: string, seq: number): boolean { return memberAsOf(this.engineStream(roomStream(room)), user, seq); }
+  mayRead(user: string, e: EventData): boolean { return mayRead(this.view, user, e); }
+  readable(user: string): string[] { return readable(this.view, user); }
 
   onFrame(dev: Device, f: ServerFrame, via: Via): void {
     const fail = (why: string) => this.violations.push(`${dev.user}/${dev.name}@n${dev.node}: ${why}`);

@@ -8,10 +8,9 @@
  * notes used 100). PostgreSQL at 127.0.0.1:5432 or HUBBUB_TEST_PG; unreachable = FAIL.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
 import { TestClient, range, seqs } from "./harness.ts";
 import { createPgDatabase as createDatabase, type PgTestDatabase as TestDatabase } from "../../src/store/engine/testing/pg.ts";
-import { openTempDir, startProcess, type Running } from "./server-process.ts";
+import { openTempDir, startClusterNode, type Running } from "./server-process.ts";
 
 const STEP_MS = 30_000;
 const CYCLES = Number(process.env.HUBBUB_KILL_CYCLES ?? 4);
@@ -23,10 +22,7 @@ const nodes: (Running | undefined)[] = [undefined, undefined, undefined];
 const clients: TestClient[] = [];
 
 const startNode = async (i: number): Promise<Running> => {
-  const n = await startProcess([
-    "--store", pg.url, "--node-id", `k${i}`, "--port", "0", "--db", join(dir, `k${i}.db`),
-    "--rate-limit", "0", "--connect-rate-limit", "0", "--presence-grace-ms", "0", "--log-level", "warn",
-  ], { lines: 4 }, STEP_MS);
+  const n = await startClusterNode(pg.url, dir, `k${i}`, [], STEP_MS);
   nodes[i] = n;
   return n;
 };

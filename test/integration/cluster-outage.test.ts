@@ -4,14 +4,13 @@
  * back. Nodes: real processes with a short --store-timeout-ms.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import { CloseCode, ErrorCode, type AckFrame, type ErrorFrame, type PresenceFrame } from "../../src/protocol/index.ts";
 import { bunSqlClient } from "../../src/store/engine/pg/bun-sql.ts";
 import { PG_URL, until } from "../../src/store/engine/testing/pg.ts";
 import type { PgClient } from "../../src/store/engine/pg/client.ts";
 import { createPgDatabase as createDatabase, type PgTestDatabase as TestDatabase } from "../../src/store/engine/testing/pg.ts";
 import { TestClient, range, seqs } from "./harness.ts";
-import { openTempDir, startProcess, type Running } from "./server-process.ts";
+import { openTempDir, startClusterNode, type Running } from "./server-process.ts";
 
 const STEP_MS = 30_000;
 const STORE_TIMEOUT_MS = 1_500;
@@ -25,11 +24,7 @@ describe("cluster: PostgreSQL unreachable", () => {
   const dbName = () => new URL(db.url).pathname.slice(1);
 
   const startNode = async (id: string): Promise<Running> => {
-    const n = await startProcess([
-      "--store", db.url, "--node-id", id, "--port", "0", "--db", join(dir, `${id}.db`),
-      "--rate-limit", "0", "--connect-rate-limit", "0", "--presence-grace-ms", "0", "--log-level", "warn",
-      "--store-timeout-ms", String(STORE_TIMEOUT_MS), "--presence-timeout-ms", "3000",
-    ], { lines: 4 }, STEP_MS);
+    const n = await startClusterNode(db.url, dir, id, ["--store-timeout-ms", String(STORE_TIMEOUT_MS), "--presence-timeout-ms", "3000"], STEP_MS);
     nodes.set(id, n);
     return n;
   };

@@ -2,14 +2,9 @@
  * Presence and typing across cluster nodes: 3 real node processes on one fresh PostgreSQL
  * database, presence shared over LISTEN/NOTIFY (src/cluster/presence-tracker.ts).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
 import type { PresenceEntry, PresenceFrame, ServerFrame } from "../../src/protocol/index.ts";
-import { createPgDatabase as createDatabase } from "../../src/store/engine/testing/pg.ts";
-import { TestClient } from "./harness.ts";
-import { openTempDir, startProcess, type Running } from "./server-process.ts";
-
-const STEP_MS = 30_000;
+import { STEP_MS, useCluster } from "./cluster-fixture.ts";
 /** Small, so the dropped-node test is quick; the default is 10 s. */
 const PRESENCE_TIMEOUT_MS = 1_500;
 
@@ -17,37 +12,10 @@ const names = (entries: PresenceEntry[] | undefined) => (entries ?? []).map((e) 
 const isPresence = (room: string, pred: (f: PresenceFrame) => boolean) => (f: ServerFrame) => f.type === "presence" && f.room === room && pred(f);
 
 describe("cluster: presence and typing across nodes", () => {
-  let db: { url: string; drop(): Promise<void> };
-  let dir: string;
-  const nodes = new Map<string, Running>();
-  const clients: TestClient[] = [];
-
-  const startNode = async (id: string): Promise<Running> => {
-    const n = await startProcess([
-      "--store", db.url, "--node-id", id, "--port", "0", "--db", join(dir, `${id}.db`),
-      "--rate-limit", "0", "--connect-rate-limit", "0", "--presence-grace-ms", "0", "--log-level", "warn",
-      "--presence-timeout-ms", String(PRESENCE_TIMEOUT_MS),
-    ], { lines: 4 }, STEP_MS);
-    nodes.set(id, n);
-    return n;
-  };
-  const connect = async (node: string, user: string, device = "d1") => {
-    const c = await TestClient.connect(nodes.get(node)!.url, user, { device });
-    clients.push(c);
-    return c;
-  };
-
-  beforeAll(async () => {
-    db = await createDatabase();
-    dir = openTempDir("hubbub-cluster-presence-");
-    await Promise.all([startNode("n1"), startNode("n2"), startNode("n3")]);
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const c of clients) c.close();
-    await Promise.all([...nodes.values()].map((n) => n.kill(15)));
-    await db?.drop();
-  }, 60_000);
+  const cluster = useCluster("hubbub-cluster-presence-", ["n1", "n2", "n3"], ["--presence-timeout-ms", String(PRESENCE_TIMEOUT_MS)]);
+  const { nodes } = cluster;
+  const startNode = (id: string) => cluster.start(id);
+  const connect = (node: string, user: string, device = "d1") => cluster.connect(node, user, { device });
 
   test("a user online on one node is seen online by members on the others; who merges every node; typing crosses too; kill -9 of that node takes its users offline everywhere", async () => {
     const bob = await connect("n2", "bob");

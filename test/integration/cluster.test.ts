@@ -3,50 +3,22 @@
  * (made for this file with a random name, dropped after). PostgreSQL at 127.0.0.1:5432 (or
  * HUBBUB_TEST_PG); unreachable = these tests FAIL saying so, never skip.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { AckFrame, Encoding, ErrorFrame } from "../../src/protocol/index.ts";
 import { bunSqlClient } from "../../src/store/engine/pg/bun-sql.ts";
 import { until } from "../../src/store/engine/testing/pg.ts";
-import { createPgDatabase as createDatabase } from "../../src/store/engine/testing/pg.ts";
 import { TestClient, range, seqs } from "./harness.ts";
-import { openTempDir, runUntilExit, startProcess, type Running } from "./server-process.ts";
+import { runUntilExit, type Running } from "./server-process.ts";
+import { STEP_MS, useCluster } from "./cluster-fixture.ts";
 import { openEventLog } from "../../src/store/open-log.ts";
 
-const STEP_MS = 30_000;
-
 describe("cluster: several nodes on one PostgreSQL", () => {
-  let db: { url: string; drop(): Promise<void> };
-  let dir: string;
-  const nodes = new Map<string, Running>();
-  const clients: TestClient[] = [];
-
-  const startNode = async (id: string): Promise<Running> => {
-    const n = await startProcess([
-      "--store", db.url, "--node-id", id, "--port", "0", "--db", join(dir, `${id}.db`),
-      "--rate-limit", "0", "--connect-rate-limit", "0", "--presence-grace-ms", "0", "--log-level", "warn",
-    ], { lines: 4 }, STEP_MS); // listening, data, web client, cluster
-    nodes.set(id, n);
-    return n;
-  };
-  const connect = async (node: Running, user: string, opts: { device?: string; encoding?: Encoding; cursors?: Record<string, number> } = {}) => {
-    const c = await TestClient.connect(node.url, user, opts);
-    clients.push(c);
-    return c;
-  };
-
-  beforeAll(async () => {
-    db = await createDatabase();
-    dir = openTempDir("hubbub-cluster-");
-    await Promise.all([startNode("n1"), startNode("n2"), startNode("n3")]);
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const c of clients) c.close();
-    await Promise.all([...nodes.values()].map((n) => n.kill(15)));
-    await db?.drop();
-  }, 60_000);
+  const cluster = useCluster("hubbub-cluster-", ["n1", "n2", "n3"]);
+  const { nodes } = cluster;
+  const startNode = (id: string) => cluster.start(id);
+  const connect = (node: Running, user: string, opts: { device?: string; encoding?: Encoding; cursors?: Record<string, number> } = {}) => cluster.connect(node, user, opts);
 
   test("each node says which engine and node it is", () => {
     const line = nodes.get("n1")!.lines.find((l) => l.startsWith("cluster"));
@@ -199,8 +171,7 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     let aheadOfReplica = 0;
     for (let i = 0; i < 20; i++) {
       // The socket to node 2 is open before the send, so the hello follows the ack within a moment.
-      const other = await TestClient.open(nodes.get("n2")!.url);
-      clients.push(other);
+      const other = cluster.track(await TestClient.open(nodes.get("n2")!.url));
       const ack = (await writer.request({ type: "send", to: { room: "quick" }, cmid: `q${i}`, text: `q${i}` })) as AckFrame;
       other.send({ type: "hello", user: "quick", device: `d${i}`, client: "cli", cursors: { "room:quick": ack.seq } });
       await other.waitFor((f) => f.type === "synced", STEP_MS);
@@ -241,7 +212,7 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     await writer.request({ type: "join", room: "rebuild" });
     const ack = (await writer.request({ type: "send", to: { room: "rebuild" }, cmid: "r1", text: "keep me" })) as AckFrame;
     await nodes.get("n2")!.kill(15);
-    for (const suffix of ["", "-wal", "-shm"]) rmSync(join(dir, `n2.db${suffix}`), { force: true });
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(join(cluster.dir, `n2.db${suffix}`), { force: true });
     const fresh = await startNode("n2");
     expect(fresh.lines.find((l) => l.startsWith("cluster"))).toMatch(/caught up from pos 0 to \d+/);
     const reader = await connect(fresh, "rebuilder", { device: "d9", cursors: { "room:rebuild": ack.seq - 1 } });
@@ -298,11 +269,11 @@ describe("cluster: several nodes on one PostgreSQL", () => {
   }, 120_000);
 
   test("a --db that holds another history (e.g. a single-node database) is refused at start, saying what to do", async () => {
-    const path = join(dir, "single.db");
+    const path = join(cluster.dir, "single.db");
     const log = await openEventLog({ path });
     log.append([{ stream: "room:old", kind: "joined", author: "x", body: {}, at: 1 }]);
     log.close();
-    const r = await runUntilExit(["--store", db.url, "--node-id", "n9", "--port", "0", "--db", path], {}, STEP_MS);
+    const r = await runUntilExit(["--store", cluster.db.url, "--node-id", "n9", "--port", "0", "--db", path], {}, STEP_MS);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("holds another history");
     expect(r.stderr).toContain("move it away");
@@ -312,19 +283,19 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     const before = await connect(nodes.get("n3")!, "rita");
     expect((await before.request({ type: "join", room: "backup" })).type).toBe("ack");
     await nodes.get("n3")!.kill(15);
-    const path = join(dir, "n3.db");
+    const path = join(cluster.dir, "n3.db");
     const replica = await openEventLog({ path });
     const last = replica.lastPos();
     replica.close();
     expect(last).toBeGreaterThan(0);
     // The store's event at that pos is another one now: same epoch, other history.
-    const admin = bunSqlClient({ url: db.url, max: 1, applicationName: "hubbub-test-admin" });
+    const admin = bunSqlClient({ url: cluster.db.url, max: 1, applicationName: "hubbub-test-admin" });
     try {
       await admin.query("UPDATE events SET at = at + 1 WHERE pos = $1", [last]);
     } finally {
       await admin.close();
     }
-    const r = await runUntilExit(["--store", db.url, "--node-id", "n3", "--port", "0", "--db", path], {}, STEP_MS);
+    const r = await runUntilExit(["--store", cluster.db.url, "--node-id", "n3", "--port", "0", "--db", path], {}, STEP_MS);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("is not the replica's");
     expect(r.stderr).toContain(`moved to ${path}.diverged-`);
@@ -341,7 +312,7 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     expect(health.cluster.appliedPos).toBeGreaterThan(0);
     expect((await fetch(`${n1.url}/ready`)).status).toBe(200);
     const watcher = await connect(n1, "walt");
-    const admin = bunSqlClient({ url: db.url, max: 1, applicationName: "hubbub-test-admin" });
+    const admin = bunSqlClient({ url: cluster.db.url, max: 1, applicationName: "hubbub-test-admin" });
     try {
       await admin.query("UPDATE log_meta SET epoch = 'restored-elsewhere' WHERE id = 1");
       // The node re-checks the store's identity whenever its connection (and LISTEN) comes back.
@@ -354,8 +325,8 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     expect(await n1.proc.exited).toBe(3);
     const said = await new Response(n1.proc.stderr).text();
     expect(said).toContain("history changed under this node");
-    expect(said).toContain(`${join(dir, "n1.db")}.diverged-`);
-    expect(readdirSync(dir).some((f) => f.startsWith("n1.db.diverged-") && !f.endsWith("-wal") && !f.endsWith("-shm"))).toBe(true);
+    expect(said).toContain(`${join(cluster.dir, "n1.db")}.diverged-`);
+    expect(readdirSync(cluster.dir).some((f) => f.startsWith("n1.db.diverged-") && !f.endsWith("-wal") && !f.endsWith("-shm"))).toBe(true);
     // Started again (as a supervisor would), it rebuilds its replica in the store's history.
     const again = await startNode("n1");
     const fresh = await connect(again, "walt");

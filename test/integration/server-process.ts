@@ -101,3 +101,16 @@ export function freePort(): number {
   l.stop(true);
   return port;
 }
+
+/**
+ * One cluster node on the PostgreSQL store `store`, its replica in `dir`, waiting for its four
+ * start-up lines (listening, data, web client, cluster). Limits that would make a test measure
+ * throttling instead of behaviour are off; `extra` flags come last and win.
+ */
+export function startClusterNode(store: string, dir: string, id: string, extra: string[] = [], timeoutMs = 30_000): Promise<Running> {
+  return startProcess([
+    "--store", store, "--node-id", id, "--port", "0", "--db", join(dir, `${id}.db`),
+    "--rate-limit", "0", "--connect-rate-limit", "0", "--presence-grace-ms", "0", "--log-level", "warn",
+    ...extra,
+  ], { lines: 4 }, timeoutMs);
+}
