@@ -24,7 +24,7 @@ export interface Logger {
   error(msg: string, error?: unknown, fields?: LogFields): void;
 }
 
-/** Keys whose values are replaced by "[redacted]", at the top level and one level down. */
+/** Keys whose values are replaced by "[redacted]", at the top level and in any plain object inside it. */
 export const REDACTED_KEYS = ["text", "body", "token", "authorization", "jwtSecret", "adminToken", "metricsToken"] as const;
 export const REDACTED = "[redacted]";
 
@@ -41,11 +41,23 @@ export function serializeError(e: unknown): { type: string; message: string; sta
   return { type: typeof e, message: String(e) };
 }
 
-/** A copy of `fields` with the REDACTED_KEYS censored (top level and one level down). */
+const SECRET_KEYS: ReadonlySet<string> = new Set(REDACTED_KEYS);
+
+/** Whether `redact` would change `fields`: a key in REDACTED_KEYS, at any depth of plain objects. */
+export function needsRedaction(fields: LogFields): boolean {
+  for (const k in fields) {
+    if (SECRET_KEYS.has(k)) return true;
+    const v = fields[k];
+    if (v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Error) && needsRedaction(v as LogFields)) return true;
+  }
+  return false;
+}
+
+/** A copy of `fields` with the REDACTED_KEYS censored (at any depth of plain objects). */
 export function redact(fields: LogFields): LogFields {
   const out: LogFields = {};
   for (const [k, v] of Object.entries(fields)) {
-    if ((REDACTED_KEYS as readonly string[]).includes(k)) out[k] = REDACTED;
+    if (SECRET_KEYS.has(k)) out[k] = REDACTED;
     else if (v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Error)) out[k] = redact(v as LogFields);
     else out[k] = v;
   }

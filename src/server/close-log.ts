@@ -1,7 +1,8 @@
 /**
  * What a closed connection leaves in the log and the metrics: one `conn.close` line with the
  * close code, a named cause for the codes an operator acts on (auth failures, rate limits, slow
- * consumers...), who it was and how long it lasted, at warn for the codes that mean trouble.
+ * consumers...), who it was, from which address and how long it lasted, at warn for the codes
+ * that mean trouble. It is each connection's one line at info (conn.open is at debug: open-log.ts).
  * Never the token, never message text: only the close reason, which hubbub writes itself for
  * its own codes (a client's reason is at most 123 bytes of its own choosing).
  */
@@ -47,7 +48,7 @@ export function logClose(hub: Hub, data: SocketData, code: number, reason: strin
   const fields = {
     event: "conn.close", conn: conn?.id, code, cause, reason: reason.slice(0, 123),
     user: conn?.user || undefined, device: conn?.device || undefined, client: conn?.client || undefined,
-    encoding: data.encoding, ms: Math.round(performance.now() - data.openedAt),
+    encoding: data.encoding, ip: data.ip, ms: Math.round(performance.now() - data.openedAt),
   };
   if (level === "error") hub.logger.error("connection closed", undefined, fields);
   else hub.logger[level]("connection closed", fields);

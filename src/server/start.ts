@@ -29,6 +29,7 @@ import { nodeName } from "./config.ts";
 import { type ClusterNode, startClusterNode } from "../cluster/node.ts";
 import { alignReplica, moveReplicaAside, openClusterEngine, openClusterPresenceBus, redactUrl } from "./cluster-storage.ts";
 import { StartupError } from "./startup-error.ts";
+import { OpenLog } from "./open-log.ts";
 
 export interface RunningServer {
   url: string;
@@ -162,6 +163,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     }
   }
   const gate = new ConnectionGate(config);
+  const openLog = new OpenLog(logger);
   const hosts = hostPolicy(config);
   const trusted = parseTrustedProxies(config.trustedProxies);
   const fetch = front({
@@ -182,7 +184,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     reusePort: config.reusePort,
     development: false,
     fetch,
-    websocket: websocketHandler(hub, config, gate),
+    websocket: websocketHandler(hub, config, gate, openLog),
     error(e) {
       logger.error("http handler failed", e, { event: "http.failed" });
       return new Response("internal error\n", { status: 500 });
@@ -195,6 +197,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     metrics.slowConsumerCloses.inc(hub.sweepSlowConsumers());
     hub.sweepBudgets();
     gate.sweep();
+    openLog.flush();
   }, 1000);
   const done = performance.now();
   const port = server.port as number;
@@ -214,6 +217,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
       const s0 = performance.now();
       const connections = hub.connections.size;
       clearInterval(sweep);
+      openLog.flush();
       obs.stop();
       // Cluster: commit what is queued into the engine and stop following before the replica closes.
       await node?.stop().catch((e: unknown) => logger.error("cluster stop failed", e, { event: "cluster.stop_failed" }));

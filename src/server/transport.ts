@@ -14,6 +14,7 @@ import { BunSocket } from "../fanout/bun.ts";
 import type { Config } from "./config.ts";
 import type { SocketData } from "./socket-data.ts";
 import { logClose } from "./close-log.ts";
+import { OpenLog } from "./open-log.ts";
 import { clientAddress, parseTrustedProxies, type TrustedProxies } from "./client-address.ts";
 import { type ConnectionGate, addressKey } from "./connection-gate.ts";
 import { type HostPolicy, hostAllowed, hostPolicy, hostRefused } from "./host-check.ts";
@@ -68,7 +69,8 @@ function overPreHelloBudget(d: SocketData, message: string | Buffer, config: Con
   return d.preHelloFrames > config.preHelloFrames || d.preHelloBytes > config.preHelloBytes;
 }
 
-export function websocketHandler(hub: Hub, config: Config, gate?: ConnectionGate): WebSocketHandler<SocketData> {
+/** `openLog` counts opened connections; its owner flushes it every second (start.ts). */
+export function websocketHandler(hub: Hub, config: Config, gate?: ConnectionGate, openLog = new OpenLog(hub.logger)): WebSocketHandler<SocketData> {
   const framesIn = hub.metrics.framesIn;
   const codecs = hub.codecs;
   const limits: GuardLimits = { maxText: config.maxText, maxCursors: 5000, maxPage: 500 };
@@ -94,7 +96,7 @@ export function websocketHandler(hub: Hub, config: Config, gate?: ConnectionGate
         const socket = (ws.data.socket = new BunSocket(ws, enc));
         const conn = (ws.data.conn = new ConnectionActor(socket, codecs[enc], hub));
         hub.metrics.connectionOpened(enc);
-        hub.logger.info("connection opened", { event: "conn.open", conn: conn.id, encoding: enc, ip: ws.data.ip ?? ws.remoteAddress });
+        openLog.open(conn.id, enc, ws.data.ip ?? ws.remoteAddress);
       } catch (e) {
         hub.logger.error("websocket open failed", e, { event: "transport.failed", handler: "open" });
         ws.close(CloseCode.InternalError, "internal error");

@@ -1,6 +1,6 @@
 /**
  * Logs and metrics of a real server process: NDJSON with levels on stdout after the banner,
- * connection open/close lines with their close codes, /metrics in the Prometheus text format
+ * opened connections counted and close lines with their close codes, /metrics in the Prometheus text format
  * behind its token, and nothing secret (message text, tokens) anywhere in the output.
  */
 import { expect, test } from "bun:test";
@@ -80,9 +80,12 @@ test("a real server logs NDJSON after its banner, serves /metrics behind its tok
       expect(new Date(e.time).toISOString()).toBe(e.time);
     }
     const events = log.map((e) => e.event);
-    for (const ev of ["server.started", "conn.open", "conn.close", "server.stopping", "snapshot.saved", "server.stopped"]) expect(events).toContain(ev);
+    for (const ev of ["server.started", "conn.opened", "conn.close", "server.stopping", "snapshot.saved", "server.stopped"]) expect(events).toContain(ev);
+    // At info, opened connections are counted (once a second, and at shutdown), not a line each.
+    expect(events).not.toContain("conn.open");
+    expect(log.filter((e) => e.event === "conn.opened").reduce((n, e) => n + Number(e.n), 0)).toBe(2);
     const closes = log.filter((e) => e.event === "conn.close");
-    expect(closes.find((e) => e.code === 1000)).toMatchObject({ level: "info", cause: "normal", user: "alice", client: "cli" });
+    expect(closes.find((e) => e.code === 1000)).toMatchObject({ level: "info", cause: "normal", user: "alice", client: "cli", ip: "127.0.0.1" });
     expect(closes.find((e) => e.code === 4001)).toMatchObject({ level: "warn", cause: "auth_failed" });
     expect(log.find((e) => e.event === "server.started")).toMatchObject({ auth: "jwt", metrics: "on", metricsTokenSet: true });
 
