@@ -402,7 +402,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   private followRoomLive(room: string, from: number, joined: EventData | undefined): void | Promise<void> {
     if (this.rooms.includes(room) || !isMember(this.hub.projection, room, this.user)) return;
     if (joined !== undefined && joined.seq === from + 1 && this.hub.publishing === joined && this.phase === "live") {
-      this.followAtCommit(room, joined);
+      this.followAtCommit(room);
     } else {
       return this.followRoomThenAnnounce(room, from);
     }
@@ -415,18 +415,17 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   }
 
   /**
-   * Follows a room from the user's own `joined` event while the commit path is publishing it
-   * (hub.publishing): that event is the whole replay — everything before it in the room is
-   * behind the join, and everything after it (later joins of the same transaction, say) is
-   * published after this subscription. Rule 2 holds without reading the log: the replay (the
-   * event, from memory) and the subscription are one synchronous block.
+   * Follows a room from the user's own `joined` event while the commit path is about to publish
+   * it (hub.publishing): everything before it in the room is behind the join, and it and
+   * everything after it are published after this subscription, so the replay is empty. Rule 2
+   * holds without reading the log, and the event reaches this socket through the topic, in the
+   * same write as the rest of the turn's events.
    */
-  private followAtCommit(room: string, joined: EventData): void {
+  private followAtCommit(room: string): void {
     const group = roomGroup(room);
     if (this.rooms === NO_ROOMS) this.rooms = [];
     this.rooms.push(room);
     if (this.groups.includes(group)) return;
-    this.sendEvents([joined]);
     this.flushOut();
     this.hub.fanout.subscribe(this.socket, topicFor(group, this.socket.encoding));
     this.groups.push(group);

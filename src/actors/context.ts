@@ -89,10 +89,10 @@ export interface ActorContext {
    */
   caughtUp(): Promise<void> | undefined;
   /**
-   * The event whose reactions the commit path is running at this instant, else undefined. While
-   * it is set, every event of its stream up to it has been published and none after it (a later
-   * event of the same transaction is published after these reactions return): a connection told
-   * of its own `joined` event right then can subscribe without reading the log.
+   * The event the commit path is about to publish, while its reactions run (a `joined` event's
+   * run before its publish), else undefined. While it is set, every event of its stream before
+   * it has been published and neither it nor anything after it has: a connection told of its
+   * own `joined` event right then subscribes to the room and needs no replay at all.
    */
   readonly publishing: EventData | undefined;
   /** Appends through the journal; `done` runs after COMMIT and after the commit path (projection, publish). */

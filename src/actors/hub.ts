@@ -74,7 +74,7 @@ export class Hub implements ActorContext {
    * frame is encoded once per encoding, never per subscriber).
    */
   readonly codecs: Record<Encoding, Codec>;
-  /** See ActorContext.publishing: set only while a `joined` event's reactions run. */
+  /** See ActorContext.publishing: set only while a `joined` event's reactions run, before it is published. */
   publishing: EventData | undefined;
   private sinceSnapshot = 0;
   /** Frames per second per user, across all of the user's connections (`--rate-limit`); none when 0. */
@@ -244,30 +244,40 @@ export class Hub implements ActorContext {
     const s = parseStream(e.stream);
     apply(this.projection, e, s);
     this.metrics.eventsAppended[e.kind].inc();
+    const room = s?.kind === "room" ? s.room : undefined;
+    if (room !== undefined && e.kind === "joined") this.joinCommitted(e, room);
     if (s) this.publish(groupsOf(s), eventFrame(e));
-    if (s?.kind === "room" && (e.kind === "joined" || e.kind === "left")) {
-      const joined = e.kind === "joined";
-      // Reactions posted to idle actors run right here, inside the commit path: a connection of
-      // the joiner then follows the room from this event on without a replay read (the read used
-      // to return every later join of the same transaction, a quarter of a connect-and-join
-      // profile). `publishing` says so; it must never outlive this call.
-      if (joined) this.publishing = e;
-      try {
-        this.user(e.author).post({ kind: "membership", room: s.room, joined, seq: e.seq, event: joined ? e : undefined });
-      } finally {
-        this.publishing = undefined;
-      }
-      // Cluster mode: a join or leave made on another node reaches this node's room actor here.
-      if (this.remote) this.rooms.get(s.room)?.memberCommitted(e.author, e.kind === "joined");
-    } else if (s?.kind === "room" && (e.kind === "kicked" || e.kind === "banned") && typeof e.body.user === "string") {
+    if (room !== undefined && e.kind === "left") {
       // Published above while the user's sockets still followed the room, so every device of
-      // theirs got the event that removed them; from here on none of them follows it.
-      this.user(e.body.user).post({ kind: "membership", room: s.room, joined: false, seq: e.seq });
-      if (this.remote) this.rooms.get(s.room)?.memberCommitted(e.body.user, false);
+      // theirs got its own leave; from here on none of them follows it.
+      this.user(e.author).post({ kind: "membership", room, joined: false, seq: e.seq });
+      if (this.remote) this.rooms.get(room)?.memberCommitted(e.author, false);
+    } else if (room !== undefined && (e.kind === "kicked" || e.kind === "banned") && typeof e.body.user === "string") {
+      // Likewise: every device of theirs got the event that removed them.
+      this.user(e.body.user).post({ kind: "membership", room, joined: false, seq: e.seq });
+      if (this.remote) this.rooms.get(room)?.memberCommitted(e.body.user, false);
     }
     if (s?.kind === "room" && this.config.retain > 0 && e.seq % 1000 === 0) this.prune(e.stream);
     this.sinceSnapshot += 1;
     if (this.config.snapshotEvery > 0 && this.sinceSnapshot >= this.config.snapshotEvery) this.snapshot();
+  }
+
+  /**
+   * A join's reactions run before its event is published, and right here when the actors are
+   * idle: a connection of the joiner then subscribes to the room first and gets its own `joined`
+   * event through the topic with everyone else (no replay read, no encode or write of its own;
+   * the read used to return every later join of the same transaction, a quarter of a
+   * connect-and-join profile). `publishing` tells it so, and must never outlive this call.
+   */
+  private joinCommitted(e: EventData, room: string): void {
+    this.publishing = e;
+    try {
+      this.user(e.author).post({ kind: "membership", room, joined: true, seq: e.seq, event: e });
+    } finally {
+      this.publishing = undefined;
+    }
+    // Cluster mode: a join made on another node reaches this node's room actor here.
+    if (this.remote) this.rooms.get(room)?.memberCommitted(e.author, true);
   }
 
   addConnection(c: Connected): void {

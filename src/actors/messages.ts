@@ -44,8 +44,8 @@ export type ConnectionMessage =
   | { kind: "out"; frame: ServerFrame }
   /**
    * Follow `room` from seq `from` (replayed from the log). `joined` is the `joined` event that
-   * made the user a member: a connection that gets this message while the commit path is still
-   * publishing that very event (`ActorContext.publishing`) needs no replay read (see ConnectionActor.followAtCommit).
+   * made the user a member: a connection that gets this message while the commit path is about to
+   * publish that very event (`ActorContext.publishing`) needs no replay (see ConnectionActor.followAtCommit).
    */
   | { kind: "follow-room"; room: string; from: number; joined?: EventData }
   | { kind: "closed" };
