@@ -88,6 +88,8 @@ export interface ActorContext {
    * committed when it was called (a hello waits for it). Undefined on a single node: nothing to wait for.
    */
   caughtUp(): Promise<void> | undefined;
+  /** Cluster mode: this node's replica may be an instant behind what other nodes committed. */
+  readonly clustered: boolean;
   /**
    * The event the commit path is about to publish, while its reactions run (a `joined` event's
    * run before its publish), else undefined. While it is set, every event of its stream before

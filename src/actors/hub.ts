@@ -183,6 +183,7 @@ export class Hub implements ActorContext {
   }
 
   caughtUp(): Promise<void> | undefined { return this.remote?.caughtUp(); }
+  get clustered(): boolean { return this.remote !== undefined; }
 
   /** Cluster mode: reasons this node is not ready (none on a single node). */
   clusterProblems(): string[] { return this.remote?.problems() ?? []; }

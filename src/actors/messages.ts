@@ -64,7 +64,12 @@ export type RoomMessage =
   | { kind: "presence-off"; conn: Conn }
   | { kind: "presence-expire"; key: string }
   /** Cluster mode: other nodes' presence in this room changed (key -> union over them now; undefined = offline there). */
-  | { kind: "presence-remote"; changes: ReadonlyMap<string, PresenceEntry | undefined> };
+  | { kind: "presence-remote"; changes: ReadonlyMap<string, PresenceEntry | undefined> }
+  /** Cluster mode: a command refused on a replica that may have been behind, decided again now that it has caught up; this answer is final. */
+  | { kind: "recheck"; command: RoomCommand };
+
+/** The room messages a client's command becomes, each answered with an ack or an error. */
+export type RoomCommand = Extract<RoomMessage, { kind: "join" | "leave" | "send" | "change" | "who" | "topic" | "moderate" | "info" }>;
 
 export type UserMessage =
   | { kind: "attach"; conn: Conn }

@@ -3,10 +3,10 @@
  * edits, typing, presence — so the membership it checks is the membership the log will show.
  * A command's events are submitted to the journal in the order the room accepted them.
  */
-import { ErrorCode, roomStream, type CommandId, type ChangeFrame, type EventBody, type RoomVisibility, type SendFrame, type TopicFrame } from "../protocol/index.ts";
+import { ErrorCode, roomStream, type CommandId, type ChangeFrame, type EventBody, type RoomVisibility, type SendFrame, type ServerFrame, type TopicFrame } from "../protocol/index.ts";
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
 import type { ActorContext } from "./context.ts";
-import type { Conn, RoomMessage } from "./messages.ts";
+import type { Conn, RoomCommand, RoomMessage } from "./messages.ts";
 import { AppendError } from "./journal.ts";
 import { ackFrame, appendReply, errorFrame } from "./replies.ts";
 import { changeMessage } from "./message-change.ts";
@@ -19,6 +19,16 @@ import { joinRule } from "../projections/room-access.ts";
 import { type ModeratedRoom, moderate, roomSettings } from "./room-moderation.ts";
 
 const ROOM_MAILBOX: MailboxLimits = { capacity: 50_000, overflow: "reject" };
+
+/**
+ * Refusals that depend on what other nodes may have committed an instant ago (a join, an invite,
+ * an unban, a new moderator, a user's first sign-in, a leave that frees a room slot).
+ */
+const MAYBE_STALE: ReadonlySet<string> = new Set<ErrorCode>([
+  ErrorCode.NotMember, ErrorCode.NotInvited, ErrorCode.Banned, ErrorCode.Forbidden, ErrorCode.UnknownUser, ErrorCode.TooManyRooms,
+]);
+const isCommand = (m: RoomMessage): m is RoomCommand =>
+  m.kind === "join" || m.kind === "leave" || m.kind === "send" || m.kind === "change" || m.kind === "who" || m.kind === "topic" || m.kind === "moderate" || m.kind === "info";
 
 export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
   readonly stream: string;
@@ -78,8 +88,53 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
 
   /** For the mailbox only: one message at a time. */
   receive(m: RoomMessage): void {
-    this.handle(m);
+    if (this.hub.clustered && isCommand(m)) {
+      if (this.refusedMaybeStale(m)) this.recheckLater(m);
+    } else {
+      this.handle(m);
+    }
     this.retireIfIdle();
+  }
+
+  /**
+   * Decides `m`; true when the answer was a refusal this node's replica may have got wrong
+   * (cluster mode: the change that allows it may have been committed on another node an instant
+   * ago). That refusal is held back, not sent; every other answer goes out as usual.
+   */
+  private refusedMaybeStale(m: RoomCommand): boolean {
+    const conn = m.conn;
+    let deciding = true;
+    let held = false;
+    const probe: Conn = {
+      user: conn.user, device: conn.device, client: conn.client,
+      reply: (f: ServerFrame) => {
+        // Only an answer given while deciding (an append's outcome comes later, from the engine,
+        // and is authoritative).
+        if (deciding && !held && f.type === "error" && MAYBE_STALE.has(f.code)) held = true;
+        else conn.reply(f);
+      },
+      post: (x) => conn.post(x),
+      canRead: (stream) => conn.canRead(stream),
+      revokeRoom: (room) => conn.revokeRoom(room),
+    };
+    try {
+      this.handle({ ...m, conn: probe });
+    } finally {
+      deciding = false;
+    }
+    return held;
+  }
+
+  /**
+   * Decides a held-back refusal again once this node has applied everything the shared store had
+   * committed (bounded wait; on timeout it is decided on what the replica has). The wait does not
+   * hold this room's mailbox: other commands go on meanwhile.
+   */
+  private recheckLater(m: RoomCommand): void {
+    const again = () => this.hub.roomOrNew(this.name).post({ kind: "recheck", command: m });
+    const wait = this.hub.caughtUp();
+    if (wait) wait.then(again, again);
+    else again();
   }
 
   private handle(m: RoomMessage): void {
@@ -101,6 +156,7 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
       case "presence-remote":
         for (const [key, entry] of m.changes) this.presence.remoteChanged(key, entry);
         return;
+      case "recheck": return this.handle(m.command);
       default: return unreachable(m, "room message");
     }
   }

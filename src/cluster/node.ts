@@ -126,6 +126,7 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
     },
   });
   monitor.start();
+  const freshHead = coalesced(() => engine.head());
   const caughtUp = async (timeoutMs = CATCH_UP_MS) => {
     // Never "caught up" with a history the replica is not part of: the first identity check first.
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -133,7 +134,7 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
       tailer.verified,
       new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`the shared store's identity was not checked within ${timeoutMs} ms`)), timeoutMs); }),
     ]).finally(() => clearTimeout(timer));
-    const head = await engine.head();
+    const head = await freshHead();
     await tailer.waitFor(head.pos, timeoutMs);
   };
   hub.useRemote({
@@ -185,4 +186,25 @@ export function answerRejection(hub: Hub, requests: AppendRequest[], results: Ap
   }
   const rejected = results.find((r) => r.status === "rejected");
   return new AppendError(ErrorCode.NotMember, `not allowed: ${rejected?.status === "rejected" ? rejected.fact.scope : "guard"}`);
+}
+
+/**
+ * A read shared by everyone who asks while it is under way, and a fresh one for those who come
+ * after it was sent: each caller still gets an answer read after its call (what a catch-up needs:
+ * "everything committed before I asked"), yet a reconnect storm or a flood of refused commands
+ * costs at most two reads in flight, not one per caller.
+ */
+export function coalesced<T>(read: () => Promise<T>): () => Promise<T> {
+  let current: Promise<T> | undefined;
+  let next: Promise<T> | undefined;
+  const start = (): Promise<T> => {
+    const p = read().finally(() => { if (current === p) current = undefined; });
+    current = p;
+    return p;
+  };
+  return () => {
+    if (!current) return start();
+    next ??= current.then(() => {}, () => {}).then(() => { next = undefined; return start(); });
+    return next;
+  };
 }

@@ -75,3 +75,40 @@ test("a DM to a user who signed in on another node an instant ago, and a read cu
   fay.send({ type: "send", id: "dm3", to: { user: "nobody" }, cmid: "c3", text: "?" });
   expect(await reply(fay, "dm3")).toMatchObject({ type: "error", code: "unknown_user" });
 });
+
+test("room commands refused on a replica that is behind are decided again once it has caught up: an invite of a user who just signed in elsewhere, a join right after an invite made elsewhere, a kick of a user who just joined elsewhere", async () => {
+  const storage = new MemoryEngineStorage();
+  const net = new MemoryPresenceNetwork();
+  const a = node("a", createMemoryEngine(storage), net);
+  const deaf: Engine = { ...createMemoryEngine(storage), watch: async () => ({ stop: async () => {} }) };
+  const b = node("b", deaf, net);
+
+  // ann owns a private room; she works on B, which hears of A's commits only from its poll.
+  const ann = await connected(b, "ann");
+  ann.send({ type: "join", id: "mk", room: "den", private: true });
+  expect(await reply(ann, "mk")).toMatchObject({ type: "ack" });
+
+  // joe signs in on A for the first time; B has not applied his `registered` yet.
+  const joe = await connected(a, "joe");
+  expect(b.hub.projection.users.has("joe")).toBe(false);
+  ann.send({ type: "invite", id: "inv", room: "den", user: "joe" });
+  expect(await reply(ann, "inv")).toMatchObject({ type: "ack" });
+
+  // kim is invited on B and joins on A at once ... (A applies B's invite from its watch, at once)
+  const kim = await connected(a, "kim");
+  await settle();
+  ann.send({ type: "invite", id: "inv2", room: "den", user: "kim" });
+  expect(await reply(ann, "inv2")).toMatchObject({ type: "ack" });
+  kim.send({ type: "join", id: "kj", room: "den" });
+  expect(await reply(kim, "kj")).toMatchObject({ type: "ack" });
+  // ... and ann, on B, puts her out before B has applied that join.
+  expect(b.hub.projection.rooms.get("den")?.has("kim") ?? false).toBe(false);
+  ann.send({ type: "kick", id: "k", room: "den", user: "kim" });
+  expect(await reply(ann, "k")).toMatchObject({ type: "ack" });
+
+  // joe, invited on B, joins on A; a name nobody has used is still refused after the catch-up.
+  joe.send({ type: "join", id: "jj", room: "den" });
+  expect(await reply(joe, "jj")).toMatchObject({ type: "ack" });
+  ann.send({ type: "invite", id: "inv3", room: "den", user: "nobody" });
+  expect(await reply(ann, "inv3")).toMatchObject({ type: "error", code: "unknown_user" });
+});
