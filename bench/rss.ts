@@ -1,0 +1,106 @@
+/**
+ * `bun bench/rss.ts [connections] [rounds] [modes…]`: server RSS per idle connection, read the
+ * same way for raw Bun and hubbub. Modes: raw (raw Bun pub/sub, one topic per socket), hello
+ * (hubbub, hello'd), join100 (hello + join, rooms of 100), join1 (hello + join, one room of all).
+ * Each round starts a fresh server per mode (modes interleaved, so drift hits all of them), with
+ * bench/lib/gc-on-signal.ts preloaded: RSS is read before connecting and with everyone connected,
+ * each time as-is and after a forced full GC plus a settle. Prints a line per reading and a
+ * median per mode. `HUBBUB_CWD` runs another checkout's src/main.ts (bisecting by commit);
+ * `HUBBUB_ARGS` adds server flags, `BUN_FLAGS` flags to bun itself (e.g. --smol). A measurement, not a benchmark: no goals.
+ */
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SUBPROTOCOLS } from "../src/protocol/index.ts";
+import { memory, spawnServer, type ServerProc } from "./lib/proc.ts";
+import { removeTempDbs, tempDb } from "./lib/temp.ts";
+
+type Mode = "raw" | "hello" | "join100" | "join1";
+const [nArg = "10000", roundsArg = "3", ...modeArgs] = process.argv.slice(2);
+const n = Number(nArg), rounds = Number(roundsArg);
+const modes = (modeArgs.length ? modeArgs : ["raw", "hello", "join100", "join1"]) as Mode[];
+const preload = new URL("./lib/gc-on-signal.ts", import.meta.url).pathname;
+const repo = new URL("..", import.meta.url).pathname;
+const SETTLE_MS = Number(process.env.SETTLE_MS ?? 2000);
+
+interface Reading { rss: number; heapSize: number; heapCapacity: number; extraMemorySize: number }
+
+async function gcReading(server: ServerProc, file: string): Promise<Reading> {
+  const lines = () => { try { return readFileSync(file, "utf8").trim().split("\n").filter(Boolean); } catch { return []; } };
+  const had = lines().length;
+  server.proc.kill("SIGUSR2");
+  while (lines().length === had) await Bun.sleep(20);
+  await Bun.sleep(SETTLE_MS); // let the allocator return what the GC freed
+  server.proc.kill("SIGUSR2");
+  while (lines().length === had + 1) await Bun.sleep(20);
+  return JSON.parse(lines().at(-1)!) as Reading;
+}
+
+function start(mode: Mode, report: string): Promise<ServerProc> {
+  const env: Record<string, string> = { GC_REPORT: report, IDLE_TIMEOUT: "15" };
+  if (mode === "raw") return spawnServer([process.execPath, "--preload", preload, "bench/baselines/raw-bun.ts"], /listening (\d+)/, env, repo);
+  const extra = (process.env.HUBBUB_ARGS ?? "").split(" ").filter(Boolean);
+  const bunFlags = (process.env.BUN_FLAGS ?? "").split(" ").filter(Boolean);
+  return spawnServer([process.execPath, ...bunFlags, "--preload", preload, "src/main.ts", "--port", "0", "--db", tempDb(), "--admin-token", "bench", "--rate-limit", "0",
+    "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0", ...extra],
+  /hubbub listening on http:\/\/[^:]+:(\d+)/, env, process.env.HUBBUB_CWD ?? repo);
+}
+
+async function connect(mode: Mode, port: number): Promise<WebSocket[]> {
+  const sockets: WebSocket[] = [];
+  let ready = 0, next = 0;
+  const hubbub = mode !== "raw";
+  await Promise.all(Array.from({ length: 256 }, async () => {
+    while (next < n) {
+      const i = next++;
+      const ws = hubbub ? new WebSocket(`ws://127.0.0.1:${port}/ws`, SUBPROTOCOLS.json) : new WebSocket(`ws://127.0.0.1:${port}/`);
+      ws.onmessage = (m) => {
+        const s = String(m.data);
+        if (mode === "hello" ? s.includes('"synced"') : s.startsWith('{"type":"ack"') && s.includes('"id":"j"')) ready++;
+      };
+      await new Promise<void>((ok, fail) => { ws.onopen = () => ok(); ws.onerror = () => fail(new Error(`connection ${i} failed`)); });
+      if (hubbub) {
+        ws.send(JSON.stringify({ type: "hello", user: `idle${i}`, device: "d", client: "bench" }));
+        if (mode !== "hello") ws.send(JSON.stringify({ type: "join", id: "j", room: mode === "join1" ? "everyone" : `r${Math.floor(i / 100)}` }));
+      }
+      sockets.push(ws);
+    }
+  }));
+  if (hubbub) while (ready < n) await Bun.sleep(20);
+  return sockets;
+}
+
+const kb = (bytes: number) => (bytes / n / 1024).toFixed(2);
+const results = new Map<Mode, { asIs: number[]; gc: number[]; heap: number[]; base: number[] }>();
+console.log(`${n} connections, ${rounds} rounds, load ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
+for (let r = 0; r < rounds; r++) {
+  for (const mode of modes) {
+    const report = join(tmpdir(), `hubbub-rss-${process.pid}-${mode}-${r}.jsonl`);
+    const server = await start(mode, report);
+    try {
+      await Bun.sleep(500);
+      const base = await gcReading(server, report);
+      const sockets = await connect(mode, server.port);
+      await Bun.sleep(1000);
+      const asIs = memory(server.pid).rss - base.rss;
+      const after = await gcReading(server, report);
+      const row = results.get(mode) ?? { asIs: [], gc: [], heap: [], base: [] };
+      row.asIs.push(asIs / n / 1024); row.gc.push((after.rss - base.rss) / n / 1024); row.heap.push((after.heapSize - base.heapSize) / n / 1024); row.base.push(base.rss / 1048576);
+      results.set(mode, row);
+      console.log(`round ${r + 1} ${mode.padEnd(7)} base RSS ${(base.rss / 1048576).toFixed(1)} MB (heap ${(base.heapSize / 1048576).toFixed(1)} MB) | per connection: RSS as-is ${kb(asIs)} KB, after GC ${kb(after.rss - base.rss)} KB, JS heap ${kb(after.heapSize - base.heapSize)} KB, heap capacity ${kb(after.heapCapacity - base.heapCapacity)} KB, extra ${kb(after.extraMemorySize - base.extraMemorySize)} KB | load ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]}`);
+      for (const ws of sockets) ws.close();
+    } finally {
+      await server.stop();
+      rmSync(report, { force: true });
+      removeTempDbs();
+    }
+    await Bun.sleep(500);
+  }
+}
+const med = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+const raw = results.get("raw");
+for (const [mode, row] of results) {
+  const ratio = raw ? ` (${(med(row.gc) / med(raw.gc)).toFixed(2)}× raw after GC, ${(med(row.asIs) / med(raw.asIs)).toFixed(2)}× as-is)` : "";
+  console.log(`median ${mode.padEnd(7)} base ${med(row.base).toFixed(1)} MB; per connection as-is ${med(row.asIs).toFixed(2)} KB [${row.asIs.map((x) => x.toFixed(2)).join(", ")}], after GC ${med(row.gc).toFixed(2)} KB [${row.gc.map((x) => x.toFixed(2)).join(", ")}], JS heap ${med(row.heap).toFixed(2)} KB${ratio}`);
+}
+process.exit(0);
