@@ -55,8 +55,9 @@ async function main(): Promise<void> {
     await running.stop();
     process.exit(0);
   };
-  // Stopped by itself (cluster: the shared store's history changed under this node): say so and
-  // exit 3, so a supervisor starts it again, and it rebuilds its replica from the store.
+  // Stopped by itself (cluster: the shared store's history changed under this node, exit 3, and it
+  // rebuilds its replica from the store; or a followed event's commit path failed, exit 4, and it
+  // rebuilds its state from its replica): say so, so a supervisor starts it again.
   void running.fatal.then(({ message, exitCode }) => {
     stopping = true;
     console.error(`hubbub: ${message}`);

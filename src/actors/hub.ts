@@ -77,6 +77,11 @@ export class Hub implements ActorContext {
   /** See ActorContext.publishing: set only while a `joined` event's reactions run, before it is published. */
   publishing: EventData | undefined;
   private sinceSnapshot = 0;
+  /**
+   * Cluster mode: set once the commit path failed on a followed event (which one, and why). The
+   * projection may then hold part of an event, so it is never snapshotted and nothing more is applied.
+   */
+  private commitPathFailed: string | undefined;
   /** Frames per second per user, across all of the user's connections (`--rate-limit`); none when 0. */
   private readonly userBudgets: Budgets | undefined;
   /**
@@ -214,9 +219,10 @@ export class Hub implements ActorContext {
    * written by nothing else, so its own seq/pos assignment must reproduce the engine's exactly;
    * anything else is a divergence and throws ReplicaDivergedError.
    */
-  applyFollowed(events: readonly StoredEvent[]): void {
+  applyFollowed(events: readonly StoredEvent[]): number {
+    if (this.commitPathFailed !== undefined) throw new CommitPathError(`this node's commit path failed earlier (${this.commitPathFailed}): it applies nothing more`);
     const fresh = events.filter((e) => e.pos > this.log.lastPos());
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) return 0;
     const outcomes = this.log.append(fresh.map((e) => {
       const r: AppendRequest = { stream: e.stream, kind: e.kind, author: e.author, body: e.body, at: e.at };
       if (e.cmid !== undefined) r.cmid = e.cmid;
@@ -228,9 +234,20 @@ export class Hub implements ActorContext {
         throw new ReplicaDivergedError(`replica wrote ${o.event.stream}#${o.event.seq} at pos ${o.event.pos}${o.duplicate ? " (duplicate)" : ""}, engine has ${e.stream}#${e.seq} at pos ${e.pos}`);
       }
     });
+    // The events are in the replica now. If folding or publishing one of them fails, this node's
+    // projection and subscribers have missed an event its replica holds, and the tailer will not
+    // offer it again (it is applied): carrying on would be a silent gap for every subscriber here.
+    // So it stops at the first failure and the node must stop too (CommitPathError, node.ts); a
+    // restart rebuilds the projection from the replica and clients resume, gap-free, from it or
+    // from another node.
     for (const e of fresh) {
-      try { this.committed(e); } catch (err) { this.logger.error("commit path failed on a followed event", err, { event: "cluster.apply_failed", pos: e.pos }); }
+      try { this.committed(e); } catch (err) {
+        this.commitPathFailed = `${e.stream}#${e.seq} at pos ${e.pos}: ${(err as Error)?.message ?? String(err)}`;
+        this.logger.error("commit path failed on a followed event: this node stops", err, { event: "cluster.apply_failed", pos: e.pos });
+        throw new CommitPathError(`the commit path failed on ${this.commitPathFailed}`, { cause: err });
+      }
     }
+    return fresh.length;
   }
 
   /**
@@ -326,6 +343,7 @@ export class Hub implements ActorContext {
 
   snapshot(): void {
     this.sinceSnapshot = 0;
+    if (this.commitPathFailed !== undefined) return void this.logger.warn("snapshot skipped: the commit path failed, the projection may be incomplete", { event: "snapshot.skipped" });
     const t0 = performance.now();
     try {
       saveSnapshot(this.log, this.projection);
@@ -443,3 +461,10 @@ export class Hub implements ActorContext {
 
 /** The local replica no longer matches the engine it follows: the node must stop and rebuild it. */
 export class ReplicaDivergedError extends Error {}
+
+/**
+ * Cluster mode: a followed event reached the replica but its commit path (projection, publish,
+ * reactions) failed, so this node's in-memory state and subscribers are behind its replica: the
+ * node must stop (its replica is fine; a restart rebuilds the rest from it).
+ */
+export class CommitPathError extends Error {}

@@ -114,6 +114,7 @@ class World {
     const cluster = startClusterNode(th.hub, await this.store.open(), silentLogger, {
       commitMaxEvents: 1000, node: `n${i}`, presenceBus: this.presence.bus(), presenceTimeoutMs: 60_000, storeTimeoutMs: 60_000,
       onDiverged: (why) => this.violations.push(`n${i} diverged: ${why}`),
+      onCommitPathFailed: (why) => this.violations.push(`n${i} commit path failed: ${why}`),
     });
     void cluster.presence.start();
     return { log, th, cluster };

@@ -10,7 +10,7 @@
  */
 import { CloseCode, ErrorCode, parseStream } from "../protocol/index.ts";
 import { AppendError } from "../actors/journal.ts";
-import { ReplicaDivergedError, type Hub } from "../actors/hub.ts";
+import { CommitPathError, ReplicaDivergedError, type Hub } from "../actors/hub.ts";
 import type { AppendOutcome, AppendRequest } from "../store/event-log.ts";
 import { EngineError, type AppendResult, type Engine, type StoredEvent } from "../store/engine/engine.ts";
 import { startTailer, type Tailer } from "../store/engine/tailer.ts";
@@ -48,6 +48,12 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
    * called once; the replica must not serve another request (the server stops and rebuilds it).
    */
   onDiverged(why: string): void;
+  /**
+   * A followed event is in the replica but its commit path failed (CommitPathError): this node's
+   * projection and subscribers missed it. Called once; the node must stop serving (the server
+   * exits 4 and a supervisor restarts it; its clients resume elsewhere, gap-free).
+   */
+  onCommitPathFailed(why: string): void;
 }): ClusterNode {
   let divergedOnce = false;
   const diverged = (e: unknown) => {
@@ -55,10 +61,33 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
     divergedOnce = true;
     opts.onDiverged((e as Error)?.message ?? String(e));
   };
+  let brokenWhy: string | undefined;
+  const broken = (e: unknown) => {
+    if (brokenWhy !== undefined) return;
+    brokenWhy = (e as Error)?.message ?? String(e);
+    opts.onCommitPathFailed(brokenWhy);
+  };
   const presence = linkPresence(hub, opts.presenceBus, logger, { node: opts.node, timeoutMs: opts.presenceTimeoutMs });
   const replica = hub.log;
   const afterPos = replica.lastPos();
   const lastEvent = afterPos > 0 ? replica.readAll(afterPos - 1, 1)[0] : undefined;
+  /** Batches applied to the replica (the tailer's and the writer's shortcut) and their events: the follow path's batch size, for /health. */
+  const applies = { batches: 0, events: 0 };
+  const count = (n: number) => { if (n > 0) { applies.batches += 1; applies.events += n; } };
+  /**
+   * The one way events reach the replica (the tailer's batches and the writer's shortcut alike).
+   * A divergence or a failed commit path stops following at once and stops the node: the tailer
+   * would not offer applied events again, so going on would hide the failure.
+   */
+  const apply = (events: readonly StoredEvent[]) => {
+    try {
+      count(hub.applyFollowed(events));
+    } catch (e) {
+      if (e instanceof ReplicaDivergedError) { void tailer.stop(); diverged(e); }
+      else if (e instanceof CommitPathError) { void tailer.stop(); broken(e); }
+      throw e;
+    }
+  };
   const writer = new NodeWriter(engine, {
     maxBatch: opts.commitMaxEvents,
     maxQueued: 100_000,
@@ -82,8 +111,8 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
       for (const r of results) if (r.status === "appended") mine.push(r.event);
       if (mine.length === 0 || mine[0]!.pos !== replica.lastPos() + 1) return;
       for (let i = 1; i < mine.length; i++) if (mine[i]!.pos !== mine[i - 1]!.pos + 1) return;
-      if (tailer.failure !== undefined) return;
-      hub.applyFollowed(mine);
+      if (tailer.failure !== undefined || brokenWhy !== undefined) return;
+      apply(mine);
       writer.applied(replica.lastPos());
     },
   });
@@ -91,15 +120,7 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
     afterPos,
     lastEvent: lastEvent?.pos === afterPos ? lastEvent : undefined,
     onBatch(events) {
-      try {
-        hub.applyFollowed(events);
-      } catch (e) {
-        if (e instanceof ReplicaDivergedError) {
-          void tailer.stop();
-          diverged(e);
-        }
-        throw e;
-      }
+      apply(events);
       writer.applied(replica.lastPos());
     },
     onError: (e) => {
@@ -142,10 +163,11 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
     caughtUp: () => caughtUp(),
     status: () => ({
       node: opts.node, engine: engine.kind, epoch: engine.epoch, appliedPos: replica.lastPos(), tailerPos: tailer.position,
-      following: tailer.failure === undefined, commits: { ...writer.stats }, presence: presence.status(),
+      following: tailer.failure === undefined, commits: { ...writer.stats }, applied: { ...applies }, presence: presence.status(),
     }),
     problems: () => [
       ...(monitor.down ? [`the shared store has not answered since ${new Date(monitor.down.since).toISOString()} (${monitor.down.error}); sockets are closed with ${CloseCode.StoreUnreachable}`] : []),
+      ...(brokenWhy !== undefined ? [`this node stopped applying the shared store's events: ${brokenWhy}`] : []),
       ...(tailer.failure !== undefined ? [`this node's replica stopped following the shared store: ${(tailer.failure as Error)?.message ?? String(tailer.failure)}`] : []),
       ...(writer.failing ? [`commits into the shared store are failing since ${new Date(writer.failing.since).toISOString()}: ${writer.failing.error}`] : []),
     ],

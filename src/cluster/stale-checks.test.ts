@@ -22,6 +22,7 @@ function node(name: string, engine: Engine, net: MemoryPresenceNetwork): TestHub
   const n = startClusterNode(th.hub, engine, silentLogger, {
     commitMaxEvents: 100, node: name, presenceBus: net.bus(), presenceTimeoutMs: 60_000, storeTimeoutMs: 60_000,
     onDiverged: (why) => { throw new Error(why); },
+    onCommitPathFailed: (why) => { throw new Error(why); },
   });
   running.push({ th, node: n });
   return th;

@@ -145,12 +145,23 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     }
     fatal({ message, exitCode: 3 });
   };
+  // A followed event is in the replica but its commit path (projection, publish) failed: this
+  // node's state and subscribers missed it. Stop (clients resume elsewhere from their cursors) and
+  // exit 4, so a supervisor restarts the node, which rebuilds its projection from the replica.
+  let brokenAtStart: string | undefined;
+  const brokenStop = async (why: string) => {
+    if (!running) return void (brokenAtStart = why); // the start-up catch-up fails below
+    logger.error(`stopping: ${why}`, undefined, { event: "cluster.commit_path_failed" });
+    await running.stop();
+    fatal({ message: `this node stopped applying the shared store's events (${why}); start it again and it rebuilds its state from its replica`, exitCode: 4 });
+  };
   const startPos = log.lastPos();
   if (engine) {
     const presenceBus = await openClusterPresenceBus(config.store!, nodeName(config));
     node = startClusterNode(hub, engine, logger, {
       commitMaxEvents: config.commitMaxEvents, node: nodeName(config), presenceBus, presenceTimeoutMs: config.presenceTimeoutMs, storeTimeoutMs: config.storeTimeoutMs,
       onDiverged: (why) => void divergedStop(why),
+      onCommitPathFailed: (why) => void brokenStop(why),
     });
     // Catch up with the shared log before taking connections (a node down for a while replays
     // what it missed into its replica here). Generous: a new replica of a big log copies all of it.
@@ -159,6 +170,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
       await node.caughtUp(600_000);
     } catch (e) {
       await node.stop().catch(() => {});
+      if (brokenAtStart !== undefined) throw new StartupError(`catching up with the shared store failed: ${brokenAtStart}`);
       throw divergedAtStart !== undefined ? new DivergedReplicaError(divergedAtStart) : e;
     }
   }
