@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   console.log(`web client: open ${running.url}/ in a browser`);
   if (running.cluster) {
     const c = running.cluster;
-    console.log(`cluster (preview): node ${c.node}, engine postgres ${c.store}, replica caught up from pos ${c.startPos} to ${running.hub.log.lastPos()}`);
+    const rebuilt = c.movedAside === undefined ? "" : ` (the replica found at start held another epoch than the store, e.g. after a restore: it was moved to ${c.movedAside} and rebuilt)`;
+    console.log(`cluster (preview): node ${c.node}, engine postgres ${c.store}, replica caught up from pos ${c.startPos} to ${running.hub.log.lastPos()}${rebuilt}`);
   }
   if (config.auth === "dev") console.log("warning: dev auth mode: users are trusted by name (set --jwt-secret to require tokens)");
   const log = running.logger;
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     fromSnapshot: running.startup.fromSnapshot, ...running.timings, logLevel: config.logLevel, metrics: config.metrics,
     metricsTokenSet: config.metricsToken !== undefined, bun: Bun.version,
   });
+  if (running.cluster?.movedAside !== undefined) log.warn("the replica held another epoch than the shared store: moved aside and rebuilt", { event: "cluster.replica_rebuilt", aside: running.cluster.movedAside });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

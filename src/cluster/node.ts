@@ -56,10 +56,21 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
   onCommitPathFailed(why: string): void;
 }): ClusterNode {
   let divergedOnce = false;
+  /** The epoch renewal under way after a divergence; `stop()` waits for it, so it is never cut short by an exit. */
+  let renewing: Promise<void> | undefined;
   const diverged = (e: unknown) => {
     if (divergedOnce) return;
     divergedOnce = true;
-    opts.onDiverged((e as Error)?.message ?? String(e));
+    const why = (e as Error)?.message ?? String(e);
+    // If the store still has the epoch this node opened it with (and aligned its replica to), its
+    // history under that epoch is not the one this node served (a restored older backup, most
+    // likely): clients hold cursors into the lost events, and compare epochs only. A new epoch makes every one of them start afresh instead
+    // of silently skipping the new events that reuse those seqs. Conditional, so it is renewed
+    // once however many nodes notice, and never when the store already has another epoch.
+    renewing = engine.renewEpoch(engine.epoch).then(
+      (now) => opts.onDiverged(now === engine.epoch ? why : `${why}; the store's epoch is now ${now}, so every client starts afresh`),
+      (err) => opts.onDiverged(`${why}; renewing the store's epoch failed (${(err as Error)?.message ?? String(err)}): give it a new one by hand (docs/deploy.md)`),
+    );
   };
   let brokenWhy: string | undefined;
   const broken = (e: unknown) => {
@@ -129,10 +140,26 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
       else logger.warn("following the engine failed; retrying", { event: "cluster.tail_retry", error: (e as Error)?.message ?? String(e) });
     },
   });
+  // Every head read also checks that the store still holds this replica's history: its epoch, and
+  // a head not behind what the replica had applied before the read began (the replica only ever
+  // gets what the store committed, so less means the store lost events). The monitor reads it
+  // every second, so a restore is noticed while the node runs, not only at its next start.
+  const freshHead = coalesced(async () => {
+    const applied = replica.lastPos();
+    const head = await engine.head();
+    const lost = head.epoch !== engine.epoch ? `the shared store's epoch is ${head.epoch}, not the replica's ${engine.epoch}`
+      : head.pos < applied ? `the shared store's head ${head.pos} is behind what this node applied (${applied})` : undefined;
+    if (lost !== undefined) {
+      const e = new EngineError("diverged", lost, false);
+      diverged(e);
+      throw e;
+    }
+    return head;
+  });
   const reason = "this node cannot reach the shared store; reconnect later";
   const monitor = new StoreMonitor({
     timeoutMs: opts.storeTimeoutMs,
-    probe: () => engine.head(),
+    probe: () => freshHead(),
     onDown: (d) => {
       logger.error(`the shared store has not answered for ${Date.now() - d.since} ms (${d.error}): closing every socket with ${CloseCode.StoreUnreachable} until it answers`, undefined, { event: "cluster.store_down" });
       hub.refuseConnections({ code: CloseCode.StoreUnreachable, reason });
@@ -147,7 +174,6 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
     },
   });
   monitor.start();
-  const freshHead = coalesced(() => engine.head());
   const caughtUp = async (timeoutMs = CATCH_UP_MS) => {
     // Never "caught up" with a history the replica is not part of: the first identity check first.
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -175,6 +201,7 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
   return {
     writer, tailer, presence, caughtUp,
     async stop() {
+      await renewing;
       monitor.stop();
       await presence.stop().catch(() => {});
       await opts.presenceBus.close().catch(() => {});

@@ -51,16 +51,53 @@ export function moveReplicaAside(path: string): string {
   return aside;
 }
 
+/** The `meta` row that says a database file is a cluster node's replica: a copy of a store's history, never its only copy. */
+const ROLE_KEY = "role";
+const REPLICA_ROLE = "cluster-replica";
+
+function roleOf(path: string): string | undefined {
+  const db = openBunSqliteReader(path);
+  try {
+    return db.get<{ value: string }>("SELECT value FROM meta WHERE key = ?", ROLE_KEY)?.value;
+  } finally {
+    db.close();
+  }
+}
+
+function markReplica(path: string): void {
+  const db = openBunSqliteReader(path, { writable: true });
+  try {
+    db.run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", ROLE_KEY, REPLICA_ROLE);
+  } finally {
+    db.close();
+  }
+}
+
+const onDisk = (path: string) => path !== ":memory:" && !path.startsWith("file:");
+
 /**
  * The replica shares the engine's epoch, so a cursor (and a welcome's epoch) means the same on
- * every node. A new, empty replica takes the engine's epoch; a replica of another history is refused
- * (rebuilding it automatically is not done yet: the operator moves it away).
+ * every node, and it is marked as a replica. A new, empty replica takes the engine's epoch. A
+ * replica of another epoch (the store got a new one after a restore, or this is another cluster's
+ * replica) is a copy of some store's history: it is moved aside and rebuilt (`movedAside` says
+ * where it went). Any other database of another history — a single-node database given as --db by
+ * mistake, the only copy of its history — is refused: the operator decides (`hubbub import`).
  */
-export async function alignReplica(log: EventLog, engine: Engine, path: string, reopen: () => Promise<EventLog>): Promise<EventLog> {
-  if (log.epoch === engine.epoch) return log;
+export async function alignReplica(log: EventLog, engine: Engine, path: string, reopen: () => Promise<EventLog>): Promise<{ log: EventLog; movedAside?: string }> {
+  if (log.epoch === engine.epoch) {
+    if (onDisk(path)) markReplica(path);
+    return { log };
+  }
+  let movedAside: string | undefined;
   if (log.lastPos() > 0) {
+    const replica = onDisk(path) && roleOf(path) === REPLICA_ROLE;
     log.close();
-    throw new StartupError(`--db ${path} holds another history (epoch ${log.epoch}) than the shared store (epoch ${engine.epoch}): move it away and start again, and this node rebuilds its replica from the store`);
+    if (!replica) {
+      throw new StartupError(`--db ${path} holds another history (epoch ${log.epoch}) than the shared store (epoch ${engine.epoch}), and it is not a cluster replica (a single-node database?): import it into an empty store with \`hubbub import\`, or move it away and start again, and this node builds its replica from the store`);
+    }
+    movedAside = moveReplicaAside(path);
+    log = await reopen();
+    if (log.epoch === engine.epoch) return { log, movedAside };
   }
   log.close();
   const db = openBunSqliteReader(path, { writable: true });
@@ -69,5 +106,7 @@ export async function alignReplica(log: EventLog, engine: Engine, path: string, 
   } finally {
     db.close();
   }
-  return reopen();
+  const aligned = await reopen();
+  if (onDisk(path)) markReplica(path);
+  return { log: aligned, movedAside };
 }

@@ -41,7 +41,11 @@ export interface RunningServer {
   timings: { openMs: number; replayMs: number; listenMs: number; totalMs: number };
   logger: Logger;
   /** Cluster mode only: the node's name, the shared store (password hidden) and its engine. */
-  cluster?: { node: string; store: string; engine: Engine; startPos: number };
+  cluster?: {
+    node: string; store: string; engine: Engine; startPos: number;
+    /** Where the replica found at start went, when it held another epoch than the store (it was rebuilt). */
+    movedAside?: string;
+  };
   /** Writes what is queued, snapshots, closes every connection with 1001, closes the log. */
   stop(): Promise<void>;
   /**
@@ -72,6 +76,7 @@ export async function startServer(overrides: Partial<Config> = {}, logger?: Logg
   let lock: DbLock | undefined;
   let log: EventLog | undefined;
   let engine: Engine | undefined;
+  let movedAside: string | undefined;
   try {
     if (onDisk) {
       checkDatabasePath(config.db);
@@ -83,9 +88,11 @@ export async function startServer(overrides: Partial<Config> = {}, logger?: Logg
     if (engine) {
       const opened = log;
       log = undefined; // alignReplica closes it when it must
-      log = await alignReplica(opened, engine, config.db, () => openLog(config, onDisk));
+      const aligned = await alignReplica(opened, engine, config.db, () => openLog(config, onDisk));
+      log = aligned.log;
+      movedAside = aligned.movedAside;
     }
-    return await run(config, logger ?? createLogger(config), lock, log, { t0, opened: performance.now() }, engine);
+    return await run(config, logger ?? createLogger(config), lock, log, { t0, opened: performance.now() }, engine, movedAside);
   } catch (e) {
     try { log?.close(); } catch { /* already failing: the first error is the one to report */ }
     await engine?.close().catch(() => {});
@@ -107,7 +114,7 @@ async function openLog(config: Config, onDisk: boolean): Promise<EventLog> {
   }
 }
 
-async function run(config: Config, logger: Logger, lock: DbLock | undefined, log: EventLog, t: { t0: number; opened: number }, engine?: Engine): Promise<RunningServer> {
+async function run(config: Config, logger: Logger, lock: DbLock | undefined, log: EventLog, t: { t0: number; opened: number }, engine?: Engine, movedAside?: string): Promise<RunningServer> {
   let rebuilt;
   try {
     rebuilt = rebuild(log);
@@ -220,7 +227,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     config,
     hub,
     startup: report,
-    cluster: engine ? { node: nodeName(config), store: redactUrl(config.store ?? ""), engine, startPos } : undefined,
+    cluster: engine ? { node: nodeName(config), store: redactUrl(config.store ?? ""), engine, startPos, movedAside } : undefined,
     timings: { openMs: ms(t.opened - t.t0), replayMs: ms(report.ms), listenMs: ms(done - listening), totalMs: ms(done - t.t0) },
     logger,
     async stop() {

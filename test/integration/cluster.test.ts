@@ -279,9 +279,10 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     expect(r.stderr).toContain("move it away");
   }, 60_000);
 
-  test("a replica whose last event the store no longer has (an older backup under the same epoch) is moved aside at start (exit 1, saying so); the next start rebuilds it", async () => {
+  test("a replica whose last event the store no longer has (an older backup under the same epoch) is moved aside at start (exit 1, saying so) and the store gets a new epoch: the running nodes stop too (exit 3), every node restarted rebuilds its replica, and clients see the new epoch", async () => {
     const before = await connect(nodes.get("n3")!, "rita");
     expect((await before.request({ type: "join", room: "backup" })).type).toBe("ack");
+    const oldEpoch = (before.frames.find((f) => f.type === "welcome") as { epoch: string }).epoch;
     await nodes.get("n3")!.kill(15);
     const path = join(cluster.dir, "n3.db");
     const replica = await openEventLog({ path });
@@ -298,11 +299,19 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     const r = await runUntilExit(["--store", cluster.db.url, "--node-id", "n3", "--port", "0", "--db", path], {}, STEP_MS);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("is not the replica's");
+    expect(r.stderr).toContain("the store's epoch is now");
     expect(r.stderr).toContain(`moved to ${path}.diverged-`);
-    const again = await startNode("n3");
-    const c = await connect(again, "rita");
-    expect(c.frames.some((f) => f.type === "welcome")).toBe(true);
-  }, 60_000);
+    // The other nodes served that history too: they notice the new epoch by themselves and stop.
+    for (const id of ["n1", "n2"]) {
+      expect(await nodes.get(id)!.proc.exited).toBe(3);
+      expect(await new Response(nodes.get(id)!.proc.stderr).text()).toContain("history changed under this node");
+    }
+    const [n1] = await Promise.all([startNode("n1"), startNode("n2"), startNode("n3")]);
+    const c = await connect(n1, "rita");
+    const welcome = c.frames.find((f) => f.type === "welcome") as { epoch: string };
+    expect(welcome.epoch).not.toBe(oldEpoch);
+    expect((await c.request({ type: "send", to: { room: "backup" }, cmid: "after-restore", text: "still here" })).type).toBe("ack");
+  }, 90_000);
 
   // Last: it changes the shared store's epoch under the running nodes.
   test("/health names the node; a shared store whose history changed under a running node (restored backup): it stops serving, moves its replica aside, exits 3, and a restart rebuilds it in the store's history", async () => {
@@ -312,6 +321,8 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     expect(health.cluster.appliedPos).toBeGreaterThan(0);
     expect((await fetch(`${n1.url}/ready`)).status).toBe(200);
     const watcher = await connect(n1, "walt");
+    // n2 is down while it happens: at its next start its replica (of the old epoch) is rebuilt.
+    await nodes.get("n2")!.kill(9);
     const admin = bunSqlClient({ url: cluster.db.url, max: 1, applicationName: "hubbub-test-admin" });
     try {
       await admin.query("UPDATE log_meta SET epoch = 'restored-elsewhere' WHERE id = 1");
@@ -327,9 +338,17 @@ describe("cluster: several nodes on one PostgreSQL", () => {
     expect(said).toContain("history changed under this node");
     expect(said).toContain(`${join(cluster.dir, "n1.db")}.diverged-`);
     expect(readdirSync(cluster.dir).some((f) => f.startsWith("n1.db.diverged-") && !f.endsWith("-wal") && !f.endsWith("-shm"))).toBe(true);
-    // Started again (as a supervisor would), it rebuilds its replica in the store's history.
+    // n3 notices by itself (its store monitor reads the epoch every second) and stops the same way.
+    expect(await nodes.get("n3")!.proc.exited).toBe(3);
+    // Started again (as a supervisor would), n1 rebuilds its replica in the store's history.
     const again = await startNode("n1");
     const fresh = await connect(again, "walt");
     expect(fresh.frames.find((f) => f.type === "welcome")).toMatchObject({ epoch: "restored-elsewhere" });
+    // n2's replica is marked as a cluster replica, so at start it is moved aside and rebuilt, not refused.
+    const n2 = await startNode("n2");
+    expect(n2.lines.find((l) => l.startsWith("cluster"))).toContain("n2.db.diverged-");
+    expect(readdirSync(cluster.dir).some((f) => f.startsWith("n2.db.diverged-") && !f.endsWith("-wal") && !f.endsWith("-shm"))).toBe(true);
+    const back = await connect(n2, "walt", { device: "d2" });
+    expect(back.frames.find((f) => f.type === "welcome")).toMatchObject({ epoch: "restored-elsewhere" });
   }, 60_000);
 });

@@ -150,6 +150,17 @@ export function engineContract(h: EngineHarness): void {
       expect(epochs.length).toBeGreaterThan(8);
     }, SLOW);
 
+    test("renewEpoch: a new epoch for every instance once, whoever asks first; a caller with an old epoch changes nothing", () => withStorage(h, async (s) => {
+      const a = await s.open();
+      const b = await s.open();
+      const old = a.epoch;
+      const [x, y] = await Promise.all([a.renewEpoch(old), b.renewEpoch(old)]);
+      expect(x).not.toBe(old);
+      expect(y).toBe(x);
+      expect((await b.head()).epoch).toBe(x);
+      expect(await a.renewEpoch(old)).toBe(x);
+    }), SLOW);
+
     test("watch: says when listening, then hints at heads appended by another instance", () => withStorage(h, async (s) => {
       const a = await s.open();
       const b = await s.open();

@@ -106,6 +106,13 @@ export interface Engine {
   readAfter(afterPos: number, limit: number): Promise<StoredEvent[]>;
   /** The committed head and the epoch, read together from the storage. */
   head(): Promise<EnginePosition>;
+  /**
+   * Gives the history a new epoch if it still has `expected`, and returns the epoch it has now
+   * (the new one, or whatever another caller set first). Called when a follower proves the
+   * storage lost events it had seen (a restored older backup): clients compare epochs only, so
+   * without a new one they would keep cursors that now point at other events.
+   */
+  renewEpoch(expected: string): Promise<string>;
   /** Highest committed seq of a stream, 0 if it has none. */
   streamHead(stream: string): Promise<number>;
   /** Whether a fact holds now (committed state). */

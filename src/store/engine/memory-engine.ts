@@ -9,7 +9,7 @@ import { cmidKey, factKey, planBatch, resultsOf } from "./plan.ts";
 
 export class MemoryEngineStorage {
   /** `epoch`: given only to stage a restored backup (same history id, other events) in tests. */
-  constructor(readonly epoch: string = crypto.randomUUID()) {}
+  constructor(public epoch: string = crypto.randomUUID()) {}
   readonly events: StoredEvent[] = [];
   readonly heads = new Map<string, number>();
   readonly byCmid = new Map<string, StoredEvent>();
@@ -58,6 +58,11 @@ export function createMemoryEngine(storage = new MemoryEngineStorage()): Engine 
       return storage.events.slice(Math.max(0, afterPos), Math.max(0, afterPos) + limit);
     },
     async head() { open(); return { epoch: storage.epoch, pos: storage.pos }; },
+    async renewEpoch(expected) {
+      open();
+      if (storage.epoch === expected) storage.epoch = crypto.randomUUID();
+      return storage.epoch;
+    },
     async streamHead(stream) { open(); return storage.heads.get(stream) ?? 0; },
     async holds(fact: Fact) { open(); return storage.facts.has(factKey(fact)); },
     async watch(handlers) {

@@ -145,6 +145,11 @@ export function createSqliteEngine(db: SyncSqliteDb, hot: EngineHotPath, close: 
       open();
       return { epoch: readEpoch() ?? "", pos: readLastPos() };
     },
+    async renewEpoch(expected) {
+      open();
+      db.update(meta).set({ value: crypto.randomUUID() }).where(and(eq(meta.key, "epoch"), eq(meta.value, expected))).run();
+      return readEpoch() ?? "";
+    },
     async streamHead(stream) { open(); return readStreamHead(stream); },
     async holds(f) { open(); return holdsNow(f); },
     async watch(handlers) {

@@ -199,6 +199,12 @@ export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
       if (!row) throw new EngineError("diverged", "log_meta has no row: the engine's storage was emptied", false);
       return { epoch: String(row.epoch), pos: Number(row.pos) };
     }),
+    renewEpoch: (expected) => guarded("renewEpoch", async () => {
+      await client.query(`UPDATE log_meta SET epoch = $1 WHERE id = 1 AND epoch = $2`, [crypto.randomUUID(), expected]);
+      const [row] = await client.query(headQuery.sql, headQuery.params);
+      if (!row) throw new EngineError("diverged", "log_meta has no row: the engine's storage was emptied", false);
+      return String(row.epoch);
+    }),
     streamHead: (stream) => read("streamHead", async () => {
       const [row] = await client.query(streamHeadQuery.sql, fillPlaceholders(streamHeadQuery.params, { stream }));
       return row ? Number(row.seq) : 0;
