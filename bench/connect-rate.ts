@@ -27,7 +27,13 @@ function start(kind: Kind, checkout: string | undefined): Promise<ServerProc> {
     "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0"], /hubbub listening on http:\/\/[^:]+:(\d+)/, {}, checkout);
 }
 
-interface Run { rate: number; serverCpu: number; ownCpu: number; othersPct: number; frames: number; load: number }
+interface Run { rate: number; serverCpu: number; ownCpu: number; othersPct: number; frames: number; load: number; perCommit: number }
+
+/** Events per transaction so far (hubbub's /health), to see whether group commit batches concurrent hellos and joins. */
+async function eventsPerCommit(port: number): Promise<number> {
+  const h = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { journal?: { transactions: number; events: number } };
+  return h.journal ? h.journal.events / h.journal.transactions : Number.NaN;
+}
 
 async function once(setup: string): Promise<Run> {
   const [kindName, checkout] = setup.split("@") as [string, string | undefined];
@@ -60,8 +66,9 @@ async function once(setup: string): Promise<Run> {
     const deadline = Date.now() + 300_000;
     if (kind !== "raw") while (ready < n && Date.now() < deadline) await Bun.sleep(5);
     const m = meter();
+    const perCommit = kind === "raw" ? Number.NaN : await eventsPerCommit(server.port);
     for (const ws of sockets) ws.close();
-    return { rate: (kind === "raw" ? n : ready) / m.seconds, serverCpu: m.serverCpu, ownCpu: m.ownCpu, othersPct: m.othersPct, frames, load: load1() };
+    return { rate: (kind === "raw" ? n : ready) / m.seconds, serverCpu: m.serverCpu, ownCpu: m.ownCpu, othersPct: m.othersPct, frames, load: load1(), perCommit };
   } finally {
     await server.stop();
     await Bun.sleep(500);
@@ -73,17 +80,17 @@ for (let r = 0; r < rounds; r++) {
   for (const k of setups) {
     const run = await once(k);
     runs.get(k)!.push(run);
-    process.stderr.write(`round ${r + 1} ${k}: ${fmt(run.rate)}/s, server ${run.serverCpu.toFixed(2)} CPU-s, client ${run.ownCpu.toFixed(2)} CPU-s, others ${run.othersPct.toFixed(0)} %, ${fmt(run.frames)} frames, load ${run.load.toFixed(2)}\n`);
+    process.stderr.write(`round ${r + 1} ${k}: ${fmt(run.rate)}/s, server ${run.serverCpu.toFixed(2)} CPU-s, client ${run.ownCpu.toFixed(2)} CPU-s, others ${run.othersPct.toFixed(0)} %, ${fmt(run.frames)} frames, ${run.perCommit.toFixed(1)} events per commit, load ${run.load.toFixed(2)}\n`);
   }
 }
 removeTempDbs();
 const raw = runs.get("raw");
 const rawRate = raw ? spread(raw.map((r) => r.rate)).median : Number.NaN;
 console.log(`${fmt(n)} connections, ${rounds} rounds, ${INFLIGHT} in flight\n`);
-console.log(table(["server", "connect rate /s", "× raw", "server CPU-s", "client CPU-s", "frames received", "load"], setups.map((k) => {
+console.log(table(["server", "connect rate /s", "× raw", "server CPU-s", "client CPU-s", "frames received", "events per commit", "load"], setups.map((k) => {
   const rs = runs.get(k)!;
   const rate = spread(rs.map((r) => r.rate));
   return [k, fmtSpread(rate), fmt(rate.median / rawRate, 2), fmtSpread(spread(rs.map((r) => r.serverCpu)), 2), fmtSpread(spread(rs.map((r) => r.ownCpu)), 2),
-    fmt(spread(rs.map((r) => r.frames)).median), rs.map((r) => r.load.toFixed(1)).join(" ")];
+    fmt(spread(rs.map((r) => r.frames)).median), fmt(spread(rs.map((r) => r.perCommit)).median, 1), rs.map((r) => r.load.toFixed(1)).join(" ")];
 })));
 process.exit(0);

@@ -27,6 +27,7 @@ import { AppendError } from "./journal.ts";
 import { errorFrame } from "./replies.ts";
 import { BROADCAST_GROUP, roomGroup, userGroup } from "./topics.ts";
 import { RateLimiter } from "./rate-limiter.ts";
+import { SharedFrame } from "./shared-frame.ts";
 import { searchStream } from "./search.ts";
 import { describeAccess, mayDiscover } from "../projections/room-access.ts";
 
@@ -120,6 +121,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
 
   /** Queue a frame for this client, after anything already queued for it. */
   reply(frame: ServerFrame): void { this.post({ kind: "out", frame }); }
+  replyShared(frame: SharedFrame): void { this.post({ kind: "out", frame }); }
 
   /** The transport calls this the moment the socket closes. */
   socketClosed(): void {
@@ -165,13 +167,17 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   }
 
   /** Queues a frame for this turn's write. */
-  private deliver(frame: ServerFrame): void { this.deliverSized(frame); }
+  private deliver(frame: ServerFrame | SharedFrame): void { this.deliverSized(frame); }
 
   /** Queues a frame for this turn's write; returns its encoded size (what reads are charged by). */
-  private deliverSized(frame: ServerFrame): number {
+  private deliverSized(frame: ServerFrame | SharedFrame): number {
     if (this.phase === "closed") return 0;
-    if (frame.type === "error") this.hub.metrics.errors[frame.code].inc();
-    const data = this.codec.encode(frame);
+    let data: WireData;
+    if (frame instanceof SharedFrame) data = frame.encode(this.codec);
+    else {
+      if (frame.type === "error") this.hub.metrics.errors[frame.code].inc();
+      data = this.codec.encode(frame);
+    }
     (this.outbound ??= []).push(data);
     const size = typeof data === "string" ? data.length : data.byteLength;
     this.outboundBytes += size;

@@ -7,6 +7,7 @@
 import type {
   ChangeFrame, ClientFrame, CommandId, Encoding, ErrorCode, EventData, ModerationFrame, PresenceEntry, ReadFrame, SendFrame, ServerFrame, TopicFrame,
 } from "../protocol/index.ts";
+import type { SharedFrame } from "./shared-frame.ts";
 
 /** What room and user actors may ask of a connection. */
 export interface Conn {
@@ -15,6 +16,8 @@ export interface Conn {
   readonly client: string;
   /** Queue a frame for this client, after anything already queued for it. */
   reply(frame: ServerFrame): void;
+  /** The same for a frame many connections are sent as it is (encoded once per encoding, not per connection). */
+  replyShared(frame: SharedFrame): void;
   post(m: ConnectionMessage): void;
   /** May this connection's user read the stream (membership, DM party, own stream)? */
   canRead(stream: string): boolean;
@@ -41,7 +44,7 @@ export interface Postable<M> { post(m: M): void }
 export type ConnectionMessage =
   | { kind: "frame"; frame: ClientFrame }
   | { kind: "reject"; id: CommandId | undefined; code: ErrorCode; message: string }
-  | { kind: "out"; frame: ServerFrame }
+  | { kind: "out"; frame: ServerFrame | SharedFrame }
   /**
    * Follow `room` from seq `from` (replayed from the log). `joined` is the `joined` event that
    * made the user a member: a connection that gets this message while the commit path is about to
