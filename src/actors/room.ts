@@ -113,6 +113,7 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
         if (deciding && !held && f.type === "error" && MAYBE_STALE.has(f.code)) held = true;
         else conn.reply(f);
       },
+      replyShared: (f) => conn.replyShared(f),
       post: (x) => conn.post(x),
       canRead: (stream) => conn.canRead(stream),
       revokeRoom: (room) => conn.revokeRoom(room),
