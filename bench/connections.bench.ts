@@ -4,19 +4,29 @@
  * all of them. `--big` opens 100,000, spread over several 127.0.0.x source addresses (one
  * address runs out of ephemeral ports near 28,000).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { SUBPROTOCOLS } from "../src/protocol/index.ts";
+import { DEFAULTS } from "../src/server/config.ts";
+import { GC_PRELOAD, gcReading } from "./lib/gc-reading.ts";
 import { cpuSeconds, memory, spawnServer, type ServerProc } from "./lib/proc.ts";
 import { atLeast, atMost, type BenchOptions, type Section } from "./lib/section.ts";
 import { fmt, fmtSpread, spread, table, type Spread } from "./lib/stats.ts";
 import { tempDb } from "./lib/temp.ts";
 
 /** hubbub's default idle timeout and heartbeat (src/server/config.ts); the raw baseline gets the same idle timeout. */
-const IDLE_TIMEOUT_S = 15;
-const HEARTBEAT_MS = 10_000;
+const IDLE_TIMEOUT_S = DEFAULTS.idleTimeout;
+const HEARTBEAT_MS = DEFAULTS.heartbeatMs;
 
-interface Rep { connectPerSec: number; rssPerConnKb: number; fanoutMs: number; received: number; notReady: number; idleCpuPct?: number }
-interface Result { server: string; connections: number; connectPerSec: Spread; rssPerConnKb: Spread; fanoutMs: Spread; idleCpuPct: number; lost: number; reps: Rep[] }
+/**
+ * RSS per connection: after a full GC in the server (both servers run with GC_PRELOAD), read
+ * before connecting and with everyone connected, so the reading says what a server keeps, not
+ * when its collector last ran (read as-is, 1 s after the last connection, the same code measured
+ * 3.1 and 6.2 KB on two days; bench/rss.ts). The as-is reading is shown too.
+ */
+interface Rep { connectPerSec: number; rssPerConnKb: number; rssAsIsKb: number; fanoutMs: number; received: number; notReady: number; idleCpuPct?: number }
+interface Result { server: string; connections: number; connectPerSec: Spread; rssPerConnKb: Spread; rssAsIsKb: Spread; baseRssMb: number; fanoutMs: Spread; idleCpuPct: number; lost: number; reps: Rep[] }
 
 async function openMany(n: number, url: (i: number) => string, protocol: string | undefined, onOpen: (ws: WebSocket, i: number) => void, onMessage: (data: unknown) => void): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
@@ -39,9 +49,10 @@ async function openMany(n: number, url: (i: number) => string, protocol: string 
 type Greeting = { kind: "raw" } | { kind: "hello" } | { kind: "join"; room: (i: number) => string };
 
 /** One repetition on a fresh server: connect n, read RSS, optionally sit idle, then fan one message out to all. */
-async function once(server: ServerProc, n: number, hosts: string[], greeting: Greeting, idleSeconds: number): Promise<Rep> {
+async function once(server: ServerProc, report: string, n: number, hosts: string[], greeting: Greeting, idleSeconds: number): Promise<Rep & { baseRss: number }> {
   const hubbub = greeting.kind !== "raw";
-  const before = memory(server.pid).rss;
+  await Bun.sleep(500);
+  const before = (await gcReading(server, report)).rss;
   let received = 0;
   let ready = 0;
   let lastAt = 0;
@@ -67,7 +78,8 @@ async function once(server: ServerProc, n: number, hosts: string[], greeting: Gr
   const notReady = hubbub ? n - ready : 0;
   const connectSec = (performance.now() - t0) / 1000;
   await Bun.sleep(1000);
-  const rssPerConnKb = (memory(server.pid).rss - before) / n / 1024;
+  const rssAsIsKb = (memory(server.pid).rss - before) / n / 1024;
+  const rssPerConnKb = ((await gcReading(server, report)).rss - before) / n / 1024;
   let idleCpuPct: number | undefined;
   if (idleSeconds > 0) {
     // hubbub's clients ping every heartbeatMs as the SDK does, spread evenly; the raw relay would
@@ -92,21 +104,24 @@ async function once(server: ServerProc, n: number, hosts: string[], greeting: Gr
   const deadline = Date.now() + 20_000;
   while (received < n && Date.now() < deadline) await Bun.sleep(5);
   for (const ws of sockets) ws.close();
-  return { connectPerSec: (n - notReady) / connectSec, rssPerConnKb, fanoutMs: lastAt - firstAt, received, notReady, idleCpuPct };
+  return { connectPerSec: (n - notReady) / connectSec, rssPerConnKb, rssAsIsKb, baseRss: before, fanoutMs: lastAt - firstAt, received, notReady, idleCpuPct };
 }
 
-async function measure(name: string, start: () => Promise<ServerProc>, n: number, hosts: string[], greeting: Greeting, reps: number, idleSeconds: number): Promise<Result> {
-  const runs: Rep[] = [];
+async function measure(name: string, start: (report: string) => Promise<ServerProc>, n: number, hosts: string[], greeting: Greeting, reps: number, idleSeconds: number): Promise<Result> {
+  const runs: (Rep & { baseRss: number })[] = [];
   for (let r = 0; r < reps; r++) {
     process.stderr.write(`  connections: ${name}, run ${r + 1}/${reps}…\n`);
-    const server = await start();
-    try { runs.push(await once(server, n, hosts, greeting, r === reps - 1 ? idleSeconds : 0)); } finally { await server.stop(); }
+    const report = join(tmpdir(), `hubbub-connections-${process.pid}-${r}.jsonl`);
+    const server = await start(report);
+    try { runs.push(await once(server, report, n, hosts, greeting, r === reps - 1 ? idleSeconds : 0)); } finally { await server.stop(); rmSync(report, { force: true }); }
     await Bun.sleep(500); // let the closed sockets' TIME_WAIT and the old process go
   }
   return {
     server: name, connections: n,
     connectPerSec: spread(runs.map((r) => r.connectPerSec)),
     rssPerConnKb: spread(runs.map((r) => r.rssPerConnKb)),
+    rssAsIsKb: spread(runs.map((r) => r.rssAsIsKb)),
+    baseRssMb: spread(runs.map((r) => r.baseRss / 1048576)).median,
     fanoutMs: spread(runs.map((r) => r.fanoutMs)),
     idleCpuPct: runs[runs.length - 1]!.idleCpuPct ?? Number.NaN,
     lost: runs.reduce((a, r) => a + (n - r.received) + r.notReady, 0),
@@ -126,10 +141,11 @@ export async function connections(o: BenchOptions): Promise<Section> {
   if (limit < n + 1000) throw new Error(`${fmt(n)} connections need an open-file limit above ${fmt(n + 1000)} in this process and the server's; it is ${fmt(limit)} (raise it with ulimit -n)`);
   const hosts = o.big ? ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"] : ["127.0.0.1"];
   const bindHost = o.big ? "0.0.0.0" : "127.0.0.1";
-  const idle = o.quick ? 3 : IDLE_TIMEOUT_S + 1;
+  // A whole heartbeat (and idle timeout), so every socket's ping and Bun's protocol pings are in it.
+  const idle = o.quick ? 3 : Math.max(IDLE_TIMEOUT_S, HEARTBEAT_MS / 1000) + 1;
   const reps = o.reps ?? (o.quick ? 1 : 3);
-  const raw = await measure("raw Bun pub/sub", () => spawnServer([process.execPath, "bench/baselines/raw-bun.ts"], /listening (\d+)/, { HOST: bindHost, IDLE_TIMEOUT: String(IDLE_TIMEOUT_S) }), n, hosts, { kind: "raw" }, reps, idle);
-  const startHubbub = () => spawnServer([process.execPath, "run", "src/main.ts", "--port", "0", "--host", bindHost, "--db", tempDb(), "--admin-token", "bench", "--rate-limit", "0", "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0", ...(o.big ? ["--insecure-dev-on-network"] : [])], /hubbub listening on http:\/\/[^:]+:(\d+)/);
+  const raw = await measure("raw Bun pub/sub", (report) => spawnServer([process.execPath, "--preload", GC_PRELOAD, "bench/baselines/raw-bun.ts"], /listening (\d+)/, { HOST: bindHost, IDLE_TIMEOUT: String(IDLE_TIMEOUT_S), GC_REPORT: report }), n, hosts, { kind: "raw" }, reps, idle);
+  const startHubbub = (report: string) => spawnServer([process.execPath, "--preload", GC_PRELOAD, "src/main.ts", "--port", "0", "--host", bindHost, "--db", tempDb(), "--admin-token", "bench", "--rate-limit", "0", "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0", ...(o.big ? ["--insecure-dev-on-network"] : [])], /hubbub listening on http:\/\/[^:]+:(\d+)/, { GC_REPORT: report });
   const hub = await measure("hubbub (hello'd, JSON)", startHubbub, n, hosts, { kind: "hello" }, reps, idle);
   // Issue 11: connections that also joined a room, as on a real server: rooms of 100 members,
   // and one room of everyone (every join then reaches every member already there).
@@ -140,9 +156,9 @@ export async function connections(o: BenchOptions): Promise<Section> {
   const ratio = hub.rssPerConnKb.median / raw.rssPerConnKb.median;
   return {
     name: "connections", title: `5. Connections: ${fmt(n)} idle connections`,
-    markdown: `Connections opened 256 at a time from one process, ${reps} run(s) on a fresh server each; hubbub's each say hello (a user each) and wait for \`synced\`; in the "hello + join" rows each then joins a room (rooms of ${roomSize} members, or one room of all) and the connect rate counts until every join is acked (each join is two durable events, a \`joined\` event to the room and a presence announcement). Raw Bun's connections subscribe to one topic on open. RSS per connection is the server's growth over its idle RSS, 1 s after the last connection. Idle CPU over ${idle} s in the last run: both servers have a ${IDLE_TIMEOUT_S} s idle timeout; hubbub's clients send an app-level ping every ${HEARTBEAT_MS / 1000} s (as the SDK does), the raw relay's rely on Bun's protocol pings. Then one message fanned out to every connection (hubbub: an operator broadcast, appended to the log first).\n\n` +
-      table(["server", "connections", "connect rate /s", "server RSS per connection KB", "× raw", "idle CPU % of one core", "fan-out to all ms", "not received (or not ready)"],
-        results.map((r) => [r.server, fmt(r.connections), fmtSpread(r.connectPerSec), fmtSpread(r.rssPerConnKb, 1), fmt(r.rssPerConnKb.median / raw.rssPerConnKb.median, 2), fmt(r.idleCpuPct, 2), fmtSpread(r.fanoutMs, 1), fmt(r.lost)])),
+    markdown: `Connections opened 256 at a time from one process, ${reps} run(s) on a fresh server each; hubbub's each say hello (a user each) and wait for \`synced\`; in the "hello + join" rows each then joins a room (rooms of ${roomSize} members, or one room of all) and the connect rate counts until every join is acked (each join is two durable events, a \`joined\` event to the room and a presence announcement). Raw Bun's connections subscribe to one topic on open. RSS per connection is the server's growth over its idle RSS, each read after a full GC in the server and a 2 s settle (both servers; "as-is" is the growth 1 s after the last connection, without a GC, which depends on when the collector last ran); base RSS is a fresh server's after a GC. Idle CPU over ${idle} s in the last run: both servers have a ${IDLE_TIMEOUT_S} s idle timeout; hubbub's clients send an app-level ping every ${HEARTBEAT_MS / 1000} s (as the SDK does), the raw relay's rely on Bun's protocol pings. Then one message fanned out to every connection (hubbub: an operator broadcast, appended to the log first).\n\n` +
+      table(["server", "connections", "connect rate /s", "server RSS per connection KB (after GC)", "× raw", "as-is KB", "base RSS MB", "idle CPU % of one core", "fan-out to all ms", "not received (or not ready)"],
+        results.map((r) => [r.server, fmt(r.connections), fmtSpread(r.connectPerSec), fmtSpread(r.rssPerConnKb, 1), fmt(r.rssPerConnKb.median / raw.rssPerConnKb.median, 2), fmtSpread(r.rssAsIsKb, 1), fmt(r.baseRssMb, 1), fmt(r.idleCpuPct, 2), fmtSpread(r.fanoutMs, 1), fmt(r.lost)])),
     json: results,
     goals: [
       atMost(`${fmt(n)} connections: hubbub server RSS per connection ≤ 2× raw Bun`, ratio, 2),

@@ -13,28 +13,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SUBPROTOCOLS } from "../src/protocol/index.ts";
 import { memory, spawnServer, type ServerProc } from "./lib/proc.ts";
+import { GC_PRELOAD as preload, gcReading } from "./lib/gc-reading.ts";
 import { removeTempDbs, tempDb } from "./lib/temp.ts";
 
 type Mode = "raw" | "hello" | "join100" | "join1";
 const [nArg = "10000", roundsArg = "3", ...modeArgs] = process.argv.slice(2);
 const n = Number(nArg), rounds = Number(roundsArg);
 const modes = (modeArgs.length ? modeArgs : ["raw", "hello", "join100", "join1"]) as Mode[];
-const preload = new URL("./lib/gc-on-signal.ts", import.meta.url).pathname;
 const repo = new URL("..", import.meta.url).pathname;
 const SETTLE_MS = Number(process.env.SETTLE_MS ?? 2000);
-
-interface Reading { rss: number; heapSize: number; heapCapacity: number; extraMemorySize: number }
-
-async function gcReading(server: ServerProc, file: string): Promise<Reading> {
-  const lines = () => { try { return readFileSync(file, "utf8").trim().split("\n").filter(Boolean); } catch { return []; } };
-  const had = lines().length;
-  server.proc.kill("SIGUSR2");
-  while (lines().length === had) await Bun.sleep(20);
-  await Bun.sleep(SETTLE_MS); // let the allocator return what the GC freed
-  server.proc.kill("SIGUSR2");
-  while (lines().length === had + 1) await Bun.sleep(20);
-  return JSON.parse(lines().at(-1)!) as Reading;
-}
 
 function start(mode: Mode, report: string): Promise<ServerProc> {
   const env: Record<string, string> = { GC_REPORT: report, IDLE_TIMEOUT: "15" };
@@ -79,11 +66,11 @@ for (let r = 0; r < rounds; r++) {
     const server = await start(mode, report);
     try {
       await Bun.sleep(500);
-      const base = await gcReading(server, report);
+      const base = await gcReading(server, report, SETTLE_MS);
       const sockets = await connect(mode, server.port);
       await Bun.sleep(1000);
       const asIs = memory(server.pid).rss - base.rss;
-      const after = await gcReading(server, report);
+      const after = await gcReading(server, report, SETTLE_MS);
       const row = results.get(mode) ?? { asIs: [], gc: [], heap: [], base: [] };
       row.asIs.push(asIs / n / 1024); row.gc.push((after.rss - base.rss) / n / 1024); row.heap.push((after.heapSize - base.heapSize) / n / 1024); row.base.push(base.rss / 1048576);
       results.set(mode, row);

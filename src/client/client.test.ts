@@ -122,14 +122,14 @@ describe("connection", () => {
     expect(attempts).toEqual([1, 2, 3, 1]);
   });
 
-  test("no traffic for three heartbeat intervals declares the connection dead, even if the socket looks open", () => {
+  test("no traffic for two heartbeat intervals declares the connection dead, even if the socket looks open", () => {
     const { c, sockets, clock, live } = clientHarness();
     c.connect();
     const s = live(); // heartbeatMs 1000
     clock.advance(1000);
     expect(s.sent.filter((f) => f.type === "ping").length).toBe(1);
     s.push({ type: "pong" });
-    clock.advance(2999); // 3 s minus 1 ms of silence since the pong
+    clock.advance(1999); // 2 s minus 1 ms of silence since the pong
     expect(c.state.name).toBe("live");
     clock.advance(1);
     expect(c.state).toMatchObject({ name: "reconnecting", lastClose: { code: 4103 } });

@@ -66,7 +66,8 @@ export class HubbubClient {
   private retryTimer: unknown;
   private saveTimer: unknown;
   private beat: Heartbeat | undefined;
-  private heartbeatMs: number;
+  /** The handshake watchdog's interval (the live heartbeat's comes from each welcome). */
+  private readonly heartbeatMs: number;
   /** The current connection got its welcome (commands are accepted from then on). */
   private welcomed = false;
   /** The current hello carried cursors: the server replays, so heads in the welcome are not starting points. */
@@ -279,6 +280,7 @@ export class HubbubClient {
     this.ws = ws;
     this.welcomed = false;
     // Until the welcome, the watchdog bounds the whole handshake (socket open + hello answered).
+    // The handshake's bound is the client's own interval, not the last server's heartbeat (25 s by default: 75 s).
     this.beat = new Heartbeat(this.clock, { intervalMs: this.heartbeatMs, onDead: () => this.drop(CloseCode.HeartbeatTimeout, "no answer from the server") });
     ws.binaryType = "arraybuffer";
     ws.onopen = () => {
@@ -405,7 +407,6 @@ export class HubbubClient {
     }
     this.welcome = w;
     this.welcomed = true;
-    this.heartbeatMs = w.heartbeatMs;
     // A fresh start is not replayed: begin each stream at its head. A resume leaves streams I
     // have no cursor for alone: the server replays them from where I joined.
     if (!this.resuming) for (const s of w.streams) this.cursors.initialise(s.stream, s.head);
@@ -414,7 +415,9 @@ export class HubbubClient {
     this.beat = new Heartbeat(this.clock, {
       intervalMs: w.heartbeatMs,
       ping: () => this.transmit({ type: "ping", t: this.clock.now() }),
-      // Silent for three intervals: the socket may not know yet, but this connection is dead.
+      // Silent for two intervals (a ping went unanswered for a whole interval): the socket may
+      // not know yet, but this connection is dead. 50 s with the server's default 25 s.
+      deadAfter: 2,
       onDead: () => this.drop(CloseCode.HeartbeatTimeout, "heartbeat timeout"),
     });
     this.emitter.emit("welcome", w);

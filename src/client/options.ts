@@ -50,7 +50,7 @@ export interface ClientOptions {
   stableMs?: number;
   /** Timeout for commands that expect a reply (not sends: those wait in the outbox). Default 10 s. */
   requestTimeoutMs?: number;
-  /** Heartbeat interval until a welcome says otherwise; three of them bound the handshake. Default 10 s. */
+  /** Three of these bound each handshake (socket open + hello answered); once welcomed, the server's `heartbeatMs` paces pings. Default 10 s. */
   heartbeatMs?: number;
   /** Source of `online`/`offline`/`visibilitychange` (default: globalThis, the window in a browser). */
   signals?: BrowserSignals;

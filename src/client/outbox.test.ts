@@ -107,7 +107,9 @@ describe("outbox", () => {
     s.push({ type: "error", id: sends(s)[0]!.id, code, message: "not now" });
     expect(c.pendingSends().length).toBe(1);
     s.push({ type: "pong" });
-    clock.advance(2000);
+    clock.advance(1000);
+    s.push({ type: "pong" }); // the heartbeat's ping answered: the connection stays live
+    clock.advance(1000);
     expect(sends(s).map((f) => f.cmid)).toEqual([sent.cmid, sent.cmid]);
     s.push({ type: "ack", id: `send:${sent.cmid}`, stream: "room:a", seq: 1, pos: 1 });
     expect(await sent.acked).toMatchObject({ seq: 1 });

@@ -147,7 +147,7 @@ export const DEFAULTS: Config = {
   maxConnectionsPerUser: 20,
   maxConnectionsPerIp: 200,
   idleTimeout: 15,
-  heartbeatMs: 10_000,
+  heartbeatMs: 25_000,
   helloTimeoutMs: 10_000,
   preHelloFrames: 8,
   preHelloBytes: 64 * 1024,
