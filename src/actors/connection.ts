@@ -345,28 +345,34 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     }
     /** What the welcome said each head was: a fresh start follows each stream from exactly there. */
     const heads = new Map(streams.map((s) => [s.stream, s.head]));
-    this.deliver({
+    const welcome: ServerFrame = {
       type: "welcome", id: f.id, user: this.user, device: this.device, epoch: log.epoch,
       streams,
       reads: Object.fromEntries(p.reads.get(this.user) ?? []),
       heartbeatMs: this.hub.config.heartbeatMs,
       limits: { maxPayload: this.hub.config.maxPayload, maxText: this.hub.config.maxText },
-    });
+    };
 
     const cursors = f.cursors;
     const from = (stream: string, ifMissing: number): number =>
       cursors === undefined ? (heads.get(stream) ?? log.head(stream)) : (cursors[stream] ?? ifMissing);
     const mine = new Map<string, number>([[own, from(own, 0)], ...dms.map((d): [string, number] => [d, from(d, 0)])]);
-    // DMs that start while we replay are picked up in the final synchronous step, from their first event.
-    await this.follow(userGroup(this.user), mine, () => (p.userDms.get(this.user) ?? new Set()));
-    await this.follow(BROADCAST_GROUP, new Map([[BROADCAST_STREAM, from(BROADCAST_STREAM, 0)]]));
-    for (const [i, r] of rooms.entries()) {
-      if (i % WELCOME_CHUNK === 0 && !(await this.paced(rooms.length - i))) return;
-      const joinedAt = p.rooms.get(r)?.get(this.user) ?? 1;
-      await this.followRoom(r, from(roomStream(r), joinedAt - 1));
+    const roomsFrom = rooms.map((r) => from(roomStream(r), (p.rooms.get(r)?.get(this.user) ?? 1) - 1));
+    if (this.syncAtHead(welcome, mine, from(BROADCAST_STREAM, 0), rooms, roomsFrom)) {
+      this.deliver({ type: "synced", id: f.id });
+      this.flushOut();
+    } else {
+      this.deliver(welcome);
+      // DMs that start while we replay are picked up in the final synchronous step, from their first event.
+      await this.follow(userGroup(this.user), mine, () => (p.userDms.get(this.user) ?? new Set()));
+      await this.follow(BROADCAST_GROUP, new Map([[BROADCAST_STREAM, from(BROADCAST_STREAM, 0)]]));
+      for (const [i, r] of rooms.entries()) {
+        if (i % WELCOME_CHUNK === 0 && !(await this.paced(rooms.length - i))) return;
+        await this.followRoom(r, roomsFrom[i]!);
+      }
+      if (this.closed()) return;
+      this.deliver({ type: "synced", id: f.id });
     }
-    if (this.closed()) return;
-    this.deliver({ type: "synced", id: f.id });
     this.phase = "live";
     this.hub.metrics.resumed(cursors !== undefined, (performance.now() - t0) / 1000);
     if (this.announce) {
@@ -376,6 +382,41 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
         if (this.rooms.includes(r)) this.hub.room(r)?.post({ kind: "presence-on", conn: this });
       }
     }
+  }
+
+  /**
+   * The common hello — nothing to replay anywhere (a fresh start, or cursors at every head), at
+   * most WELCOME_CHUNK rooms (describing them took their share of the hello budget) — done in one
+   * synchronous block: the welcome, every subscription, and then the caller's `synced`, in one
+   * write. Rule 2 holds with an empty replay, and nothing can be published between these
+   * subscriptions and that write, so no topic frame can overtake the welcome. (The general path
+   * writes the welcome before the first subscription: one more write per hello, 9 % of a
+   * hello-only profile went to writes.) False, having done nothing, when the hello has
+   * anything to replay, including a DM started since it was listed.
+   */
+  private syncAtHead(welcome: ServerFrame, mine: Map<string, number>, broadcastFrom: number, rooms: string[], roomsFrom: number[]): boolean {
+    const log = this.hub.log;
+    const p = this.hub.projection;
+    if (this.closed() || rooms.length > WELCOME_CHUNK) return false;
+    for (const [stream, c] of mine) if (c < log.head(stream)) return false;
+    for (const d of p.userDms.get(this.user) ?? []) if (!mine.has(d)) return false;
+    if (broadcastFrom < log.head(BROADCAST_STREAM)) return false;
+    for (const [i, r] of rooms.entries()) if (roomsFrom[i]! < log.head(roomStream(r)) || !isMember(p, r, this.user)) return false;
+    this.deliver(welcome);
+    this.subscribe(userGroup(this.user));
+    this.subscribe(BROADCAST_GROUP);
+    for (const r of rooms) {
+      if (this.rooms === NO_ROOMS) this.rooms = [];
+      this.rooms.push(r);
+      this.subscribe(roomGroup(r));
+    }
+    return true;
+  }
+
+  private subscribe(group: string): void {
+    if (this.groups.includes(group)) return;
+    this.hub.fanout.subscribe(this.socket, topicFor(group, this.socket.encoding));
+    this.groups.push(group);
   }
 
   /** Waits for room in this turn's shared hello budget for the next chunk (of `left` streams to go); false if the socket closed meanwhile. */
@@ -433,8 +474,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     this.rooms.push(room);
     if (this.groups.includes(group)) return;
     this.flushOut();
-    this.hub.fanout.subscribe(this.socket, topicFor(group, this.socket.encoding));
-    this.groups.push(group);
+    this.subscribe(group);
   }
 
   /** Drops `room` from the rooms followed or being replayed; false if it was not there. */
