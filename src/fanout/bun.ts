@@ -55,6 +55,7 @@ export class BunFanout implements Fanout {
   unsubscribe(socket: Socket, topic: string): void { bunSocket(socket).ws.unsubscribe(topic); }
   /** Bun drops a closed socket's subscriptions itself. */
   release(_socket: Socket): void {}
+  subscriberCount(topic: string): number { return this.server?.subscriberCount(topic) ?? 0; }
 }
 
 function bunSocket(s: Socket): BunSocket {

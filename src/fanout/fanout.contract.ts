@@ -69,6 +69,19 @@ export function fanoutContract(name: string, make: () => Promise<FanoutHarness>,
       expect(a.received()).toEqual([]);
     }), opts.timeout);
 
+    test("subscriberCount says how many sockets a publish would reach now", withHarness(async (h) => {
+      const [a, b] = [await h.open(), await h.open()];
+      expect(h.fanout.subscriberCount("t")).toBe(0);
+      h.fanout.subscribe(a.socket, "t");
+      h.fanout.subscribe(b.socket, "t");
+      h.fanout.subscribe(b.socket, "t"); // twice: still one subscriber
+      expect(h.fanout.subscriberCount("t")).toBe(2);
+      h.fanout.unsubscribe(a.socket, "t");
+      expect(h.fanout.subscriberCount("t")).toBe(1);
+      await b.close();
+      expect(h.fanout.subscriberCount("t")).toBe(0);
+    }), opts.timeout);
+
     test("drained() resolves at once when nothing is queued", withHarness(async (h) => {
       const a = await h.open();
       expect(a.socket.bufferedAmount()).toBe(0);

@@ -37,6 +37,8 @@ export class MemoryFanout implements Fanout {
     for (const [t, set] of this.topics) if (set.delete(socket) && set.size === 0) this.topics.delete(t);
   }
 
+  subscriberCount(topic: string): number { return this.topics.get(topic)?.size ?? 0; }
+
   /** Topics `socket` follows, sorted (for tests and diagnostics). */
   topicsOf(socket: Socket): string[] {
     return [...this.topics].filter(([, set]) => set.has(socket)).map(([t]) => t).sort();

@@ -34,6 +34,8 @@ export interface Fanout {
   unsubscribe(socket: Socket, topic: string): void;
   /** The socket has closed: it follows nothing any more. The transport calls this once per socket. */
   release(socket: Socket): void;
+  /** How many sockets a publish to `topic` would reach now (Bun: a native call, so not per publish on a hot path). */
+  subscriberCount(topic: string): number;
 }
 
 /** The topic a socket of a given encoding subscribes to for a delivery group (see actors/topics.ts). */
