@@ -4,7 +4,7 @@
  * with each run's server CPU-seconds and the load generator's own CPU beside the rate, so a
  * change to hello or join can be judged as a ratio against raw Bun in the same run without the
  * idle and fan-out phases. Kinds (comma-separated): raw, hello, join (rooms of 100), one (one
- * room of everyone). Connections open 256 at a time, as in connections.bench.ts. A kind may name
+ * room of everyone). Connections open 256 at a time, as in connections.bench.ts (BENCH_INFLIGHT, BENCH_WAIT: below). A kind may name
  * another checkout to run hubbub from, `join@/path/to/checkout`, to compare two versions in one run.
  */
 import { SUBPROTOCOLS } from "../src/protocol/index.ts";
@@ -19,7 +19,9 @@ const rounds = Number(process.argv[3] ?? 3);
 const setups = (process.argv[4] ?? "raw,hello,join").split(",");
 for (const s of setups) if (!/^(raw|hello|join|one)(@.+)?$/.test(s)) throw new Error(`unknown kind ${s}: raw, hello, join or one, optionally @checkout`);
 const ROOM = 100;
-const INFLIGHT = 256;
+/** Connections opening at once; with BENCH_WAIT=1 each of these waits until its connection is ready before opening the next (BENCH_INFLIGHT=1 BENCH_WAIT=1: one client at a time). */
+const INFLIGHT = Number(process.env.BENCH_INFLIGHT ?? 256);
+const WAIT = process.env.BENCH_WAIT === "1";
 
 function start(kind: Kind, checkout: string | undefined): Promise<ServerProc> {
   if (kind === "raw") return spawnServer([process.execPath, "bench/baselines/raw-bun.ts"], /listening (\d+)/, { HOST: "127.0.0.1", IDLE_TIMEOUT: "15" }, checkout);
@@ -50,10 +52,12 @@ async function once(setup: string): Promise<Run> {
       while (next < n) {
         const i = next++;
         const ws = kind === "raw" ? new WebSocket(`ws://127.0.0.1:${server.port}/`) : new WebSocket(`ws://127.0.0.1:${server.port}/ws`, SUBPROTOCOLS.json);
+        let isReady: () => void = () => {};
+        const readyNow = new Promise<void>((resolve) => { isReady = resolve; });
         ws.onmessage = (m) => {
           frames++;
           const s = String(m.data);
-          if (s.includes(mark) && (kind === "hello" || s.startsWith('{"type":"ack"'))) ready++;
+          if (s.includes(mark) && (kind === "hello" || s.startsWith('{"type":"ack"'))) { ready++; isReady(); }
         };
         await new Promise<void>((resolve, reject) => { ws.onopen = () => resolve(); ws.onerror = () => reject(new Error(`connection ${i} failed`)); });
         if (kind !== "raw") {
@@ -61,6 +65,7 @@ async function once(setup: string): Promise<Run> {
           if (kind !== "hello") ws.send(JSON.stringify({ type: "join", id: "j", room: kind === "one" ? "everyone" : `r${Math.floor(i / ROOM)}` }));
         }
         sockets.push(ws);
+        if (WAIT && kind !== "raw") await readyNow;
       }
     }));
     const deadline = Date.now() + 300_000;
