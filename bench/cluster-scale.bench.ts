@@ -26,15 +26,15 @@ const READY = /hubbub listening on http:\/\/[^:]+:(\d+)/;
 const OPEN = ["--port", "0", "--rate-limit", "0", "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0", "--log-level", "warn"];
 const TEXT = padFor(100);
 
-interface Setup { name: string; nodes: number; store: "sqlite" | "postgres" }
-const SETUPS: Setup[] = [
+export interface Setup { name: string; nodes: number; store: "sqlite" | "postgres" }
+export const SETUPS: Setup[] = [
   { name: "one SQLite node", nodes: 1, store: "sqlite" },
   { name: "2 nodes on PostgreSQL", nodes: 2, store: "postgres" },
   { name: "4 nodes on PostgreSQL", nodes: 4, store: "postgres" },
 ];
 
 /** Starts a setup: one plain SQLite node, or `nodes` cluster nodes on a fresh database. */
-async function startSetup(s: Setup, extra: string[] = []): Promise<{ procs: ServerProc[]; db?: PgTestDatabase; stop(): Promise<void> }> {
+export async function startSetup(s: Setup, extra: string[] = []): Promise<{ procs: ServerProc[]; db?: PgTestDatabase; stop(): Promise<void> }> {
   const procs: ServerProc[] = [];
   const db = s.store === "postgres" ? await createPgDatabase() : undefined;
   const stop = async () => {
@@ -53,10 +53,14 @@ async function startSetup(s: Setup, extra: string[] = []): Promise<{ procs: Serv
   return { procs, db, stop };
 }
 
-interface FanoutRun { deliveriesPerSec: number; perServerCpu: number; postgresPct: number }
+export interface FanoutRun { deliveriesPerSec: number; perServerCpu: number; postgresPct: number }
 
-/** Saturates the room for `seconds` after a warm-up; counts deliveries and the nodes' CPU. */
-async function saturate(procs: ServerProc[], n: number, window: number, seconds: number, run: string): Promise<FanoutRun> {
+/**
+ * Saturates the room for `seconds` after a warm-up (BENCH_WARMUP_S, default 1 s); counts
+ * deliveries and the nodes' CPU. `measuring` is told when the measured window starts and ends
+ * (bench/profile-cluster.ts reads per-process counters and runs `perf` there).
+ */
+export async function saturate(procs: ServerProc[], n: number, window: number, seconds: number, run: string, measuring?: (on: boolean) => void | Promise<void>): Promise<FanoutRun> {
   const c = newCounters(1);
   const outstanding = new Int32Array(n);
   let sending = true;
@@ -69,14 +73,16 @@ async function saturate(procs: ServerProc[], n: number, window: number, seconds:
     }, TEXT));
   }
   for (let id = 0; id < n; id++) for (let k = 0; k < window; k++) send(id);
-  await Bun.sleep(1000); // warm-up
+  await Bun.sleep(Number(process.env.BENCH_WARMUP_S ?? 1) * 1000); // warm-up
   const cpu0 = procs.reduce((a, p) => a + cpuSeconds(p.pid), 0);
   const busy0 = machineBusySeconds();
   const own0 = ownCpuSeconds();
   const t0 = performance.now();
   c.recording = true;
   c.windowDeliveries = 0;
+  await measuring?.(true);
   await Bun.sleep(seconds * 1000);
+  await measuring?.(false);
   c.recording = false;
   const wall = (performance.now() - t0) / 1000;
   const delivered = c.windowDeliveries;

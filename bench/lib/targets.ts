@@ -15,7 +15,8 @@ const HUBBUB_READY = /hubbub listening on http:\/\/127\.0\.0\.1:(\d+)/;
 /** `bun run bench --cpu-prof DIR` profiles every hubbub server the fan-out and durability benchmarks start (Bun writes .cpuprofile and .md on exit). */
 export const cpuProf = (): string[] => {
   const dir = process.env.BENCH_CPU_PROF;
-  return dir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${dir}`] : [];
+  const interval = process.env.BENCH_CPU_PROF_INTERVAL; // µs between samples (Bun's default 1000)
+  return dir ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${dir}`, ...(interval ? [`--cpu-prof-interval=${interval}`] : [])] : [];
 };
 
 export function hubbub(name: string, encoding: "json" | "msgpack", extra: string[] = []): Target {
