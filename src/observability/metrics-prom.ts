@@ -4,8 +4,9 @@
  * lines, label escaping, +Inf/NaN, the content type); the hot path never touches it (see
  * metric-store.ts for why).
  */
-import { createRequire } from "node:module";
 import type { Registry as PromRegistry } from "prom-client";
+// @ts-expect-error prom-client declares types for its index only; this file's export is the index's `Registry`.
+import RegistryModule from "prom-client/lib/registry.js";
 import { CounterCell, GaugeCell, HistogramCell, type MetricStore, type StoredFamily } from "./metric-store.ts";
 
 /**
@@ -14,7 +15,8 @@ import { CounterCell, GaugeCell, HistogramCell, type MetricStore, type StoredFam
  * exposition never uses and which cost 13 MB of RSS in every server process (bench/rss.ts: a
  * fresh node's RSS after a full GC). prom-client has no `exports` map, so the file is public.
  */
-const Registry = createRequire(import.meta.url)("prom-client/lib/registry.js") as typeof PromRegistry;
+// A static import (not createRequire) so `bun build --compile` bundles it into the one-file binary.
+const Registry = RegistryModule as typeof PromRegistry;
 
 interface Sample { metricName?: string; labels: Record<string, string | number>; value: number }
 
