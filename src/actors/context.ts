@@ -41,6 +41,13 @@ export interface ActorConfig {
 /** Turns a hello into a user name, or says why not. */
 export type Authenticator = (hello: HelloFrame) => Promise<{ ok: true; user: string } | { ok: false; message: string }>;
 
+/** A per-turn budget that work whose size is known only once done checks first and charges after. */
+export interface TurnWork {
+  hasRoom(): boolean;
+  spend(n: number): void;
+  room(): Promise<void>;
+}
+
 export interface ActorContext {
   readonly config: ActorConfig;
   /** Where actors report what happened (the log port). Structured fields only: never message bodies or tokens. */
@@ -81,6 +88,12 @@ export interface ActorContext {
    * this event-loop turn has room for `streams` more, so many hellos at once never hold the loop.
    */
   helloWork(streams: number): Promise<void>;
+  /**
+   * Paces reads (pages of history and replay, searches) across all connections, in bytes: a read
+   * runs now while this event-loop turn has room, else waits for a turn that has, and charges
+   * what it read and sent. A burst of history requests on one socket then spans many turns.
+   */
+  readonly readWork: TurnWork;
   /** The read budget (bytes of history and replay) shared by every connection of `user`; undefined when not limited. */
   readBudgetOf(user: string): RateLimiter | undefined;
   /**

@@ -79,6 +79,23 @@ describe("history is charged by the work it makes", () => {
     expect(ann.socket.ofType("page").length).toBe(12);
   });
 
+  test("a socket that takes every byte at once still gets at most ~512 KiB of pages in the turn its frames arrive", async () => {
+    // Bun hands each frame of one read to the transport in turn and runs microtasks between
+    // them, so each page is written (flushed) before the next frame: a loopback socket never
+    // shows a backlog. 34 pages of 256 KiB were built in one turn that way (abuse bench).
+    const { th } = await bigRoom(300, { readRateLimit: 0 });
+    const bob = await connected(th, "ann", "d2");
+    for (let i = 0; i < 12; i++) {
+      bob.send({ type: "history", id: `q${i}`, stream: "room:r1", limit: 500 });
+      for (let k = 0; k < 4; k++) await Promise.resolve(); // the microtasks between two frames of one read
+    }
+    expect(bob.socket.buffered).toBe(0);
+    // 512 KiB a turn, checked before each page: pages of a little under 256 KiB, so two fit and the third crosses the line.
+    expect(bob.socket.ofType("page").length).toBeLessThanOrEqual(3); // was 12
+    await settle(40);
+    expect(bob.socket.ofType("page").length).toBe(12);
+  });
+
   test("while the socket has a backlog, the next page waits for it to drain", async () => {
     const { ann } = await bigRoom(10);
     ann.socket.buffered = 2 << 20;

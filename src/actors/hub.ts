@@ -89,6 +89,14 @@ export class Hub implements ActorContext {
    * SQLite reads (~0.1-0.3 ms on a loaded 2-core machine), so 64 keep a turn to ~10-20 ms.
    */
   private readonly helloBudget = new TurnBudget(64);
+  /**
+   * Bytes all reads together (history, search, replay pages) may read and send per event-loop
+   * turn: about two full history pages (~1 ms each on a quiet 2-core machine). One socket's read
+   * of 350 `history` frames used to build 34 pages of 256 KiB in one turn (the loopback socket
+   * took every byte, so no backlog ever paused it): 50-90 ms during which no other client was
+   * read (abuse bench, history burst).
+   */
+  readonly readWork = new TurnBudget(512 * 1024);
   /** Bytes of history and replay per second per user (`--read-rate-limit`); none when 0. */
   private readonly readBudgets: Budgets | undefined;
   /** Hello'd connections per user (for --max-connections-per-user); a user with none has no entry. */

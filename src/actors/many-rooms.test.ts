@@ -53,3 +53,22 @@ describe("a hello of a user in many rooms is spread over event-loop turns", () =
     expect(got).toEqual(Array.from({ length: last - head }, (_, i) => head + 1 + i));
   });
 });
+
+describe("a connection in many rooms that closes goes offline in all of them, over several turns", () => {
+  test("the first rooms at once, the rest paced by the hello budget; none is missed", async () => {
+    const th = testHub();
+    const ann = await connected(th, "ann");
+    const rooms = Array.from({ length: 100 }, (_, i) => `r${i}`);
+    for (const r of rooms) ann.send({ type: "join", room: r });
+    await settle();
+    const bob = await connected(th, "bob");
+    for (const r of ["r0", "r99"]) bob.send({ type: "join", room: r });
+    await settle();
+    const leftIn = () => bob.socket.ofType("presence").filter((p) => p.type === "presence" && p.left?.some((e) => e.user === "ann")).map((p) => (p.type === "presence" ? p.room : ""));
+    ann.drop();
+    await settle(1);
+    expect(leftIn()).toEqual(["r0"]); // was both: all 100 rooms in the close's own block
+    await settle(40);
+    expect(leftIn().sort()).toEqual(["r0", "r99"]);
+  });
+});

@@ -22,3 +22,16 @@ test("a turn budget lets at most perTurn units run per event-loop turn, shared b
   expect(log.length).toBe(12);
   expect(new Set(log.map(([, t]) => t)).size).toBeGreaterThanOrEqual(6); // 24 units at 4 per turn
 });
+
+test("work whose size is known only once done: it runs while the turn has room, spends after, and the next waits for a turn with room", async () => {
+  const budget = new TurnBudget(10);
+  expect(budget.hasRoom()).toBe(true);
+  budget.spend(25); // one chunk may cross the line; what comes after it waits
+  expect(budget.hasRoom()).toBe(false);
+  let ran = false;
+  const later = budget.room().then(() => { ran = true; });
+  await Promise.resolve();
+  expect(ran).toBe(false);
+  await later;
+  expect(budget.hasRoom()).toBe(true);
+});

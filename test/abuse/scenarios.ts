@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { USERS_STREAM } from "../../src/projections/projection.ts";
 import { openEventLog } from "../../src/store/open-log.ts";
+import { nestedArray16Bomb } from "../../src/protocol/arbitraries.ts";
 import type { AppendRequest } from "../../src/store/event-log.ts";
+import { decode } from "@msgpack/msgpack";
 import { TestClient } from "../integration/harness.ts";
 import { type ServerProcess, spawnServer } from "../integration/process.ts";
 import { rssBytes } from "../security/rss.ts";
@@ -49,8 +51,9 @@ class Raw {
   private waiters: (() => void)[] = [];
 
   private constructor(readonly ws: WebSocket) {
+    ws.binaryType = "arraybuffer";
     ws.onmessage = (m) => {
-      const head = typeof m.data === "string" ? m.data.slice(0, 80) : "";
+      const head = typeof m.data === "string" ? m.data.slice(0, 80) : msgpackHead(m.data as ArrayBuffer);
       const type = /^\{"type":"([a-z_]+)"/.exec(head)?.[1] ?? "?";
       const key = type === "error" ? (/"code":"([a-z_]+)"/.exec(head)?.[1] ?? "error") : type;
       this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
@@ -61,8 +64,8 @@ class Raw {
   }
 
   /** Opens a socket, or undefined when the server refuses the upgrade (429: too many attempts). */
-  static open(url: string): Promise<Raw | undefined> {
-    const ws = new WebSocket(url.replace(/^http/, "ws") + "/ws", ["hubbub.v1.json"]);
+  static open(url: string, encoding: "json" | "msgpack" = "json"): Promise<Raw | undefined> {
+    const ws = new WebSocket(url.replace(/^http/, "ws") + "/ws", [`hubbub.v1.${encoding}`]);
     return new Promise((resolve) => {
       ws.onopen = () => resolve(new Raw(ws));
       ws.onerror = () => resolve(undefined);
@@ -72,7 +75,7 @@ class Raw {
   private wake(): void { const w = this.waiters; this.waiters = []; for (const f of w) f(); }
 
   send(frame: object): void { if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame)); }
-  sendRaw(data: string): void { if (this.ws.readyState === WebSocket.OPEN) this.ws.send(data); }
+  sendRaw(data: string | Uint8Array<ArrayBuffer>): void { if (this.ws.readyState === WebSocket.OPEN) this.ws.send(data); }
   n(type: string): number { return this.counts.get(type) ?? 0; }
 
   /** Waits until `done()` or the socket closes (or the step's time limit); says whether `done()`. */
@@ -93,11 +96,34 @@ class Raw {
   close(): void { this.ws.close(1000); }
 }
 
+/** A MessagePack frame's type and error code, shaped like the start of its JSON twin (the attacker reads nothing else). */
+function msgpackHead(data: ArrayBuffer): string {
+  const f = decode(new Uint8Array(data)) as { type?: unknown; code?: unknown };
+  return `{"type":"${String(f.type)}"` + (f.code === undefined ? "" : `,"code":"${String(f.code)}"`);
+}
+
 const tally = (xs: (string | number)[]) => Object.entries(xs.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {})).map(([k, v]) => `${k}×${v}`).join(" ");
 const summary = (r: Raw, skip = ["event", "presence", "welcome", "synced"]) =>
   [...r.counts].filter(([k]) => !skip.includes(k)).map(([k, v]) => `${k}×${v}`).join(" ") + (r.closeCode ? ` closed ${r.closeCode}` : "");
 
 export const SCENARIOS: Scenario[] = [
+  {
+    // Issue 8's memory bomb: 64 KB frames of nested array16 headers, each claiming 10,000
+    // entries, before hello, on as many sockets as one address may open at once.
+    name: "msgpack bomb",
+    async attack(url) {
+      const socks = await Promise.all(Array.from({ length: 20 }, () => Raw.open(url, "msgpack")));
+      const bomb = nestedArray16Bomb(64 * 1024);
+      const codes = await Promise.all(socks.map(async (c) => {
+        if (!c) return "refused-upgrade";
+        c.sendRaw(bomb);
+        await c.until(() => c.n("bad_frame") > 0);
+        return c.n("bad_frame") > 0 ? "bad_frame" : String(c.closeCode ?? "no answer");
+      }));
+      for (const c of socks) c?.close();
+      return tally(codes);
+    },
+  },
   {
     name: "history burst",
     async attack(url) {
