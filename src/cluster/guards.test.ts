@@ -1,10 +1,11 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { roomStream, userStream } from "../protocol/index.ts";
 import type { AppendRequest } from "../store/event-log.ts";
 import { createMemoryEngine, MemoryEngineStorage } from "../store/engine/memory-engine.ts";
 import type { Engine, StoredEvent } from "../store/engine/engine.ts";
-import { guarded } from "./guards.ts";
+import { guardedCommand } from "./guards.ts";
+import { createPgSchema, type PgTestSchema } from "../store/engine/testing/pg.ts";
 
 const at = 1;
 const join = (user: string, room: string): AppendRequest[] => [
@@ -18,7 +19,7 @@ const leave = (user: string, room: string): AppendRequest[] => [
 const send = (user: string, room: string, cmid: string): AppendRequest[] =>
   [{ stream: roomStream(room), kind: "message", author: user, body: { text: "x" }, cmid, at }];
 
-const appendVia = (e: Engine, reqs: AppendRequest[]) => e.append(reqs.map(guarded));
+const appendVia = (e: Engine, reqs: AppendRequest[]) => e.append(guardedCommand(reqs));
 
 /** Every event of the log, in pos order. */
 async function all(e: Engine): Promise<StoredEvent[]> { return e.readAfter(0, 100_000); }
@@ -83,4 +84,33 @@ describe("membership guards (two nodes on one engine)", () => {
       expect(pendingTwin).toEqual([]);
     }), { numRuns: 60 });
   });
+});
+
+describe("one-shot twin tokens never outlive their command", () => {
+  const schemas: PgTestSchema[] = [];
+  afterAll(async () => { for (const s of schemas.splice(0)) await s.dispose(); });
+  const engines: [string, () => Promise<Engine>][] = [
+    ["memory engine", async () => createMemoryEngine(new MemoryEngineStorage())],
+    ["PostgreSQL engine", async () => { const s = await createPgSchema(); schemas.push(s); return s.open(); }],
+  ];
+  for (const [name, open] of engines) {
+    test(`${name}: after a ban of a user who was never a member, a stale node's kick of them is refused whole (no room_left without its kick)`, async () => {
+      const e = await open();
+      const rs = roomStream("r");
+      const create: AppendRequest[] = [
+        { stream: rs, kind: "joined", author: "olga", body: { create: "public" }, at },
+        { stream: userStream("olga"), kind: "room_joined", author: "olga", body: { room: "r" }, at },
+      ];
+      expect((await appendVia(e, create)).map((r) => r.status)).toEqual(["appended", "appended"]);
+      // The room actor bans a non-member with the room event alone: there is no twin to write.
+      expect((await appendVia(e, [{ stream: rs, kind: "banned", author: "olga", body: { user: "max" }, at }]))[0]!.status).toBe("appended");
+      // A node that wrongly believes max is a member kicks him: the kick and its twin, together.
+      const kick = await appendVia(e, [
+        { stream: rs, kind: "kicked", author: "olga", body: { user: "max" }, at },
+        { stream: userStream("max"), kind: "room_left", author: "olga", body: { room: "r", reason: "kicked" }, at },
+      ]);
+      expect(kick.map((r) => r.status)).toEqual(["rejected", "rejected"]); // the twin was accepted alone before
+      expect((await all(e)).filter((x) => x.stream === userStream("max"))).toEqual([]);
+    });
+  }
 });

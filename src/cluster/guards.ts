@@ -19,7 +19,10 @@
  *   returns with their `{via: "owner"}` join).
  * - `invited`, `kicked`, `banned`, `unbanned`: the author must be a member who may moderate; a
  *   kick or ban forbids a target who may moderate (the owner, a moderator). Their twins on the
- *   target's own stream (`room_invited`, `room_left` with a reason) use the `twin` token.
+ *   target's own stream (`room_invited`, `room_left` with a reason) use the `twin` token, which
+ *   the room event leaves only when its command carries that twin: a ban of a user who is not a
+ *   member has none, and a token left behind would let a later stray twin through (a stale
+ *   node's kick of that user, refused, with its `room_left` accepted alone).
  * - `role`, `visibility`: the author must be the owner, and a member.
  * - `message`, `edit`, `delete` in a room: the author must be a member.
  * DMs, read cursors, broadcasts and `registered` carry no guard (a `registered` written by two
@@ -39,9 +42,19 @@ const modFact = (roomStream: string, user: string): Fact => ({ scope: `mod:${roo
 const invitedFact = (roomStream: string, user: string): Fact => ({ scope: `invited:${roomStream}`, key: user });
 const bannedFact = (roomStream: string, user: string): Fact => ({ scope: `banned:${roomStream}`, key: user });
 
-export function guarded(r: AppendRequest): EngineRequest {
+/** One command's requests (a room event and its twin, if any), guarded: what the node writer submits. */
+export function guardedCommand(requests: AppendRequest[]): EngineRequest[] {
+  return requests.map((r, i) => guarded(r, requests[i + 1]));
+}
+
+/**
+ * One request, guarded; `next` is the request after it in the same command (its twin, if it has
+ * one). Folding a whole log (the importer) passes none: no twin token is then made, and the twin
+ * events that follow find nothing to use up, which leaves the same facts.
+ */
+export function guarded(r: AppendRequest, next?: AppendRequest): EngineRequest {
   const s = parseStream(r.stream);
-  if (s?.kind === "room") return guardedRoom(r, r.stream);
+  if (s?.kind === "room") return guardedRoom(r, r.stream, next !== undefined && isTwin(next, s.room, r.body.user));
   if ((r.kind === "room_joined" || r.kind === "room_left") && r.stream === userStream(r.author) && typeof r.body.room === "string") {
     const pair = pairFact(roomStream(r.body.room), r.author);
     return { ...r, guard: { require: [pair] }, effects: { remove: [pair] } };
@@ -55,11 +68,18 @@ export function guarded(r: AppendRequest): EngineRequest {
   return r;
 }
 
-function guardedRoom(r: AppendRequest, rs: string): EngineRequest {
+/** Whether `next` is the target's own record of a moderation command in `room`. */
+function isTwin(next: AppendRequest, room: string, target: unknown): boolean {
+  return typeof target === "string" && next.stream === userStream(target) && next.author !== target
+    && (next.kind === "room_invited" || next.kind === "room_left") && next.body.room === room;
+}
+
+function guardedRoom(r: AppendRequest, rs: string, twinFollows: boolean): EngineRequest {
   const a = r.author;
   const member = memberFact(rs, a);
   const target = typeof r.body.user === "string" ? r.body.user : "";
   const moderator = [memberFact(rs, a), modFact(rs, a)];
+  const twin = twinFollows ? [twinFact(rs, target)] : [];
   switch (r.kind) {
     case "joined": {
       const joins = [member, pairFact(rs, a), createdFact(rs)];
@@ -80,13 +100,13 @@ function guardedRoom(r: AppendRequest, rs: string): EngineRequest {
     case "left": return { ...r, guard: { require: [member] }, effects: { remove: [member, modFact(rs, a)], add: [pairFact(rs, a)] } };
     case "message": case "edit": case "delete": return { ...r, guard: { require: [member] } };
     case "invited":
-      return { ...r, guard: { require: moderator, forbid: [bannedFact(rs, target), memberFact(rs, target)] }, effects: { add: [invitedFact(rs, target), twinFact(rs, target)] } };
+      return { ...r, guard: { require: moderator, forbid: [bannedFact(rs, target), memberFact(rs, target)] }, effects: { add: [invitedFact(rs, target), ...twin] } };
     case "kicked":
       return { ...r, guard: { require: [...moderator, memberFact(rs, target)], forbid: [modFact(rs, target)] },
-        effects: { remove: [memberFact(rs, target), invitedFact(rs, target)], add: [twinFact(rs, target)] } };
+        effects: { remove: [memberFact(rs, target), invitedFact(rs, target)], add: twin } };
     case "banned":
       return { ...r, guard: { require: moderator, forbid: [modFact(rs, target), bannedFact(rs, target)] },
-        effects: { remove: [memberFact(rs, target), invitedFact(rs, target)], add: [bannedFact(rs, target), twinFact(rs, target)] } };
+        effects: { remove: [memberFact(rs, target), invitedFact(rs, target)], add: [bannedFact(rs, target), ...twin] } };
     case "unbanned":
       return { ...r, guard: { require: [...moderator, bannedFact(rs, target)] }, effects: { remove: [bannedFact(rs, target)] } };
     case "role": {

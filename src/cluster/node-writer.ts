@@ -24,7 +24,7 @@ import { ErrorCode } from "../protocol/index.ts";
 import type { AppendOutcome, AppendRequest } from "../store/event-log.ts";
 import type { AppendResult, Engine } from "../store/engine/engine.ts";
 import { AppendError, AppendQueue, type AppendCallback, type Pending } from "../actors/append-queue.ts";
-import { guarded } from "./guards.ts";
+import { guardedCommand } from "./guards.ts";
 
 
 export interface NodeWriterOptions {
@@ -85,7 +85,7 @@ export class NodeWriter {
     if (this.inFlight || this.queue.empty) return;
     const { batch, n } = this.queue.take(this.opts.maxBatch);
     const t0 = performance.now();
-    this.inFlight = this.engine.append(batch.flatMap((p) => p.requests.map(guarded))).then(
+    this.inFlight = this.engine.append(batch.flatMap((p) => guardedCommand(p.requests))).then(
       (results) => {
         this.failing = undefined;
         this.stats.transactions += 1;
