@@ -458,7 +458,8 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
 
   private async followRoomThenAnnounce(room: string, from: number): Promise<void> {
     await this.followRoom(room, from);
-    if (this.phase === "live" && this.announce) this.hub.room(room)?.post({ kind: "presence-on", conn: this });
+    // Not following it after all (the user left while it was replayed): not online there either.
+    if (this.phase === "live" && this.announce && this.rooms.includes(room)) this.hub.room(room)?.post({ kind: "presence-on", conn: this });
   }
 
   /**
