@@ -133,7 +133,13 @@ export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
     }
   };
 
-  async function appendTx(q: PgQuery, requests: Parameters<Engine["append"]>[0]) {
+  /**
+   * `commit`, when the driver pipelines (PgClient.pipelined), sends COMMIT right behind round
+   * trip 2's statements: the transaction then idles, and holds the lock, across one client gap
+   * (the planning between the two round trips) instead of two, and BEGIN went out with round trip 1.
+   * A statement that fails aborts the transaction, so that COMMIT rolls back.
+   */
+  async function appendTx(q: PgQuery, requests: Parameters<Engine["append"]>[0], commit?: () => Promise<void>) {
     // Round trip 1: the lock, then the lookups, sent back to back. PostgreSQL runs them in order
     // on this connection, so the lookups start only once the lock is held and see every commit
     // before it; a pipelining driver (Bun.SQL, postgres.js) waits for one reply instead of three.
@@ -176,8 +182,11 @@ export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
       remove.length > 0 ? q(REMOVE_FACTS, [remove.map((f) => f.scope), remove.map((f) => f.key)]) : undefined,
       add.length > 0 ? q(ADD_FACTS, [add.map((f) => f.scope), add.map((f) => f.key)]) : undefined,
       plan.appended > 0 ? q(ADVANCE, [posBefore + plan.appended, channel]) : undefined,
+      commit?.().then(() => []),
     ]);
     const seqBefore = new Map<string, number>();
+    // A bug check; with a pipelined COMMIT it comes after the commit, and the caller's retry with
+    // the same cmids is then answered as duplicates.
     if ((written?.length ?? 0) !== plan.appended) throw new Error(`append wrote ${written?.length ?? 0} of ${plan.appended} events`);
     for (const w of written ?? []) {
       const at = nthAt.get(Number(w.pos))!;
@@ -191,7 +200,9 @@ export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
     epoch,
     append: (requests) => guarded("append", async () => {
       if (requests.length === 0) return [];
-      return client.begin((q) => appendTx(q, requests));
+      return client.pipelined
+        ? client.pipelined((q, commit) => appendTx(q, requests, commit))
+        : client.begin((q) => appendTx(q, requests));
     }),
     readAfter: (after, limit) => read("readAfter", async () =>
       (await client.query(readAfterQuery.sql, fillPlaceholders(readAfterQuery.params, { after, limit }))).map(toEvent)),
