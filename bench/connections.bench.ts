@@ -82,18 +82,12 @@ async function once(server: ServerProc, report: string, n: number, hosts: string
   const rssPerConnKb = ((await gcReading(server, report)).rss - before) / n / 1024;
   let idleCpuPct: number | undefined;
   if (idleSeconds > 0) {
-    // hubbub's clients ping every heartbeatMs as the SDK does, spread evenly; the raw relay would
-    // broadcast a ping, so its clients stay silent and Bun's protocol pings are its heartbeat.
-    let next = 0;
-    const perTick = (n * 10) / HEARTBEAT_MS;
-    let owed = 0;
-    const timer = hubbub ? setInterval(() => {
-      for (owed += perTick; owed >= 1; owed--) sockets[next++ % n]!.send('{"type":"ping"}');
-    }, 10) : undefined;
+    // Both sides' clients stay silent, as the SDK's do against a server that sends its heartbeat
+    // (a ping only after 1.5 intervals without a frame); Bun's protocol pings check both servers'
+    // peers, and hubbub also publishes its heartbeat every HEARTBEAT_MS.
     const cpu0 = cpuSeconds(server.pid);
     await Bun.sleep(idleSeconds * 1000);
     idleCpuPct = ((cpuSeconds(server.pid) - cpu0) / idleSeconds) * 100;
-    clearInterval(timer);
   }
   const firstAt = performance.now();
   if (hubbub) {
@@ -156,7 +150,7 @@ export async function connections(o: BenchOptions): Promise<Section> {
   const ratio = hub.rssPerConnKb.median / raw.rssPerConnKb.median;
   return {
     name: "connections", title: `5. Connections: ${fmt(n)} idle connections`,
-    markdown: `Connections opened 256 at a time from one process, ${reps} run(s) on a fresh server each; hubbub's each say hello (a user each) and wait for \`synced\`; in the "hello + join" rows each then joins a room (rooms of ${roomSize} members, or one room of all) and the connect rate counts until every join is acked (each join is two durable events, a \`joined\` event to the room and a presence announcement). Raw Bun's connections subscribe to one topic on open. RSS per connection is the server's growth over its idle RSS, each read after a full GC in the server and a 2 s settle (both servers; "as-is" is the growth 1 s after the last connection, without a GC, which depends on when the collector last ran); base RSS is a fresh server's after a GC. Idle CPU over ${idle} s in the last run: both servers have a ${IDLE_TIMEOUT_S} s idle timeout; hubbub's clients send an app-level ping every ${HEARTBEAT_MS / 1000} s (as the SDK does), the raw relay's rely on Bun's protocol pings. Then one message fanned out to every connection (hubbub: an operator broadcast, appended to the log first).\n\n` +
+    markdown: `Connections opened 256 at a time from one process, ${reps} run(s) on a fresh server each; hubbub's each say hello (a user each) and wait for \`synced\`; in the "hello + join" rows each then joins a room (rooms of ${roomSize} members, or one room of all) and the connect rate counts until every join is acked (each join is two durable events, a \`joined\` event to the room and a presence announcement). Raw Bun's connections subscribe to one topic on open. RSS per connection is the server's growth over its idle RSS, each read after a full GC in the server and a 2 s settle (both servers; "as-is" is the growth 1 s after the last connection, without a GC, which depends on when the collector last ran); base RSS is a fresh server's after a GC. Idle CPU over ${idle} s in the last run: both servers have a ${IDLE_TIMEOUT_S} s idle timeout; both servers' clients are silent, as the SDK's are against a server that sends its heartbeat (hubbub publishes one to every connection every ${HEARTBEAT_MS / 1000} s; the SDK pings only after 1.5 silent intervals), and Bun's protocol pings check the peers. Then one message fanned out to every connection (hubbub: an operator broadcast, appended to the log first).\n\n` +
       table(["server", "connections", "connect rate /s", "server RSS per connection KB (after GC)", "× raw", "as-is KB", "base RSS MB", "idle CPU % of one core", "fan-out to all ms", "not received (or not ready)"],
         results.map((r) => [r.server, fmt(r.connections), fmtSpread(r.connectPerSec), fmtSpread(r.rssPerConnKb, 1), fmt(r.rssPerConnKb.median / raw.rssPerConnKb.median, 2), fmtSpread(r.rssAsIsKb, 1), fmt(r.baseRssMb, 1), fmt(r.idleCpuPct, 2), fmtSpread(r.fanoutMs, 1), fmt(r.lost)])),
     json: results,

@@ -1,8 +1,8 @@
 /**
  * `bun bench/profile-idle.ts [connections] [pings/s] [seconds] [dir]`: hubbub with Bun's CPU
- * profiler on, N hello'd connections sitting idle and pinging (app-level, as the SDK's
- * heartbeat does: 10,000 connections every 10 s is 1,000 pings/s), so the profile shows what an
- * idle server spends its CPU on. Relative shares only (see bench/profile.ts).
+ * profiler on, N hello'd connections sitting idle and pinging (app-level, as clients that do not
+ * hear the server's heartbeat do; pings/s 0 for the SDK against this server), so the profile
+ * shows what an idle server spends its CPU on. Relative shares only (see bench/profile.ts).
  */
 import { resolve } from "node:path";
 import { SUBPROTOCOLS } from "../src/protocol/index.ts";

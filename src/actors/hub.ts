@@ -13,7 +13,7 @@ import { type Projection, USERS_STREAM, apply } from "../projections/projection.
 import { saveSnapshot } from "../projections/snapshot.ts";
 import { AppendError, Journal } from "./journal.ts";
 import { type Fanout, topicFor } from "../fanout/ports.ts";
-import { groupsOf } from "./topics.ts";
+import { BROADCAST_GROUP, groupsOf } from "./topics.ts";
 import { Budgets, burstFor, type RateLimiter } from "./rate-limiter.ts";
 import { RoomActor } from "./room.ts";
 import type { PresenceLink } from "./room-presence.ts";
@@ -325,6 +325,14 @@ export class Hub implements ActorContext {
    * every group. It does not ask each topic for its subscriber count first: under load every
    * topic has subscribers, and the question cost more than an unneeded encode does at rest.
    */
+  /**
+   * The server's heartbeat: an unsolicited `pong` (no id) to every hello'd connection, one
+   * native publish on the broadcast topic. A client that hears it need not ping, so an idle
+   * connection costs the server no frame of its own to decode and answer (docs/protocol.md).
+   * Not an event: no seq, nothing logged, and nothing replays it.
+   */
+  heartbeat(): void { this.publish([BROADCAST_GROUP], { type: "pong" }); }
+
   publish(groups: string[], frame: ServerFrame): void {
     this.publishedSinceSweep = true;
     for (const enc of ENCODINGS) {

@@ -125,8 +125,10 @@ describe("connection", () => {
   test("no traffic for two heartbeat intervals declares the connection dead, even if the socket looks open", () => {
     const { c, sockets, clock, live } = clientHarness();
     c.connect();
-    const s = live(); // heartbeatMs 1000
-    clock.advance(1000);
+    const s = live(); // heartbeatMs 1000: a ping after 1.5 s without a frame
+    clock.advance(1499);
+    expect(s.sent.filter((f) => f.type === "ping").length).toBe(0);
+    clock.advance(1);
     expect(s.sent.filter((f) => f.type === "ping").length).toBe(1);
     s.push({ type: "pong" });
     clock.advance(1999); // 2 s minus 1 ms of silence since the pong

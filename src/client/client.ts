@@ -415,8 +415,12 @@ export class HubbubClient {
     this.beat = new Heartbeat(this.clock, {
       intervalMs: w.heartbeatMs,
       ping: () => this.transmit({ type: "ping", t: this.clock.now() }),
-      // Silent for two intervals (a ping went unanswered for a whole interval): the socket may
-      // not know yet, but this connection is dead. 50 s with the server's default 25 s.
+      // The server sends a heartbeat every interval; a ping goes only after one and a half
+      // intervals of silence (a server that sends none, or a late one), so a connection to a
+      // heartbeating server sends nothing while idle.
+      pingWhenSilentMs: w.heartbeatMs * 1.5,
+      // Silent for two intervals: the socket may not know yet, but this connection is dead
+      // (50 s with the server's default 25 s).
       deadAfter: 2,
       onDead: () => this.drop(CloseCode.HeartbeatTimeout, "heartbeat timeout"),
     });

@@ -51,3 +51,21 @@ test("stop() cancels both the pings and the verdict; without ping it only watche
   w.clock.advance(300);
   expect([w.pings(), w.dead()]).toEqual([0, 1]);
 });
+
+test("with pingWhenSilentMs, traffic keeps pings away and silence brings one", () => {
+  const clock = new ManualClock();
+  let pings = 0;
+  const hb = new Heartbeat(clock, { intervalMs: 100, pingWhenSilentMs: 150, deadAfter: 2, ping: () => pings++, onDead: () => {} });
+  for (let i = 0; i < 10; i++) { clock.advance(100); hb.touch(); } // a server heartbeat every interval
+  expect(pings).toBe(0);
+  clock.advance(149);
+  expect(pings).toBe(0);
+  clock.advance(1);
+  expect(pings).toBe(1);
+  hb.touch(); // answered
+  clock.advance(149);
+  expect(pings).toBe(1);
+  clock.advance(1);
+  expect(pings).toBe(2);
+  hb.stop();
+});

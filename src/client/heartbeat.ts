@@ -1,6 +1,7 @@
 /**
- * Liveness of one connection. The client pings every `intervalMs`; any frame from the server
- * counts as traffic. Silence for `deadAfter` intervals declares the connection dead, whatever
+ * Liveness of one connection. The client pings every `intervalMs`, or with `pingWhenSilentMs`
+ * only after that long without a frame (the server's own heartbeat keeps it quiet); any frame
+ * from the server counts as traffic. Silence for `deadAfter` intervals declares the connection dead, whatever
  * the socket thinks: a half-open TCP connection (laptop lid closed, NAT entry expired) can
  * look open for minutes. Also used before the welcome, with the default interval, so a socket
  * stuck connecting or a server that never answers `hello` is abandoned too.
@@ -13,6 +14,11 @@ export interface HeartbeatOptions {
   deadAfter?: number;
   /** Send a ping; omitted before the connection is open. */
   ping?: () => void;
+  /**
+   * Ping only when nothing was heard for this long (a server that sends its own heartbeat is
+   * then never pinged); unset: ping every interval.
+   */
+  pingWhenSilentMs?: number;
   onDead: () => void;
 }
 
@@ -53,11 +59,14 @@ export class Heartbeat {
     }, ms);
   }
 
-  private schedulePing(): void {
+  private schedulePing(ms = this.o.pingWhenSilentMs ?? this.o.intervalMs): void {
     this.pingTimer = this.clock.setTimeout(() => {
       if (this.stopped) return;
+      const quiet = this.o.pingWhenSilentMs;
+      const silent = this.clock.now() - this.lastTraffic;
+      if (quiet !== undefined && silent < quiet) return this.schedulePing(quiet - silent);
       this.o.ping?.();
       this.schedulePing();
-    }, this.o.intervalMs);
+    }, ms);
   }
 }

@@ -11,6 +11,7 @@ const SAMPLE: Record<string, [string, unknown]> = {
   "log-level": ["debug", "debug"],
   "log-format": ["pretty", "pretty"],
   metrics: ["off", "off"],
+  "heartbeat-ms": ["700", 700], // at least 100
   "allowed-hosts": ["chat.example, [::1]", ["chat.example", "[::1]"]],
   store: ["postgres://db.example/chat", "postgres://db.example/chat"],
   "trusted-proxies": ["10.0.0.0/8, ::1", ["10.0.0.0/8", "::1"]],
@@ -98,6 +99,7 @@ describe("config", () => {
       [["positional"], {}, /positional/i],
       [["--port"], {}, /--port/],
       [["--commit-max-events", "0"], {}, /--commit-max-events/],
+      [["--heartbeat-ms", "0"], {}, /--heartbeat-ms/],
       [["--reuse-port=yes"], {}, /reuse-port/],
       [[], { HUBBUB_REUSE_PORT: "maybe" }, /HUBBUB_REUSE_PORT/],
       [["--host", "0.0.0.0"], {}, /--insecure-dev-on-network/],

@@ -73,7 +73,7 @@ export interface Config {
    * Bun's timers tick every 4 s, so a dead peer is dropped within 2 × max(this, 4) rounded up to 4 s.
    */
   idleTimeout: number;
-  /** Interval clients are told to ping at, ms. */
+  /** The server's heartbeat to every connection, ms (told in welcome; clients ping only after 1.5 silent intervals). */
   heartbeatMs: number;
   /** A connection must say hello within this, ms. */
   helloTimeoutMs: number;
@@ -312,6 +312,8 @@ export function finish(c: Config, given: object = {}): Config {
   if (!["auto", "json", "pretty"].includes(c.logFormat)) throw new ConfigError("--log-format must be auto, json or pretty");
   if (c.metrics !== "on" && c.metrics !== "off") throw new ConfigError("--metrics must be on or off");
   if (c.idleTimeout > 960) throw new ConfigError("--idle-timeout must be at most 960 seconds (a Bun limit)");
+  // The server publishes a heartbeat to every connection each interval: not a busy loop.
+  if (!(c.heartbeatMs >= 100)) throw new ConfigError("--heartbeat-ms must be at least 100");
   if (c.auth === "dev" && !isLoopback(c.host) && !c.insecureDevOnNetwork) {
     throw new ConfigError(`--auth dev trusts any name, so on --host ${c.host} anyone who can reach the port can be anyone: set --jwt-secret, listen on 127.0.0.1, or pass --insecure-dev-on-network`);
   }

@@ -218,6 +218,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     gate.sweep();
     openLog.flush();
   }, 1000);
+  const heartbeat = setInterval(() => hub.heartbeat(), config.heartbeatMs);
   const done = performance.now();
   const port = server.port as number;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -236,6 +237,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
       const s0 = performance.now();
       const connections = hub.connections.size;
       clearInterval(sweep);
+      clearInterval(heartbeat);
       openLog.flush();
       obs.stop();
       // Cluster: commit what is queued into the engine and stop following before the replica closes.

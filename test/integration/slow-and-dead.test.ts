@@ -64,3 +64,16 @@ test("a peer that goes silent is dropped by the heartbeat and leaves presence wi
   watcher.close();
   await server.stop();
 }, 20_000);
+
+test("the server sends every hello'd connection a heartbeat (a pong with no id) every heartbeatMs, so idle clients need not ping", async () => {
+  const server = await start({ heartbeatMs: 100 });
+  const a = await TestClient.connect(server.url, "beat-a");
+  const b = await TestClient.connect(server.url, "beat-b", { encoding: "msgpack" });
+  for (const c of [a, b]) {
+    const beat = await c.waitFor((f) => f.type === "pong");
+    expect(beat).toEqual({ type: "pong" });
+  }
+  a.close();
+  b.close();
+  await server.stop();
+});
