@@ -24,7 +24,7 @@ import { parseStream, roomStream, userStream, BROADCAST_STREAM, type SendTarget,
 import { createMemoryLog } from "../store/memory-log.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { FakeFanout, type Via } from "./testing/fakes.ts";
-import { TestClient, settle, testHub, type TestHub } from "./testing/harness.ts";
+import { TestClient, settle, testHub, type TestHub } from "../server/testing/hub-harness.ts";
 import { mayRead, memberAsOf, readable, type LogView } from "./testing/read-rights.ts";
 
 const USERS = ["ann", "bob", "cy"] as const;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { CloseCode } from "../protocol/index.ts";
-import { TestClient, connected, settle, testHub } from "./testing/harness.ts";
+import { TestClient, connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 describe("connections per user", () => {
   test("one more than --max-connections-per-user is closed with 4104; a slot frees when a device leaves", async () => {

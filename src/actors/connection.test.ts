@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { CloseCode, type ServerFrame } from "../protocol/index.ts";
 import { createMemoryLog } from "../store/memory-log.ts";
 import type { EventLog } from "../store/event-log.ts";
-import { TestClient, connected, settle, testHub } from "./testing/harness.ts";
+import { TestClient, connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 const seqs = (c: TestClient, stream: string) => c.socket.events(stream).map((e) => e.seq);
 const codes = (c: TestClient) => c.socket.ofType("error").map((e) => e.code);

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { TestClient, connected, settle, testHub } from "./testing/harness.ts";
+import { TestClient, connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 test("a hello with nothing to replay gets its welcome and synced in one write, and is live in every group", async () => {
   const th = testHub();

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { createMemoryLog } from "../store/memory-log.ts";
 import { type EventLog, StoreUnavailableError } from "../store/event-log.ts";
-import { TestClient, settle, testHub } from "./testing/harness.ts";
+import { TestClient, settle, testHub } from "../server/testing/hub-harness.ts";
 
 test("a hello whose authentication throws leaves no half-open connection acting as user \"\"", async () => {
   const th = testHub({ authenticate: async () => { throw new Error("auth backend down"); } });

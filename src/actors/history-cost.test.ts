@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { PageFrame } from "../protocol/index.ts";
 import { PAGE_BYTES } from "./connection.ts";
-import { connected, settle, testHub } from "./testing/harness.ts";
+import { connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 /** ann in room r1 with `n` messages of 4,000 characters (about 4 KB each on the wire). */
 async function bigRoom(n: number, config = {}) {

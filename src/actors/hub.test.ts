@@ -3,7 +3,7 @@ import { CloseCode } from "../protocol/index.ts";
 import { createMemoryLog } from "../store/memory-log.ts";
 import { SNAPSHOT_NAME, rebuild } from "../projections/snapshot.ts";
 import { OPERATOR } from "./hub.ts";
-import { connected, settle, testHub } from "./testing/harness.ts";
+import { connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 describe("Hub", () => {
   test("an event is encoded once per encoding some connection speaks, and published once per topic", async () => {

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import type { EventLog } from "../store/event-log.ts";
 import { createMemoryLog } from "../store/memory-log.ts";
-import { TestClient, connected, settle, testHub } from "./testing/harness.ts";
+import { TestClient, connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 /** The memory log, counting the reads of each stream. */
 function countingLog(): { log: EventLog; reads: Map<string, number> } {

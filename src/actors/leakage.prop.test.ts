@@ -22,7 +22,7 @@ import { dmStream, parseStream, roomStream, type Encoding, type EventData, type 
 import { createMemoryLog } from "../store/memory-log.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { FakeFanout } from "./testing/fakes.ts";
-import { TestClient, settle, testHub, type TestHub } from "./testing/harness.ts";
+import { TestClient, settle, testHub, type TestHub } from "../server/testing/hub-harness.ts";
 
 const USERS = ["ann", "bob", "cy", "dee"] as const;
 const ROOMS = ["pub", "p1", "p2"] as const;

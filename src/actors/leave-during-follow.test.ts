@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { TestClient, connected, settle, testHub } from "./testing/harness.ts";
+import { TestClient, connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 test("a device whose follow of a joined room is cut short by a leave is not announced in that room", async () => {
   const th = testHub();

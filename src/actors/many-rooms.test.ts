@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { WelcomeFrame } from "../protocol/index.ts";
-import { TestClient, connected, settle, testHub } from "./testing/harness.ts";
+import { TestClient, connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 describe("rooms per user", () => {
   test("a join beyond --max-rooms-per-user gets too_many_rooms; leaving one makes room for another", async () => {

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { TestClient, connected, settle, testHub } from "./testing/harness.ts";
+import { TestClient, connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 test("a connection whose hello says presence: false is never announced in its rooms, but still gets the room's events", async () => {
   const th = testHub();

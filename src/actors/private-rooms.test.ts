@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { RoomListFrame } from "../protocol/index.ts";
 import { createMemoryLog } from "../store/memory-log.ts";
-import { connected, settle, testHub, type TestClient } from "./testing/harness.ts";
+import { connected, settle, testHub, type TestClient } from "../server/testing/hub-harness.ts";
 
 /** Sends a command and returns its reply once everything it caused has settled. */
 async function ask(c: TestClient, frame: Record<string, unknown>) {

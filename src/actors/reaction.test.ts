@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { connected, settle, testHub } from "./testing/harness.ts";
+import { connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 describe("reactions", () => {
   test("anyone who may write reacts to a message (a reaction event); not to other events, not from outside", async () => {

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { createMemoryLog } from "../store/memory-log.ts";
 import type { AppendRequest } from "../store/event-log.ts";
-import { TestClient, connected, settle, testHub } from "./testing/harness.ts";
+import { TestClient, connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 test("a room left while an earlier room is still replaying is followed again when the user re-joins it", async () => {
   // ann is in r1 (a backlog longer than one replay page) and r2, in that order.

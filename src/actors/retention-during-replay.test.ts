@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { createMemoryLog } from "../store/memory-log.ts";
 import type { AppendRequest } from "../store/event-log.ts";
-import { TestClient, connected, settle, testHub } from "./testing/harness.ts";
+import { TestClient, connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 test("events pruned by --retain while a device is still replaying are announced with truncated, never skipped silently", async () => {
   const log = createMemoryLog();

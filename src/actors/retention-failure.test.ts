@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { createMemoryLog } from "../store/memory-log.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { memoryLogger } from "../observability/log.ts";
-import { connected, settle, testHub } from "./testing/harness.ts";
+import { connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 test("a prune that fails (disk full) leaves the commit path whole: every send acked, the user's other devices told of a join", async () => {
   const inner = createMemoryLog();

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { connected, settle, testHub } from "./testing/harness.ts";
+import { connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 test("re-sending a cmid returns the original ack even after the sender left the room (its ack may have been lost)", async () => {
   const th = testHub();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { connected, settle, testHub } from "./testing/harness.ts";
+import { connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 describe("RoomActor: who is for members only", () => {
   test("a user who never joined, or has left, gets not_member and no device list", async () => {

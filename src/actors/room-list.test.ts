@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import type { RoomListFrame } from "../protocol/index.ts";
 import { ROOM_LIST_MAX } from "./connection.ts";
-import { connected, settle, testHub } from "./testing/harness.ts";
+import { connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 test("a rooms request reads only the rooms it answers with, however many rooms the server has", async () => {
   const th = testHub();

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { MAX_LISTED_MEMBERS, type RoomSettingsFrame } from "../protocol/index.ts";
 import type { AppendRequest } from "../store/event-log.ts";
 import { createMemoryLog } from "../store/memory-log.ts";
-import { connected, settle, testHub, type TestClient } from "./testing/harness.ts";
+import { connected, settle, testHub, type TestClient } from "../server/testing/hub-harness.ts";
 
 async function ask(c: TestClient, frame: Record<string, unknown>) {
   const id = `q${Math.random()}`;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { connected, settle, testHub } from "./testing/harness.ts";
+import { connected, settle, testHub } from "../server/testing/hub-harness.ts";
 import { searchStream } from "./search.ts";
 
 async function room(texts: string[]) {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { connected, settle, testHub } from "./testing/harness.ts";
+import { connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 describe("room topic", () => {
   test("a member sets it: a topic event every member receives, listed in rooms, kept across a restart; others are refused", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { USERS_STREAM } from "../projections/projection.ts";
-import { TestClient, connected, settle, testHub } from "./testing/harness.ts";
+import { TestClient, connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 describe("users the server knows", () => {
   test("a DM to a name nobody ever signed in with is refused with unknown_user and appends nothing", async () => {

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { WelcomeFrame } from "../protocol/index.ts";
-import { TestClient, connected, settle, testHub } from "./testing/harness.ts";
+import { TestClient, connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 test("welcome counts each stream's unread messages that mention me, from the whole log, since my read cursor", async () => {
   const th = testHub();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { connected, settle, testHub } from "./testing/harness.ts";
+import { connected, settle, testHub } from "../server/testing/hub-harness.ts";
 
 describe("whois: has a name ever signed in here?", () => {
   test("a name that said hello is known, a typo is not, and the log keeps it known after a restart", async () => {

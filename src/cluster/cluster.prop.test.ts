@@ -27,7 +27,7 @@ import type { Engine } from "../store/engine/engine.ts";
 import { createPgSchema } from "../store/engine/testing/pg.ts";
 import { silentLogger } from "../observability/log.ts";
 import { FakeFanout, type Via } from "../actors/testing/fakes.ts";
-import { TestClient, settle, testHub, type TestHub } from "../actors/testing/harness.ts";
+import { TestClient, settle, testHub, type TestHub } from "../server/testing/hub-harness.ts";
 import { mayRead, memberAsOf, readable, type LogView } from "../actors/testing/read-rights.ts";
 import { MemoryPresenceNetwork } from "./memory-presence-bus.ts";
 import { startClusterNode, type ClusterNode } from "./node.ts";

@@ -10,7 +10,7 @@ import { createMemoryEngine, MemoryEngineStorage } from "../store/engine/memory-
 import { createMemoryLog } from "../store/memory-log.ts";
 import { silentLogger } from "../observability/log.ts";
 import { FakeFanout } from "../actors/testing/fakes.ts";
-import { TestClient, testHub, type TestHub } from "../actors/testing/harness.ts";
+import { TestClient, testHub, type TestHub } from "../server/testing/hub-harness.ts";
 import { CommitPathError } from "../actors/hub.ts";
 import type { WireData } from "../protocol/index.ts";
 import { MemoryPresenceNetwork } from "./memory-presence-bus.ts";

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { roomStream, userStream } from "../protocol/index.ts";
 import type { AppendRequest } from "../store/event-log.ts";
 import type { AppendResult } from "../store/engine/engine.ts";
-import { connected, settle, testHub } from "../actors/testing/harness.ts";
+import { connected, settle, testHub } from "../server/testing/hub-harness.ts";
 import { AppendError } from "../actors/journal.ts";
 import { answerRejection } from "./node.ts";
 import { guarded } from "./guards.ts";

@@ -8,7 +8,7 @@ import { createMemoryEngine, MemoryEngineStorage } from "../store/engine/memory-
 import type { Engine } from "../store/engine/engine.ts";
 import { createMemoryLog } from "../store/memory-log.ts";
 import { silentLogger } from "../observability/log.ts";
-import { TestClient, settle, testHub, type TestHub } from "../actors/testing/harness.ts";
+import { TestClient, settle, testHub, type TestHub } from "../server/testing/hub-harness.ts";
 import { MemoryPresenceNetwork } from "./memory-presence-bus.ts";
 import { startClusterNode, type ClusterNode } from "./node.ts";
 

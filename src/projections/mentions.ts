@@ -10,18 +10,28 @@
  */
 import type { EventData, ParsedStream } from "../protocol/index.ts";
 import { mentionsIn, parse } from "../protocol/message-format.ts";
-import type { Projection } from "./projection.ts";
 
 /** As with unread counts, a badge shows "1000+" past this. */
 export const MENTION_CAP = 1000;
 
 export type Mentions = Map<string, Map<string, number[]>>;
 
+/**
+ * What this fold reads and writes of the projection (projection.ts satisfies it): named here
+ * rather than imported, so the projection depends on this file and not the other way round.
+ */
+export interface MentionState {
+  readonly rooms: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  readonly reads: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  readonly changes: ReadonlyMap<string, ReadonlyMap<number, string | null>>;
+  readonly mentions: Mentions;
+}
+
 /** How many unread messages of `stream` mention `user` (at most MENTION_CAP). */
-export const unreadMentions = (p: Projection, user: string, stream: string): number => p.mentions.get(stream)?.get(user)?.length ?? 0;
+export const unreadMentions = (p: MentionState, user: string, stream: string): number => p.mentions.get(stream)?.get(user)?.length ?? 0;
 
 /** Members of the stream (other than the author) a text mentions. */
-function mentioned(p: Projection, s: ParsedStream, text: string, author: string): string[] {
+function mentioned(p: MentionState, s: ParsedStream, text: string, author: string): string[] {
   if (!text.includes("@")) return []; // most messages: no parse at all on the commit path
   const names = new Set(mentionsIn(parse(text)));
   names.delete(author);
@@ -32,12 +42,12 @@ function mentioned(p: Projection, s: ParsedStream, text: string, author: string)
 }
 
 /** Whether `user` has not read message `seq` yet (and, in a room, was there when it came). */
-function unreadBy(p: Projection, s: ParsedStream, stream: string, user: string, seq: number): boolean {
+function unreadBy(p: MentionState, s: ParsedStream, stream: string, user: string, seq: number): boolean {
   if (seq <= (p.reads.get(user)?.get(stream) ?? 0)) return false;
   return s.kind !== "room" || seq > (p.rooms.get(s.room)?.get(user) ?? Infinity);
 }
 
-function insert(p: Projection, stream: string, user: string, seq: number): void {
+function insert(p: MentionState, stream: string, user: string, seq: number): void {
   let byUser = p.mentions.get(stream);
   if (!byUser) p.mentions.set(stream, (byUser = new Map()));
   let seqs = byUser.get(user);
@@ -64,7 +74,7 @@ function after(seqs: number[], seq: number): number {
 /** Whether ascending `seqs` holds `seq`. */
 const has = (seqs: number[], seq: number): boolean => seqs[after(seqs, seq) - 1] === seq;
 
-function remove(p: Projection, stream: string, user: string, keep: (seq: number) => boolean): void {
+function remove(p: MentionState, stream: string, user: string, keep: (seq: number) => boolean): void {
   const byUser = p.mentions.get(stream);
   const seqs = byUser?.get(user);
   if (!byUser || !seqs) return;
@@ -75,7 +85,7 @@ function remove(p: Projection, stream: string, user: string, keep: (seq: number)
 }
 
 /** Folds one room or DM event (message, edit, delete, left, kicked, banned) into the mention lists. */
-export function noteMentions(p: Projection, e: EventData, s: ParsedStream): void {
+export function noteMentions(p: MentionState, e: EventData, s: ParsedStream): void {
   if (e.kind === "message") {
     const text = typeof e.body.text === "string" ? e.body.text : "";
     for (const user of mentioned(p, s, text, e.author)) if (unreadBy(p, s, e.stream, user, e.seq)) insert(p, e.stream, user, e.seq);
@@ -95,6 +105,6 @@ export function noteMentions(p: Projection, e: EventData, s: ParsedStream): void
 }
 
 /** A read cursor moved to `seq`: what is at or below it is read. */
-export function readMentions(p: Projection, user: string, stream: string, seq: number): void {
+export function readMentions(p: MentionState, user: string, stream: string, seq: number): void {
   remove(p, stream, user, (q) => q > seq);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createMemoryLog } from "../store/memory-log.ts";
 import type { EventLog } from "../store/event-log.ts";
-import { connected, settle, testHub } from "../actors/testing/harness.ts";
+import { connected, settle, testHub } from "./testing/hub-harness.ts";
 import { DEFAULTS, type Config } from "./config.ts";
 import { broadcastHandler, healthHandler, readyHandler } from "./http.ts";
 import { StoreUnavailableError } from "../store/event-log.ts";

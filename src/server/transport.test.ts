@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ServerWebSocket } from "bun";
 import { CloseCode, codecFor, type Encoding, type ServerFrame } from "../protocol/index.ts";
-import { settle, testHub } from "../actors/testing/harness.ts";
+import { settle, testHub } from "./testing/hub-harness.ts";
 import { DEFAULTS, type Config } from "./config.ts";
 import { type HubServer, type SocketData, upgrade, websocketHandler } from "./transport.ts";
 

@@ -6,13 +6,13 @@ import { codecFor, guardClientFrame, type Encoding, type ServerFrame } from "../
 import { createMemoryLog } from "../../store/memory-log.ts";
 import type { EventLog } from "../../store/event-log.ts";
 import { rebuild } from "../../projections/snapshot.ts";
-import { DEFAULTS, type Config } from "../../server/config.ts";
-import { createAuthenticator } from "../../server/auth.ts";
+import { DEFAULTS, type Config } from "../config.ts";
+import { createAuthenticator } from "../auth.ts";
 import { silentLogger, type Logger } from "../../observability/log.ts";
-import { ConnectionActor } from "../connection.ts";
-import type { Authenticator } from "../context.ts";
-import { Hub } from "../hub.ts";
-import { FakeFanout, FakeSocket, type Via } from "./fakes.ts";
+import { ConnectionActor } from "../../actors/connection.ts";
+import type { Authenticator } from "../../actors/context.ts";
+import { Hub } from "../../actors/hub.ts";
+import { FakeFanout, FakeSocket, type Via } from "../../actors/testing/fakes.ts";
 
 export interface TestHubOptions {
   log?: EventLog;
