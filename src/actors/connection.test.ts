@@ -246,6 +246,38 @@ describe("ConnectionActor: resume", () => {
     void bob;
   });
 
+  test("a replay to a reader that takes nothing pauses once a megabyte is unsent (at most the page that crossed it beyond), and goes on when it drains", async () => {
+    const th = testHub({ config: { readRateLimit: 0 } });
+    const ann = await connected(th, "ann");
+    ann.send({ type: "join", room: "big" });
+    await settle();
+    // 10,000 messages of ~1 KB: about 10 MB to replay, pages of 1,000 events.
+    const text = "x".repeat(1000);
+    for (let i = 0; i < 10; i++) {
+      th.log.append(Array.from({ length: 1000 }, (_, j) => ({ stream: "room:big", kind: "message" as const, author: "ann", body: { text }, cmid: `c${i}-${j}`, at: 1 })));
+    }
+    const c = new TestClient(th);
+    // A socket whose reader reads nothing: every byte written stays in its buffer.
+    const send = c.socket.sendBatch.bind(c.socket);
+    c.socket.sendBatch = (frames) => {
+      for (const f of frames) c.socket.buffered += typeof f === "string" ? f.length : f.byteLength;
+      send(frames);
+    };
+    c.hello("ann", "laptop", { "room:big": 0 });
+    for (let i = 0; i < 20; i++) await settle();
+    const first = c.socket.events("room:big").length;
+    // Paused at the high-water mark (1 MiB): one page (1,000 events of ~1 KB) past it at most.
+    expect(first).toBeGreaterThan(0);
+    expect(c.socket.buffered).toBeLessThan((1 << 20) + 1000 * 1100);
+    expect(first).toBeLessThan(2100);
+    // The reader catches up: the replay goes on to the head, then synced.
+    while (!c.frames.some((f) => f.type === "synced")) {
+      c.socket.buffered = 0;
+      await settle();
+    }
+    expect(seqs(c, "room:big")).toEqual(Array.from({ length: th.log.head("room:big") }, (_, i) => i + 1));
+  });
+
   test("a room missing from the cursors is replayed from the user's latest joined event", async () => {
     const { th, bob } = await seeded();
     bob.send({ type: "leave", room: "r1" });

@@ -548,6 +548,9 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
       const page = log.readAfter(stream, cursor, PAGE);
       if (page.length === 0) break;
       cursor = this.sendEvents(page);
+      // Written now, not at the end of the turn, so the backlog check sees this page too: else
+      // the page just queued is not counted, and with no read budget a fast loop can run ahead.
+      this.flushOut();
       while (this.socket.bufferedAmount() > REPLAY_HIGH_WATER && !this.closed()) await this.socket.drained();
       // A replay is paid for like history: past the user's read budget it slows to that pace.
       const budget = this.hub.readBudgetOf(this.user);
