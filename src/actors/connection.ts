@@ -248,7 +248,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
       case "topic": return this.toRoom(f.room, f.id, (r) => r.post({ kind: "topic", conn: this, frame: f }));
       case "rooms": return this.deliver({ type: "room_list", id: f.id, rooms: this.roomList() });
       case "who": return this.toRoom(f.room, f.id, (r) => r.post({ kind: "who", conn: this, id: f.id }));
-      case "invite": case "kick": case "ban": case "unban": case "set_role": case "set_visibility":
+      case "invite": case "uninvite": case "kick": case "ban": case "unban": case "set_role": case "set_visibility":
         return this.toRoom(f.room, f.id, (r) => r.post({ kind: "moderate", conn: this, frame: f }));
       case "room_info": return this.toRoom(f.room, f.id, (r) => r.post({ kind: "info", conn: this, id: f.id }));
       case "whois": return this.deliver({ type: "user_info", id: f.id, user: f.user, known: isKnownUser(hub.projection, f.user) });

@@ -46,6 +46,7 @@ function step(t: RoomTruth, e: EventData): void {
     case "banned": t.members.delete(u); t.invited.delete(u); t.mods.delete(u); t.banned.add(u); break;
     case "unbanned": t.banned.delete(u); break;
     case "invited": t.invited.add(u); break;
+    case "uninvited": t.invited.delete(u); break;
     case "role": if (e.body.role === "moderator") t.mods.add(u); else t.mods.delete(u); break;
     case "visibility": t.private = e.body.visibility === "private"; break;
   }
@@ -76,6 +77,7 @@ function illegal(events: readonly EventData[]): string[] {
         case "kicked": return moderates && plain(u) && t.members.has(u);
         case "banned": return moderates && plain(u) && !t.banned.has(u);
         case "unbanned": return moderates && t.banned.has(u);
+        case "uninvited": return moderates && t.invited.has(u);
         case "role": return t.members.has(e.author) && t.owner === e.author && u !== e.author;
         case "visibility": return t.members.has(e.author) && t.owner === e.author;
         default: return true;
@@ -91,7 +93,7 @@ function illegal(events: readonly EventData[]): string[] {
 const coverage = {
   privateCreated: 0, refusedNotInvited: 0, refusedBanned: 0, joinedByInvite: 0, kicks: 0, bans: 0, removedGotEvent: 0,
   resumesAfterRemoval: 0, removedOnOtherDevice: 0, promotions: 0, protectedRefused: 0, pagesRefused: 0, listsWithHiddenRooms: 0, events: 0,
-  memberListsShown: 0, memberListsWithheld: 0,
+  memberListsShown: 0, memberListsWithheld: 0, uninvites: 0,
 };
 
 /** Each user has two devices: d1 (JSON) gives the user's commands, d2 (MessagePack) comes and goes and only receives. */
@@ -257,7 +259,7 @@ class Do implements Cmd {
       switch (this.what) {
         case "create": return { type: "join", room, private: room !== "pub" };
         case "join": case "leave": case "who": case "room_info": return { type: this.what, room };
-        case "invite": case "kick": case "ban": case "unban": return { type: this.what, room, user: other };
+        case "invite": case "uninvite": case "kick": case "ban": case "unban": return { type: this.what, room, user: other };
         case "promote": return { type: "set_role", room, user: other, role: "moderator" };
         case "visibility": return { type: "set_visibility", room, visibility: before.private ? "public" : "private" };
         case "send": return { type: "send", to: { room }, cmid: w.id("c"), text: "hi" };
@@ -277,6 +279,7 @@ class Do implements Cmd {
     if (this.what === "join" && after.members.has(this.user) && !before.members.has(this.user) && before.invited.has(this.user)) coverage.joinedByInvite += 1;
     if (this.what === "kick" && before.members.has(other) && !after.members.has(other)) coverage.kicks += 1;
     if (this.what === "ban" && !before.banned.has(other) && after.banned.has(other)) coverage.bans += 1;
+    if (this.what === "uninvite" && before.invited.has(other) && !after.invited.has(other)) coverage.uninvites += 1;
     if (this.what === "promote" && !before.mods.has(other) && after.mods.has(other)) coverage.promotions += 1;
     if ((this.what === "kick" || this.what === "ban") && (other === before.owner || before.mods.has(other)) && c.socket.frames.at(-1)?.type === "error") coverage.protectedRefused += 1;
   }
@@ -289,7 +292,7 @@ class Do implements Cmd {
  * commands meanwhile try everything that should be refused.
  */
 class Pick implements Cmd {
-  constructor(readonly what: "invite" | "join-invited" | "join-banned" | "kick" | "ban" | "promote" | "kick-protected" | "info-member", readonly room: string, readonly n: number) {}
+  constructor(readonly what: "invite" | "uninvite" | "join-invited" | "join-banned" | "kick" | "ban" | "promote" | "kick-protected" | "info-member", readonly room: string, readonly n: number) {}
   check = () => true;
   async run(m: Model, w: World) {
     const t = w.truth(this.room);
@@ -300,6 +303,7 @@ class Pick implements Cmd {
     switch (this.what) {
       case "invite": each(mods, USERS.filter((u) => !t.members.has(u) && !t.banned.has(u))); break;
       case "join-invited": for (const u of t.invited) pairs.push([u, u]); break;
+      case "uninvite": each(mods, [...t.invited]); break;
       case "join-banned": for (const u of t.banned) pairs.push([u, u]); break;
       case "info-member": for (const u of t.members) pairs.push([u, u]); break;
       case "kick": each(mods, USERS.filter((u) => t.members.has(u) && plain(u))); break;
@@ -334,12 +338,12 @@ test("leakage: no user ever receives, lists, resumes or pages a stream, event or
     // Second devices come online often, so removals reach users on more than the device that acts.
     fc.tuple(user, fc.boolean()).map(([u, r]) => new Connect(`${u}/d2`, r)),
     act("create", "create", "join", "join", "leave"),
-    act("invite", "invite", "kick", "ban", "unban", "promote", "visibility"),
+    act("invite", "invite", "uninvite", "kick", "ban", "unban", "promote", "visibility"),
     act("send", "send", "dm", "typing"),
     act("history", "history-dm", "search", "who", "rooms", "room_info"),
     fc.tuple(fc.constantFrom("invite" as const, "join-invited" as const, "join-banned" as const, "kick" as const, "ban" as const, "promote" as const, "kick-protected" as const), room, fc.nat(12))
       .map(([what, r, n]) => new Pick(what, r, n)),
-    fc.tuple(fc.constantFrom("invite" as const, "join-invited" as const, "kick" as const), room, fc.nat(12)).map(([what, r, n]) => new Pick(what, r, n)),
+    fc.tuple(fc.constantFrom("invite" as const, "join-invited" as const, "kick" as const, "uninvite" as const), room, fc.nat(12)).map(([what, r, n]) => new Pick(what, r, n)),
     fc.tuple(fc.constantFrom("promote" as const, "kick-protected" as const, "info-member" as const), room, fc.nat(12)).map(([what, r, n]) => new Pick(what, r, n)),
     fc.constant(new Restart()),
   ], { maxCommands: 60, size: "+1" });

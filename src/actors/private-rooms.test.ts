@@ -41,6 +41,36 @@ describe("private rooms", () => {
     expect(ann.socket.events("room:secret").at(-1)).toMatchObject({ kind: "joined", body: { via: "owner" } });
   });
 
+  test("uninvite withdraws an open invite: the room is unlisted and closed to them again, their devices are told; only the owner and moderators may", async () => {
+    const th = testHub();
+    const ann = await connected(th, "ann");
+    const bob = await connected(th, "bob");
+    const bobPhone = await connected(th, "bob", "phone");
+    const cy = await connected(th, "cy");
+    await ask(ann, { type: "join", room: "secret", private: true });
+    await ask(ann, { type: "invite", room: "secret", user: "bob" });
+    await ask(ann, { type: "invite", room: "secret", user: "cy" });
+    await ask(cy, { type: "join", room: "secret" });
+    expect(await listed(bob)).toEqual(["secret"]);
+    expect(await ask(cy, { type: "uninvite", room: "secret", user: "bob" })).toMatchObject({ type: "error", code: "forbidden" });
+    expect(await ask(bob, { type: "uninvite", room: "secret", user: "bob" })).toMatchObject({ type: "error", code: "not_member" });
+
+    expect(await ask(ann, { type: "uninvite", room: "secret", user: "bob" })).toMatchObject({ type: "ack", stream: "room:secret" });
+    expect(ann.socket.events("room:secret").at(-1)).toMatchObject({ kind: "uninvited", author: "ann", body: { user: "bob" } });
+    for (const d of [bob, bobPhone]) expect(d.socket.events("user:bob").at(-1)).toMatchObject({ kind: "room_uninvited", author: "ann", body: { room: "secret" } });
+    expect(await listed(bob)).toEqual([]);
+    expect(await ask(bob, { type: "join", room: "secret" })).toMatchObject({ type: "error", code: "not_invited" });
+    expect(await ask(bob, { type: "room_info", room: "secret" })).toMatchObject({ type: "error", code: "not_member" });
+    expect(await ask(ann, { type: "room_info", room: "secret" })).toMatchObject({ invited: [] });
+    // Nothing to withdraw (already withdrawn; a member, whose invite the join used up): a repeat.
+    expect(await ask(ann, { type: "uninvite", room: "secret", user: "bob" })).toMatchObject({ type: "ack", duplicate: true });
+    expect(await ask(ann, { type: "uninvite", room: "secret", user: "cy" })).toMatchObject({ type: "ack", duplicate: true });
+    // It survives a restart: the log says so.
+    const th2 = testHub({ log: th.log });
+    const bobAgain = await connected(th2, "bob");
+    expect(await ask(bobAgain, { type: "join", room: "secret" })).toMatchObject({ type: "error", code: "not_invited" });
+  });
+
   test("private: true for a room that exists is room_exists (a member's retry is a duplicate)", async () => {
     const th = testHub();
     const ann = await connected(th, "ann");

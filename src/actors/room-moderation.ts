@@ -1,11 +1,11 @@
 /**
- * The room commands that decide who may be in a room — invite, kick, ban, unban, set_role,
+ * The room commands that decide who may be in a room — invite, uninvite, kick, ban, unban, set_role,
  * set_visibility — and `room_info`. Called only by the room's actor, between its messages, so the
  * membership it checks is the one the log will show. Every change is an event of the room (and,
  * for the user it concerns, one on that user's own stream, so all of their devices hear of it).
  *
  * Policy (docs/protocol.md, "Private rooms"): only the owner and moderators, while members, invite,
- * kick, ban and unban; only the owner appoints moderators and changes visibility. Nobody kicks or
+ * uninvite, kick, ban and unban; only the owner appoints moderators and changes visibility. Nobody kicks or
  * bans the owner or a moderator: the owner demotes a moderator first. A legacy room (no owner)
  * refuses all of them with `forbidden`.
  */
@@ -75,6 +75,13 @@ export function moderate(room: ModeratedRoom, conn: Conn, f: ModerationFrame): v
       return room.hub.append([
         event("invited", { user: f.user }),
         { stream: userStream(f.user), kind: "room_invited", author: conn.user, body: { room: room.name }, at },
+      ], reply);
+    case "uninvite":
+      // Nothing to withdraw (never invited, already used by a join, or withdrawn): a repeat.
+      if (!access.invited.has(f.user)) return duplicate(room, conn, f.id);
+      return room.hub.append([
+        event("uninvited", { user: f.user }),
+        { stream: userStream(f.user), kind: "room_uninvited", author: conn.user, body: { room: room.name }, at },
       ], reply);
     case "kick":
       if (!room.isMember(f.user)) return refuse(ErrorCode.NotMember, `${f.user} is not a member of ${room.name}`);

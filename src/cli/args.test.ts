@@ -124,7 +124,7 @@ describe("commands", () => {
     expect(run(["join", "r"]).action).toEqual({ name: "join", room: "r" });
     expect(run(["leave", "--room", "r"]).action).toEqual({ name: "leave", room: "r" });
     expect(run(["join", "r", "--private"]).action).toEqual({ name: "join", room: "r", private: true });
-    for (const name of ["invite", "kick", "ban", "unban"] as const) expect(run([name, "plans", "bob"]).action).toEqual({ name, room: "plans", user: "bob" });
+    for (const name of ["invite", "uninvite", "kick", "ban", "unban"] as const) expect(run([name, "plans", "bob"]).action).toEqual({ name, room: "plans", user: "bob" });
     expect(run(["chat"]).action).toEqual({ name: "chat", room: undefined });
   });
 

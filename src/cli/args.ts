@@ -8,7 +8,7 @@ import { isRoomName, isUserName, type SendTarget } from "../protocol/index.ts";
 
 export class UsageError extends Error {}
 
-export const COMMANDS = ["chat", "send", "edit", "delete", "tail", "history", "search", "rooms", "who", "join", "leave", "invite", "kick", "ban", "unban"] as const;
+export const COMMANDS = ["chat", "send", "edit", "delete", "tail", "history", "search", "rooms", "who", "join", "leave", "invite", "uninvite", "kick", "ban", "unban"] as const;
 export type Command = (typeof COMMANDS)[number];
 const isCommand = (s: string | undefined): s is Command => (COMMANDS as readonly string[]).includes(s ?? "");
 
@@ -48,6 +48,7 @@ const OWN: Record<Command, readonly Option[]> = {
   join: ["room", "private"],
   leave: ["room"],
   invite: [],
+  uninvite: [],
   kick: [],
   ban: [],
   unban: [],
@@ -89,7 +90,7 @@ export type Action =
   | { name: Moderation; room: string; user: string };
 
 /** The commands an owner or moderator gives about another user. */
-export type Moderation = "invite" | "kick" | "ban" | "unban";
+export type Moderation = "invite" | "uninvite" | "kick" | "ban" | "unban";
 
 export type CommandLine =
   | { kind: "help"; topic: Command | "main"; exitCode: 0 | 2 }
@@ -189,7 +190,7 @@ function action(command: Command, v: Values, args: string[]): Action {
       const named = r ?? fail(`${command} needs a room: hubbub ${command} ROOM`);
       return command === "join" && v.private === true ? { name: "join", room: named, private: true } : { name: command, room: named };
     }
-    case "invite": case "kick": case "ban": case "unban": {
+    case "invite": case "uninvite": case "kick": case "ban": case "unban": {
       if (args.length !== 2) fail(`${command} needs a room and a user: hubbub ${command} ROOM USER`);
       const user = args[1]!;
       if (!isUserName(user)) fail(`"${user}" is not a user name (1-32 of A-Z a-z 0-9 _ . -)`);

@@ -42,6 +42,8 @@ test("who let whom in or out, as a line", () => {
   expect(eventLine(ev({ kind: "visibility", author: "ann", body: { visibility: "private" } }), "cy", now)).toBe("[09:05] #lobby ann made the room private");
   expect(eventLine(ev({ stream: "user:bob", kind: "room_left", author: "ann", body: { room: "plans", reason: "banned" } }), "bob", now)).toBe("[09:05] user:bob ann banned you from #plans");
   expect(eventLine(ev({ stream: "user:bob", kind: "room_invited", author: "ann", body: { room: "plans" } }), "bob", now)).toBe("[09:05] user:bob ann invited you to #plans");
+  expect(eventLine(ev({ kind: "uninvited", author: "ann", body: { user: "bob" } }), "cy", now)).toBe("[09:05] #lobby ann uninvited bob");
+  expect(eventLine(ev({ stream: "user:bob", kind: "room_uninvited", author: "ann", body: { room: "plans" } }), "bob", now)).toBe("[09:05] user:bob ann withdrew your invite to #plans");
 });
 
 test("rooms and presence", () => {

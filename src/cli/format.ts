@@ -32,11 +32,12 @@ export function eventLine(e: EventData, me: string, now = Date.now()): string {
     case "joined": return `${at} → ${e.author} joined`;
     case "left": return `${at} ← ${e.author} left`;
     case "broadcast": return `[${when(e.at, now)}] 📣 ${e.body.text}`;
-    case "invited": case "kicked": case "banned": case "unbanned": return `${at} ${e.author} ${e.kind} ${String(e.body.user)}`;
+    case "invited": case "uninvited": case "kicked": case "banned": case "unbanned": return `${at} ${e.author} ${e.kind} ${String(e.body.user)}`;
     case "role": return `${at} ${e.author} made ${String(e.body.user)} ${e.body.role === "moderator" ? "a moderator" : "a plain member"}`;
     case "visibility": return `${at} ${e.author} made the room ${String(e.body.visibility)}`;
     case "topic": return `${at} ${e.author} set the topic: ${String(e.body.text) || "(none)"}`;
     case "room_invited": return `${at} ${e.author} invited you to #${String(e.body.room)}`;
+    case "room_uninvited": return `${at} ${e.author} withdrew your invite to #${String(e.body.room)}`;
     case "room_left": return e.body.reason ? `${at} ${e.author} ${String(e.body.reason)} you from #${String(e.body.room)}` : `${at} ${e.author} ${e.kind}`;
     default: return `${at} ${e.author} ${e.kind}`;
   }

@@ -31,6 +31,7 @@ Commands:
   who --room R                           who is online in a room, and on which client
   join ROOM [--private] | leave ROOM     join (creating it if new; --private: invite-only) or leave
   invite ROOM USER | kick ROOM USER      owner and moderators: let USER into a private room, or out
+  uninvite ROOM USER                     owner and moderators: withdraw USER's open invite
   ban ROOM USER | unban ROOM USER        owner and moderators: keep USER out of a room, or not
 
 Operator commands (each has --help):
@@ -53,7 +54,8 @@ attempts are shown; lines typed meanwhile are sent after the reconnect.
   /join R   /leave [R]   /rooms   /who   /dm USER TEXT   /history [N]   /help   /quit
   /edit TEXT   /delete   change or delete your last message in the current room
   /search WORDS         messages of the current room that contain WORDS
-  /invite USER  /kick USER  /ban USER  /unban USER   in the current room (owner and moderators)
+  /invite USER  /uninvite USER  /kick USER  /ban USER  /unban USER
+                        in the current room (owner and moderators)
 Ctrl-C, Ctrl-D or /quit exits.
 
 ${COMMON}`,
@@ -148,6 +150,16 @@ ${COMMON}`,
 Lets USER join the private room ROOM, once: the join uses the invite up (after a kick or a
 leave, invite again). USER must have signed in here before (unknown_user), and not be banned
 from ROOM (banned: unban first). In a public room anyone may join anyway.
+Only the room's owner and its moderators may do this (forbidden otherwise, and for rooms made
+before rooms had owners). It is an event in the room: every member's clients show it, live and
+after a restart. Doing what is already so changes nothing and exits 0 ("nothing changed").
+${COMMON}`,
+
+  uninvite: `Usage: hubbub uninvite ROOM USER [options]
+
+Withdraws USER's open invite to ROOM (one their join has not used yet): they can no longer join
+the private room, nor see it listed. USER's own devices are told (room_uninvited). A member has
+no open invite: kick them instead.
 Only the room's owner and its moderators may do this (forbidden otherwise, and for rooms made
 before rooms had owners). It is an event in the room: every member's clients show it, live and
 after a restart. Doing what is already so changes nothing and exits 0 ("nothing changed").

@@ -57,7 +57,7 @@ async function run(s: Session, a: Action): Promise<void> {
     case "who": await who(s, a.room); break;
     case "join": await membership(s, a.room, true, a.private === true); break;
     case "leave": await membership(s, a.room, false); break;
-    case "invite": case "kick": case "ban": case "unban": await moderate(s, a.name, a.room, a.user); break;
+    case "invite": case "uninvite": case "kick": case "ban": case "unban": await moderate(s, a.name, a.room, a.user); break;
     default: unreachable(a);
   }
   // Sends an earlier run queued went out on connect: give their acks a moment to come back.

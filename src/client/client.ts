@@ -154,6 +154,8 @@ export class HubbubClient {
   }
   /** Owner and moderators: lets `user` join the (private) room once. */
   invite(room: string, user: string): Promise<AckFrame> { return this.request({ type: "invite", room, user }) as Promise<AckFrame>; }
+  /** Owner and moderators: withdraws `user`'s open invite (a duplicate ack when there is none). */
+  uninvite(room: string, user: string): Promise<AckFrame> { return this.request({ type: "uninvite", room, user }) as Promise<AckFrame>; }
   /** Owner and moderators: removes a member (not the owner or a moderator). */
   kick(room: string, user: string): Promise<AckFrame> { return this.request({ type: "kick", room, user }) as Promise<AckFrame>; }
   /** Owner and moderators: removes `user` and keeps them out until `unban`. */

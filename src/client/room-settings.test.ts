@@ -12,6 +12,7 @@ test("moderation commands send their frames; roomInfo's answer is kept current b
     [() => c.createRoom("plans", { private: true }), { type: "join", room: "plans", private: true }],
     [() => c.join("lobby"), { type: "join", room: "lobby" }],
     [() => c.invite("plans", "bob"), { type: "invite", room: "plans", user: "bob" }],
+    [() => c.uninvite("plans", "bob"), { type: "uninvite", room: "plans", user: "bob" }],
     [() => c.kick("plans", "bob"), { type: "kick", room: "plans", user: "bob" }],
     [() => c.ban("plans", "eve"), { type: "ban", room: "plans", user: "eve" }],
     [() => c.unban("plans", "eve"), { type: "unban", room: "plans", user: "eve" }],
@@ -39,8 +40,11 @@ test("moderation commands send their frames; roomInfo's answer is kept current b
   s.push(ev("room:plans", 3, { kind: "role", author: "ann", body: { user: "bob", role: "moderator" } }));
   s.push(ev("room:plans", 4, { kind: "banned", author: "bob", body: { user: "eve" } }));
   s.push(ev("room:plans", 5, { kind: "visibility", author: "ann", body: { visibility: "public" } }));
+  s.push(ev("room:plans", 6, { kind: "invited", author: "ann", body: { user: "cy" } }));
+  expect(c.roomSettings("plans")?.invited).toEqual(["cy"]);
+  s.push(ev("room:plans", 7, { kind: "uninvited", author: "bob", body: { user: "cy" } }));
   expect(c.roomSettings("plans")).toEqual({ room: "plans", visibility: "public", owner: "ann", moderators: ["bob"], invited: [], banned: ["eve"] });
-  expect(changes.map((r) => r.visibility)).toEqual(["private", "private", "private", "private", "public"]);
+  expect(changes.map((r) => r.visibility)).toEqual(["private", "private", "private", "private", "public", "public", "public"]);
   s.push(ev("user:ann", 1, { kind: "room_left", author: "bob", body: { room: "plans", reason: "kicked" } }));
   expect(c.roomSettings("plans")).toBeUndefined();
 });

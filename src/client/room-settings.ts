@@ -2,7 +2,7 @@
  * What the client knows of each room's settings (visibility, owner, moderators, for the owner and
  * moderators the open invites and bans, and for members who the members are): filled by
  * `roomInfo()` answers and kept current by the room's own events as they arrive (`visibility`,
- * `role`, `invited`, `joined`, `left`, `kicked`, `banned`, `unbanned`). A room never asked about
+ * `role`, `invited`, `uninvited`, `joined`, `left`, `kicked`, `banned`, `unbanned`). A room never asked about
  * is not tracked: ask once with `roomInfo(room)` (a settings panel does on opening), events keep
  * it true from then on.
  *
@@ -62,6 +62,7 @@ export class RoomSettingsBook {
       case "visibility": if (e.body.visibility === "public" || e.body.visibility === "private") s.visibility = e.body.visibility; break;
       case "role": s.moderators = e.body.role === "moderator" ? withUser(s.moderators, user)! : without(s.moderators, user)!; break;
       case "invited": s.invited = withUser(s.invited, user); break;
+      case "uninvited": s.invited = without(s.invited, user); break;
       case "joined": s.invited = without(s.invited, e.author); joined(s, e.author); break;
       case "left": s.moderators = without(s.moderators, e.author)!; gone(s, e.author, true); break;
       case "kicked": s.invited = without(s.invited, user); s.moderators = without(s.moderators, user)!; gone(s, user, true); break;

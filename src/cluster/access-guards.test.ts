@@ -18,7 +18,7 @@ const R = "r";
 const rs = roomStream(R);
 const room = (kind: AppendRequest["kind"], author: string, body: EventBody = {}): AppendRequest => ({ stream: rs, kind, author, body, at });
 const own = (kind: "room_joined" | "room_left", user: string): AppendRequest => ({ stream: userStream(user), kind, author: user, body: { room: R }, at });
-const twin = (kind: "room_invited" | "room_left", by: string, user: string, reason?: string): AppendRequest =>
+const twin = (kind: "room_invited" | "room_uninvited" | "room_left", by: string, user: string, reason?: string): AppendRequest =>
   ({ stream: userStream(user), kind, author: by, body: reason ? { room: R, reason } : { room: R }, at });
 
 type Op = { op: string; a: string; t: string };
@@ -36,6 +36,7 @@ function requests({ op, a, t }: Op): AppendRequest[] {
     // What the room actor sends to ban a user it sees as no member: no twin.
     case "ban-alone": return [room("banned", a, { user: t })];
     case "unban": return [room("unbanned", a, { user: t })];
+    case "uninvite": return [room("uninvited", a, { user: t }), twin("room_uninvited", a, t)];
     case "promote": return [room("role", a, { user: t, role: "moderator" })];
     case "demote": return [room("role", a, { user: t, role: "member" })];
     case "private": return [room("visibility", a, { visibility: "private" })];
@@ -43,7 +44,7 @@ function requests({ op, a, t }: Op): AppendRequest[] {
     default: throw new Error(op);
   }
 }
-const OPS = ["create-private", "create-public", "join", "join-invite", "join-owner", "leave", "invite", "kick", "ban", "ban-alone", "unban", "promote", "demote", "private", "public"];
+const OPS = ["create-private", "create-public", "join", "join-invite", "join-owner", "leave", "invite", "kick", "ban", "ban-alone", "unban", "uninvite", "promote", "demote", "private", "public"];
 
 async function all(e: Engine) { return e.readAfter(0, 100_000); }
 
@@ -98,6 +99,10 @@ describe("room access guards (three nodes on one engine, arbitrarily stale)", ()
               if (e.kind === "banned") expect({ what, already: access!.banned.has(target) }).toEqual({ what, already: false });
               twinOf = `room_left|${userStream(target)}|${e.kind}`;
               twinOptional = e.kind === "banned";
+              break;
+            case "uninvited":
+              expect({ what, ok: mayModerate(e.author) && access!.invited.has(target) }).toEqual({ what, ok: true });
+              twinOf = `room_uninvited|${userStream(target)}|`;
               break;
             case "unbanned": expect({ what, ok: mayModerate(e.author) && access!.banned.has(target) }).toEqual({ what, ok: true }); break;
             case "role": case "visibility": {

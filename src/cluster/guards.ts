@@ -17,9 +17,10 @@
  *   needs ownership; a plain join forbids a ban and a `private` room.
  * - `left` / `room_left`: the same with the roles reversed; leaving ends moderation (the owner's
  *   returns with their `{via: "owner"}` join).
- * - `invited`, `kicked`, `banned`, `unbanned`: the author must be a member who may moderate; a
- *   kick or ban forbids a target who may moderate (the owner, a moderator). Their twins on the
- *   target's own stream (`room_invited`, `room_left` with a reason) use the `twin` token, which
+ * - `invited`, `uninvited`, `kicked`, `banned`, `unbanned`: the author must be a member who may
+ *   moderate; an uninvite needs an open invite; a kick or ban forbids a target who may moderate
+ *   (the owner, a moderator). Their twins on the target's own stream (`room_invited`,
+ *   `room_uninvited`, `room_left` with a reason) use the `twin` token, which
  *   the room event leaves only when its command carries that twin: a ban of a user who is not a
  *   member has none, and a token left behind would let a later stray twin through (a stale
  *   node's kick of that user, refused, with its `room_left` accepted alone).
@@ -59,9 +60,9 @@ export function guarded(r: AppendRequest, next?: AppendRequest): EngineRequest {
     const pair = pairFact(roomStream(r.body.room), r.author);
     return { ...r, guard: { require: [pair] }, effects: { remove: [pair] } };
   }
-  // A twin written by someone else on the user's stream: an invite, or a kick or ban.
+  // A twin written by someone else on the user's stream: an invite or its withdrawal, or a kick or ban.
   const target = s?.kind === "user" ? s.user : undefined;
-  if (target && (r.kind === "room_invited" || r.kind === "room_left") && typeof r.body.room === "string") {
+  if (target && isTwinKind(r.kind) && typeof r.body.room === "string") {
     const twin = twinFact(roomStream(r.body.room), target);
     return { ...r, guard: { require: [twin] }, effects: { remove: [twin] } };
   }
@@ -71,8 +72,10 @@ export function guarded(r: AppendRequest, next?: AppendRequest): EngineRequest {
 /** Whether `next` is the target's own record of a moderation command in `room`. */
 function isTwin(next: AppendRequest, room: string, target: unknown): boolean {
   return typeof target === "string" && next.stream === userStream(target) && next.author !== target
-    && (next.kind === "room_invited" || next.kind === "room_left") && next.body.room === room;
+    && isTwinKind(next.kind) && next.body.room === room;
 }
+
+const isTwinKind = (k: AppendRequest["kind"]) => k === "room_invited" || k === "room_uninvited" || k === "room_left";
 
 function guardedRoom(r: AppendRequest, rs: string, twinFollows: boolean): EngineRequest {
   const a = r.author;
@@ -101,6 +104,8 @@ function guardedRoom(r: AppendRequest, rs: string, twinFollows: boolean): Engine
     case "message": case "edit": case "delete": return { ...r, guard: { require: [member] } };
     case "invited":
       return { ...r, guard: { require: moderator, forbid: [bannedFact(rs, target), memberFact(rs, target)] }, effects: { add: [invitedFact(rs, target), ...twin] } };
+    case "uninvited":
+      return { ...r, guard: { require: [...moderator, invitedFact(rs, target)] }, effects: { remove: [invitedFact(rs, target)], add: twin } };
     case "kicked":
       return { ...r, guard: { require: [...moderator, memberFact(rs, target)], forbid: [modFact(rs, target)] },
         effects: { remove: [memberFact(rs, target), invitedFact(rs, target)], add: twin } };
@@ -138,7 +143,7 @@ export function refusalCode(fact: Fact, code: RejectionCode): ErrorCode {
 /**
  * Whether the engine refused a moderation command because what it asks for is already so (done
  * meanwhile on another node): inviting a member, banning the banned, unbanning someone not
- * banned, giving a role the user has. Such a command is a repeat, acked as the room actor acks
+ * banned, withdrawing an invite that is not open, giving a role the user has. Such a command is a repeat, acked as the room actor acks
  * one. The author's own rights are required first, so a refusal for them is never taken for this.
  */
 export function alreadySo(r: AppendRequest, fact: Fact, code: RejectionCode): boolean {
@@ -149,6 +154,7 @@ export function alreadySo(r: AppendRequest, fact: Fact, code: RejectionCode): bo
     case "invited": return code === "fact_present" && fact.scope === rs;
     case "banned": return code === "fact_present" && fact.scope === `banned:${rs}`;
     case "unbanned": return code === "fact_missing" && fact.scope === `banned:${rs}`;
+    case "uninvited": return code === "fact_missing" && fact.scope === `invited:${rs}`;
     case "role": return fact.scope === `mod:${rs}` && code === (r.body.role === "moderator" ? "fact_present" : "fact_missing");
     default: return false;
   }

@@ -45,6 +45,8 @@ test("a moderation command another node already carried out is a repeat (duplica
   expect(rejected(ban, "forbid", 1, "fact_present")).toMatchObject([{ duplicate: true, event: { stream: rs, seq: 1 } }]);
   const unban: AppendRequest = { stream: rs, kind: "unbanned", author: "ann", body: { user: "bob" }, at: 1 };
   expect(rejected(unban, "require", 2, "fact_missing")).toMatchObject([{ duplicate: true }]);
+  const uninvite: AppendRequest = { stream: rs, kind: "uninvited", author: "ann", body: { user: "bob" }, at: 1 };
+  expect(rejected(uninvite, "require", 2, "fact_missing")).toMatchObject([{ duplicate: true }]); // withdrawn meanwhile
   const invite: AppendRequest = { stream: rs, kind: "invited", author: "ann", body: { user: "bob" }, at: 1 };
   expect(rejected(invite, "forbid", 1, "fact_present")).toMatchObject([{ duplicate: true }]);
   // The author's own rights come first: losing them is an error, never a repeat.

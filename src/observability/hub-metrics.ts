@@ -10,12 +10,12 @@ import { type Counter, type Gauge, type Histogram, type Metrics, noopMetrics } f
 
 const FRAME_TYPES = Object.keys({
   hello: 1, join: 1, leave: 1, send: 1, edit: 1, delete: 1, history: 1, read: 1, typing: 1, ping: 1, rooms: 1, who: 1, whois: 1, search: 1, topic: 1, react: 1,
-  invite: 1, kick: 1, ban: 1, unban: 1, set_role: 1, set_visibility: 1, room_info: 1,
+  invite: 1, uninvite: 1, kick: 1, ban: 1, unban: 1, set_role: 1, set_visibility: 1, room_info: 1,
 } satisfies Record<ClientFrameType, 1>) as ClientFrameType[];
 
 const EVENT_KINDS = Object.keys({
   message: 1, edit: 1, delete: 1, joined: 1, left: 1, read: 1, room_joined: 1, room_left: 1, broadcast: 1, registered: 1, topic: 1, reaction: 1,
-  invited: 1, kicked: 1, banned: 1, unbanned: 1, role: 1, visibility: 1, room_invited: 1,
+  invited: 1, uninvited: 1, kicked: 1, banned: 1, unbanned: 1, role: 1, visibility: 1, room_invited: 1, room_uninvited: 1,
 } satisfies Record<EventKind, 1>) as EventKind[];
 
 /** Client kinds named in hello (`client`) that get their own series; any other is "other". */

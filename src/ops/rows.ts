@@ -10,7 +10,7 @@ export const EVENT_COLUMNS = "pos, stream, seq, kind, author, at, cmid, body";
 const KINDS: Record<EventKind, true> = {
   message: true, edit: true, delete: true, joined: true, left: true, read: true,
   room_joined: true, room_left: true, broadcast: true, registered: true, topic: true, reaction: true,
-  invited: true, kicked: true, banned: true, unbanned: true, role: true, visibility: true, room_invited: true,
+  invited: true, uninvited: true, kicked: true, banned: true, unbanned: true, role: true, visibility: true, room_invited: true, room_uninvited: true,
 };
 export const isEventKind = (k: string): k is EventKind => Object.hasOwn(KINDS, k);
 

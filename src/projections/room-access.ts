@@ -14,7 +14,7 @@ export interface RoomAccess {
   owner: string;
   /** Appointed by the owner; a moderator who leaves stops being one. The owner is not listed. */
   moderators: Set<string>;
-  /** Invites not used yet: a join by invite uses one up, a kick or ban cancels it. */
+  /** Invites not used yet: a join by invite uses one up; an uninvite, a kick or a ban cancels it. */
   invited: Set<string>;
   banned: Set<string>;
 }
@@ -41,6 +41,7 @@ export function foldAccess(access: RoomAccess | undefined, e: EventData): RoomAc
       return access;
     case "left": access?.moderators.delete(e.author); return access;
     case "invited": if (access && user) access.invited.add(user); return access;
+    case "uninvited": if (access && user) access.invited.delete(user); return access;
     case "kicked": if (access && user) { access.invited.delete(user); access.moderators.delete(user); } return access;
     case "banned": if (access && user) { access.invited.delete(user); access.moderators.delete(user); access.banned.add(user); } return access;
     case "unbanned": if (access && user) access.banned.delete(user); return access;

@@ -31,7 +31,7 @@ export const clientFrameArb: fc.Arbitrary<ClientFrame> = clean(fc.oneof(
     device: name, client: fc.constantFrom("web", "cli"), cursors: fc.option(fc.dictionary(stream, seq), { nil: undefined }),
     presence: fc.option(fc.constant(false), { nil: undefined }) }),
   fc.record({ type: fc.constant("join" as const), id, room: name, private: fc.option(fc.constant(true as const), { nil: undefined }) }),
-  fc.record({ type: fc.constantFrom("invite" as const, "kick" as const, "ban" as const, "unban" as const), id, room: name, user: name }),
+  fc.record({ type: fc.constantFrom("invite" as const, "uninvite" as const, "kick" as const, "ban" as const, "unban" as const), id, room: name, user: name }),
   fc.record({ type: fc.constant("set_role" as const), id, room: name, user: name, role: fc.constantFrom("moderator" as const, "member" as const) }),
   fc.record({ type: fc.constant("set_visibility" as const), id, room: name, visibility: fc.constantFrom("public" as const, "private" as const) }),
   fc.record({ type: fc.constant("room_info" as const), id, room: name }),

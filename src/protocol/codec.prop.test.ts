@@ -7,7 +7,7 @@ import { guardClientFrame } from "./guards.ts";
 import type { ClientFrameType, ServerFrameType } from "./frames.ts";
 
 const CLIENT_TYPES: ClientFrameType[] = ["hello", "join", "leave", "send", "edit", "delete", "history", "read", "typing", "ping", "rooms", "who", "whois", "search", "topic", "react",
-  "invite", "kick", "ban", "unban", "set_role", "set_visibility", "room_info"];
+  "invite", "uninvite", "kick", "ban", "unban", "set_role", "set_visibility", "room_info"];
 const SERVER_TYPES: ServerFrameType[] = ["welcome", "event", "ack", "synced", "truncated", "presence", "typing", "page", "room_list", "error", "pong", "user_info", "search_results", "room_settings"];
 const limits = { maxText: 10_000, maxCursors: 10_000, maxPage: 500 };
 

@@ -90,6 +90,8 @@ export interface KickFrame { type: "kick"; id?: CommandId; room: string; user: s
 /** Owner and moderators only: removes `user` (member or not) and keeps them out until unbanned. */
 export interface BanFrame { type: "ban"; id?: CommandId; room: string; user: string }
 export interface UnbanFrame { type: "unban"; id?: CommandId; room: string; user: string }
+/** Owner and moderators only: withdraws an open invite of `user` to the room (one not used by a join yet). */
+export interface UninviteFrame { type: "uninvite"; id?: CommandId; room: string; user: string }
 /** Owner only: makes a member a moderator (`moderator`) or takes the role back (`member`). */
 export interface SetRoleFrame { type: "set_role"; id?: CommandId; room: string; user: string; role: "moderator" | "member" }
 /** Owner only: makes the room private (invite-only) or public. Members stay members either way. */
@@ -97,7 +99,7 @@ export interface SetVisibilityFrame { type: "set_visibility"; id?: CommandId; ro
 /** A room's settings (answer: `room_settings`): anyone for a public room, members and invitees for a private one. */
 export interface RoomInfoFrame { type: "room_info"; id?: CommandId; room: string }
 /** The room commands that change who may be in the room, all appended as events of the room. */
-export type ModerationFrame = InviteFrame | KickFrame | BanFrame | UnbanFrame | SetRoleFrame | SetVisibilityFrame;
+export type ModerationFrame = InviteFrame | UninviteFrame | KickFrame | BanFrame | UnbanFrame | SetRoleFrame | SetVisibilityFrame;
 
 /** Has this user ever signed in here? Lets a client ask before starting a DM with a misspelled name. */
 export interface WhoisFrame { type: "whois"; id?: CommandId; user: string }
@@ -125,12 +127,14 @@ export type EventKind =
   | "topic"        // body: {text} (room stream: the room's topic, set by a member; "" clears it)
   | "reaction"     // body: {target, emoji, on} (on: 1 adds the author's reaction, 0 takes it back)
   | "invited"      // body: {user} (room stream: the author, owner or moderator, invited user)
+  | "uninvited"    // body: {user} (room stream: the author withdrew user's open invite)
   | "kicked"       // body: {user} (room stream: the author removed user from the room)
   | "banned"       // body: {user} (room stream: the author removed user and keeps them out)
   | "unbanned"     // body: {user}
   | "role"         // body: {user, role: "moderator"|"member"} (room stream: the owner changed user's role)
   | "visibility"   // body: {visibility: "public"|"private"} (room stream: the owner changed it)
-  | "room_invited"; // body: {room} (user stream of the invitee: someone invited this user to room; author: who)
+  | "room_invited"  // body: {room} (user stream of the invitee: someone invited this user to room; author: who)
+  | "room_uninvited"; // body: {room} (user stream of the invitee: that invite was withdrawn; author: who)
 
 export type EventBody = Record<string, string | number>;
 

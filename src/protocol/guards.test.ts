@@ -210,7 +210,7 @@ describe("guards: private rooms and moderation", () => {
     const ok = (raw: object) => { const g = guardClientFrame(raw); if (!g.ok) throw new Error(g.message); return g.frame; };
     expect(ok({ type: "join", room: "p", private: true })).toEqual({ type: "join", id: undefined, room: "p", private: true });
     expect(ok({ type: "join", room: "p", private: false })).toEqual({ type: "join", id: undefined, room: "p" });
-    for (const type of ["invite", "kick", "ban", "unban"] as const) expect(ok({ type, id: 1, room: "p", user: "bob" })).toEqual({ type, id: 1, room: "p", user: "bob" });
+    for (const type of ["invite", "uninvite", "kick", "ban", "unban"] as const) expect(ok({ type, id: 1, room: "p", user: "bob" })).toEqual({ type, id: 1, room: "p", user: "bob" });
     expect(ok({ type: "set_role", room: "p", user: "bob", role: "moderator" })).toEqual({ type: "set_role", id: undefined, room: "p", user: "bob", role: "moderator" });
     expect(ok({ type: "set_visibility", room: "p", visibility: "public" })).toEqual({ type: "set_visibility", id: undefined, room: "p", visibility: "public" });
     expect(ok({ type: "room_info", room: "p" })).toEqual({ type: "room_info", id: undefined, room: "p" });

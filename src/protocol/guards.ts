@@ -113,7 +113,7 @@ function parse(o: Obj, id: CommandId | undefined, limits: GuardLimits): ClientFr
       if (o.private !== undefined && typeof o.private !== "boolean") field("private", "true or false");
       return o.private === true ? { type: "join", id, room: room(o), private: true } : { type: "join", id, room: room(o) };
     }
-    case "invite": case "kick": case "ban": case "unban":
+    case "invite": case "uninvite": case "kick": case "ban": case "unban":
       return { type: o.type, id, room: room(o), user: user(o) };
     case "set_role": {
       if (o.role !== "moderator" && o.role !== "member") field("role", "\"moderator\" or \"member\"");

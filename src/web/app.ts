@@ -359,8 +359,9 @@ function start({ user, token }: Session): void {
     const fresh = connection.name === "live" && Date.now() - e.at < 60_000;
     if (fresh && e.kind === "room_left" && e.body.reason) $("directory-note").textContent = `${e.author} ${String(e.body.reason)} you from #${String(e.body.room)}.`;
     if (fresh && e.kind === "room_invited") $("directory-note").textContent = `${e.author} invited you to #${String(e.body.room)}: join it from the list.`;
+    if (fresh && e.kind === "room_uninvited") $("directory-note").textContent = `${e.author} withdrew your invite to #${String(e.body.room)}.`;
     const countChanged = settings.room !== undefined && e.stream === roomStream(settings.room) && ["joined", "left", "kicked", "banned"].includes(e.kind);
-    if (countChanged || ["room_joined", "room_left", "room_invited", "topic", "visibility", "role"].includes(e.kind)) void refreshRooms();
+    if (countChanged || ["room_joined", "room_left", "room_invited", "room_uninvited", "topic", "visibility", "role"].includes(e.kind)) void refreshRooms();
     if (e.stream === current || e.stream.startsWith("user:")) renderConversation(bottom);
     saveSoon();
     renderSidebar();

@@ -322,7 +322,7 @@ export class ChatState {
   }
 }
 
-const MODERATION: ReadonlySet<string> = new Set(["invited", "kicked", "banned", "unbanned", "role", "visibility"]);
+const MODERATION: ReadonlySet<string> = new Set(["invited", "uninvited", "kicked", "banned", "unbanned", "role", "visibility"]);
 
 /** What a moderation event did, after its author's name ("ann …"). */
 export function moderationText(e: EventData): string {
@@ -330,6 +330,7 @@ export function moderationText(e: EventData): string {
   switch (e.kind) {
     case "role": return e.body.role === "moderator" ? `made ${user} a moderator` : `made ${user} a plain member`;
     case "visibility": return e.body.visibility === "private" ? "made the room private (invite only)" : "made the room public";
+    case "uninvited": return `withdrew ${user}'s invite`;
     default: return `${e.kind} ${user}`;
   }
 }

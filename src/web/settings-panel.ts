@@ -52,6 +52,7 @@ export function settingsPanel(client: HubbubClient, me: () => string, online: (r
       run(`ban ${user}`, () => client.ban(room!, user), `Banned ${user}.`, `${user} is banned already`);
     },
     unban: (user) => { if (room) run(`unban ${user}`, () => client.unban(room!, user), `Unbanned ${user}.`, `${user} is not banned`); },
+    uninvite: (user) => { if (room) run(`withdraw ${user}'s invite`, () => client.uninvite(room!, user), `Withdrew ${user}'s invite.`, `${user} has no open invite`); },
   };
 
   /** The name typed into the panel's form, or undefined (and a message) if it is not a name. */

@@ -1,4 +1,4 @@
-/** Private rooms in the web app (issue 12): create one, the settings panel (visibility, members with roles and presence, invite, kick, ban, unban), only the actions I may take. */
+/** Private rooms in the web app (issue 12): create one, the settings panel (visibility, members with roles and presence, invite and withdraw an invite, kick, ban, unban), only the actions I may take. */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
@@ -44,6 +44,14 @@ describe("web app room settings", () => {
     assert.equal(await bob.locator('#directory-list li[data-room="plans"]').count(), 0, "a private room is not listed to others");
     await invite(ann, "bob");
     await bob.waitForSelector('#directory-note:has-text("ann invited you to #plans")');
+    await bob.waitForSelector('#directory-list li[data-room="plans"] .tag:text-is("invited")');
+    // Withdrawn: bob is told and the room leaves his list; invited again, he joins.
+    await person(ann, "bob").getByRole("button", { name: "Withdraw bob's invite" }).click();
+    await ann.waitForSelector(`#settings-done:has-text("Withdrew bob's invite")`);
+    await bob.waitForSelector('#directory-note:has-text("ann withdrew your invite to #plans")');
+    await bob.waitForSelector('#directory-list li[data-room="plans"]', { state: "detached" });
+    await ann.waitForSelector('#settings-body .settings-invited', { state: "detached" });
+    await invite(ann, "bob");
     await bob.waitForSelector('#directory-list li[data-room="plans"] .tag:text-is("invited")');
     await bob.getByRole("button", { name: "Join #plans (invited)" }).click();
     await bob.waitForSelector('#conv-title:has-text("#plans")');

@@ -9,7 +9,7 @@ import { TestClient, start } from "./harness.ts";
 const config = tempDir();
 const run = (args: string[]) => cli(args, config);
 
-describe("hubbub invite, kick, ban, unban", () => {
+describe("hubbub invite, uninvite, kick, ban, unban", () => {
   let server: RunningServer;
   let as: (user: string) => string[];
   beforeAll(async () => {
@@ -29,6 +29,12 @@ describe("hubbub invite, kick, ban, unban", () => {
     expect(await run(["invite", "plans", "bob", ...as("ann")])).toEqual({ code: 0, out: "invited bob to #plans\n", err: "" });
     expect(await run(["invite", "plans", "bob", ...as("ann")])).toMatchObject({ code: 0, out: "bob is already invited to or in #plans: nothing changed\n" });
     expect((await run(["rooms", ...as("bob")])).out).toMatch(/^ {2}#plans +1 member +\d+ events {2}\(private, invited: hubbub join lets you in\)$/m);
+    // Withdrawn, the room is gone from bob's list and closed to him; invited again, he joins.
+    expect(await run(["uninvite", "plans", "bob", ...as("ann")])).toEqual({ code: 0, out: "uninvited bob from #plans\n", err: "" });
+    expect(await run(["uninvite", "plans", "bob", ...as("ann")])).toMatchObject({ code: 0, out: "bob has no open invite to #plans: nothing changed\n" });
+    expect((await run(["rooms", ...as("bob")])).out).not.toContain("#plans");
+    expect((await run(["join", "plans", ...as("bob")])).err).toStartWith("hubbub: error: not_invited: ");
+    await run(["invite", "plans", "bob", ...as("ann")]);
     expect(await run(["join", "plans", ...as("bob")])).toMatchObject({ code: 0, out: "joined #plans\n" });
     expect(member("bob")).toBe(true);
 
@@ -50,10 +56,10 @@ describe("hubbub invite, kick, ban, unban", () => {
     expect(await run(["unban", "plans", "bob", ...as("ann")])).toMatchObject({ code: 0, out: "unbanned bob in #plans\n" });
     expect(await run(["unban", "plans", "bob", ...as("ann")])).toMatchObject({ code: 0, out: "bob is not banned from #plans: nothing changed\n" });
     const kinds = server.hub.log.readAfter("room:plans", 0, 100).map((e) => `${e.kind}${typeof e.body.user === "string" ? ` ${e.body.user}` : ""}`);
-    expect(kinds).toEqual(["joined", "invited bob", "joined", "kicked bob", "banned bob", "unbanned bob"]);
+    expect(kinds).toEqual(["joined", "invited bob", "uninvited bob", "invited bob", "joined", "kicked bob", "banned bob", "unbanned bob"]);
   }, 60_000);
 
-  test("in chat, /invite /kick /ban /unban act on the current room and its events show what happened", async () => {
+  test("in chat, /invite /uninvite /kick /ban /unban act on the current room and its events show what happened", async () => {
     expect((await run(["join", "den", "--private", ...as("ann")])).code).toBe(0);
     const chat = new CliProcess(["chat", "--room", "den", ...as("ann")], config);
     const wait = 10_000;
@@ -66,6 +72,12 @@ describe("hubbub invite, kick, ban, unban", () => {
       await chat.waitFor("#den ann invited dee", wait);
       chat.write("/invite dee");
       await chat.waitFor("* /invite dee: nothing changed in #den", wait);
+      chat.write("/uninvite dee");
+      await chat.waitFor("#den ann uninvited dee", wait);
+      chat.write("/uninvite dee");
+      await chat.waitFor("* /uninvite dee: nothing changed in #den", wait);
+      chat.write("/invite dee");
+      await chat.waitFor(/#den ann invited dee[\s\S]*#den ann invited dee/, wait);
       expect((await run(["join", "den", ...as("dee")])).code).toBe(0);
       await chat.waitFor("#den → dee joined", wait);
       chat.write("/kick dee");

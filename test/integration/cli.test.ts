@@ -74,7 +74,7 @@ describe("hubbub CLI against a real server", () => {
   }, 30_000);
 
   test("--help on every command", async () => {
-    for (const command of ["chat", "send", "edit", "delete", "tail", "history", "search", "rooms", "who", "join", "leave", "invite", "kick", "ban", "unban"]) {
+    for (const command of ["chat", "send", "edit", "delete", "tail", "history", "search", "rooms", "who", "join", "leave", "invite", "uninvite", "kick", "ban", "unban"]) {
       const r = await run([command, "--help"]);
       expect(r).toMatchObject({ code: 0, err: "" });
       expect(r.out).toStartWith(`Usage: hubbub ${command}`);

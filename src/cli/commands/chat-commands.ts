@@ -1,10 +1,11 @@
 /** What one line typed into `hubbub chat` does: a slash command, or a message to the current room. */
 import { isUserName, roomStream } from "../../protocol/index.ts";
 import type { Moderation } from "../args.ts";
+import { moderation } from "./moderate.ts";
 import { eventJson, eventLine, presenceLine, roomLine } from "../format.ts";
 import { describe, type Session } from "../session.ts";
 
-export const CHAT_HELP = "commands: /join R  /leave [R]  /rooms  /who  /dm USER TEXT  /history [N]  /search WORDS  /edit TEXT  /delete  /invite USER  /kick USER  /ban USER  /unban USER  /quit  (a plain line goes to the current room; /edit and /delete change your last message there; /invite … /unban: the owner and moderators of the current room)";
+export const CHAT_HELP = "commands: /join R  /leave [R]  /rooms  /who  /dm USER TEXT  /history [N]  /search WORDS  /edit TEXT  /delete  /invite USER  /uninvite USER  /kick USER  /ban USER  /unban USER  /quit  (a plain line goes to the current room; /edit and /delete change your last message there; /invite … /unban: the owner and moderators of the current room)";
 
 export interface ChatContext {
   session: Session;
@@ -36,7 +37,7 @@ export async function runLine(ctx: ChatContext, line: string): Promise<boolean> 
       case "/search": await searchRoom(ctx, text.slice("/search".length).trim()); break;
       case "/edit": await changeLast(ctx, text.slice("/edit".length).trim() || undefined, true); break;
       case "/delete": await changeLast(ctx, undefined, false); break;
-      case "/invite": case "/kick": case "/ban": case "/unban": await moderateHere(ctx, cmd.slice(1) as Moderation, args[0]); break;
+      case "/invite": case "/uninvite": case "/kick": case "/ban": case "/unban": await moderateHere(ctx, cmd.slice(1) as Moderation, args[0]); break;
       default: ctx.notice(`unknown command ${cmd}; ${CHAT_HELP}`);
     }
   } catch (e) {
@@ -138,12 +139,12 @@ async function history(ctx: ChatContext, n: string | undefined): Promise<void> {
   for (const e of page.events) ctx.say(eventLine(e, me), eventJson(e));
 }
 
-/** /invite, /kick, /ban, /unban USER in the current room; the room's event shows what happened, a repeat says nothing changed. */
+/** /invite, /uninvite, /kick, /ban, /unban USER in the current room; the room's event shows what happened, a repeat says nothing changed. */
 async function moderateHere(ctx: ChatContext, what: Moderation, user: string | undefined): Promise<void> {
   const room = ctx.room;
   if (!room) return ctx.notice("no current room: /join ROOM first");
   if (!user || !isUserName(user)) return ctx.notice(`usage: /${what} USER`);
   const c = ctx.session.client;
-  const ack = await (what === "invite" ? c.invite(room, user) : what === "kick" ? c.kick(room, user) : what === "ban" ? c.ban(room, user) : c.unban(room, user));
+  const ack = await moderation(c, what, room, user);
   if (ack.duplicate) ctx.notice(`/${what} ${user}: nothing changed in #${room}`);
 }

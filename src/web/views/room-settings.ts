@@ -18,13 +18,14 @@ export interface SettingsActions {
   kick(user: string): void;
   ban(user: string): void;
   unban(user: string): void;
+  uninvite(user: string): void;
 }
 
 export function roleOf(s: RoomSettings, user: string): RoomRole {
   return s.owner === user ? "owner" : s.moderators.includes(user) ? "moderator" : "member";
 }
 
-/** Whether `me` may invite, kick, ban and unban in the room (owner or moderator of an owned room). */
+/** Whether `me` may invite, uninvite, kick, ban and unban in the room (owner or moderator of an owned room). */
 export const mayModerate = (s: RoomSettings | undefined, me: string): boolean => s?.owner !== undefined && roleOf(s, me) !== "member";
 
 export function renderRoomSettings(box: HTMLElement, s: RoomSettings, me: string, online: string[], members: number | undefined, act: SettingsActions): void {
@@ -83,7 +84,8 @@ export function renderRoomSettings(box: HTMLElement, s: RoomSettings, me: string
   }];
   // Open invites and bans are told to the owner and moderators only.
   if (moderator && s.invited && s.invited.length > 0) {
-    items.push({ key: "invited", sig: s.invited.join(","), build: () => el("div", {}, el("h4", {}, "Invited"), el("ul", { class: "settings-invited" }, ...s.invited!.map((u) => el("li", { "data-user": u }, u)))) });
+    items.push({ key: "invited", sig: s.invited.join(","), build: () => el("div", {}, el("h4", {}, "Invited"), el("ul", { class: "settings-invited" }, ...s.invited!.map((u) =>
+      el("li", { "data-user": u }, el("span", {}, u), button("Withdraw", `Withdraw ${u}'s invite`, () => act.uninvite(u)))))) });
   }
   if (moderator && s.banned && s.banned.length > 0) {
     items.push({ key: "banned", sig: s.banned.join(","), build: () => el("div", {}, el("h4", {}, "Banned"), el("ul", { class: "settings-banned" }, ...s.banned!.map((u) =>
