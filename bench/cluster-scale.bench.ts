@@ -10,16 +10,20 @@
  * `cluster-100k`: 100,000 connections measured, not extrapolated: as many nodes as the open-file
  * limit needs (16,000 sockets each), a load-generator process per node (bench/lib/conn-worker.ts),
  * every connection a user of its own, hello'd and joined to a room of 100. Total server RSS,
- * connect rate (hello + join acked), idle CPU of all nodes (SDK heartbeats included), and one
+ * connect rate (hello + join acked), idle CPU of all nodes (silent clients, the server's heartbeat), and one
  * operator broadcast: time from the POST to the last of the 100,000 deliveries.
  */
 import type { Subprocess } from "bun";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { newCounters, openClient, padFor, type Client } from "./lib/loadgen.ts";
 import { createPgDatabase, type PgTestDatabase } from "../src/store/engine/testing/pg.ts";
 import { cpuSeconds, machineBusySeconds, memory, ownCpuSeconds, spawnServer, type ServerProc } from "./lib/proc.ts";
 import { atLeast, atMost, type BenchOptions, type Section } from "./lib/section.ts";
 import { fmt, fmtSpread, spread, table } from "./lib/stats.ts";
 import { cpuProf } from "./lib/targets.ts";
+import { GC_PRELOAD, gcReading } from "./lib/gc-reading.ts";
 import { tempDb } from "./lib/temp.ts";
 
 const READY = /hubbub listening on http:\/\/[^:]+:(\d+)/;
@@ -33,8 +37,11 @@ export const SETUPS: Setup[] = [
   { name: "4 nodes on PostgreSQL", nodes: 4, store: "postgres" },
 ];
 
-/** Starts a setup: one plain SQLite node, or `nodes` cluster nodes on a fresh database. */
-export async function startSetup(s: Setup, extra: string[] = []): Promise<{ procs: ServerProc[]; db?: PgTestDatabase; stop(): Promise<void> }> {
+/**
+ * Starts a setup: one plain SQLite node, or `nodes` cluster nodes on a fresh database. With
+ * `gcReports` (one file per node), each node runs with bench/lib/gc-on-signal.ts preloaded.
+ */
+export async function startSetup(s: Setup, extra: string[] = [], gcReports?: string[]): Promise<{ procs: ServerProc[]; db?: PgTestDatabase; stop(): Promise<void> }> {
   const procs: ServerProc[] = [];
   const db = s.store === "postgres" ? await createPgDatabase() : undefined;
   const stop = async () => {
@@ -44,7 +51,10 @@ export async function startSetup(s: Setup, extra: string[] = []): Promise<{ proc
   try {
     for (let i = 0; i < s.nodes; i++) {
       const cluster = db ? ["--store", db.url, "--node-id", `s${i + 1}`] : [];
-      procs.push(await spawnServer([process.execPath, ...cpuProf(), "run", "src/main.ts", ...OPEN, "--db", tempDb(), ...cluster, ...extra], READY));
+      // With gcReports, node i preloads the GC-on-signal handler and reports to gcReports[i] (gcReading).
+      const gc = gcReports ? ["--preload", GC_PRELOAD] : [];
+      const env: Record<string, string> = gcReports ? { GC_REPORT: gcReports[i]! } : {};
+      procs.push(await spawnServer([process.execPath, ...cpuProf(), "run", ...gc, "src/main.ts", ...OPEN, "--db", tempDb(), ...cluster, ...extra], READY, env));
     }
   } catch (e) {
     await stop();
@@ -165,10 +175,14 @@ export async function cluster100k(o: BenchOptions): Promise<Section> {
   const nodes = Math.max(2, Math.ceil(total / perNode));
   const rooms = Math.max(1, Math.round(total / 100));
   const idleSeconds = o.quick ? 3 : 16;
-  const setup = await startSetup({ name: `${nodes} nodes on PostgreSQL`, nodes, store: "postgres" }, ["--admin-token", "bench-admin-token"]);
+  const reports = Array.from({ length: nodes }, (_, i) => join(tmpdir(), `hubbub-100k-${process.pid}-${i}.jsonl`));
+  const setup = await startSetup({ name: `${nodes} nodes on PostgreSQL`, nodes, store: "postgres" }, ["--admin-token", "bench-admin-token"], reports);
   const workers: Worker[] = [];
+  // RSS after a forced full GC and a settle on every node (as bench/rss.ts reads it): what the
+  // nodes keep, not when each one's collector last ran. Node by node, so one settles at a time.
+  const settled = async () => { let sum = 0; for (const [i, p] of setup.procs.entries()) sum += (await gcReading(p, reports[i]!)).rss; return sum; };
   try {
-    const rssBefore = setup.procs.reduce((a, p) => a + memory(p.pid).rss, 0);
+    const rssBefore = await settled();
     const t0 = performance.now();
     const share = Math.ceil(total / nodes);
     for (let i = 0; i < nodes; i++) workers.push(startWorker(setup.procs[i]!.port, i * share, Math.min(share, total - i * share), rooms));
@@ -177,7 +191,8 @@ export async function cluster100k(o: BenchOptions): Promise<Section> {
     const connectSec = (performance.now() - t0) / 1000;
     const connected = ready.reduce((a, r) => a + r.ready, 0);
     await Bun.sleep(2000); // presence and joins settle
-    const rss = setup.procs.reduce((a, p) => a + memory(p.pid).rss, 0);
+    const rssAsIs = setup.procs.reduce((a, p) => a + memory(p.pid).rss, 0);
+    const rss = await settled();
     const cpu0 = setup.procs.reduce((a, p) => a + cpuSeconds(p.pid), 0);
     await Bun.sleep(idleSeconds * 1000);
     const idlePct = ((setup.procs.reduce((a, p) => a + cpuSeconds(p.pid), 0) - cpu0) / idleSeconds) * 100;
@@ -192,14 +207,14 @@ export async function cluster100k(o: BenchOptions): Promise<Section> {
     const closed = Object.entries(closes).map(([code, k]) => `${fmt(k)} × ${code}`).join(", ") || "none";
     const broadcastMs = Math.max(...got.map((g) => g.last)) - sentAt;
     const row = {
-      connections: connected, nodes, connectPerSec: connected / connectSec, rssTotalMb: rss / 2 ** 20, rssGrowthMb: (rss - rssBefore) / 2 ** 20,
+      connections: connected, nodes, connectPerSec: connected / connectSec, rssTotalMb: rss / 2 ** 20, rssAsIsMb: rssAsIs / 2 ** 20, rssBeforeMb: rssBefore / 2 ** 20, rssGrowthMb: (rss - rssBefore) / 2 ** 20,
       rssPerConnKb: (rss - rssBefore) / connected / 1024, idleCpuPct: idlePct, broadcastMs, received, stillOpen, closes, joinsRetried: retried,
     };
     return {
       name: "cluster-100k", title: `9b. Cluster: ${fmt(total)} connections on ${nodes} nodes`,
-      markdown: `${fmt(total)} connections over ${nodes} nodes on one PostgreSQL (at most ${fmt(perNode)} per node: the machine's open-file limit is 20,000 per process), one load-generator process per node. Every connection is a user of its own that says hello and joins one of ${fmt(rooms)} rooms (100 members each); "connect rate" counts connections whose join was acked, from the first to the last. RSS is the sum over the nodes (PostgreSQL not included). Idle CPU: all nodes together over ${idleSeconds} s, every connection sending the SDK's ping every 10 s. Then one operator broadcast (POST /api/broadcast on node 1, appended to the log first): time from the POST to the last connection's delivery, over every node.\n\n` +
-        table(["connections", "nodes", "connect rate /s (hello + join)", "hellos or joins retried (retryable errors)", "server RSS total MB", "RSS growth per connection KB", "idle CPU % of one core (all nodes)", "broadcast to all ms", "received", "closed before the broadcast (by close code)"],
-          [[fmt(connected), fmt(nodes), fmt(row.connectPerSec), fmt(retried), fmt(row.rssTotalMb), fmt(row.rssPerConnKb, 1), fmt(idlePct, 1), fmt(broadcastMs), fmt(received), closed]]),
+      markdown: `${fmt(total)} connections over ${nodes} nodes on one PostgreSQL (at most ${fmt(perNode)} per node: the machine's open-file limit is 20,000 per process), one load-generator process per node. Every connection is a user of its own that says hello and joins one of ${fmt(rooms)} rooms (100 members each); "connect rate" counts connections whose join was acked, from the first to the last. RSS is the sum over the nodes (PostgreSQL not included), read on each node after a forced full GC and a 2 s settle (bench/lib/gc-on-signal.ts preloaded, as bench/rss.ts reads it); "as read" is the sum read from outside 2 s after the last join, before any GC is forced. Idle CPU: all nodes together over ${idleSeconds} s, the connections silent as the SDK is against this server (the server sends each a heartbeat every 25 s; Bun's idle timeout pings at the protocol level). Then one operator broadcast (POST /api/broadcast on node 1, appended to the log first): time from the POST to the last connection's delivery, over every node.\n\n` +
+        table(["connections", "nodes", "connect rate /s (hello + join)", "hellos or joins retried (retryable errors)", "server RSS total MB (fresh nodes)", "as read, before GC", "RSS growth per connection KB", "idle CPU % of one core (all nodes)", "broadcast to all ms", "received", "closed before the broadcast (by close code)"],
+          [[fmt(connected), fmt(nodes), fmt(row.connectPerSec), fmt(retried), `${fmt(row.rssTotalMb)} (${fmt(row.rssBeforeMb)})`, fmt(row.rssAsIsMb), fmt(row.rssPerConnKb, 1), fmt(idlePct, 1), fmt(broadcastMs), fmt(received), closed]]),
       json: row,
       goals: [
         atMost(`cluster: ${fmt(total)} connections in < 1.2 GB total server RSS`, row.rssTotalMb / 1024, 1.2, `${fmt(row.rssTotalMb / 1024, 2)} GB`),
@@ -211,6 +226,7 @@ export async function cluster100k(o: BenchOptions): Promise<Section> {
     for (const w of workers) w.proc.kill();
     await Promise.all(workers.map((w) => w.proc.exited));
     await setup.stop();
+    for (const f of reports) rmSync(f, { force: true });
   }
 }
 

@@ -1,0 +1,100 @@
+/**
+ * `bun bench/cluster-rss.ts [connections] [rounds] [setups…]`: what cluster mode costs in memory
+ * and connect rate, against one SQLite node with the same load in the same run. Setups: `sqlite`
+ * (one plain node), `pg1` (one cluster node on a fresh PostgreSQL database), `pg2` (two cluster
+ * nodes, the connections split in halves as cluster-100k splits them). Every connection is a user
+ * of its own, hello'd and joined to room r(i mod connections/100), as in cluster-100k: each room
+ * has members on every node, so every node holds the other nodes' presence of every room.
+ * bench/lib/gc-on-signal.ts is preloaded: each node's RSS is read after a forced full GC and a
+ * settle, once fresh (the base) and once with everyone connected. Per connection = the growth of
+ * all nodes together / connections. A measurement, not a benchmark: no goals.
+ */
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createPgDatabase, type PgTestDatabase } from "../src/store/engine/testing/pg.ts";
+import { GC_PRELOAD, gcReading, type GcReading } from "./lib/gc-reading.ts";
+import { cpuSeconds, spawnServer, type ServerProc } from "./lib/proc.ts";
+import { removeTempDbs, tempDb } from "./lib/temp.ts";
+
+type Setup = "sqlite" | "pg1" | "pg2";
+const [nArg = "6000", roundsArg = "1", ...setupArgs] = process.argv.slice(2);
+const n = Number(nArg), rounds = Number(roundsArg);
+const setups = (setupArgs.length ? setupArgs : ["sqlite", "pg1", "pg2"]) as Setup[];
+const rooms = Math.max(1, Math.round(n / 100));
+const SETTLE_MS = Number(process.env.SETTLE_MS ?? 2000);
+const load = () => readFileSync("/proc/loadavg", "utf8").split(" ")[0];
+const mb = (b: number) => (b / 1048576).toFixed(1);
+
+async function startNodes(s: Setup, reports: string[]): Promise<{ nodes: ServerProc[]; db?: PgTestDatabase }> {
+  const count = s === "pg2" ? 2 : 1;
+  const db = s === "sqlite" ? undefined : await createPgDatabase();
+  const nodes: ServerProc[] = [];
+  for (let k = 0; k < count; k++) {
+    const cluster = db ? ["--store", db.url, "--node-id", `n${k + 1}`] : [];
+    nodes.push(await spawnServer([process.execPath, "--preload", GC_PRELOAD, "src/main.ts", "--port", "0", "--db", tempDb(), "--rate-limit", "0", "--connect-rate-limit", "0",
+      "--max-connections-per-ip", "0", "--max-connections-per-user", "0", "--log-level", "warn", ...cluster], /hubbub listening on http:\/\/[^:]+:(\d+)/, { GC_REPORT: reports[k]! }));
+  }
+  return { nodes, db };
+}
+
+/** Connects users [first, first + count) to one node, 128 in flight; resolves when every join is acked. */
+async function connect(port: number, first: number, count: number, sockets: WebSocket[]): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: 128 }, async () => {
+    while (next < count) {
+      const i = first + next++;
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, "hubbub.v1.json");
+      await new Promise<void>((ok, fail) => {
+        ws.onopen = () => {
+          ws.send(`{"type":"hello","user":"c${i}","device":"d","client":"bench"}`);
+          ws.send(`{"type":"join","id":"j","room":"r${i % rooms}"}`);
+        };
+        ws.onmessage = (m) => {
+          const s = String(m.data);
+          if (s.startsWith('{"type":"ack","id":"j"')) ok();
+          else if (s.startsWith('{"type":"error"')) fail(new Error(`connection ${i}: ${s.slice(0, 200)}`));
+        };
+        ws.onerror = () => fail(new Error(`connection ${i} failed`));
+      });
+      ws.onmessage = null;
+      sockets.push(ws);
+    }
+  }));
+}
+
+console.log(`${n} connections in ${rooms} rooms, ${rounds} round(s), setups ${setups.join(" ")}, load ${load()}`);
+for (let r = 0; r < rounds; r++) {
+  for (const s of setups) {
+    const reports = [0, 1].map((k) => join(tmpdir(), `hubbub-crss-${process.pid}-${s}-${r}-${k}.jsonl`));
+    const { nodes, db } = await startNodes(s, reports);
+    const sockets: WebSocket[] = [];
+    try {
+      await Bun.sleep(500);
+      const base: GcReading[] = [];
+      for (const [k, p] of nodes.entries()) base.push(await gcReading(p, reports[k]!, SETTLE_MS));
+      const cpu0 = nodes.reduce((a, p) => a + cpuSeconds(p.pid), 0);
+      const t0 = performance.now();
+      const share = Math.ceil(n / nodes.length);
+      await Promise.all(nodes.map((p, k) => connect(p.port, k * share, Math.min(share, n - k * share), sockets)));
+      const sec = (performance.now() - t0) / 1000;
+      const cpu = nodes.reduce((a, p) => a + cpuSeconds(p.pid), 0) - cpu0;
+      await Bun.sleep(1000);
+      const after: GcReading[] = [];
+      for (const [k, p] of nodes.entries()) after.push(await gcReading(p, reports[k]!, SETTLE_MS));
+      const growth = after.reduce((a, x, k) => a + x.rss - base[k]!.rss, 0);
+      const heap = after.reduce((a, x, k) => a + x.heapSize - base[k]!.heapSize, 0);
+      console.log(`round ${r + 1} ${s.padEnd(6)} base RSS ${base.map((b) => mb(b.rss)).join(" + ")} MB (heap ${base.map((b) => mb(b.heapSize)).join(" + ")}) | ` +
+        `with ${n}: ${after.map((b) => mb(b.rss)).join(" + ")} MB | per connection after GC ${(growth / n / 1024).toFixed(2)} KB RSS, ${(heap / n / 1024).toFixed(2)} KB JS heap | ` +
+        `connect ${(n / sec).toFixed(0)}/s, server CPU ${cpu.toFixed(2)} s (${((cpu / n) * 1e6).toFixed(0)} µs per connection) | load ${load()}`);
+    } finally {
+      for (const ws of sockets) ws.close();
+      for (const p of nodes) await p.stop();
+      await db?.drop();
+      for (const f of reports) rmSync(f, { force: true });
+      removeTempDbs();
+    }
+    await Bun.sleep(500);
+  }
+}
+process.exit(0);
