@@ -114,3 +114,14 @@ describe("one-shot twin tokens never outlive their command", () => {
     });
   }
 });
+
+test("nobody makes the owner a moderator, not even the owner after leaving and coming back by a plain join (a stale node's; the room actor refuses it as well)", async () => {
+  const e = createMemoryEngine(new MemoryEngineStorage());
+  const rs = roomStream("r");
+  await appendVia(e, [{ stream: rs, kind: "joined", author: "u1", body: { create: "public" }, at }, { stream: userStream("u1"), kind: "room_joined", author: "u1", body: { room: "r" }, at }]);
+  await appendVia(e, leave("u1", "r"));
+  await appendVia(e, join("u1", "r"));
+  const [r] = await appendVia(e, [{ stream: rs, kind: "role", author: "u1", body: { user: "u1", role: "moderator" }, at }]);
+  expect(r!.status).toBe("rejected");
+  expect((await all(e)).some((x) => x.kind === "role")).toBe(false);
+});

@@ -24,7 +24,7 @@
  *   the room event leaves only when its command carries that twin: a ban of a user who is not a
  *   member has none, and a token left behind would let a later stray twin through (a stale
  *   node's kick of that user, refused, with its `room_left` accepted alone).
- * - `role`, `visibility`: the author must be the owner, and a member.
+ * - `role`, `visibility`: the author must be the owner, and a member; the owner is never made a moderator.
  * - `message`, `edit`, `delete` in a room: the author must be a member.
  * DMs, read cursors, broadcasts and `registered` carry no guard (a `registered` written by two
  * nodes at once is harmless: the projection's known-users set absorbs the repeat).
@@ -117,7 +117,7 @@ function guardedRoom(r: AppendRequest, rs: string, twinFollows: boolean): Engine
     case "role": {
       const owner = [member, ownerFact(rs, a)];
       return r.body.role === "moderator"
-        ? { ...r, guard: { require: [...owner, memberFact(rs, target)], forbid: [modFact(rs, target)] }, effects: { add: [modFact(rs, target)] } }
+        ? { ...r, guard: { require: [...owner, memberFact(rs, target)], forbid: [modFact(rs, target), ownerFact(rs, target)] }, effects: { add: [modFact(rs, target)] } }
         : { ...r, guard: { require: [...owner, modFact(rs, target)], forbid: [ownerFact(rs, target)] }, effects: { remove: [modFact(rs, target)] } };
     }
     case "visibility":
