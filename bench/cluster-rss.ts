@@ -7,7 +7,8 @@
  * has members on every node, so every node holds the other nodes' presence of every room.
  * bench/lib/gc-on-signal.ts is preloaded: each node's RSS is read after a forced full GC and a
  * settle, once fresh (the base) and once with everyone connected. Per connection = the growth of
- * all nodes together / connections. A measurement, not a benchmark: no goals.
+ * all nodes together / connections. `HUBBUB_CWD` runs another checkout's src/main.ts (before and
+ * after a change); `BENCH_CPU_PROF=dir` writes each node's CPU profile there. A measurement, not a benchmark: no goals.
  */
 import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import { join } from "node:path";
 import { createPgDatabase, type PgTestDatabase } from "../src/store/engine/testing/pg.ts";
 import { GC_PRELOAD, gcReading, type GcReading } from "./lib/gc-reading.ts";
 import { cpuSeconds, spawnServer, type ServerProc } from "./lib/proc.ts";
+import { cpuProf } from "./lib/targets.ts";
 import { removeTempDbs, tempDb } from "./lib/temp.ts";
 
 type Setup = "sqlite" | "pg1" | "pg2";
@@ -32,8 +34,8 @@ async function startNodes(s: Setup, reports: string[]): Promise<{ nodes: ServerP
   const nodes: ServerProc[] = [];
   for (let k = 0; k < count; k++) {
     const cluster = db ? ["--store", db.url, "--node-id", `n${k + 1}`] : [];
-    nodes.push(await spawnServer([process.execPath, "--preload", GC_PRELOAD, "src/main.ts", "--port", "0", "--db", tempDb(), "--rate-limit", "0", "--connect-rate-limit", "0",
-      "--max-connections-per-ip", "0", "--max-connections-per-user", "0", "--log-level", "warn", ...cluster], /hubbub listening on http:\/\/[^:]+:(\d+)/, { GC_REPORT: reports[k]! }));
+    nodes.push(await spawnServer([process.execPath, ...cpuProf(), "--preload", GC_PRELOAD, "src/main.ts", "--port", "0", "--db", tempDb(), "--rate-limit", "0", "--connect-rate-limit", "0",
+      "--max-connections-per-ip", "0", "--max-connections-per-user", "0", "--log-level", "warn", ...cluster], /hubbub listening on http:\/\/[^:]+:(\d+)/, { GC_REPORT: reports[k]! }, process.env.HUBBUB_CWD));
   }
   return { nodes, db };
 }

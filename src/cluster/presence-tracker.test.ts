@@ -130,6 +130,20 @@ test("a node that stops says bye: its presence goes at once", async () => {
   await until(() => online(b, "r").length === 0, "alice gone", TIMEOUT_MS / 2);
 });
 
+test("a device two nodes have stays online when one of them stops, and goes when the other does too", async () => {
+  const net = new MemoryPresenceNetwork();
+  const [a, b, c] = [await node(net, "a"), await node(net, "b"), await node(net, "c")];
+  a.tracker.localChanged("r", [entry("bob"), entry("ann")], []);
+  b.tracker.localChanged("r", [entry("bob")], []);
+  await until(() => online(c, "r").length === 2 && online(b, "r").length === 2, "bob and ann on c and b");
+  await a.tracker.stop();
+  await until(() => online(c, "r").length === 1, "ann gone from c");
+  expect(online(c, "r")).toEqual(["bob/d1"]);
+  expect(c.tracker.remoteIn("r").get(presenceKey("bob", "d1"))).toEqual(entry("bob"));
+  await b.tracker.stop();
+  await until(() => online(c, "r").length === 0, "bob gone from c");
+});
+
 test("a restarted node (same name, new incarnation) replaces what its previous run had", async () => {
   const net = new MemoryPresenceNetwork();
   const [a, b] = [await node(net, "a"), await node(net, "b")];

@@ -70,9 +70,13 @@ interface RemoteNode {
   synced: boolean;
   heard: number;
   wantedAt: number;
-  rooms: Map<string, Map<string, PresenceEntry>>;
   building?: { id: string; of: number; next: number; rooms: Map<string, Map<string, PresenceEntry>> };
 }
+
+/** A device online in a room on other nodes: the first holder's entry, and the holders (nearly always one, so no array then). */
+interface Held { entry: PresenceEntry; by: RemoteNode | RemoteNode[] }
+
+const holds = (h: Held, st: RemoteNode): boolean => h.by === st || (Array.isArray(h.by) && h.by.includes(st));
 
 export class PresenceTracker {
   readonly incarnation = crypto.randomUUID().slice(0, 8);
@@ -81,8 +85,8 @@ export class PresenceTracker {
   /** This node's own presence, room -> key -> entry: what its full state says. */
   private readonly local = new Map<string, Map<string, PresenceEntry>>();
   private readonly nodes = new Map<string, RemoteNode>();
-  /** The union over other nodes: room -> key -> entry and how many nodes have it. */
-  private readonly union = new Map<string, Map<string, { entry: PresenceEntry; nodes: number }>>();
+  /** The union over other nodes: room -> key -> entry and which nodes have it. */
+  private readonly union = new Map<string, Map<string, Held>>();
   private pending: Op[] = [];
   private flushScheduled = false;
   private fullScheduled: ReturnType<typeof setTimeout> | undefined;
@@ -260,7 +264,7 @@ export class PresenceTracker {
       if (st) this.dropNode(m.n, "restarted");
       // A new incarnation starts with no presence: heard from its first message, nothing was missed.
       const fromStart = m.k === "d" ? m.s === 1 : m.s === 0;
-      st = { inc: m.i, seq: m.k === "d" ? m.s - 1 : m.s, synced: fromStart, heard: Date.now(), wantedAt: 0, rooms: new Map() };
+      st = { inc: m.i, seq: m.k === "d" ? m.s - 1 : m.s, synced: fromStart, heard: Date.now(), wantedAt: 0 };
       this.nodes.set(m.n, st);
       if (!fromStart) this.want(m.n, st);
     }
@@ -307,44 +311,50 @@ export class PresenceTracker {
     if (b.next < b.of) return;
     st.building = undefined;
     // Replace: everything the node had that the full state lacks goes, everything in it is set.
-    for (const [room, keys] of [...st.rooms]) for (const key of [...keys.keys()]) if (!b.rooms.get(room)?.has(key)) this.set(st, room, key, undefined);
+    for (const [room, key] of this.heldBy(st)) if (!b.rooms.get(room)?.has(key)) this.set(st, room, key, undefined);
     for (const [room, keys] of b.rooms) for (const [key, e] of keys) this.set(st, room, key, e);
     st.seq = m.s;
     st.synced = true;
   }
 
-  /** One node's presence of one device in one room, and the union's count. */
+  /**
+   * One node's presence of one device in one room. The union is the only place remote presence
+   * is kept (each node holds every other node's entries: ~86k per node at 100k connections on 7
+   * nodes), so a per-node copy of it would cost another map entry per entry.
+   */
   private set(st: RemoteNode, room: string, key: string, entry: PresenceEntry | undefined): void {
-    let keys = st.rooms.get(room);
-    const had = keys?.has(key) ?? false;
-    if (entry) {
-      if (!keys) st.rooms.set(room, (keys = new Map()));
-      keys.set(key, entry);
-    } else if (had) {
-      keys!.delete(key);
-      if (keys!.size === 0) st.rooms.delete(room);
-    }
-    if (had === (entry !== undefined)) return;
     let u = this.union.get(room);
-    if (!u) this.union.set(room, (u = new Map()));
-    const now = u.get(key);
+    const now = u?.get(key);
+    const had = now !== undefined && holds(now, st);
+    if (had === (entry !== undefined)) return;
     if (entry) {
-      if (now) now.nodes++;
-      else u.set(key, { entry, nodes: 1 });
-    } else if (now && --now.nodes === 0) {
-      u.delete(key);
-      if (u.size === 0) this.union.delete(room);
+      if (!u) this.union.set(room, (u = new Map()));
+      if (now) now.by = Array.isArray(now.by) ? [...now.by, st] : [now.by, st];
+      else u.set(key, { entry, by: st });
+    } else {
+      const rest = Array.isArray(now!.by) ? now!.by.filter((n) => n !== st) : [];
+      if (rest.length === 0) {
+        u!.delete(key);
+        if (u!.size === 0) this.union.delete(room);
+      } else now!.by = rest.length === 1 ? rest[0]! : rest;
     }
     let c = this.changes.get(room);
     if (!c) this.changes.set(room, (c = new Map()));
     c.set(key, this.union.get(room)?.get(key)?.entry);
   }
 
+  /** Every (room, key) node `st` has, as a list (set() may change the union while it is walked). */
+  private heldBy(st: RemoteNode): [string, string][] {
+    const out: [string, string][] = [];
+    for (const [room, keys] of this.union) for (const [key, h] of keys) if (holds(h, st)) out.push([room, key]);
+    return out;
+  }
+
   private dropNode(n: string, why: string): void {
     const st = this.nodes.get(n);
     if (!st) return;
     this.nodes.delete(n);
-    for (const [room, keys] of [...st.rooms]) for (const key of [...keys.keys()]) this.set(st, room, key, undefined);
+    for (const [room, key] of this.heldBy(st)) this.set(st, room, key, undefined);
     this.opts.onNodeDropped?.(n, why);
   }
 
