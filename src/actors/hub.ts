@@ -5,7 +5,7 @@
  * that react to it. All of that happens in one synchronous block after COMMIT.
  */
 import {
-  BROADCAST_STREAM, ENCODINGS, codecFor, parseStream,
+  BROADCAST_STREAM, ENCODINGS, ErrorCode, codecFor, parseStream,
   eventFrame, type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type PresenceEntry, type ServerFrame, type TypingEventFrame,
 } from "../protocol/index.ts";
 import type { AppendOutcome, AppendRequest, EventLog, StoredEvent } from "../store/event-log.ts";
@@ -78,10 +78,13 @@ export class Hub implements ActorContext {
   publishing: EventData | undefined;
   private sinceSnapshot = 0;
   /**
-   * Cluster mode: set once the commit path failed on a followed event (which one, and why). The
-   * projection may then hold part of an event, so it is never snapshotted and nothing more is applied.
+   * Set once the commit path failed on an event already in the log (which one, and why): a
+   * followed event in cluster mode, a committed one on a single node. The projection may then hold
+   * part of an event, so it is never snapshotted and nothing more is applied or published.
    */
   private commitPathFailed: string | undefined;
+  /** Single node: told once when the commit path fails (the server stops: see `append`). */
+  private onBroken: ((why: string) => void) | undefined;
   /** Frames per second per user, across all of the user's connections (`--rate-limit`); none when 0. */
   private readonly userBudgets: Budgets | undefined;
   /**
@@ -212,8 +215,15 @@ export class Hub implements ActorContext {
       });
       return;
     }
+    if (this.commitPathFailed !== undefined) return done(new AppendError(ErrorCode.Internal, "the server is stopping after an internal failure: retry once reconnected"));
     this.journal.submit(requests, (result) => {
-      if (!(result instanceof AppendError)) for (const o of result) if (!o.duplicate) this.committed(o.event);
+      if (!(result instanceof AppendError)) {
+        for (const o of result) {
+          if (o.duplicate || this.committedOrStopped(o.event)) continue;
+          // Durable, but not folded or published: the retry (same cmid) after the restart gets the original ack.
+          return done(new AppendError(ErrorCode.Internal, "the server is stopping after an internal failure: retry once reconnected"));
+        }
+      }
       done(result);
       if (t0 > 0) this.metrics.ackSeconds.observe((performance.now() - t0) / 1000);
     });
@@ -256,6 +266,32 @@ export class Hub implements ActorContext {
       }
     }
     return fresh.length;
+  }
+
+  /**
+   * Single node: the server's hook for a failed commit path (start.ts stops the server and exits
+   * 4; a restart rebuilds the projection from the log, and clients resume gap-free from it).
+   */
+  whenCommitPathFails(stop: (why: string) => void): void { this.onBroken = stop; }
+
+  /**
+   * Single node: runs the commit path for an event the journal has just made durable. If it
+   * throws, the event is in the log but this server's projection and subscribers missed it, and
+   * carrying on would be a silent gap for every subscriber (they would see the events after it):
+   * so nothing more is applied or published, and the server stops (same rule as a cluster node's
+   * followed events, applyFollowed). False once stopped.
+   */
+  private committedOrStopped(e: EventData): boolean {
+    if (this.commitPathFailed !== undefined) return false;
+    try {
+      this.committed(e);
+      return true;
+    } catch (err) {
+      this.commitPathFailed = `${e.stream}#${e.seq} at pos ${e.pos}: ${(err as Error)?.message ?? String(err)}`;
+      this.logger.error("commit path failed on a committed event: the server stops", err, { event: "commit_path_failed", pos: e.pos });
+      this.onBroken?.(`the commit path failed on ${this.commitPathFailed}`);
+      return false;
+    }
   }
 
   /**

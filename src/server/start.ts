@@ -162,6 +162,15 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     await running.stop();
     fatal({ message: `this node stopped applying the shared store's events (${why}); start it again and it rebuilds its state from its replica`, exitCode: 4 });
   };
+  // The same on a single node: a committed event whose commit path failed is in the log but not in
+  // the projection nor on the wire. Stop and exit 4; the restart rebuilds the projection from the log.
+  if (!engine) {
+    hub.whenCommitPathFails((why) => void (async () => {
+      logger.error(`stopping: ${why}`, undefined, { event: "server.commit_path_failed" });
+      await running?.stop();
+      fatal({ message: `this server stopped after an internal failure (${why}); start it again and it rebuilds its state from its log`, exitCode: 4 });
+    })());
+  }
   const startPos = log.lastPos();
   if (engine) {
     const presenceBus = await openClusterPresenceBus(config.store!, nodeName(config));
