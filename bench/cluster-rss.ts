@@ -1,14 +1,14 @@
 /**
  * `bun bench/cluster-rss.ts [connections] [rounds] [setups…]`: what cluster mode costs in memory
  * and connect rate, against one SQLite node with the same load in the same run. Setups: `sqlite`
- * (one plain node), `pg1` (one cluster node on a fresh PostgreSQL database), `pg2` (two cluster
- * nodes, the connections split in halves as cluster-100k splits them). Every connection is a user
+ * (one plain node), `pgN` (N cluster nodes on a fresh PostgreSQL database, the connections split
+ * in N blocks as cluster-100k splits them; pg7 is its shape). Every connection is a user
  * of its own, hello'd and joined to room r(i mod connections/100), as in cluster-100k: each room
  * has members on every node, so every node holds the other nodes' presence of every room.
  * bench/lib/gc-on-signal.ts is preloaded: each node's RSS is read after a forced full GC and a
  * settle, once fresh (the base) and once with everyone connected. Per connection = the growth of
  * all nodes together / connections. `HUBBUB_CWD` runs another checkout's src/main.ts (before and
- * after a change); `BENCH_CPU_PROF=dir` writes each node's CPU profile there. A measurement, not a benchmark: no goals.
+ * after a change); `BENCH_CPU_PROF=dir` writes each node's CPU profile there; `GC_TYPES=1` prints the first node's live objects per connection by type. A measurement, not a benchmark: no goals.
  */
 import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,17 +19,19 @@ import { cpuSeconds, spawnServer, type ServerProc } from "./lib/proc.ts";
 import { cpuProf } from "./lib/targets.ts";
 import { removeTempDbs, tempDb } from "./lib/temp.ts";
 
-type Setup = "sqlite" | "pg1" | "pg2";
+/** `sqlite`, or `pgN`: N cluster nodes. */
+type Setup = string;
 const [nArg = "6000", roundsArg = "1", ...setupArgs] = process.argv.slice(2);
 const n = Number(nArg), rounds = Number(roundsArg);
-const setups = (setupArgs.length ? setupArgs : ["sqlite", "pg1", "pg2"]) as Setup[];
+const setups: Setup[] = setupArgs.length ? setupArgs : ["sqlite", "pg1", "pg2"];
 const rooms = Math.max(1, Math.round(n / 100));
 const SETTLE_MS = Number(process.env.SETTLE_MS ?? 2000);
 const load = () => readFileSync("/proc/loadavg", "utf8").split(" ")[0];
 const mb = (b: number) => (b / 1048576).toFixed(1);
 
 async function startNodes(s: Setup, reports: string[]): Promise<{ nodes: ServerProc[]; db?: PgTestDatabase }> {
-  const count = s === "pg2" ? 2 : 1;
+  const count = s === "sqlite" ? 1 : Number(/^pg(\d+)$/.exec(s)?.[1] ?? NaN);
+  if (!(count >= 1)) throw new Error(`unknown setup ${s}: sqlite or pgN`);
   const db = s === "sqlite" ? undefined : await createPgDatabase();
   const nodes: ServerProc[] = [];
   for (let k = 0; k < count; k++) {
@@ -68,7 +70,7 @@ async function connect(port: number, first: number, count: number, sockets: WebS
 console.log(`${n} connections in ${rooms} rooms, ${rounds} round(s), setups ${setups.join(" ")}, load ${load()}`);
 for (let r = 0; r < rounds; r++) {
   for (const s of setups) {
-    const reports = [0, 1].map((k) => join(tmpdir(), `hubbub-crss-${process.pid}-${s}-${r}-${k}.jsonl`));
+    const reports = Array.from({ length: s === "sqlite" ? 1 : Number(s.slice(2)) }, (_, k) => join(tmpdir(), `hubbub-crss-${process.pid}-${s}-${r}-${k}.jsonl`));
     const { nodes, db } = await startNodes(s, reports);
     const sockets: WebSocket[] = [];
     try {
@@ -89,6 +91,12 @@ for (let r = 0; r < rounds; r++) {
       console.log(`round ${r + 1} ${s.padEnd(6)} base RSS ${base.map((b) => mb(b.rss)).join(" + ")} MB (heap ${base.map((b) => mb(b.heapSize)).join(" + ")}) | ` +
         `with ${n}: ${after.map((b) => mb(b.rss)).join(" + ")} MB | per connection after GC ${(growth / n / 1024).toFixed(2)} KB RSS, ${(heap / n / 1024).toFixed(2)} KB JS heap | ` +
         `connect ${(n / sec).toFixed(0)}/s, server CPU ${cpu.toFixed(2)} s (${((cpu / n) * 1e6).toFixed(0)} µs per connection) | load ${load()}`);
+      if (process.env.GC_TYPES) {
+        // The first node's live objects by type, per connection of the whole run (GC_TYPES=1: a census).
+        const t0 = base[0]!.types ?? {}, t1 = after[0]!.types ?? {};
+        const rows = Object.keys(t1).map((k) => [k, (t1[k]! - (t0[k] ?? 0)) / n] as const).sort((a, b) => b[1] - a[1]).slice(0, 15);
+        console.log(`  node 1 objects per connection: ${rows.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ")}`);
+      }
     } finally {
       for (const ws of sockets) ws.close();
       for (const p of nodes) await p.stop();

@@ -2,7 +2,8 @@
  * Preloaded into a server under measurement (`bun --preload bench/lib/gc-on-signal.ts …`): on
  * SIGUSR2 it runs a full GC and writes one JSON line of memory figures to the file named by
  * $GC_REPORT. RSS read from outside at an arbitrary moment includes whatever garbage the last
- * allocation burst left for the collector; after a forced GC both servers are read in the same
+ * allocation burst left for the collector (with $GC_TYPES set, the line also has JSC's live
+ * object counts by type: a census); after a forced GC both servers are read in the same
  * state, so RSS per connection compares what each keeps, not when its GC last ran.
  */
 import { appendFileSync } from "node:fs";
@@ -14,5 +15,5 @@ process.on("SIGUSR2", () => {
   if (!report) return;
   const h = heapStats();
   const m = process.memoryUsage();
-  appendFileSync(report, JSON.stringify({ rss: m.rss, heapSize: h.heapSize, heapCapacity: h.heapCapacity, extraMemorySize: h.extraMemorySize }) + "\n");
+  appendFileSync(report, JSON.stringify({ rss: m.rss, heapSize: h.heapSize, heapCapacity: h.heapCapacity, extraMemorySize: h.extraMemorySize, ...(process.env.GC_TYPES ? { types: h.objectTypeCounts } : {}) }) + "\n");
 });

@@ -8,7 +8,7 @@ import type { ServerProc } from "./proc.ts";
 
 export const GC_PRELOAD = new URL("./gc-on-signal.ts", import.meta.url).pathname;
 
-export interface GcReading { rss: number; heapSize: number; heapCapacity: number; extraMemorySize: number }
+export interface GcReading { rss: number; heapSize: number; heapCapacity: number; extraMemorySize: number; types?: Record<string, number> }
 
 export async function gcReading(server: ServerProc, file: string, settleMs = 2000): Promise<GcReading> {
   const lines = () => { try { return readFileSync(file, "utf8").trim().split("\n").filter(Boolean); } catch { return []; } };
