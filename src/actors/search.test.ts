@@ -36,6 +36,21 @@ describe("search within a stream", () => {
     expect(scanLimited).toMatchObject({ events: [], next: 22 }); // read 10 events (seqs 31..22), found none
   });
 
+  test("bounded by bytes too: big messages stop a call after the page that crosses 512 KiB, and `next` goes on", () => {
+    const th = testHub();
+    const big = "y".repeat(4000);
+    th.log.append(Array.from({ length: 5000 }, (_, i) => ({ stream: "room:b", kind: "message" as const, author: "ann", body: { text: big }, cmid: `b${i}`, at: 1 })));
+    const r = searchStream(th.log, "room:b", "no such words", undefined, 20);
+    expect(r.events).toEqual([]);
+    // Pages of 200 events of ~4 KB: the first page (~820 KB) crosses 512 KiB, so one call reads
+    // that page alone (not 5,000 events, 20 MB), and `next` continues from it.
+    expect(r.readBytes).toBeGreaterThan(512 * 1024);
+    expect(r.readBytes).toBeLessThan(1_000_000);
+    expect(r.next).toBe(5000 - 200 + 1);
+    const again = searchStream(th.log, "room:b", "no such words", r.next, 20);
+    expect(again.next).toBe(5000 - 400 + 1);
+  });
+
   test("a later page never matches a message by text edited away or deleted after that page (found in review)", async () => {
     const { th, ann } = await room(Array.from({ length: 12 }, (_, i) => `note ${i + 1}`)); // seqs 2..13
     ann.send({ type: "edit", stream: "room:r", seq: 3, cmid: "e1", text: "rewritten" }); // "note 2"

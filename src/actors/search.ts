@@ -1,7 +1,9 @@
 /**
  * Search within one stream's history, from the log: the messages whose current text (after
  * their latest edit) contains the query, newest first. Bounded: one call reads at most
- * `maxScan` events, so its cost does not grow with the stream; `next` continues further back.
+ * `maxScan` events and stops after the page that crosses `maxBytes` of text read, so its cost
+ * grows neither with the stream nor with the size of its messages (5,000 messages of 4,000
+ * characters would be 20 MB in one block); `next` continues further back.
  */
 import type { EventData } from "../protocol/index.ts";
 import type { EventLog } from "../store/event-log.ts";
@@ -18,20 +20,22 @@ const EVENT_OVERHEAD = 100;
 
 /** Events read per request at most (in pages of `PAGE`). */
 export const SEARCH_SCAN = 5000;
-const PAGE = 500;
+/** Text read per request: it stops after the page that crosses this (the per-turn read budget's size). */
+export const SEARCH_BYTES = 512 * 1024;
+const PAGE = 200;
 const NONE: ReadonlyMap<number, string | null> = new Map();
 
 /**
  * `changed` is the stream's latest text per edited or deleted message (the projection's `changes`):
  * what a message says now, whatever part of the stream this call scans.
  */
-export function searchStream(log: EventLog, stream: string, q: string, before: number | undefined, limit: number, changed: ReadonlyMap<number, string | null> = NONE, maxScan = SEARCH_SCAN): SearchPage {
+export function searchStream(log: EventLog, stream: string, q: string, before: number | undefined, limit: number, changed: ReadonlyMap<number, string | null> = NONE, maxScan = SEARCH_SCAN, maxBytes = SEARCH_BYTES): SearchPage {
   const needle = q.trim().toLocaleLowerCase();
   const events: EventData[] = [];
   let cursor = before ?? log.head(stream) + 1;
   let scanned = 0;
   let readBytes = 0;
-  while (scanned < maxScan && events.length < limit) {
+  while (scanned < maxScan && readBytes < maxBytes && events.length < limit) {
     const page = log.readBefore(stream, cursor, Math.min(PAGE, maxScan - scanned));
     if (page.length === 0) return { events, readBytes };
     scanned += page.length;
