@@ -278,6 +278,33 @@ describe("ConnectionActor: resume", () => {
     expect(seqs(c, "room:big")).toEqual(Array.from({ length: th.log.head("room:big") }, (_, i) => i + 1));
   });
 
+  test("a replay of big events goes in pages of about 512 KiB (each one block: read, encode, write), not 1,000 events of 4 KB", async () => {
+    const th = testHub({ config: { readRateLimit: 0 } });
+    const ann = await connected(th, "ann");
+    ann.send({ type: "join", room: "big" });
+    await settle();
+    const text = "z".repeat(4000);
+    for (let i = 0; i < 3; i++) {
+      th.log.append(Array.from({ length: 1000 }, (_, j) => ({ stream: "room:big", kind: "message" as const, author: "ann", body: { text }, cmid: `c${i}-${j}`, at: 1 })));
+    }
+    const c = new TestClient(th);
+    const batches: number[] = [];
+    const send = c.socket.sendBatch.bind(c.socket);
+    c.socket.sendBatch = (frames) => {
+      batches.push(frames.reduce((n, f) => n + (typeof f === "string" ? f.length : f.byteLength), 0));
+      send(frames);
+    };
+    c.hello("ann", "laptop", { "room:big": 0 });
+    while (!c.frames.some((f) => f.type === "synced")) await settle();
+    expect(seqs(c, "room:big")).toEqual(Array.from({ length: th.log.head("room:big") }, (_, i) => i + 1));
+    // The first page is sized blind (250 events: ~1 MB here, was 1,000: ~4 MB); every later one,
+    // the final synchronous block included, aims at 512 KiB.
+    const pages = batches.filter((b) => b > 100_000);
+    expect(pages.length).toBeGreaterThan(4);
+    expect(pages[0]!).toBeLessThan(1_100_000);
+    for (const b of pages.slice(1)) expect(b).toBeLessThan(700_000);
+  });
+
   test("a room missing from the cursors is replayed from the user's latest joined event", async () => {
     const { th, bob } = await seeded();
     bob.send({ type: "leave", room: "r1" });

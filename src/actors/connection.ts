@@ -37,6 +37,9 @@ const SEARCH_BURST = 5;
 
 /** Replay is sent in pages of this many events; between pages the actor waits for the socket to drain. */
 const PAGE = 1000;
+/** What one replay page aims at, in bytes sent (pages shrink for big events, never below MIN_PAGE events). */
+const REPLAY_PAGE_BYTES = 512 * 1024;
+const MIN_PAGE = 50;
 /** Replay pauses while more than this many bytes wait to be written to the socket. */
 const REPLAY_HIGH_WATER = 1 << 20;
 
@@ -530,7 +533,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     for (const [stream, cursor] of cursors) {
       let c = this.checkKept(stream, cursor);
       for (let page = this.hub.log.readAfter(stream, c, PAGE); page.length > 0; page = this.hub.log.readAfter(stream, c, PAGE)) {
-        c = this.sendEvents(page);
+        c = this.sendEvents(page).last;
       }
     }
     this.flushOut();
@@ -541,13 +544,20 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   private async catchUp(stream: string, from: number, allowed: () => boolean): Promise<number> {
     const log = this.hub.log;
     let cursor = this.checkKept(stream, from);
-    while (log.head(stream) - cursor > PAGE && !this.closed() && allowed()) {
+    // Pages are sized by what the last one weighed, so one page (one block: read, encode, write)
+    // stays near REPLAY_PAGE_BYTES: 1,000 messages of 4,000 characters would be 4 MB in one block.
+    // The first is a quarter page; small events grow it to PAGE at once. What is left for the
+    // final synchronous block (follow) is at most one such page.
+    let size = PAGE / 4;
+    while (log.head(stream) - cursor > size && !this.closed() && allowed()) {
       await this.hub.readWork.room(); // replays share each turn's reads with history and search
       if (this.closed() || !allowed()) break;
       cursor = this.checkKept(stream, cursor); // retention may have pruned while we waited for the socket
-      const page = log.readAfter(stream, cursor, PAGE);
+      const page = log.readAfter(stream, cursor, size);
       if (page.length === 0) break;
-      cursor = this.sendEvents(page);
+      const sent = this.sendEvents(page);
+      cursor = sent.last;
+      size = Math.max(MIN_PAGE, Math.min(PAGE, Math.floor((page.length * REPLAY_PAGE_BYTES) / Math.max(1, sent.bytes))));
       // Written now, not at the end of the turn, so the backlog check sees this page too: else
       // the page just queued is not counted, and with no read budget a fast loop can run ahead.
       this.flushOut();
@@ -570,14 +580,14 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     return first - 1;
   }
 
-  /** Sends replayed events, charged to the user's read budget; returns the last seq sent. */
-  private sendEvents(events: EventData[]): number {
+  /** Sends replayed events, charged to the user's read budget; returns the last seq sent and the bytes. */
+  private sendEvents(events: EventData[]): { last: number; bytes: number } {
     this.hub.metrics.replayEvents.inc(events.length);
     let bytes = 0;
     for (const e of events) bytes += this.deliverSized(eventFrame(e));
     this.hub.readBudgetOf(this.user)?.spend(bytes);
     this.hub.readWork.spend(bytes);
-    return events[events.length - 1]!.seq;
+    return { last: events[events.length - 1]!.seq, bytes };
   }
 
   // ---------- reads ----------
