@@ -223,6 +223,28 @@ describe("ConnectionActor: rooms and messages", () => {
   });
 });
 
+/**
+ * ann in room "big" with `thousands` × 1,000 messages of `size` characters, and a client (not yet
+ * hello'd) whose every write is reported to `wrote` (bytes) before it is delivered.
+ */
+async function bigRoom(thousands: number, size: number, wrote: (bytes: number) => void) {
+  const th = testHub({ config: { readRateLimit: 0 } });
+  const ann = await connected(th, "ann");
+  ann.send({ type: "join", room: "big" });
+  await settle();
+  const text = "x".repeat(size);
+  for (let i = 0; i < thousands; i++) {
+    th.log.append(Array.from({ length: 1000 }, (_, j) => ({ stream: "room:big", kind: "message" as const, author: "ann", body: { text }, cmid: `c${i}-${j}`, at: 1 })));
+  }
+  const c = new TestClient(th);
+  const send = c.socket.sendBatch.bind(c.socket);
+  c.socket.sendBatch = (frames) => {
+    wrote(frames.reduce((n, f) => n + (typeof f === "string" ? f.length : f.byteLength), 0));
+    send(frames);
+  };
+  return { th, c };
+}
+
 describe("ConnectionActor: resume", () => {
   test("resume replays exactly what each stream missed, before synced, then goes live with no gap", async () => {
     const { th, ann, bob } = await seeded();
@@ -247,22 +269,8 @@ describe("ConnectionActor: resume", () => {
   });
 
   test("a replay to a reader that takes nothing pauses once a megabyte is unsent (at most the page that crossed it beyond), and goes on when it drains", async () => {
-    const th = testHub({ config: { readRateLimit: 0 } });
-    const ann = await connected(th, "ann");
-    ann.send({ type: "join", room: "big" });
-    await settle();
-    // 10,000 messages of ~1 KB: about 10 MB to replay, pages of 1,000 events.
-    const text = "x".repeat(1000);
-    for (let i = 0; i < 10; i++) {
-      th.log.append(Array.from({ length: 1000 }, (_, j) => ({ stream: "room:big", kind: "message" as const, author: "ann", body: { text }, cmid: `c${i}-${j}`, at: 1 })));
-    }
-    const c = new TestClient(th);
-    // A socket whose reader reads nothing: every byte written stays in its buffer.
-    const send = c.socket.sendBatch.bind(c.socket);
-    c.socket.sendBatch = (frames) => {
-      for (const f of frames) c.socket.buffered += typeof f === "string" ? f.length : f.byteLength;
-      send(frames);
-    };
+    // 10,000 messages of ~1 KB: about 10 MB to replay.
+    const { th, c } = await bigRoom(10, 1000, (bytes) => { c.socket.buffered += bytes; }); // a reader that reads nothing
     c.hello("ann", "laptop", { "room:big": 0 });
     for (let i = 0; i < 20; i++) await settle();
     const first = c.socket.events("room:big").length;
@@ -279,21 +287,8 @@ describe("ConnectionActor: resume", () => {
   });
 
   test("a replay of big events goes in pages of about 512 KiB (each one block: read, encode, write), not 1,000 events of 4 KB", async () => {
-    const th = testHub({ config: { readRateLimit: 0 } });
-    const ann = await connected(th, "ann");
-    ann.send({ type: "join", room: "big" });
-    await settle();
-    const text = "z".repeat(4000);
-    for (let i = 0; i < 3; i++) {
-      th.log.append(Array.from({ length: 1000 }, (_, j) => ({ stream: "room:big", kind: "message" as const, author: "ann", body: { text }, cmid: `c${i}-${j}`, at: 1 })));
-    }
-    const c = new TestClient(th);
     const batches: number[] = [];
-    const send = c.socket.sendBatch.bind(c.socket);
-    c.socket.sendBatch = (frames) => {
-      batches.push(frames.reduce((n, f) => n + (typeof f === "string" ? f.length : f.byteLength), 0));
-      send(frames);
-    };
+    const { th, c } = await bigRoom(3, 4000, (bytes) => batches.push(bytes));
     c.hello("ann", "laptop", { "room:big": 0 });
     while (!c.frames.some((f) => f.type === "synced")) await settle();
     expect(seqs(c, "room:big")).toEqual(Array.from({ length: th.log.head("room:big") }, (_, i) => i + 1));
