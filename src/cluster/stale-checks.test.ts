@@ -28,6 +28,15 @@ function node(name: string, engine: Engine, net: MemoryPresenceNetwork): TestHub
   return th;
 }
 
+/** Node A, and node B on the same store whose engine's watch never fires (it hears of A's commits only from its poll). */
+function nodeAndDeafNode(): { a: TestHub; b: TestHub } {
+  const storage = new MemoryEngineStorage();
+  const net = new MemoryPresenceNetwork();
+  const a = node("a", createMemoryEngine(storage), net);
+  const deaf: Engine = { ...createMemoryEngine(storage), watch: async () => ({ stop: async () => {} }) };
+  return { a, b: node("b", deaf, net) };
+}
+
 /** Hello, then wait for `synced` (in cluster mode a hello waits for the engine). */
 async function connected(th: TestHub, user: string): Promise<TestClient> {
   const c = new TestClient(th);
@@ -51,11 +60,7 @@ async function reply(c: TestClient, id: string): Promise<unknown> {
 }
 
 test("a DM to a user who signed in on another node an instant ago, and a read cursor at an event just sent there, are accepted once this node has caught up", async () => {
-  const storage = new MemoryEngineStorage();
-  const net = new MemoryPresenceNetwork();
-  const a = node("a", createMemoryEngine(storage), net);
-  const deaf: Engine = { ...createMemoryEngine(storage), watch: async () => ({ stop: async () => {} }) };
-  const b = node("b", deaf, net);
+  const { a, b } = nodeAndDeafNode();
   const fay = await connected(b, "fay");
   await settle();
 
@@ -78,11 +83,7 @@ test("a DM to a user who signed in on another node an instant ago, and a read cu
 });
 
 test("room commands refused on a replica that is behind are decided again once it has caught up: an invite of a user who just signed in elsewhere, a join right after an invite made elsewhere, a kick of a user who just joined elsewhere", async () => {
-  const storage = new MemoryEngineStorage();
-  const net = new MemoryPresenceNetwork();
-  const a = node("a", createMemoryEngine(storage), net);
-  const deaf: Engine = { ...createMemoryEngine(storage), watch: async () => ({ stop: async () => {} }) };
-  const b = node("b", deaf, net);
+  const { a, b } = nodeAndDeafNode();
 
   // ann owns a private room; she works on B, which hears of A's commits only from its poll.
   const ann = await connected(b, "ann");
