@@ -43,6 +43,6 @@ test("each publish reports exactly as many deliveries as sockets received it; a 
   fanout.publish("u", "4");
   expect(reported).toEqual([2, 1, 0, 1]);
   expect(a.got.length + b.got.length).toBe(3);
-  expect(fanout.subscribers("t")).toBe(0);
-  expect(fanout.subscribers("u")).toBe(1);
+  expect(fanout.subscriberCount("t")).toBe(0);
+  expect(fanout.subscriberCount("u")).toBe(1);
 });

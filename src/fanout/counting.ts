@@ -44,7 +44,4 @@ export class CountingFanout implements Fanout {
   }
 
   subscriberCount(topic: string): number { return this.inner.subscriberCount(topic); }
-
-  /** Subscribers of a topic (for tests and diagnostics). */
-  subscribers(topic: string): number { return this.inner.subscriberCount(topic); }
 }
