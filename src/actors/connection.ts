@@ -409,8 +409,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     this.subscribe(userGroup(this.user));
     this.subscribe(BROADCAST_GROUP);
     for (const r of rooms) {
-      if (this.rooms === NO_ROOMS) this.rooms = [];
-      this.rooms.push(r);
+      this.addRoom(r);
       this.subscribe(roomGroup(r));
     }
     return true;
@@ -440,8 +439,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
 
   private async followRoom(room: string, from: number): Promise<void> {
     if (this.rooms.includes(room)) return;
-    if (this.rooms === NO_ROOMS) this.rooms = [];
-    this.rooms.push(room);
+    this.addRoom(room);
     const member = () => this.rooms.includes(room) && isMember(this.hub.projection, room, this.user);
     await this.follow(roomGroup(room), new Map([[roomStream(room), from]]), undefined, member);
     // Not subscribed (the user left before or during the replay): forget the room, so a re-join follows it again.
@@ -474,11 +472,16 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
    */
   private followAtCommit(room: string): void {
     const group = roomGroup(room);
-    if (this.rooms === NO_ROOMS) this.rooms = [];
-    this.rooms.push(room);
+    this.addRoom(room);
     if (this.groups.includes(group)) return;
     this.flushOut();
     this.subscribe(group);
+  }
+
+  /** Adds `room` to the rooms followed or being replayed (a connection in none shares NO_ROOMS until its first). */
+  private addRoom(room: string): void {
+    if (this.rooms === NO_ROOMS) this.rooms = [];
+    this.rooms.push(room);
   }
 
   /** Drops `room` from the rooms followed or being replayed; false if it was not there. */
@@ -537,8 +540,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
       }
     }
     this.flushOut();
-    this.hub.fanout.subscribe(this.socket, topicFor(group, this.socket.encoding));
-    this.groups.push(group);
+    this.subscribe(group);
   }
 
   private async catchUp(stream: string, from: number, allowed: () => boolean): Promise<number> {

@@ -215,13 +215,13 @@ export class Hub implements ActorContext {
       });
       return;
     }
-    if (this.commitPathFailed !== undefined) return done(new AppendError(ErrorCode.Internal, "the server is stopping after an internal failure: retry once reconnected"));
+    if (this.commitPathFailed !== undefined) return done(stopping());
     this.journal.submit(requests, (result) => {
       if (!(result instanceof AppendError)) {
         for (const o of result) {
           if (o.duplicate || this.committedOrStopped(o.event)) continue;
           // Durable, but not folded or published: the retry (same cmid) after the restart gets the original ack.
-          return done(new AppendError(ErrorCode.Internal, "the server is stopping after an internal failure: retry once reconnected"));
+          return done(stopping());
         }
       }
       done(result);
@@ -259,11 +259,8 @@ export class Hub implements ActorContext {
     // restart rebuilds the projection from the replica and clients resume, gap-free, from it or
     // from another node.
     for (const e of fresh) {
-      try { this.committed(e); } catch (err) {
-        this.commitPathFailed = `${e.stream}#${e.seq} at pos ${e.pos}: ${(err as Error)?.message ?? String(err)}`;
-        this.logger.error("commit path failed on a followed event: this node stops", err, { event: "cluster.apply_failed", pos: e.pos });
-        throw new CommitPathError(`the commit path failed on ${this.commitPathFailed}`, { cause: err });
-      }
+      const err = this.commitPathError(e, "commit path failed on a followed event: this node stops", "cluster.apply_failed");
+      if (err !== undefined) throw new CommitPathError(`the commit path failed on ${this.commitPathFailed}`, { cause: err });
     }
     return fresh.length;
   }
@@ -283,14 +280,23 @@ export class Hub implements ActorContext {
    */
   private committedOrStopped(e: EventData): boolean {
     if (this.commitPathFailed !== undefined) return false;
+    if (this.commitPathError(e, "commit path failed on a committed event: the server stops", "commit_path_failed") === undefined) return true;
+    this.onBroken?.(`the commit path failed on ${this.commitPathFailed}`);
+    return false;
+  }
+
+  /**
+   * Runs the commit path for `e`; if it throws, records which event failed and why (after which
+   * nothing more is applied, published or snapshotted), logs it, and returns the error.
+   */
+  private commitPathError(e: EventData, message: string, event: string): unknown {
     try {
       this.committed(e);
-      return true;
+      return undefined;
     } catch (err) {
       this.commitPathFailed = `${e.stream}#${e.seq} at pos ${e.pos}: ${(err as Error)?.message ?? String(err)}`;
-      this.logger.error("commit path failed on a committed event: the server stops", err, { event: "commit_path_failed", pos: e.pos });
-      this.onBroken?.(`the commit path failed on ${this.commitPathFailed}`);
-      return false;
+      this.logger.error(message, err, { event, pos: e.pos });
+      return err ?? new Error("the commit path threw nothing");
     }
   }
 
@@ -357,11 +363,6 @@ export class Hub implements ActorContext {
   }
 
   /**
-   * Encodes a frame once for each encoding that some connection speaks, and publishes it to
-   * every group. It does not ask each topic for its subscriber count first: under load every
-   * topic has subscribers, and the question cost more than an unneeded encode does at rest.
-   */
-  /**
    * The server's heartbeat: an unsolicited `pong` (no id) to every hello'd connection, one
    * native publish on the broadcast topic. A client that hears it need not ping, so an idle
    * connection costs the server no frame of its own to decode and answer (docs/protocol.md).
@@ -369,6 +370,11 @@ export class Hub implements ActorContext {
    */
   heartbeat(): void { this.publish([BROADCAST_GROUP], { type: "pong" }); }
 
+  /**
+   * Encodes a frame once for each encoding that some connection speaks, and publishes it to
+   * every group. It does not ask each topic for its subscriber count first: under load every
+   * topic has subscribers, and the question cost more than an unneeded encode does at rest.
+   */
   publish(groups: string[], frame: ServerFrame): void {
     this.publishedSinceSweep = true;
     for (const enc of ENCODINGS) {
@@ -520,3 +526,6 @@ export class ReplicaDivergedError extends Error {}
  * node must stop (its replica is fine; a restart rebuilds the rest from it).
  */
 export class CommitPathError extends Error {}
+
+/** The answer to an append once the commit path has failed: retryable, since the server is about to restart. */
+const stopping = () => new AppendError(ErrorCode.Internal, "the server is stopping after an internal failure: retry once reconnected");
