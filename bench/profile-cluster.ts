@@ -10,9 +10,9 @@
  *   BENCH_CPU_PROF=DIR            Bun's CPU profile of every node (BENCH_CPU_PROF_INTERVAL µs between samples)
  *   BENCH_WARMUP_S=N              a longer warm-up (the JIT of fresh processes), default 1
  */
-import { readFileSync } from "node:fs";
 import { SETUPS, saturate, startSetup, type Setup } from "./cluster-scale.bench.ts";
 import { load1 } from "./lib/machine.ts";
+import { cpuTimes } from "./lib/proc.ts";
 import { removeTempDbs } from "./lib/temp.ts";
 
 const rounds = Number(process.argv[2] ?? 3);
@@ -28,12 +28,6 @@ const variants: Variant[] = (process.env.VARIANTS ?? ":").split(";").map((v) => 
 const setups: (Setup & { env: Record<string, string> })[] = SETUPS
   .filter((s) => !only || only.includes(s.nodes))
   .flatMap((s) => s.nodes === 1 ? [{ ...s, env: {} }] : variants.map((v) => ({ ...s, name: `${s.name} ${v.name}`.trim(), env: v.env })));
-
-/** User and system CPU seconds of a process so far (Linux USER_HZ = 100). */
-function times(pid: number): { user: number; sys: number } {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
-}
 
 interface Health { journal: { transactions: number; events: number }; cluster?: { commits: { transactions: number; events: number }; applied: { batches: number; events: number } } }
 const per = (a: number, b: number) => (b > 0 ? a / b : 0).toFixed(1);
@@ -51,10 +45,10 @@ for (let r = 0; r < rounds; r++) {
       const run = await saturate(setup.procs, n, window, seconds, `p${r}-${s.nodes}`, async (on) => {
         const pids = setup.procs.map((p) => p.pid);
         if (on) {
-          start = pids.map(times);
+          start = pids.map(cpuTimes);
           if (process.env.PERF) perf = Bun.spawn(["perf", "record", "-g", "-o", `${process.env.PERF}/perf-${s.nodes}-r${r}.data`, "-p", pids.join(",")], { stdout: "ignore", stderr: "ignore" });
         } else {
-          end = pids.map(times);
+          end = pids.map(cpuTimes);
           perf?.kill("SIGINT");
           await perf?.exited;
         }
