@@ -11,9 +11,6 @@
  *    transaction and per read, as a writer and a tailer pay it.
  */
 import { Database } from "bun:sqlite";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { openBunSqliteLog } from "../src/store/sqlite/bun-sqlite.ts";
 import { rebuild } from "../src/projections/snapshot.ts";
 import { Hub } from "../src/actors/hub.ts";
@@ -23,16 +20,16 @@ import { silentLogger } from "../src/observability/log.ts";
 import type { AppendRequest, StoredEvent } from "../src/store/event-log.ts";
 import { createPgSchema } from "../src/store/engine/testing/pg.ts";
 import type { Fanout } from "../src/fanout/ports.ts";
+import { ownCpuSeconds } from "./lib/proc.ts";
+import { removeTempDbs, tempDb } from "./lib/temp.ts";
 
-const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e3; };
+const cpuMs = () => ownCpuSeconds() * 1e3;
 const TEXT = `${"x".repeat(79)} hello from u12 at 123456`;
-const dirs: string[] = [];
-const tempFile = () => { const d = mkdtempSync(join(tmpdir(), "hubbub-follow-")); dirs.push(d); return join(d, "r.db"); };
 let cmidN = 0;
 const cmid = () => `0${Date.now().toString(36)}${(cmidN++).toString(36).padStart(8, "0")}`;
 
 function sqliteInsert(label: string, indexes: string[], batch: number, multi: boolean, sync: string): void {
-  const db = new Database(tempFile(), { create: true });
+  const db = new Database(tempDb(), { create: true });
   db.run("PRAGMA journal_mode = WAL");
   db.run(`PRAGMA synchronous = ${sync}`);
   db.run("CREATE TABLE events (pos integer PRIMARY KEY NOT NULL, stream text NOT NULL, seq integer NOT NULL, kind text NOT NULL, author text NOT NULL, at integer NOT NULL, cmid text, body text NOT NULL)");
@@ -59,7 +56,7 @@ function sqliteInsert(label: string, indexes: string[], batch: number, multi: bo
 }
 
 function applyFollowedSplit(batch: number): void {
-  const log = openBunSqliteLog({ path: tempFile(), synchronous: "NORMAL" });
+  const log = openBunSqliteLog({ path: tempDb(), synchronous: "NORMAL" });
   const { projection } = rebuild(log);
   const config = { ...DEFAULTS, snapshotEvery: 0 };
   const noFanout: Fanout = { publish() {}, subscribe() {}, unsubscribe() {}, release() {}, subscriberCount: () => 0 };
@@ -127,6 +124,6 @@ try {
   console.log("3. PostgreSQL engine, client CPU:");
   await pgEngine();
 } finally {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  removeTempDbs();
 }
 process.exit(0);
