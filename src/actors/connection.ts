@@ -587,8 +587,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     this.hub.metrics.replayEvents.inc(events.length);
     let bytes = 0;
     for (const e of events) bytes += this.deliverSized(eventFrame(e));
-    this.hub.readBudgetOf(this.user)?.spend(bytes);
-    this.hub.readWork.spend(bytes);
+    this.chargeRead(bytes, this.hub.readBudgetOf(this.user));
     return { last: events[events.length - 1]!.seq, bytes };
   }
 
@@ -620,6 +619,12 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     while (this.socket.bufferedAmount() > REPLAY_HIGH_WATER && !this.closed()) await this.socket.drained();
     await this.hub.readWork.room();
     if (!this.closed()) run(); // access is checked again: the user may have left meanwhile
+  }
+
+  /** What a read (replay page, history page, search) cost: charged to the user's read budget and to this turn's reads. */
+  private chargeRead(bytes: number, budget: RateLimiter | undefined): void {
+    budget?.spend(bytes);
+    this.hub.readWork.spend(bytes);
   }
 
   /**
@@ -661,8 +666,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
       more = events.length > 0 && events[0]!.seq > log.first(f.stream);
     }
     const bytes = this.deliverSized({ type: "page", id: f.id, stream: f.stream, events, more });
-    budget?.spend(bytes);
-    this.hub.readWork.spend(bytes);
+    this.chargeRead(bytes, budget);
   }
 
   /** Searches read up to SEARCH_SCAN events each: a few per second per connection is plenty for a person. */
@@ -679,8 +683,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     const { events, next, readBytes } = searchStream(this.hub.log, f.stream, f.q, f.before, f.limit ?? 20, this.hub.projection.changes.get(f.stream));
     const sent = this.deliverSized({ type: "search_results", id: f.id, stream: f.stream, q: f.q, events, ...(next === undefined ? {} : { next }) });
     // Charged like history, by what it made the server read (every event scanned) and send.
-    budget?.spend(readBytes + sent);
-    this.hub.readWork.spend(readBytes + sent);
+    this.chargeRead(readBytes + sent, budget);
   }
 
   /** At most ROOM_LIST_MAX rooms, read one by one: a 20-byte `rooms` frame must not copy every room the server has. */
