@@ -155,21 +155,21 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
   // A followed event is in the replica but its commit path (projection, publish) failed: this
   // node's state and subscribers missed it. Stop (clients resume elsewhere from their cursors) and
   // exit 4, so a supervisor restarts the node, which rebuilds its projection from the replica.
+  const commitPathStop = async (why: string, event: string, message: string) => {
+    logger.error(`stopping: ${why}`, undefined, { event });
+    await running?.stop();
+    fatal({ message, exitCode: 4 });
+  };
   let brokenAtStart: string | undefined;
   const brokenStop = async (why: string) => {
     if (!running) return void (brokenAtStart = why); // the start-up catch-up fails below
-    logger.error(`stopping: ${why}`, undefined, { event: "cluster.commit_path_failed" });
-    await running.stop();
-    fatal({ message: `this node stopped applying the shared store's events (${why}); start it again and it rebuilds its state from its replica`, exitCode: 4 });
+    await commitPathStop(why, "cluster.commit_path_failed", `this node stopped applying the shared store's events (${why}); start it again and it rebuilds its state from its replica`);
   };
   // The same on a single node: a committed event whose commit path failed is in the log but not in
   // the projection nor on the wire. Stop and exit 4; the restart rebuilds the projection from the log.
   if (!engine) {
-    hub.whenCommitPathFails((why) => void (async () => {
-      logger.error(`stopping: ${why}`, undefined, { event: "server.commit_path_failed" });
-      await running?.stop();
-      fatal({ message: `this server stopped after an internal failure (${why}); start it again and it rebuilds its state from its log`, exitCode: 4 });
-    })());
+    hub.whenCommitPathFails((why) => void commitPathStop(why, "server.commit_path_failed",
+      `this server stopped after an internal failure (${why}); start it again and it rebuilds its state from its log`));
   }
   const startPos = log.lastPos();
   if (engine) {
