@@ -12,7 +12,7 @@
 import { asc, eq, fillPlaceholders, gt, sql } from "drizzle-orm";
 import { QueryBuilder } from "drizzle-orm/pg-core";
 import type { EventBody, EventKind } from "../../../protocol/index.ts";
-import { EngineError, type Engine, type Fact, type StoredEvent, type WatchHandlers } from "../engine.ts";
+import { EngineError, type Engine, type EnginePosition, type Fact, type StoredEvent, type WatchHandlers } from "../engine.ts";
 import { cmidsOf, factKey, factsOf, planBatch, resultsOf } from "../plan.ts";
 import type { PgClient, PgConnectOptions, PgQuery, PgRow } from "./client.ts";
 import { migratePg } from "./migrate.ts";
@@ -195,6 +195,12 @@ export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
     return resultsOf(requests, plan, (s) => seqBefore.get(s) ?? 0, posBefore);
   }
 
+  const readHead = async (): Promise<EnginePosition> => {
+    const [row] = await client.query(headQuery.sql, headQuery.params);
+    if (!row) throw new EngineError("diverged", "log_meta has no row: the engine's storage was emptied", false);
+    return { epoch: String(row.epoch), pos: Number(row.pos) };
+  };
+
   return {
     kind: "postgres",
     epoch,
@@ -206,16 +212,10 @@ export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
     }),
     readAfter: (after, limit) => read("readAfter", async () =>
       (await client.query(readAfterQuery.sql, fillPlaceholders(readAfterQuery.params, { after, limit }))).map(toEvent)),
-    head: () => read("head", async () => {
-      const [row] = await client.query(headQuery.sql, headQuery.params);
-      if (!row) throw new EngineError("diverged", "log_meta has no row: the engine's storage was emptied", false);
-      return { epoch: String(row.epoch), pos: Number(row.pos) };
-    }),
+    head: () => read("head", readHead),
     renewEpoch: (expected) => guarded("renewEpoch", async () => {
       await client.query(`UPDATE log_meta SET epoch = $1 WHERE id = 1 AND epoch = $2`, [crypto.randomUUID(), expected]);
-      const [row] = await client.query(headQuery.sql, headQuery.params);
-      if (!row) throw new EngineError("diverged", "log_meta has no row: the engine's storage was emptied", false);
-      return String(row.epoch);
+      return (await readHead()).epoch;
     }),
     streamHead: (stream) => read("streamHead", async () => {
       const [row] = await client.query(streamHeadQuery.sql, fillPlaceholders(streamHeadQuery.params, { stream }));
