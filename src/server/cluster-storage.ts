@@ -64,10 +64,12 @@ function roleOf(path: string): string | undefined {
   }
 }
 
+const MARK_REPLICA = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING";
+
 function markReplica(path: string): void {
   const db = openBunSqliteReader(path, { writable: true });
   try {
-    db.run("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", ROLE_KEY, REPLICA_ROLE);
+    db.run(MARK_REPLICA, ROLE_KEY, REPLICA_ROLE);
   } finally {
     db.close();
   }
@@ -103,10 +105,10 @@ export async function alignReplica(log: EventLog, engine: Engine, path: string, 
   const db = openBunSqliteReader(path, { writable: true });
   try {
     db.run("UPDATE meta SET value = ? WHERE key = 'epoch'", engine.epoch);
+    // Marked in the same open as the epoch it now shares with the store.
+    if (onDisk(path)) db.run(MARK_REPLICA, ROLE_KEY, REPLICA_ROLE);
   } finally {
     db.close();
   }
-  const aligned = await reopen();
-  if (onDisk(path)) markReplica(path);
-  return { log: aligned, movedAside };
+  return { log: await reopen(), movedAside };
 }
