@@ -11,8 +11,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { TestClient, range, seqs } from "./harness.ts";
 import { createPgDatabase as createDatabase, type PgTestDatabase as TestDatabase } from "../../src/store/engine/testing/pg.ts";
 import { openTempDir, startClusterNode, type Running } from "./server-process.ts";
+import { STEP_MS } from "./cluster-fixture.ts";
 
-const STEP_MS = 30_000;
 const CYCLES = Number(process.env.HUBBUB_KILL_CYCLES ?? 4);
 const ROOM = "audit";
 

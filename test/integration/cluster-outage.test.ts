@@ -11,8 +11,8 @@ import type { PgClient } from "../../src/store/engine/pg/client.ts";
 import { createPgDatabase as createDatabase, type PgTestDatabase as TestDatabase } from "../../src/store/engine/testing/pg.ts";
 import { TestClient, range, seqs } from "./harness.ts";
 import { openTempDir, startClusterNode, type Running } from "./server-process.ts";
+import { STEP_MS } from "./cluster-fixture.ts";
 
-const STEP_MS = 30_000;
 const STORE_TIMEOUT_MS = 1_500;
 
 describe("cluster: PostgreSQL unreachable", () => {

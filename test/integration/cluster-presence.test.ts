@@ -13,8 +13,7 @@ const isPresence = (room: string, pred: (f: PresenceFrame) => boolean) => (f: Se
 
 describe("cluster: presence and typing across nodes", () => {
   const cluster = useCluster("hubbub-cluster-presence-", ["n1", "n2", "n3"], ["--presence-timeout-ms", String(PRESENCE_TIMEOUT_MS)]);
-  const { nodes } = cluster;
-  const startNode = (id: string) => cluster.start(id);
+  const { nodes, start: startNode } = cluster;
   const connect = (node: string, user: string, device = "d1") => cluster.connect(node, user, { device });
 
   test("a user online on one node is seen online by members on the others; who merges every node; typing crosses too; kill -9 of that node takes its users offline everywhere", async () => {

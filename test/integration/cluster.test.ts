@@ -6,19 +6,17 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { AckFrame, Encoding, ErrorFrame } from "../../src/protocol/index.ts";
+import type { AckFrame, ErrorFrame } from "../../src/protocol/index.ts";
 import { bunSqlClient } from "../../src/store/engine/pg/bun-sql.ts";
 import { until } from "../../src/store/engine/testing/pg.ts";
 import { TestClient, range, seqs } from "./harness.ts";
-import { runUntilExit, type Running } from "./server-process.ts";
+import { runUntilExit } from "./server-process.ts";
 import { STEP_MS, useCluster } from "./cluster-fixture.ts";
 import { openEventLog } from "../../src/store/open-log.ts";
 
 describe("cluster: several nodes on one PostgreSQL", () => {
   const cluster = useCluster("hubbub-cluster-", ["n1", "n2", "n3"]);
-  const { nodes } = cluster;
-  const startNode = (id: string) => cluster.start(id);
-  const connect = (node: Running, user: string, opts: { device?: string; encoding?: Encoding; cursors?: Record<string, number> } = {}) => cluster.connect(node, user, opts);
+  const { nodes, start: startNode, connect } = cluster;
 
   test("each node says which engine and node it is", () => {
     const line = nodes.get("n1")!.lines.find((l) => l.startsWith("cluster"));
