@@ -43,12 +43,15 @@ export function serializeError(e: unknown): { type: string; message: string; sta
 
 const SECRET_KEYS: ReadonlySet<string> = new Set(REDACTED_KEYS);
 
+/** The values redaction looks inside: plain objects (not arrays, not errors, not null). */
+const isNested = (v: unknown): v is LogFields => v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Error);
+
 /** Whether `redact` would change `fields`: a key in REDACTED_KEYS, at any depth of plain objects. */
 export function needsRedaction(fields: LogFields): boolean {
   for (const k in fields) {
     if (SECRET_KEYS.has(k)) return true;
     const v = fields[k];
-    if (v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Error) && needsRedaction(v as LogFields)) return true;
+    if (isNested(v) && needsRedaction(v)) return true;
   }
   return false;
 }
@@ -58,7 +61,7 @@ export function redact(fields: LogFields): LogFields {
   const out: LogFields = {};
   for (const [k, v] of Object.entries(fields)) {
     if (SECRET_KEYS.has(k)) out[k] = REDACTED;
-    else if (v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Error)) out[k] = redact(v as LogFields);
+    else if (isNested(v)) out[k] = redact(v);
     else out[k] = v;
   }
   return out;
