@@ -37,11 +37,19 @@ export const SETUPS: Setup[] = [
   { name: "4 nodes on PostgreSQL", nodes: 4, store: "postgres" },
 ];
 
-/**
- * Starts a setup: one plain SQLite node, or `nodes` cluster nodes on a fresh database. With
- * `gcReports` (one file per node), each node runs with bench/lib/gc-on-signal.ts preloaded.
- */
-export async function startSetup(s: Setup, extra: string[] = [], gcReports?: string[]): Promise<{ procs: ServerProc[]; db?: PgTestDatabase; stop(): Promise<void> }> {
+export interface SetupOptions {
+  /** More server flags, for every node. */
+  extra?: string[];
+  /** One file per node: each node runs with bench/lib/gc-on-signal.ts preloaded and reports there (gcReading). */
+  gcReports?: string[];
+  /** More environment for every node (bench/profile-cluster.ts's variants). */
+  env?: Record<string, string>;
+  /** The checkout whose src/main.ts runs (default: this one). */
+  cwd?: string;
+}
+
+/** Starts a setup: one plain SQLite node, or `nodes` cluster nodes on a fresh database. */
+export async function startSetup(s: Setup, { extra = [], gcReports, env = {}, cwd }: SetupOptions = {}): Promise<{ procs: ServerProc[]; db?: PgTestDatabase; stop(): Promise<void> }> {
   const procs: ServerProc[] = [];
   const db = s.store === "postgres" ? await createPgDatabase() : undefined;
   const stop = async () => {
@@ -51,10 +59,9 @@ export async function startSetup(s: Setup, extra: string[] = [], gcReports?: str
   try {
     for (let i = 0; i < s.nodes; i++) {
       const cluster = db ? ["--store", db.url, "--node-id", `s${i + 1}`] : [];
-      // With gcReports, node i preloads the GC-on-signal handler and reports to gcReports[i] (gcReading).
       const gc = gcReports ? ["--preload", GC_PRELOAD] : [];
-      const env: Record<string, string> = gcReports ? { GC_REPORT: gcReports[i]! } : {};
-      procs.push(await spawnServer([process.execPath, ...cpuProf(), "run", ...gc, "src/main.ts", ...OPEN, "--db", tempDb(), ...cluster, ...extra], READY, env));
+      const nodeEnv = gcReports ? { ...env, GC_REPORT: gcReports[i]! } : env;
+      procs.push(await spawnServer([process.execPath, ...cpuProf(), "run", ...gc, "src/main.ts", ...OPEN, "--db", tempDb(), ...cluster, ...extra], READY, nodeEnv, cwd));
     }
   } catch (e) {
     await stop();
@@ -176,7 +183,7 @@ export async function cluster100k(o: BenchOptions): Promise<Section> {
   const rooms = Math.max(1, Math.round(total / 100));
   const idleSeconds = o.quick ? 3 : 16;
   const reports = Array.from({ length: nodes }, (_, i) => join(tmpdir(), `hubbub-100k-${process.pid}-${i}.jsonl`));
-  const setup = await startSetup({ name: `${nodes} nodes on PostgreSQL`, nodes, store: "postgres" }, ["--admin-token", "bench-admin-token"], reports);
+  const setup = await startSetup({ name: `${nodes} nodes on PostgreSQL`, nodes, store: "postgres" }, { extra: ["--admin-token", "bench-admin-token"], gcReports: reports });
   const workers: Worker[] = [];
   // RSS after a forced full GC and a settle on every node (as bench/rss.ts reads it): what the
   // nodes keep, not when each one's collector last ran. Node by node, so one settles at a time.

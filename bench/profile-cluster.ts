@@ -36,9 +36,7 @@ const ratios = new Map<string, number[]>();
 for (let r = 0; r < rounds; r++) {
   let base = 0;
   for (const s of setups) {
-    const saved = Object.fromEntries(Object.keys(s.env).map((k) => [k, process.env[k]]));
-    Object.assign(process.env, s.env); // startSetup spawns the nodes with this process's environment
-    const setup = await startSetup(s).finally(() => { for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; } });
+    const setup = await startSetup(s, { env: s.env });
     try {
       let start: { user: number; sys: number }[] = [], end: { user: number; sys: number }[] = [];
       let perf: ReturnType<typeof Bun.spawn> | undefined;
