@@ -13,11 +13,10 @@
 import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPgDatabase, type PgTestDatabase } from "../src/store/engine/testing/pg.ts";
-import { GC_PRELOAD, gcReading, type GcReading } from "./lib/gc-reading.ts";
-import { cpuSeconds, spawnServer, type ServerProc } from "./lib/proc.ts";
-import { cpuProf } from "./lib/targets.ts";
-import { removeTempDbs, tempDb } from "./lib/temp.ts";
+import { startSetup } from "./cluster-scale.bench.ts";
+import { gcReading, type GcReading } from "./lib/gc-reading.ts";
+import { cpuSeconds } from "./lib/proc.ts";
+import { removeTempDbs } from "./lib/temp.ts";
 
 /** `sqlite`, or `pgN`: N cluster nodes. */
 type Setup = string;
@@ -29,17 +28,11 @@ const SETTLE_MS = Number(process.env.SETTLE_MS ?? 2000);
 const load = () => readFileSync("/proc/loadavg", "utf8").split(" ")[0];
 const mb = (b: number) => (b / 1048576).toFixed(1);
 
-async function startNodes(s: Setup, reports: string[]): Promise<{ nodes: ServerProc[]; db?: PgTestDatabase }> {
+/** How many nodes a setup runs. */
+function nodeCount(s: Setup): number {
   const count = s === "sqlite" ? 1 : Number(/^pg(\d+)$/.exec(s)?.[1] ?? NaN);
   if (!(count >= 1)) throw new Error(`unknown setup ${s}: sqlite or pgN`);
-  const db = s === "sqlite" ? undefined : await createPgDatabase();
-  const nodes: ServerProc[] = [];
-  for (let k = 0; k < count; k++) {
-    const cluster = db ? ["--store", db.url, "--node-id", `n${k + 1}`] : [];
-    nodes.push(await spawnServer([process.execPath, ...cpuProf(), "--preload", GC_PRELOAD, "src/main.ts", "--port", "0", "--db", tempDb(), "--rate-limit", "0", "--connect-rate-limit", "0",
-      "--max-connections-per-ip", "0", "--max-connections-per-user", "0", "--log-level", "warn", ...cluster], /hubbub listening on http:\/\/[^:]+:(\d+)/, { GC_REPORT: reports[k]! }, process.env.HUBBUB_CWD));
-  }
-  return { nodes, db };
+  return count;
 }
 
 /** Connects users [first, first + count) to one node, 128 in flight; resolves when every join is acked. */
@@ -70,8 +63,9 @@ async function connect(port: number, first: number, count: number, sockets: WebS
 console.log(`${n} connections in ${rooms} rooms, ${rounds} round(s), setups ${setups.join(" ")}, load ${load()}`);
 for (let r = 0; r < rounds; r++) {
   for (const s of setups) {
-    const reports = Array.from({ length: s === "sqlite" ? 1 : Number(s.slice(2)) }, (_, k) => join(tmpdir(), `hubbub-crss-${process.pid}-${s}-${r}-${k}.jsonl`));
-    const { nodes, db } = await startNodes(s, reports);
+    const reports = Array.from({ length: nodeCount(s) }, (_, k) => join(tmpdir(), `hubbub-crss-${process.pid}-${s}-${r}-${k}.jsonl`));
+    const setup = await startSetup({ name: s, nodes: reports.length, store: s === "sqlite" ? "sqlite" : "postgres" }, { gcReports: reports, cwd: process.env.HUBBUB_CWD });
+    const nodes = setup.procs;
     const sockets: WebSocket[] = [];
     try {
       await Bun.sleep(500);
@@ -99,8 +93,7 @@ for (let r = 0; r < rounds; r++) {
       }
     } finally {
       for (const ws of sockets) ws.close();
-      for (const p of nodes) await p.stop();
-      await db?.drop();
+      await setup.stop();
       for (const f of reports) rmSync(f, { force: true });
       removeTempDbs();
     }
