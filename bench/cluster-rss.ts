@@ -10,11 +10,12 @@
  * all nodes together / connections. `HUBBUB_CWD` runs another checkout's src/main.ts (before and
  * after a change); `BENCH_CPU_PROF=dir` writes each node's CPU profile there; `GC_TYPES=1` prints the first node's live objects per connection by type. A measurement, not a benchmark: no goals.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSetup } from "./cluster-scale.bench.ts";
 import { gcReading, type GcReading } from "./lib/gc-reading.ts";
+import { load1 } from "./lib/machine.ts";
 import { cpuSeconds } from "./lib/proc.ts";
 import { removeTempDbs } from "./lib/temp.ts";
 
@@ -25,7 +26,7 @@ const n = Number(nArg), rounds = Number(roundsArg);
 const setups: Setup[] = setupArgs.length ? setupArgs : ["sqlite", "pg1", "pg2"];
 const rooms = Math.max(1, Math.round(n / 100));
 const SETTLE_MS = Number(process.env.SETTLE_MS ?? 2000);
-const load = () => readFileSync("/proc/loadavg", "utf8").split(" ")[0];
+const load = () => load1().toFixed(2);
 const mb = (b: number) => (b / 1048576).toFixed(1);
 
 /** How many nodes a setup runs. */

@@ -12,6 +12,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SUBPROTOCOLS } from "../src/protocol/index.ts";
+import { load1 } from "./lib/machine.ts";
 import { memory, spawnServer, type ServerProc } from "./lib/proc.ts";
 import { GC_PRELOAD as preload, gcReading } from "./lib/gc-reading.ts";
 import { removeTempDbs, tempDb } from "./lib/temp.ts";
@@ -74,7 +75,7 @@ for (let r = 0; r < rounds; r++) {
       const row = results.get(mode) ?? { asIs: [], gc: [], heap: [], base: [] };
       row.asIs.push(asIs / n / 1024); row.gc.push((after.rss - base.rss) / n / 1024); row.heap.push((after.heapSize - base.heapSize) / n / 1024); row.base.push(base.rss / 1048576);
       results.set(mode, row);
-      console.log(`round ${r + 1} ${mode.padEnd(7)} base RSS ${(base.rss / 1048576).toFixed(1)} MB (heap ${(base.heapSize / 1048576).toFixed(1)} MB) | per connection: RSS as-is ${kb(asIs)} KB, after GC ${kb(after.rss - base.rss)} KB, JS heap ${kb(after.heapSize - base.heapSize)} KB, heap capacity ${kb(after.heapCapacity - base.heapCapacity)} KB, extra ${kb(after.extraMemorySize - base.extraMemorySize)} KB | load ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]}`);
+      console.log(`round ${r + 1} ${mode.padEnd(7)} base RSS ${(base.rss / 1048576).toFixed(1)} MB (heap ${(base.heapSize / 1048576).toFixed(1)} MB) | per connection: RSS as-is ${kb(asIs)} KB, after GC ${kb(after.rss - base.rss)} KB, JS heap ${kb(after.heapSize - base.heapSize)} KB, heap capacity ${kb(after.heapCapacity - base.heapCapacity)} KB, extra ${kb(after.extraMemorySize - base.extraMemorySize)} KB | load ${load1().toFixed(2)}`);
       for (const ws of sockets) ws.close();
     } finally {
       await server.stop();
