@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { coalesced } from "./node.ts";
+import { coalesced } from "./coalesced.ts";
 
 test("coalesced reads: callers while a read is under way share one fresh read sent after it; each answer was read after its caller asked", async () => {
   let reads = 0;
