@@ -22,12 +22,11 @@ import { createPgDatabase, type PgTestDatabase } from "../src/store/engine/testi
 import { cpuSeconds, machineBusySeconds, memory, ownCpuSeconds, spawnServer, type ServerProc } from "./lib/proc.ts";
 import { atLeast, atMost, type BenchOptions, type Section } from "./lib/section.ts";
 import { fmt, fmtSpread, spread, table } from "./lib/stats.ts";
-import { cpuProf } from "./lib/targets.ts";
+import { HUBBUB_READY, NO_LIMITS, cpuProf } from "./lib/targets.ts";
 import { GC_PRELOAD, gcReading } from "./lib/gc-reading.ts";
 import { tempDb } from "./lib/temp.ts";
 
-const READY = /hubbub listening on http:\/\/[^:]+:(\d+)/;
-const OPEN = ["--port", "0", "--rate-limit", "0", "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0", "--log-level", "warn"];
+const OPEN = ["--port", "0", ...NO_LIMITS, "--log-level", "warn"];
 const TEXT = padFor(100);
 
 export interface Setup { name: string; nodes: number; store: "sqlite" | "postgres" }
@@ -61,7 +60,7 @@ export async function startSetup(s: Setup, { extra = [], gcReports, env = {}, cw
       const cluster = db ? ["--store", db.url, "--node-id", `s${i + 1}`] : [];
       const gc = gcReports ? ["--preload", GC_PRELOAD] : [];
       const nodeEnv = gcReports ? { ...env, GC_REPORT: gcReports[i]! } : env;
-      procs.push(await spawnServer([process.execPath, ...cpuProf(), "run", ...gc, "src/main.ts", ...OPEN, "--db", tempDb(), ...cluster, ...extra], READY, nodeEnv, cwd));
+      procs.push(await spawnServer([process.execPath, ...cpuProf(), "run", ...gc, "src/main.ts", ...OPEN, "--db", tempDb(), ...cluster, ...extra], HUBBUB_READY, nodeEnv, cwd));
     }
   } catch (e) {
     await stop();

@@ -11,6 +11,7 @@ import { SUBPROTOCOLS } from "../src/protocol/index.ts";
 import { load1 } from "./lib/machine.ts";
 import { spawnServer, startMeter, type ServerProc } from "./lib/proc.ts";
 import { fmt, fmtSpread, spread, table } from "./lib/stats.ts";
+import { HUBBUB_READY, NO_LIMITS } from "./lib/targets.ts";
 import { removeTempDbs, tempDb } from "./lib/temp.ts";
 
 type Kind = "raw" | "hello" | "join" | "one";
@@ -25,8 +26,7 @@ const WAIT = process.env.BENCH_WAIT === "1";
 
 function start(kind: Kind, checkout: string | undefined): Promise<ServerProc> {
   if (kind === "raw") return spawnServer([process.execPath, "bench/baselines/raw-bun.ts"], /listening (\d+)/, { HOST: "127.0.0.1", IDLE_TIMEOUT: "15" }, checkout);
-  return spawnServer([process.execPath, "run", "src/main.ts", "--port", "0", "--db", tempDb(), "--admin-token", "bench", "--rate-limit", "0",
-    "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0"], /hubbub listening on http:\/\/[^:]+:(\d+)/, {}, checkout);
+  return spawnServer([process.execPath, "run", "src/main.ts", "--port", "0", "--db", tempDb(), "--admin-token", "bench", ...NO_LIMITS], HUBBUB_READY, {}, checkout);
 }
 
 interface Run { rate: number; serverCpu: number; ownCpu: number; othersPct: number; frames: number; load: number; perCommit: number }

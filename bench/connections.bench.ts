@@ -13,6 +13,7 @@ import { GC_PRELOAD, gcReading } from "./lib/gc-reading.ts";
 import { cpuSeconds, memory, spawnServer, type ServerProc } from "./lib/proc.ts";
 import { atLeast, atMost, type BenchOptions, type Section } from "./lib/section.ts";
 import { fmt, fmtSpread, spread, table, type Spread } from "./lib/stats.ts";
+import { HUBBUB_READY, NO_LIMITS } from "./lib/targets.ts";
 import { tempDb } from "./lib/temp.ts";
 
 /** hubbub's default idle timeout and heartbeat (src/server/config.ts); the raw baseline gets the same idle timeout. */
@@ -139,7 +140,7 @@ export async function connections(o: BenchOptions): Promise<Section> {
   const idle = o.quick ? 3 : Math.max(IDLE_TIMEOUT_S, HEARTBEAT_MS / 1000) + 1;
   const reps = o.reps ?? (o.quick ? 1 : 3);
   const raw = await measure("raw Bun pub/sub", (report) => spawnServer([process.execPath, "--preload", GC_PRELOAD, "bench/baselines/raw-bun.ts"], /listening (\d+)/, { HOST: bindHost, IDLE_TIMEOUT: String(IDLE_TIMEOUT_S), GC_REPORT: report }), n, hosts, { kind: "raw" }, reps, idle);
-  const startHubbub = (report: string) => spawnServer([process.execPath, "--preload", GC_PRELOAD, "src/main.ts", "--port", "0", "--host", bindHost, "--db", tempDb(), "--admin-token", "bench", "--rate-limit", "0", "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0", ...(o.big ? ["--insecure-dev-on-network"] : [])], /hubbub listening on http:\/\/[^:]+:(\d+)/, { GC_REPORT: report });
+  const startHubbub = (report: string) => spawnServer([process.execPath, "--preload", GC_PRELOAD, "src/main.ts", "--port", "0", "--host", bindHost, "--db", tempDb(), "--admin-token", "bench", ...NO_LIMITS, ...(o.big ? ["--insecure-dev-on-network"] : [])], HUBBUB_READY, { GC_REPORT: report });
   const hub = await measure("hubbub (hello'd, JSON)", startHubbub, n, hosts, { kind: "hello" }, reps, idle);
   // Issue 11: connections that also joined a room, as on a real server: rooms of 100 members,
   // and one room of everyone (every join then reaches every member already there).

@@ -8,6 +8,7 @@
 import { resolve } from "node:path";
 import { SUBPROTOCOLS } from "../src/protocol/index.ts";
 import { spawnServer } from "./lib/proc.ts";
+import { HUBBUB_READY, NO_LIMITS } from "./lib/targets.ts";
 import { removeTempDbs, tempDb } from "./lib/temp.ts";
 
 const n = Number(process.argv[2] ?? 3000);
@@ -16,7 +17,7 @@ const mode = process.argv[4] ?? "join";
 if (mode !== "join" && mode !== "hello" && mode !== "one") throw new Error(`mode: join, hello or one, not ${mode}`);
 const mark = mode === "hello" ? '"synced"' : '"id":"j"';
 const server = await spawnServer([process.execPath, "--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${dir}`, "run", "src/main.ts", "--port", "0", "--db", tempDb(),
-  "--rate-limit", "0", "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0"], /hubbub listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  ...NO_LIMITS], HUBBUB_READY);
 let ready = 0;
 const sockets: WebSocket[] = [];
 const t0 = performance.now();

@@ -15,6 +15,7 @@ import { SUBPROTOCOLS } from "../src/protocol/index.ts";
 import { load1 } from "./lib/machine.ts";
 import { memory, spawnServer, type ServerProc } from "./lib/proc.ts";
 import { GC_PRELOAD as preload, gcReading } from "./lib/gc-reading.ts";
+import { HUBBUB_READY, NO_LIMITS } from "./lib/targets.ts";
 import { removeTempDbs, tempDb } from "./lib/temp.ts";
 
 type Mode = "raw" | "hello" | "join100" | "join1";
@@ -29,9 +30,8 @@ function start(mode: Mode, report: string): Promise<ServerProc> {
   if (mode === "raw") return spawnServer([process.execPath, "--preload", preload, "bench/baselines/raw-bun.ts"], /listening (\d+)/, env, repo);
   const extra = (process.env.HUBBUB_ARGS ?? "").split(" ").filter(Boolean);
   const bunFlags = (process.env.BUN_FLAGS ?? "").split(" ").filter(Boolean);
-  return spawnServer([process.execPath, ...bunFlags, "--preload", preload, "src/main.ts", "--port", "0", "--db", tempDb(), "--admin-token", "bench", "--rate-limit", "0",
-    "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0", ...extra],
-  /hubbub listening on http:\/\/[^:]+:(\d+)/, env, process.env.HUBBUB_CWD ?? repo);
+  return spawnServer([process.execPath, ...bunFlags, "--preload", preload, "src/main.ts", "--port", "0", "--db", tempDb(), "--admin-token", "bench", ...NO_LIMITS, ...extra],
+    HUBBUB_READY, env, process.env.HUBBUB_CWD ?? repo);
 }
 
 async function connect(mode: Mode, port: number): Promise<WebSocket[]> {

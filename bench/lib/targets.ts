@@ -10,7 +10,10 @@ export interface Target {
 }
 
 const READY = /listening (\d+)/;
-const HUBBUB_READY = /hubbub listening on http:\/\/127\.0\.0\.1:(\d+)/;
+/** hubbub's line on stdout once it listens, with its port. */
+export const HUBBUB_READY = /hubbub listening on http:\/\/[^:]+:(\d+)/;
+/** Every per-client limit off: the load generator is one address opening thousands of connections as fast as it can. */
+export const NO_LIMITS = ["--rate-limit", "0", "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0"];
 
 /** `bun run bench --cpu-prof DIR` profiles every hubbub server the fan-out and durability benchmarks start (Bun writes .cpuprofile and .md on exit). */
 export const cpuProf = (): string[] => {
@@ -23,7 +26,7 @@ export function hubbub(name: string, encoding: "json" | "msgpack", extra: string
   return {
     name,
     dialect: { kind: "hubbub", encoding },
-    start: () => spawnServer([process.execPath, ...cpuProf(), "run", "src/main.ts", "--port", "0", "--db", tempDb(), "--rate-limit", "0", "--connect-rate-limit", "0", "--max-connections-per-ip", "0", "--max-connections-per-user", "0", ...extra], HUBBUB_READY),
+    start: () => spawnServer([process.execPath, ...cpuProf(), "run", "src/main.ts", "--port", "0", "--db", tempDb(), ...NO_LIMITS, ...extra], HUBBUB_READY),
   };
 }
 
