@@ -76,7 +76,7 @@ export async function startServer(overrides: Partial<Config> = {}, logger?: Logg
   let lock: DbLock | undefined;
   let log: EventLog | undefined;
   let engine: Engine | undefined;
-  let movedAside: string | undefined;
+  let cluster: ClusterStorage | undefined;
   try {
     if (onDisk) {
       checkDatabasePath(config.db);
@@ -90,9 +90,9 @@ export async function startServer(overrides: Partial<Config> = {}, logger?: Logg
       log = undefined; // alignReplica closes it when it must
       const aligned = await alignReplica(opened, engine, config.db, () => openLog(config, onDisk));
       log = aligned.log;
-      movedAside = aligned.movedAside;
+      cluster = { engine, movedAside: aligned.movedAside };
     }
-    return await run(config, logger ?? createLogger(config), lock, log, { t0, opened: performance.now() }, engine, movedAside);
+    return await run(config, logger ?? createLogger(config), lock, log, { t0, opened: performance.now() }, cluster);
   } catch (e) {
     try { log?.close(); } catch { /* already failing: the first error is the one to report */ }
     await engine?.close().catch(() => {});
@@ -114,7 +114,11 @@ async function openLog(config: Config, onDisk: boolean): Promise<EventLog> {
   }
 }
 
-async function run(config: Config, logger: Logger, lock: DbLock | undefined, log: EventLog, t: { t0: number; opened: number }, engine?: Engine, movedAside?: string): Promise<RunningServer> {
+/** Cluster mode: the shared engine and where the replica found at start went, if it was rebuilt. */
+interface ClusterStorage { engine: Engine; movedAside?: string }
+
+async function run(config: Config, logger: Logger, lock: DbLock | undefined, log: EventLog, t: { t0: number; opened: number }, cluster?: ClusterStorage): Promise<RunningServer> {
+  const engine = cluster?.engine;
   let rebuilt;
   try {
     rebuilt = rebuild(log);
@@ -237,7 +241,7 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     config,
     hub,
     startup: report,
-    cluster: engine ? { node: nodeName(config), store: redactUrl(config.store ?? ""), engine, startPos, movedAside } : undefined,
+    cluster: engine ? { node: nodeName(config), store: redactUrl(config.store ?? ""), engine, startPos, movedAside: cluster?.movedAside } : undefined,
     timings: { openMs: ms(t.opened - t.t0), replayMs: ms(report.ms), listenMs: ms(done - listening), totalMs: ms(done - t.t0) },
     logger,
     async stop() {
