@@ -91,8 +91,18 @@ export function moderate(room: ModeratedRoom, conn: Conn, f: ModerationFrame): v
       if (access.banned.has(f.user)) return duplicate(room, conn, f.id);
       if (!protectable(access, f.user, refuse, room.name)) return;
       const requests = [event("banned", { user: f.user })];
-      if (!room.isMember(f.user)) return room.hub.append(requests, reply);
-      return removeMember(room, [...requests, leftStream(f.user, conn.user, room.name, "banned", at)], f.user, reply);
+      const wasMember = room.isMember(f.user);
+      // Cluster mode: the engine holds a ban to the membership this node saw (a `room_left` twin
+      // exactly for a member). Refused because another node's join or leave of the target reached
+      // this replica only now, the ban is decided once more on what the room sees now; a
+      // re-decision needs the membership to have changed again, so this cannot spin on its own.
+      const banReply = (r: Result) => {
+        if (r instanceof AppendError && r.code === ErrorCode.NotMember && room.isMember(f.user) !== wasMember) {
+          room.hub.roomOrNew(room.name).post({ kind: "recheck", command: { kind: "moderate", conn, frame: f } });
+        } else reply(r);
+      };
+      if (!wasMember) return room.hub.append(requests, banReply);
+      return removeMember(room, [...requests, leftStream(f.user, conn.user, room.name, "banned", at)], f.user, banReply);
     }
     case "unban":
       if (!access.banned.has(f.user)) return duplicate(room, conn, f.id);

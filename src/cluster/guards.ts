@@ -23,7 +23,8 @@
  *   `room_uninvited`, `room_left` with a reason) use the `twin` token, which
  *   the room event leaves only when its command carries that twin: a ban of a user who is not a
  *   member has none, and a token left behind would let a later stray twin through (a stale
- *   node's kick of that user, refused, with its `room_left` accepted alone).
+ *   node's kick of that user, refused, with its `room_left` accepted alone). A ban must find the
+ *   target a member exactly when it carries a twin (else the node was stale: refused, re-decided).
  * - `role`, `visibility`: the author must be the owner, and a member; the owner is never made a moderator.
  * - `message`, `edit`, `delete` in a room: the author must be a member.
  * DMs, read cursors, broadcasts and `registered` carry no guard (a `registered` written by two
@@ -109,9 +110,16 @@ function guardedRoom(r: AppendRequest, rs: string, twinFollows: boolean): Engine
     case "kicked":
       return { ...r, guard: { require: [...moderator, memberFact(rs, target)], forbid: [modFact(rs, target)] },
         effects: { remove: [memberFact(rs, target), invitedFact(rs, target)], add: twin } };
-    case "banned":
-      return { ...r, guard: { require: moderator, forbid: [modFact(rs, target), bannedFact(rs, target)] },
-        effects: { remove: [memberFact(rs, target), invitedFact(rs, target)], add: [bannedFact(rs, target), ...twin] } };
+    case "banned": {
+      // The command carries a `room_left` twin exactly when its node saw the target as a member;
+      // the engine holds it to that, so a stale node's ban (of a user who joined or left elsewhere
+      // an instant ago) is refused as not_member and decided again after the catch-up, instead of
+      // ending a membership without the target's own stream ever hearing of it.
+      const seen = memberFact(rs, target);
+      const forbid = [modFact(rs, target), bannedFact(rs, target)];
+      return { ...r, guard: twinFollows ? { require: [...moderator, seen], forbid } : { require: moderator, forbid: [...forbid, seen] },
+        effects: { remove: [seen, invitedFact(rs, target)], add: [bannedFact(rs, target), ...twin] } };
+    }
     case "unbanned":
       return { ...r, guard: { require: [...moderator, bannedFact(rs, target)] }, effects: { remove: [bannedFact(rs, target)] } };
     case "role": {

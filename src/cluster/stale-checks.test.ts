@@ -114,3 +114,33 @@ test("room commands refused on a replica that is behind are decided again once i
   ann.send({ type: "invite", id: "inv3", room: "den", user: "nobody" });
   expect(await reply(ann, "inv3")).toMatchObject({ type: "error", code: "unknown_user" });
 });
+
+test("a ban made on a replica that has not yet seen the target join still ends their membership on their own stream (room_left with reason banned), decided again after the catch-up", async () => {
+  const { a, b } = nodeAndDeafNode();
+  const ann = await connected(b, "ann");
+  ann.send({ type: "join", id: "mk", room: "pub" });
+  expect(await reply(ann, "mk")).toMatchObject({ type: "ack" });
+
+  // lee joins on A; B, which hears of it only from its poll, bans him before it has applied the join.
+  const lee = await connected(a, "lee");
+  await settle();
+  lee.send({ type: "join", id: "lj", room: "pub" });
+  expect(await reply(lee, "lj")).toMatchObject({ type: "ack" });
+  expect(b.hub.projection.rooms.get("pub")?.has("lee") ?? false).toBe(false);
+  ann.send({ type: "ban", id: "bn", room: "pub", user: "lee" });
+  expect(await reply(ann, "bn")).toMatchObject({ type: "ack" });
+
+  // Both nodes agree lee is out of the room, and his own stream says so (his devices leave it).
+  for (const th of [a, b]) {
+    const deadline = Date.now() + 5_000;
+    while (th.hub.projection.rooms.get("pub")?.has("lee") ?? false) {
+      if (Date.now() > deadline) throw new Error("lee is still a member on a node");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  const deadline = Date.now() + 5_000;
+  while (!lee.frames.some((f) => f.type === "event" && f.kind === "room_left" && f.body.reason === "banned")) {
+    if (Date.now() > deadline) throw new Error(`lee never got room_left: ${JSON.stringify(lee.frames.slice(-4))}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+});
