@@ -17,7 +17,7 @@ import {
   type ClientFrame, type Codec, type CommandId, type Encoding, type EventData, type HelloFrame,
   type HistoryFrame, type RoomSummary, type SearchFrame, type ServerFrame, type StreamInfo, type WireData, unreachable,
 } from "../protocol/index.ts";
-import { isKnownUser, isMember, readCursor } from "../projections/projection.ts";
+import { isKnownUser, isMember, readCursor, roomsOf } from "../projections/projection.ts";
 import { unreadMentions } from "../projections/mentions.ts";
 import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
 import type { ActorContext } from "./context.ts";
@@ -332,7 +332,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
 
     const p = this.hub.projection;
     const log = this.hub.log;
-    const rooms = [...(p.userRooms.get(this.user) ?? [])];
+    const rooms = [...roomsOf(p, this.user)];
     const dms = [...(p.userDms.get(this.user) ?? [])];
     const own = userStream(this.user);
     // Each stream costs a head and an unread count: a user in a thousand rooms is described a

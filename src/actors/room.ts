@@ -14,7 +14,7 @@ import { roomGroup } from "./topics.ts";
 import { RoomPresence } from "./room-presence.ts";
 import { unreachable, userStream } from "../protocol/index.ts";
 import type { AppendOutcome, AppendRequest } from "../store/event-log.ts";
-import { accessOf } from "../projections/projection.ts";
+import { accessOf, roomCount } from "../projections/projection.ts";
 import { joinRule } from "../projections/room-access.ts";
 import { type ModeratedRoom, moderate, roomSettings } from "./room-moderation.ts";
 
@@ -181,7 +181,7 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
     // Checked against committed membership: joins of the same user in flight in other rooms may
     // pass together, so the cap can be exceeded by at most one commit's worth of them.
     const max = this.hub.config.maxRoomsPerUser;
-    if (max > 0 && (this.hub.projection.userRooms.get(user)?.length ?? 0) >= max) {
+    if (max > 0 && roomCount(this.hub.projection, user) >= max) {
       return conn.reply(errorFrame(id, ErrorCode.TooManyRooms, `${user} is already in ${max} rooms; leave one first`));
     }
     // A room nobody has joined yet is created by this join, and its creator owns it.

@@ -12,17 +12,16 @@ import { type Mentions, noteMentions, readMentions } from "./mentions.ts";
 export interface Projection {
   /** room -> member -> seq of the member's latest `joined` event in that room. */
   rooms: Map<string, Map<string, number>>;
-  /** user -> rooms the user is a member of, in join order (an array: see addRoom). */
-  userRooms: Map<string, string[]>;
   /** user -> DM streams the user takes part in. */
   userDms: Map<string, Set<string>>;
   /** user -> stream -> read cursor (never moves backwards). */
   reads: Map<string, Map<string, number>>;
   /**
    * Every user who has ever signed in (a `registered` event) or written anything: who may be
-   * sent a DM. A name nobody has used yet is not a mailbox anyone can fill for its future owner.
+   * sent a DM (a name nobody has used yet is not a mailbox anyone can fill for its future owner),
+   * with the rooms the user is a member of, in join order (see UserRooms).
    */
-  users: Set<string>;
+  users: Map<string, UserRooms>;
   /**
    * room -> visibility, owner, moderators, open invites and bans (room-access.ts). Rooms made
    * before rooms had owners have no entry: public, ownerless, as they always were.
@@ -43,8 +42,19 @@ export interface Projection {
   pos: number;
 }
 
+/**
+ * A user's rooms: none (null), one (its name), or several (an array, in join order). One map holds
+ * every user with their rooms because every node of a cluster holds every user (100k users on 7
+ * nodes: 600k copies of users with no connection on the node): a second map of rooms per user and
+ * a one-room array cost ~110 B per user per node (52 B a Set entry, 56 B an array; heap census,
+ * docs/architecture.md "What a node holds of users it does not serve"). Read it with roomsOf.
+ */
+export type UserRooms = null | string | string[];
+
+const NO_ROOMS: readonly string[] = Object.freeze([]);
+
 export function emptyProjection(): Projection {
-  return { rooms: new Map(), userRooms: new Map(), userDms: new Map(), reads: new Map(), users: new Set(), access: new Map(), topics: new Map(), changes: new Map(), mentions: new Map(), pos: 0 };
+  return { rooms: new Map(), userDms: new Map(), reads: new Map(), users: new Map(), access: new Map(), topics: new Map(), changes: new Map(), mentions: new Map(), pos: 0 };
 }
 
 /**
@@ -59,29 +69,53 @@ function setOf<K, V>(m: Map<K, Set<V>>, k: K): Set<V> {
   return s;
 }
 
+/** Makes `user` known (signed in or wrote something), with no rooms if it was not known yet. */
+export function addUser(p: Projection, user: string): void {
+  if (!p.users.has(user)) p.users.set(user, null);
+}
+
+/** The rooms `user` is a member of, in join order (read-only: the projection's own array, or a fresh one). */
+export function roomsOf(p: Projection, user: string): readonly string[] {
+  const rooms = p.users.get(user);
+  if (rooms === undefined || rooms === null) return NO_ROOMS;
+  return typeof rooms === "string" ? [rooms] : rooms;
+}
+
+/** How many rooms `user` is a member of (the --max-rooms-per-user check: allocates nothing). */
+export function roomCount(p: Projection, user: string): number {
+  const rooms = p.users.get(user);
+  return rooms === undefined || rooms === null ? 0 : typeof rooms === "string" ? 1 : rooms.length;
+}
+
 /**
- * A user's rooms are an array, not a Set: one per user, and on a big server most users are in a
- * few rooms, where a Set's hash table cost ~0.4 KB each (heap census of joined connections). A
- * lookup walks the array, bounded by --max-rooms-per-user; iteration order is join order, as a
- * Set's was.
+ * A user's rooms are an array, not a Set, once there are two: on a big server most users are in
+ * a few rooms, where a Set's hash table cost ~0.4 KB each (heap census of joined connections). A
+ * lookup walks the array, bounded by --max-rooms-per-user; iteration order is join order.
+ * Makes the user known if it was not.
  */
 export function addRoom(p: Projection, user: string, room: string): void {
-  let rooms = p.userRooms.get(user);
-  if (!rooms) p.userRooms.set(user, (rooms = []));
-  if (!rooms.includes(room)) rooms.push(room);
+  const rooms = p.users.get(user);
+  if (rooms === undefined || rooms === null) p.users.set(user, room);
+  else if (typeof rooms === "string") { if (rooms !== room) p.users.set(user, [rooms, room]); }
+  else if (!rooms.includes(room)) rooms.push(room);
 }
 
 export function removeRoom(p: Projection, user: string, room: string): void {
-  const rooms = p.userRooms.get(user);
-  const at = rooms ? rooms.indexOf(room) : -1;
-  if (at >= 0) rooms!.splice(at, 1);
+  const rooms = p.users.get(user);
+  if (rooms === undefined || rooms === null) return;
+  if (typeof rooms === "string") { if (rooms === room) p.users.set(user, null); return; }
+  const at = rooms.indexOf(room);
+  if (at < 0) return;
+  rooms.splice(at, 1);
+  // Back to the compact forms, so a user who left rooms costs what one who never joined does.
+  if (rooms.length <= 1) p.users.set(user, rooms.length === 1 ? rooms[0]! : null);
 }
 
 /** Folds one event into the read model. `s` is the event's parsed stream, if the caller has it already. */
 export function apply(p: Projection, e: EventData, s: ParsedStream | undefined = parseStream(e.stream)): void {
   p.pos = e.pos;
   // Authors include users from before `registered` existed; '@' marks the operator, not a user.
-  if (e.author.charCodeAt(0) !== 64 /* @ */) p.users.add(e.author);
+  if (e.author.charCodeAt(0) !== 64 /* @ */) addUser(p, e.author);
   if (!s) return;
   if (s.kind === "room") {
     let members = p.rooms.get(s.room);

@@ -27,7 +27,7 @@ export function serialize(p: Projection): string {
     rooms: [...p.rooms].map(([r, m]) => [r, [...m]]),
     userDms: [...p.userDms].map(([u, d]) => [u, [...d]]),
     reads: [...p.reads].map(([u, m]) => [u, [...m]]),
-    users: [...p.users],
+    users: [...p.users.keys()],
     topics: [...p.topics],
     access: [...p.access].map(([r, a]) => [r, { visibility: a.visibility, owner: a.owner, moderators: [...a.moderators], invited: [...a.invited], banned: [...a.banned] }]),
     changes: [...p.changes].map(([s, m]) => [s, [...m]]),
@@ -40,13 +40,13 @@ export function deserialize(data: string, pos: number): Projection {
   const s = JSON.parse(data) as Serialized;
   const p = emptyProjection();
   p.pos = pos;
+  for (const u of s.users) p.users.set(u, null);
   for (const [room, members] of s.rooms) {
     p.rooms.set(room, new Map(members));
     for (const [user] of members) addRoom(p, user, room);
   }
   for (const [u, d] of s.userDms) p.userDms.set(u, new Set(d));
   for (const [u, m] of s.reads) p.reads.set(u, new Map(m));
-  p.users = new Set(s.users);
   p.topics = new Map(s.topics);
   for (const [room, a] of s.access) {
     p.access.set(room, { visibility: a.visibility, owner: a.owner, moderators: new Set(a.moderators), invited: new Set(a.invited), banned: new Set(a.banned) });
