@@ -4,11 +4,15 @@
  * a user mistake is a UsageError whose message is the one line the user sees.
  */
 import { parseArgs } from "node:util";
-import { isRoomName, isUserName, type SendTarget } from "../protocol/index.ts";
+import { isRoomName, isUserName, type ModerationFrame, type SendTarget } from "../protocol/index.ts";
 
 export class UsageError extends Error {}
 
-export const COMMANDS = ["chat", "send", "edit", "delete", "tail", "history", "search", "rooms", "who", "join", "leave", "invite", "uninvite", "kick", "ban", "unban"] as const;
+/** The commands an owner or moderator gives about another user (each is also a protocol frame). */
+export const MODERATIONS = ["invite", "uninvite", "kick", "ban", "unban"] as const satisfies readonly ModerationFrame["type"][];
+export type Moderation = (typeof MODERATIONS)[number];
+export const isModeration = (s: string): s is Moderation => (MODERATIONS as readonly string[]).includes(s);
+export const COMMANDS = ["chat", "send", "edit", "delete", "tail", "history", "search", "rooms", "who", "join", "leave", ...MODERATIONS] as const;
 export type Command = (typeof COMMANDS)[number];
 const isCommand = (s: string | undefined): s is Command => (COMMANDS as readonly string[]).includes(s ?? "");
 
@@ -88,9 +92,6 @@ export type Action =
   | { name: "leave"; room: string }
   /** A room's owner or moderator letting a user in, or putting them out. */
   | { name: Moderation; room: string; user: string };
-
-/** The commands an owner or moderator gives about another user. */
-export type Moderation = "invite" | "uninvite" | "kick" | "ban" | "unban";
 
 export type CommandLine =
   | { kind: "help"; topic: Command | "main"; exitCode: 0 | 2 }

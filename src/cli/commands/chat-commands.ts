@@ -1,6 +1,6 @@
 /** What one line typed into `hubbub chat` does: a slash command, or a message to the current room. */
 import { isUserName, roomStream } from "../../protocol/index.ts";
-import type { Moderation } from "../args.ts";
+import { isModeration, type Moderation } from "../args.ts";
 import { moderation } from "./moderate.ts";
 import { eventJson, eventLine, presenceLine, roomLine } from "../format.ts";
 import { describe, type Session } from "../session.ts";
@@ -37,8 +37,11 @@ export async function runLine(ctx: ChatContext, line: string): Promise<boolean> 
       case "/search": await searchRoom(ctx, text.slice("/search".length).trim()); break;
       case "/edit": await changeLast(ctx, text.slice("/edit".length).trim() || undefined, true); break;
       case "/delete": await changeLast(ctx, undefined, false); break;
-      case "/invite": case "/uninvite": case "/kick": case "/ban": case "/unban": await moderateHere(ctx, cmd.slice(1) as Moderation, args[0]); break;
-      default: ctx.notice(`unknown command ${cmd}; ${CHAT_HELP}`);
+      default: {
+        const what = cmd.slice(1);
+        if (isModeration(what)) await moderateHere(ctx, what, args[0]);
+        else ctx.notice(`unknown command ${cmd}; ${CHAT_HELP}`);
+      }
     }
   } catch (e) {
     const d = describe(e);
