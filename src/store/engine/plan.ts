@@ -3,7 +3,9 @@
  * batch, in order, is it a duplicate, rejected by its guard, or appended (and as which event of
  * its stream and of the batch)? An engine calls this inside its transaction, after reading the
  * originals of the batch's cmids and the facts its guards and effects name, and then writes what
- * the plan says. Pure: no I/O, so the three engines cannot drift apart on these rules.
+ * the plan says. Pure: no I/O. The memory and SQLite engines use it; PostgreSQL decides the same
+ * rules inside its append statement (pg/migrations/0001_append_function.sql, so that an append is
+ * one round trip), and the contract suite (engine.contract.ts) keeps the three from drifting apart.
  */
 import type { AppendResult, EngineRequest, Fact, RejectionCode, StoredEvent } from "./engine.ts";
 

@@ -15,29 +15,6 @@ export function bunSqlClient(opts: PgConnectOptions): PgClient {
     driver: "Bun.SQL",
     query,
     begin: (fn) => sql.begin((tx) => fn(run(tx))),
-    async pipelined(fn) {
-      const conn = await sql.reserve();
-      try {
-        // Sent now, with whatever fn sends first; awaited with them (a failed BEGIN fails them too).
-        const begun = conn.unsafe("BEGIN");
-        begun.catch(() => {});
-        let committed: Promise<unknown> | undefined;
-        const commit = async () => { committed = conn.unsafe("COMMIT"); await committed; };
-        let result;
-        try {
-          result = await fn(run(conn), commit);
-          await begun;
-        } catch (e) {
-          if (committed === undefined) await conn.unsafe("ROLLBACK").catch(() => {});
-          throw e;
-        }
-        if (committed === undefined) await commit();
-        else await committed;
-        return result;
-      } finally {
-        conn.release();
-      }
-    },
     async listen(channel, onNotify, onListen) {
       const sub = await sql.listen(channel, onNotify, onListen);
       return { stop: () => sub.unlisten() };

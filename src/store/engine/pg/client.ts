@@ -15,15 +15,6 @@ export interface PgClient {
   /** BEGIN … COMMIT on one connection; ROLLBACK and rethrow if `fn` throws. */
   begin<T>(fn: (q: PgQuery) => Promise<T>): Promise<T>;
   /**
-   * A transaction that waits for the server only where `fn` awaits: BEGIN goes out with `fn`'s
-   * first statements, and `fn` sends COMMIT itself with its last ones (`commit()`: queued behind
-   * everything sent so far; resolves once committed, rejects if the commit failed). A statement
-   * that fails aborts the transaction, so a COMMIT queued behind it rolls back, and its own
-   * promise rejects. If `fn` throws before `commit()`, ROLLBACK; if it returns without, COMMIT.
-   * Optional: without it the engine uses `begin` (and waits for each reply, COMMIT's included).
-   */
-  pipelined?<T>(fn: (q: PgQuery, commit: () => Promise<void>) => Promise<T>): Promise<T>;
-  /**
    * LISTEN on a dedicated connection that is re-established (and re-LISTENed) after it drops;
    * `onListen` runs each time the LISTEN is in place, first and after every reconnect.
    */

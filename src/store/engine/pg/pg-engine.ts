@@ -1,20 +1,22 @@
 /**
- * The engine on PostgreSQL (the cluster's system of record). One append = one transaction:
- *   1. lock the log_meta row (FOR UPDATE) FIRST: appends are serialised from here to COMMIT, so
- *      commit order = pos order, and every later statement sees every earlier commit;
- *   2. look up the batch's (cmid, author) pairs and the facts its guards/effects name;
- *   3. plan in JS (plan.ts: duplicates, guards, effects — the same code as every engine);
- *   4. one statement bumps `heads` per stream and inserts the events with their seqs;
- *   5. write the facts' net changes; set log_meta.pos and `pg_notify(channel, new head)` — the
- *      notification is delivered only at COMMIT, in commit order, and carries only the pos.
+ * The engine on PostgreSQL (the cluster's system of record). One append = ONE statement,
+ * `SELECT hubbub_append(batch, channel)`, a PL/pgSQL function created by migration 0001
+ * (migrations/0001_append_function.sql), so one implicit transaction that:
+ *   1. locks the log_meta row (FOR UPDATE) FIRST: appends are serialised from there to COMMIT, so
+ *      commit order = pos order, and everything after sees every earlier commit;
+ *   2. looks up the batch's (cmid, author) pairs and the facts its guards name;
+ *   3. decides every request in batch order exactly as plan.ts does for the other engines
+ *      (duplicate, repeat, guard, effects; the contract suite holds all three to the same rules);
+ *   4. inserts the events with their seqs, bumps `heads`, writes the facts' net changes, sets
+ *      log_meta.pos and `pg_notify(channel, new head)` — delivered only at COMMIT, in commit
+ *      order, carrying only the pos.
  * Readers need no lock: `SELECT … WHERE pos > $last ORDER BY pos` is complete by step 1's rule.
  */
 import { asc, eq, fillPlaceholders, gt, sql } from "drizzle-orm";
 import { QueryBuilder } from "drizzle-orm/pg-core";
 import type { EventBody, EventKind } from "../../../protocol/index.ts";
-import { EngineError, type Engine, type EnginePosition, type Fact, type StoredEvent, type WatchHandlers } from "../engine.ts";
-import { cmidsOf, factKey, factsOf, planBatch, resultsOf } from "../plan.ts";
-import type { PgClient, PgConnectOptions, PgQuery, PgRow } from "./client.ts";
+import { EngineError, type AppendResult, type Engine, type EngineRequest, type EnginePosition, type Fact, type StoredEvent, type WatchHandlers } from "../engine.ts";
+import type { PgClient, PgConnectOptions, PgRow } from "./client.ts";
 import { migratePg } from "./migrate.ts";
 import { events, facts, heads, logMeta } from "./schema.ts";
 
@@ -33,30 +35,82 @@ const headQuery = qb.select({ epoch: logMeta.epoch, pos: logMeta.pos }).from(log
 const streamHeadQuery = qb.select({ seq: heads.seq }).from(heads).where(eq(heads.stream, p("stream"))).toSQL();
 const holdsQuery = qb.select({ one: sql<number>`1` }).from(facts).where(sql`${facts.scope} = ${p("scope")} AND ${facts.key} = ${p("key")}`).toSQL();
 
-// The append transaction's statements take a whole batch in one round trip each. The batch's
-// rows go as ONE json parameter (json_to_recordset), not as one array parameter per column:
-// the driver quotes every element of an array in JavaScript (Bun.SQL's arrayLiteral), which was
-// 12 % of a writer's client CPU per transaction; JSON.stringify is native and quotes once. The
-// parameter is text cast to json, so every driver sends the string as it is.
-const LOCK = `SELECT pos FROM log_meta WHERE id = 1 FOR UPDATE`;
-const ORIGINALS = `SELECT e.pos, e.stream, e.seq, e.kind, e.author, e.at, e.cmid, e.body
-  FROM events e JOIN json_to_recordset($1::text::json) AS k(cmid text, author text) ON e.cmid = k.cmid AND e.author = k.author`;
-const FACTS = `SELECT f.scope, f.key FROM facts f
-  JOIN json_to_recordset($1::text::json) AS k(scope text, key text) ON f.scope = k.scope AND f.key = k.key`;
-const WRITE = `WITH c AS (SELECT * FROM unnest($1::text[], $2::int8[]) AS c(stream, n)),
-  h AS (
-    INSERT INTO heads (stream, seq) SELECT stream, n FROM c ORDER BY stream
-    ON CONFLICT (stream) DO UPDATE SET seq = heads.seq + excluded.seq
-    RETURNING stream, seq
-  )
-  INSERT INTO events (pos, stream, seq, kind, author, at, cmid, body)
-  SELECT e.pos, e.stream, h.seq - c.n + e.nth, e.kind, e.author, e.at, e.cmid, e.body
-  FROM json_to_recordset($3::text::json) AS e(pos int8, stream text, nth int8, kind text, author text, at int8, cmid text, body text)
-  JOIN h ON h.stream = e.stream JOIN c ON c.stream = e.stream
-  RETURNING pos, seq`;
-const ADD_FACTS = `INSERT INTO facts (scope, key) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`;
-const REMOVE_FACTS = `DELETE FROM facts f USING unnest($1::text[], $2::text[]) AS k(scope, key) WHERE f.scope = k.scope AND f.key = k.key`;
-const ADVANCE = `WITH m AS (UPDATE log_meta SET pos = $1 WHERE id = 1) SELECT pg_notify($2, $1::text)`;
+// The whole append is ONE statement: hubbub_append (migrations/0001_append_function.sql) locks
+// log_meta, looks up the batch's (cmid, author) pairs and the facts its guards name, decides every
+// request as plan.ts does, writes, advances the head and NOTIFYs, all in that statement's own
+// transaction. The batch goes as one JSON text and the answer comes back as one: the driver's
+// client CPU per statement (Bun.SQL: 12–15 µs) was paid seven times per append before.
+const APPEND = `SELECT hubbub_append($1, $2) AS r`;
+
+/** A request as hubbub_append reads it (short keys: the batch is serialised once per append). */
+interface WireRequest {
+  s: string; k: string; a: string; t: number; c?: string; b: string;
+  rq?: [string, string][]; fb?: [string, string][]; ad?: [string, string][]; rm?: [string, string][];
+}
+/** hubbub_append's answer per request: see the migration's header. */
+type WireAnswer =
+  | [pos: number, seq: number]
+  | ["r", of: number]
+  | ["d", pos: number, stream: string, seq: number, kind: string, author: string, at: number, cmid: string, body: string]
+  | ["m" | "p", index: number];
+
+const pairs = (fs: readonly Fact[] | undefined): [string, string][] | undefined =>
+  fs === undefined || fs.length === 0 ? undefined : fs.map((f) => [f.scope, f.key]);
+
+function toWire(r: EngineRequest): WireRequest {
+  const b = JSON.stringify(r.body);
+  // As planBatch: a body that cannot be stored fails the whole append before anything is sent.
+  if (typeof b !== "string") throw new TypeError("event body is not JSON");
+  const w: WireRequest = { s: r.stream, k: r.kind, a: r.author, t: r.at, b };
+  if (r.cmid !== undefined) w.c = r.cmid;
+  const rq = pairs(r.guard?.require), fb = pairs(r.guard?.forbid), ad = pairs(r.effects?.add), rm = pairs(r.effects?.remove);
+  if (rq) w.rq = rq;
+  if (fb) w.fb = fb;
+  if (ad) w.ad = ad;
+  if (rm) w.rm = rm;
+  return w;
+}
+
+/** Turns hubbub_append's answers into the engine's results, in request order. */
+function resultsOfAnswers(requests: readonly EngineRequest[], answers: WireAnswer[]): AppendResult[] {
+  if (answers.length !== requests.length) throw new Error(`hubbub_append answered ${answers.length} of ${requests.length} requests`);
+  const out: AppendResult[] = [];
+  answers.forEach((a, i) => {
+    const r = requests[i]!;
+    if (typeof a[0] === "number") {
+      // The request's own body object, as the EventLog returns it.
+      const event: StoredEvent = { stream: r.stream, seq: a[1] as number, pos: a[0], at: r.at, author: r.author, kind: r.kind, body: r.body };
+      if (r.cmid !== undefined) event.cmid = r.cmid;
+      out.push({ status: "appended", event });
+      return;
+    }
+    const tagged = a as Exclude<WireAnswer, [number, number]>;
+    switch (tagged[0]) {
+      case "r": {
+        const first = out[tagged[1]];
+        if (first?.status !== "appended") throw new Error("hubbub_append: a repeat must point at an appended request");
+        out.push({ status: "duplicate", event: first.event });
+        return;
+      }
+      case "d": {
+        const [, pos, stream, seq, kind, author, at, cmid, body] = tagged;
+        out.push({ status: "duplicate", event: toEvent({ pos, stream, seq, kind, author, at, cmid, body }) });
+        return;
+      }
+      case "m": case "p": {
+        const fact = (tagged[0] === "m" ? r.guard?.require : r.guard?.forbid)?.[tagged[1]];
+        if (!fact) throw new Error(`hubbub_append refused request ${i} on a fact it does not name`);
+        out.push({ status: "rejected", code: tagged[0] === "m" ? "fact_missing" : "fact_present", fact });
+        return;
+      }
+      default: {
+        const never: never = tagged;
+        throw new Error(`hubbub_append: unknown answer ${JSON.stringify(never)}`);
+      }
+    }
+  });
+  return out;
+}
 
 function toEvent(r: PgRow): StoredEvent {
   const e: StoredEvent = {
@@ -79,17 +133,6 @@ export function isRetryable(err: unknown): boolean {
   return /terminat|connection|closed|ECONNRESET|ECONNREFUSED/i.test(msg);
 }
 
-/**
- * Awaits statements issued back to back on one connection; all settle before this returns, so the
- * transaction never ends (COMMIT/ROLLBACK) with one of them still in flight.
- */
-async function inOrder(calls: (Promise<PgRow[]> | undefined)[]): Promise<(PgRow[] | undefined)[]> {
-  const settled = await Promise.allSettled(calls.map((c) => c ?? Promise.resolve(undefined)));
-  const failed = settled.find((r) => r.status === "rejected");
-  if (failed) throw (failed as PromiseRejectedResult).reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<PgRow[] | undefined>).value);
-}
-
 function wrap(err: unknown, what: string): unknown {
   if (err instanceof EngineError) return err;
   if (isRetryable(err)) return new EngineError("unavailable", `${what}: PostgreSQL unavailable (${(err as Error).message})`, true, { cause: err });
@@ -98,9 +141,10 @@ function wrap(err: unknown, what: string): unknown {
 
 export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
   const makeClient = opts.client ?? (await import("./bun-sql.ts")).bunSqlClient;
-  // A node that stops mid-append without closing its socket (frozen, partitioned) would hold the
-  // log_meta lock, and so every node's appends, until TCP gives up (hours). PostgreSQL ends a
-  // session idle inside a transaction after this long instead; an append never idles that long.
+  // A session that stops inside a transaction holding the log_meta lock without closing its socket
+  // (frozen, partitioned) would block every node's appends until TCP gives up (hours). An append
+  // (one statement) cannot idle in a transaction, but the import's load and an older node during a
+  // rolling upgrade take that lock across round trips: PostgreSQL ends such a session after this long.
   const client = makeClient({ ...opts, settings: { idle_in_transaction_session_timeout: "5s", ...opts.settings } });
   const channel = (opts.channel ?? (opts.schema ? `hubbub_log_${opts.schema}` : "hubbub_log")).slice(0, 63);
   let epoch: string;
@@ -133,67 +177,13 @@ export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
     }
   };
 
-  /**
-   * `commit`, when the driver pipelines (PgClient.pipelined), sends COMMIT right behind round
-   * trip 2's statements: the transaction then idles, and holds the lock, across one client gap
-   * (the planning between the two round trips) instead of two, and BEGIN went out with round trip 1.
-   * A statement that fails aborts the transaction, so that COMMIT rolls back.
-   */
-  async function appendTx(q: PgQuery, requests: Parameters<Engine["append"]>[0], commit?: () => Promise<void>) {
-    // Round trip 1: the lock, then the lookups, sent back to back. PostgreSQL runs them in order
-    // on this connection, so the lookups start only once the lock is held and see every commit
-    // before it; a pipelining driver (Bun.SQL, postgres.js) waits for one reply instead of three.
-    const cmids = cmidsOf(requests);
-    const named = factsOf(requests);
-    const [locked, found, held] = await inOrder([
-      q(LOCK),
-      cmids.length > 0 ? q(ORIGINALS, [JSON.stringify(cmids.map((c) => ({ cmid: c.cmid, author: c.author })))]) : undefined,
-      named.length > 0 ? q(FACTS, [JSON.stringify(named.map((f) => ({ scope: f.scope, key: f.key })))]) : undefined,
-    ]);
-    const row = locked?.[0];
-    if (!row) throw new EngineError("diverged", "log_meta has no row: the engine's storage was emptied", false);
-    const posBefore = Number(row.pos);
-    const originals = new Map<string, StoredEvent>();
-    for (const r of found ?? []) {
-      const e = toEvent(r);
-      originals.set(`${e.author}\u0000${e.cmid}`, e);
-    }
-    const holding = new Set((held ?? []).map((r) => factKey({ scope: r.scope as string, key: r.key as string })));
-    const plan = planBatch(requests, { original: (a, c) => originals.get(`${a}\u0000${c}`), holds: (f) => holding.has(factKey(f)) });
-    if (plan.appended === 0 && plan.factChanges.size === 0) return resultsOf(requests, plan, () => 0, posBefore);
-
-    // Round trip 2: heads + events in one statement, the facts' net changes, the new head + NOTIFY.
-    const streams = [...plan.counts.keys()].sort();
-    const rows: { pos: number; stream: string; nth: number; kind: string; author: string; at: number; cmid: string | null; body: string }[] = [];
-    const nthAt = new Map<number, { stream: string; nth: number }>();
-    plan.items.forEach((it, i) => {
-      if (it.type !== "append") return;
-      const r = requests[i]!;
-      const pos = posBefore + it.offset;
-      rows.push({ pos, stream: r.stream, nth: it.nth, kind: r.kind, author: r.author, at: r.at, cmid: r.cmid ?? null, body: it.body });
-      nthAt.set(pos, { stream: r.stream, nth: it.nth });
-    });
-    const add: Fact[] = [], remove: Fact[] = [];
-    for (const { fact, holds } of plan.factChanges.values()) (holds ? add : remove).push(fact);
-    const [written] = await inOrder([
-      plan.appended > 0 ? q(WRITE, [
-        streams, streams.map((s) => plan.counts.get(s)!), JSON.stringify(rows),
-      ]) : undefined,
-      remove.length > 0 ? q(REMOVE_FACTS, [remove.map((f) => f.scope), remove.map((f) => f.key)]) : undefined,
-      add.length > 0 ? q(ADD_FACTS, [add.map((f) => f.scope), add.map((f) => f.key)]) : undefined,
-      plan.appended > 0 ? q(ADVANCE, [posBefore + plan.appended, channel]) : undefined,
-      commit?.().then(() => []),
-    ]);
-    const seqBefore = new Map<string, number>();
-    // A bug check; with a pipelined COMMIT it comes after the commit, and the caller's retry with
-    // the same cmids is then answered as duplicates.
-    if ((written?.length ?? 0) !== plan.appended) throw new Error(`append wrote ${written?.length ?? 0} of ${plan.appended} events`);
-    for (const w of written ?? []) {
-      const at = nthAt.get(Number(w.pos))!;
-      seqBefore.set(at.stream, Number(w.seq) - at.nth);
-    }
-    return resultsOf(requests, plan, (s) => seqBefore.get(s) ?? 0, posBefore);
-  }
+  const append = async (requests: readonly EngineRequest[]): Promise<AppendResult[]> => {
+    const batch = JSON.stringify(requests.map(toWire));
+    const [row] = await client.query(APPEND, [batch, channel]);
+    const answer = row?.r;
+    if (answer === null || answer === undefined) throw new EngineError("diverged", "log_meta has no row: the engine's storage was emptied", false);
+    return resultsOfAnswers(requests, JSON.parse(answer as string) as WireAnswer[]);
+  };
 
   const readHead = async (): Promise<EnginePosition> => {
     const [row] = await client.query(headQuery.sql, headQuery.params);
@@ -206,9 +196,7 @@ export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
     epoch,
     append: (requests) => guarded("append", async () => {
       if (requests.length === 0) return [];
-      return client.pipelined
-        ? client.pipelined((q, commit) => appendTx(q, requests, commit))
-        : client.begin((q) => appendTx(q, requests));
+      return append(requests);
     }),
     readAfter: (after, limit) => read("readAfter", async () =>
       (await client.query(readAfterQuery.sql, fillPlaceholders(readAfterQuery.params, { after, limit }))).map(toEvent)),
