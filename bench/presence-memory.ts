@@ -1,10 +1,11 @@
 /**
- * `bun bench/presence-memory.ts [entries] [copy]`: JS heap per presence entry of the cluster's
+ * `bun bench/presence-memory.ts [entries]`: JS heap per presence entry of the cluster's
  * presence tracker (src/cluster/presence-tracker.ts). One node announces `entries` devices in
  * rooms of 100 on an in-memory bus; another node receives them all, as every node of a cluster
  * holds every other node's entries (at 100k connections on 7 nodes, ~86k per node). Both run in
  * this process: the figure is the sender's local entries plus the receiver's remote ones, after a
- * full GC. `copy` also keeps the per-room copy a room actor holds (RoomPresence's `remote`).
+ * full GC. Room actors keep no copy of their own (they read the tracker's map), so this is all
+ * a remote entry costs a node.
  * A measurement, not a benchmark: no goals.
  */
 import { heapStats } from "bun:jsc";
@@ -13,18 +14,10 @@ import { PresenceTracker } from "../src/cluster/presence-tracker.ts";
 import type { PresenceEntry } from "../src/protocol/index.ts";
 
 const n = Number(process.argv[2] ?? 50_000);
-const copy = process.argv[3] === "copy";
 const rooms = Math.max(1, Math.round(n / 100));
 const net = new MemoryPresenceNetwork();
-const roomCopies = new Map<string, Map<string, PresenceEntry>>();
-const keep = (room: string, changes: Map<string, PresenceEntry | undefined>) => {
-  if (!copy) return;
-  let m = roomCopies.get(room);
-  if (!m) roomCopies.set(room, (m = new Map()));
-  for (const [k, e] of changes) if (e) m.set(k, e); else m.delete(k);
-};
-const tracker = (node: string, onRemote = keep) => new PresenceTracker({ node, bus: new MemoryPresenceBus(net), timeoutMs: 600_000, onRemote, onTyping() {} });
-const receiver = tracker("rx"), sender = tracker("tx", () => {});
+const tracker = (node: string, onRemote = () => {}) => new PresenceTracker({ node, bus: new MemoryPresenceBus(net), timeoutMs: 600_000, onRemote, onTyping() {} });
+const receiver = tracker("rx"), sender = tracker("tx");
 await receiver.start();
 await sender.start();
 await Bun.sleep(100);
@@ -45,5 +38,5 @@ for (let deadline = Date.now() + 10_000; held < n && Date.now() < deadline; awai
   for (let r = 0; r < rooms; r++) held += receiver.remoteIn(`r${r}`).size;
 }
 const h1 = heap();
-console.log(`${held} remote entries in ${rooms} rooms: ${((h1 - h0) / n).toFixed(0)} B of JS heap per entry (sender's local + receiver's remote${copy ? " + the rooms' copies" : ""}), RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`);
+console.log(`${held} remote entries in ${rooms} rooms: ${((h1 - h0) / n).toFixed(0)} B of JS heap per entry (sender's local + receiver's remote), RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`);
 process.exit(0);

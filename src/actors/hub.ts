@@ -16,7 +16,7 @@ import { type Fanout, topicFor } from "../fanout/ports.ts";
 import { BROADCAST_GROUP, groupsOf } from "./topics.ts";
 import { Budgets, burstFor, type RateLimiter } from "./rate-limiter.ts";
 import { RoomActor } from "./room.ts";
-import type { PresenceLink } from "./room-presence.ts";
+import type { PresenceLink, RemoteChange } from "./room-presence.ts";
 import { TurnBudget } from "./turn-budget.ts";
 import { UserActor } from "./user.ts";
 import type { ActorConfig, ActorContext, Authenticator } from "./context.ts";
@@ -193,9 +193,12 @@ export class Hub implements ActorContext {
   /**
    * Cluster mode: other nodes' presence in `room` changed. Only a room actor in memory is told: a
    * room without one has nobody online here, and a new actor reads the other nodes' presence whole.
+   * Told at once, not through its mailbox: the room reads the tracker's map rather than a copy of
+   * its own (a map entry per remote device per room), so it must hear of a change in the same
+   * synchronous block as the map changes (its handlers are synchronous: this runs between them).
    */
-  remotePresence(room: string, changes: ReadonlyMap<string, PresenceEntry | undefined>): void {
-    this.rooms.get(room)?.post({ kind: "presence-remote", changes });
+  remotePresence(room: string, changes: ReadonlyMap<string, RemoteChange>): void {
+    this.rooms.get(room)?.remotePresence(changes);
   }
 
   caughtUp(): Promise<void> | undefined { return this.remote?.caughtUp(); }

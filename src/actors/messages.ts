@@ -67,7 +67,6 @@ export type RoomMessage =
   | { kind: "presence-off"; conn: Conn }
   | { kind: "presence-expire"; key: string }
   /** Cluster mode: other nodes' presence in this room changed (key -> union over them now; undefined = offline there). */
-  | { kind: "presence-remote"; changes: ReadonlyMap<string, PresenceEntry | undefined> }
   /** Cluster mode: a command refused on a replica that may have been behind, decided again now that it has caught up; this answer is final. */
   | { kind: "recheck"; command: RoomCommand };
 

@@ -52,7 +52,8 @@ test("a follower's view, from the list it was sent and the frames since, is who 
     const followers: Follower[] = [];
     const pendingExpiry: string[] = [];
     const remote = new Map<string, PresenceEntry>();
-    const link: PresenceLink = { remoteIn: () => new Map(remote), localChanged: () => {} };
+    // Live, as the tracker's is: the room reads it, and hears of each change as it is made.
+    const link: PresenceLink = { remoteIn: () => remote, localChanged: () => {} };
     const presence = new RoomPresence({
       name: "r",
       announce: (f) => { for (const c of followers) c.fold(f); },
@@ -89,9 +90,10 @@ test("a follower's view, from the list it was sent and the frames since, is who 
         case "remote": {
           if (!cluster) break;
           const entry = { user: `u${c.user}`, device: `d${c.device}`, client: "cli" };
+          const before = remote.get(key(entry));
           if (c.online) remote.set(key(entry), entry);
           else remote.delete(key(entry));
-          presence.remoteChanged(key(entry), c.online ? entry : undefined);
+          if (before !== remote.get(key(entry))) presence.remoteChanged(key(entry), { before, after: remote.get(key(entry)) });
           break;
         }
         case "turn":

@@ -15,7 +15,9 @@
  *
  * Cluster mode (`owner.link`): a device is online when this node's sockets have it OR another
  * node does (src/cluster/presence-tracker.ts); subscribers hear only changes of that union, and
- * the other nodes hear of this node's own net changes at the end of the turn.
+ * the other nodes hear of this node's own net changes at the end of the turn. The other nodes'
+ * presence is read from the tracker's map, not copied: the tracker tells the room of each change
+ * (`remoteChanged`, with the value before it) in the same synchronous block as it makes it.
  */
 import type { PresenceEntry, PresenceFrame, ServerFrame } from "../protocol/index.ts";
 import type { Conn } from "./messages.ts";
@@ -29,12 +31,18 @@ interface Presence { entry: PresenceEntry; conns: Conn[]; leaveTimer?: ReturnTyp
 
 /** Cluster mode: the other nodes' presence, and where this node's own changes go. */
 export interface PresenceLink {
-  /** Who the other nodes have online in `room` now, by `user/device`. */
-  remoteIn(room: string): Map<string, PresenceEntry>;
+  /**
+   * Who the other nodes have online in `room` now, by `user/device`: the link's own map, live
+   * (read, never kept: each change of it reaches the room by `remoteChanged` at once).
+   */
+  remoteIn(room: string): ReadonlyMap<string, PresenceEntry>;
   localChanged(room: string, on: readonly PresenceEntry[], off: readonly PresenceEntry[]): void;
 }
 
 interface Change { entry: PresenceEntry; wasOnline: boolean; wasLocal: boolean }
+
+/** One device's presence on the other nodes (their union) before a change and after it; undefined: offline on all. */
+export interface RemoteChange { before: PresenceEntry | undefined; after: PresenceEntry | undefined }
 
 export interface PresenceOwner {
   readonly name: string;
@@ -55,11 +63,11 @@ export class RoomPresence {
   private changed: Map<string, Change> | undefined;
   /** The list as last announced, for those who start following; dropped when a turn's changes go out. */
   private announced: SharedFrame | undefined;
-  /** Cluster mode: devices online on other nodes (by key), as this room has heard; undefined on a single node. */
-  private readonly remote: Map<string, PresenceEntry> | undefined;
+  constructor(private readonly owner: PresenceOwner) {}
 
-  constructor(private readonly owner: PresenceOwner) {
-    this.remote = owner.link?.remoteIn(owner.name);
+  /** Cluster mode: devices online on other nodes (by key), as the link has them now; undefined on a single node. */
+  private remote(): ReadonlyMap<string, PresenceEntry> | undefined {
+    return this.owner.link?.remoteIn(this.owner.name);
   }
 
   /** Nobody online, no device in its grace period, nothing left to announce. */
@@ -69,19 +77,20 @@ export class RoomPresence {
 
   online(): PresenceEntry[] {
     const here = [...this.devices.values()].map((p) => p.entry);
-    if (!this.remote) return here;
-    for (const [key, e] of this.remote) if (!this.devices.has(key)) here.push(e);
+    const remote = this.remote();
+    if (!remote) return here;
+    for (const [key, e] of remote) if (!this.devices.has(key)) here.push(e);
     return here;
   }
 
-  /** Cluster mode: another node's presence of device `key` changed; `entry` is the union over the other nodes now. */
-  remoteChanged(key: string, entry: PresenceEntry | undefined): void {
-    if (!this.remote) return;
-    const before = this.remote.get(key);
+  /**
+   * Cluster mode: another node's presence of device `key` changed (the link's map says `after`
+   * already); `before` is what it said until this change, as this room last heard it.
+   */
+  remoteChanged(key: string, { before, after }: RemoteChange): void {
+    if (!this.owner.link) return;
     const wasOnline = before !== undefined || this.devices.has(key);
-    if (entry) this.remote.set(key, entry);
-    else this.remote.delete(key);
-    const shown = entry ?? before;
+    const shown = after ?? before;
     if (shown) this.change(key, shown, wasOnline, this.devices.has(key));
   }
 
@@ -97,7 +106,7 @@ export class RoomPresence {
     } else {
       const entry: PresenceEntry = { user: conn.user, device: conn.device, client: conn.client };
       this.devices.set(key, { entry, conns: [conn] });
-      this.change(key, entry, this.remote?.has(key) ?? false, false);
+      this.change(key, entry, this.remote()?.has(key) ?? false, false);
     }
     conn.replyShared(this.announced ??= new SharedFrame({ type: "presence", room: this.owner.name, online: this.announcedOnline() }));
   }
@@ -107,10 +116,11 @@ export class RoomPresence {
     const changed = this.changed;
     const shown = (key: string) => changed?.get(key)?.wasOnline ?? true;
     const list: PresenceEntry[] = [];
+    const remote = this.remote();
     for (const [key, p] of this.devices) if (shown(key)) list.push(p.entry);
-    if (this.remote) for (const [key, e] of this.remote) if (!this.devices.has(key) && shown(key)) list.push(e);
+    if (remote) for (const [key, e] of remote) if (!this.devices.has(key) && shown(key)) list.push(e);
     // Gone this turn, still online as far as anyone has been told.
-    if (changed) for (const [key, c] of changed) if (c.wasOnline && !this.devices.has(key) && !this.remote?.has(key)) list.push(c.entry);
+    if (changed) for (const [key, c] of changed) if (c.wasOnline && !this.devices.has(key) && !remote?.has(key)) list.push(c.entry);
     return list;
   }
 
@@ -153,8 +163,9 @@ export class RoomPresence {
   private flushChanges(changed: Map<string, Change>): void {
     const joined: PresenceEntry[] = [];
     const left: PresenceEntry[] = [];
+    const remote = this.remote();
     for (const [key, { entry, wasOnline }] of changed) {
-      const now = this.devices.get(key)?.entry ?? this.remote?.get(key);
+      const now = this.devices.get(key)?.entry ?? remote?.get(key);
       if (now && !wasOnline) joined.push(now);
       else if (!now && wasOnline) left.push(entry);
     }

@@ -11,7 +11,7 @@ import { AppendError } from "./journal.ts";
 import { ackFrame, appendReply, errorFrame } from "./replies.ts";
 import { changeMessage } from "./message-change.ts";
 import { roomGroup } from "./topics.ts";
-import { RoomPresence } from "./room-presence.ts";
+import { RoomPresence, type RemoteChange } from "./room-presence.ts";
 import { unreachable, userStream } from "../protocol/index.ts";
 import type { AppendOutcome, AppendRequest } from "../store/event-log.ts";
 import { accessOf, roomCount } from "../projections/projection.ts";
@@ -84,6 +84,11 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
   memberCommitted(user: string, member: boolean): void {
     if (member) this.members.add(user);
     else this.members.delete(user);
+  }
+
+  /** Cluster mode: the other nodes' presence changed (hub.remotePresence: called between this actor's messages). */
+  remotePresence(changes: ReadonlyMap<string, RemoteChange>): void {
+    for (const [key, c] of changes) this.presence.remoteChanged(key, c);
   }
 
   /** For the mailbox only: one message at a time. */
@@ -163,9 +168,6 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
       case "presence-on": return this.presence.on(m.conn);
       case "presence-off": return this.presence.off(m.conn);
       case "presence-expire": return this.presence.expire(m.key);
-      case "presence-remote":
-        for (const [key, entry] of m.changes) this.presence.remoteChanged(key, entry);
-        return;
       case "recheck": return this.handle(m.command);
       default: return unreachable(m, "room message");
     }

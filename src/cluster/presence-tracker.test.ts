@@ -31,8 +31,9 @@ async function node(net: MemoryPresenceNetwork, name: string, opts: { fullStateM
     onRemote: (room, changes) => {
       let m = n.seen.get(room);
       if (!m) n.seen.set(room, (m = new Map()));
-      for (const [k, e] of changes) {
-        if (e) m.set(k, e);
+      for (const [k, { before, after }] of changes) {
+        expect(before).toEqual(m.get(k)); // what it said until now is what the callbacks said
+        if (after) m.set(k, after);
         else m.delete(k);
       }
       expect(n.tracker.remoteIn(room)).toEqual(m); // the callbacks and the directory agree

@@ -21,6 +21,7 @@
  * everywhere. A restarted node has a new incarnation, which replaces the old one's presence.
  */
 import type { PresenceEntry, TypingEventFrame } from "../protocol/index.ts";
+import type { RemoteChange } from "../actors/room-presence.ts";
 import { MAX_PAYLOAD_BYTES, type PresenceBus } from "./presence-bus.ts";
 
 /** Every node re-sends its whole presence this often, even when nobody asked (heals what no check caught). */
@@ -40,8 +41,12 @@ export interface PresenceTrackerOptions {
   /** Default: timeoutMs / 5. */
   heartbeatMs?: number;
   fullStateMs?: number;
-  /** Presence in `room` as the other nodes have it changed: each key's union over them now (undefined: offline on all). */
-  onRemote(room: string, changes: Map<string, PresenceEntry | undefined>): void;
+  /**
+   * Presence in `room` as the other nodes have it changed: each key's union over them before the
+   * message that changed it and now (undefined: offline on all). Called in the same synchronous
+   * block as the change, so `remoteIn` and what the callback has been told always agree.
+   */
+  onRemote(room: string, changes: ReadonlyMap<string, RemoteChange>): void;
   onTyping(groups: string[], frame: TypingEventFrame): void;
   onNodeDropped?(node: string, why: string): void;
   onError?(e: unknown): void;
@@ -73,10 +78,27 @@ interface RemoteNode {
   building?: { id: string; of: number; next: number; rooms: Map<string, Map<string, PresenceEntry>> };
 }
 
-/** A device online in a room on other nodes: the first holder's entry, and the holders (nearly always one, so no array then). */
-interface Held { entry: PresenceEntry; by: RemoteNode | RemoteNode[] }
+/**
+ * A device online in a room on other nodes: the first holder's entry, and the holders (nearly
+ * always one, so no array then). One object, the entry itself, with its holders in a property
+ * that is not enumerable, so frames (JSON, msgpack: own enumerable keys) carry only the entry's
+ * three fields. Each node holds every other node's entries (~86k at 100k connections on 7
+ * nodes): a separate `{ entry, by }` record cost 40 B more per entry (heap census).
+ */
+interface Held extends PresenceEntry { by: RemoteNode | RemoteNode[] }
+
+function held(e: PresenceEntry, by: RemoteNode): Held {
+  const h = { user: e.user, device: e.device, client: e.client } as Held;
+  Object.defineProperty(h, "by", { value: by, writable: true, enumerable: false });
+  return h;
+}
 
 const holds = (h: Held, st: RemoteNode): boolean => h.by === st || (Array.isArray(h.by) && h.by.includes(st));
+
+const NOBODY: ReadonlyMap<string, PresenceEntry> = new Map();
+
+/** Distinct client kinds kept as one string each (a handful in practice: "web", "cli"…); past this many, the table starts over. */
+const CLIENT_KINDS = 256;
 
 export class PresenceTracker {
   readonly incarnation = crypto.randomUUID().slice(0, 8);
@@ -96,7 +118,13 @@ export class PresenceTracker {
   private listener: { stop(): Promise<void> } | undefined;
   private stopped = false;
   /** Changes made while handling one message, announced at its end. */
-  private changes = new Map<string, Map<string, PresenceEntry | undefined>>();
+  private changes = new Map<string, Map<string, RemoteChange>>();
+  /**
+   * Client kinds as one string per node, not one per entry as JSON.parse makes them (every remote
+   * entry has one). Device ids are not interned: each is one device's, and a one-character id is
+   * shared by the engine already.
+   */
+  private readonly clients = new Map<string, string>();
 
   constructor(private readonly opts: PresenceTrackerOptions) {
     this.heartbeatMs = opts.heartbeatMs ?? Math.max(20, Math.floor(opts.timeoutMs / 5));
@@ -151,11 +179,14 @@ export class PresenceTracker {
     this.queue(["t", groups, frame.stream, frame.user]);
   }
 
-  /** Who the other nodes have online in `room`. */
-  remoteIn(room: string): Map<string, PresenceEntry> {
-    const m = new Map<string, PresenceEntry>();
-    for (const [k, v] of this.union.get(room) ?? []) m.set(k, v.entry);
-    return m;
+  /**
+   * Who the other nodes have online in `room`, by key: the tracker's own map, live (read it, do
+   * not keep it: a room's map goes when its last entry does). A room actor reads this instead of
+   * keeping a copy (another map entry per remote entry per room); it is told of every change in
+   * the same synchronous block by `onRemote`, with the value before it.
+   */
+  remoteIn(room: string): ReadonlyMap<string, PresenceEntry> {
+    return this.union.get(room) ?? NOBODY;
   }
 
   /** For /health: the other nodes heard from, and whether their presence is known in full. */
@@ -287,7 +318,7 @@ export class PresenceTracker {
 
   private apply(st: RemoteNode, op: Op): void {
     switch (op[0]) {
-      case "+": return this.set(st, op[1], presenceKey(op[2], op[3]), { user: op[2], device: op[3], client: op[4] });
+      case "+": return this.set(st, op[1], presenceKey(op[2], op[3]), { user: op[2], device: op[3], client: this.client(op[4]) });
       case "-": return this.set(st, op[1], presenceKey(op[2], op[3]), undefined);
       case "t": return this.opts.onTyping(op[1], { type: "typing", stream: op[2], user: op[3] });
       default: return;
@@ -305,7 +336,7 @@ export class PresenceTracker {
     for (const [room, user, device, client] of m.e ?? []) {
       let keys = b.rooms.get(room);
       if (!keys) b.rooms.set(room, (keys = new Map()));
-      keys.set(presenceKey(user, device), { user, device, client });
+      keys.set(presenceKey(user, device), { user, device, client: this.client(client) });
     }
     b.next++;
     if (b.next < b.of) return;
@@ -327,10 +358,14 @@ export class PresenceTracker {
     const now = u?.get(key);
     const had = now !== undefined && holds(now, st);
     if (had === (entry !== undefined)) return;
+    let c = this.changes.get(room);
+    if (!c) this.changes.set(room, (c = new Map()));
+    // The value before this message: the first change of the key in it says what it was.
+    const before = c.has(key) ? c.get(key)!.before : now;
     if (entry) {
       if (!u) this.union.set(room, (u = new Map()));
       if (now) now.by = Array.isArray(now.by) ? [...now.by, st] : [now.by, st];
-      else u.set(key, { entry, by: st });
+      else u.set(key, held(entry, st));
     } else {
       const rest = Array.isArray(now!.by) ? now!.by.filter((n) => n !== st) : [];
       if (rest.length === 0) {
@@ -338,9 +373,15 @@ export class PresenceTracker {
         if (u!.size === 0) this.union.delete(room);
       } else now!.by = rest.length === 1 ? rest[0]! : rest;
     }
-    let c = this.changes.get(room);
-    if (!c) this.changes.set(room, (c = new Map()));
-    c.set(key, this.union.get(room)?.get(key)?.entry);
+    c.set(key, { before, after: this.union.get(room)?.get(key) });
+  }
+
+  private client(kind: string): string {
+    const known = this.clients.get(kind);
+    if (known !== undefined) return known;
+    if (this.clients.size >= CLIENT_KINDS) this.clients.clear();
+    this.clients.set(kind, kind);
+    return kind;
   }
 
   /** Every (room, key) node `st` has, as a list (set() may change the union while it is walked). */
