@@ -311,6 +311,12 @@ export class Hub implements ActorContext {
     this.rooms.get(room)?.memberCommitted(user, this.projection.rooms.get(room)?.has(user) ?? false);
   }
 
+  /**
+   * A membership change is told to the user's actor only if it is in the directory: one that is
+   * not has no device on this node to follow or stop following the room (a connection makes it
+   * before it reads the projection at hello), and in cluster mode most joins are other nodes'
+   * users, for whom making an actor and its mailbox only to retire it cost every node CPU per join.
+   */
   private committed(e: EventData): void {
     const s = parseStream(e.stream);
     apply(this.projection, e, s);
@@ -321,11 +327,11 @@ export class Hub implements ActorContext {
     if (room !== undefined && e.kind === "left") {
       // Published above while the user's sockets still followed the room, so every device of
       // theirs got its own leave; from here on none of them follows it.
-      this.user(e.author).post({ kind: "membership", room, joined: false, seq: e.seq });
+      this.users.get(e.author)?.post({ kind: "membership", room, joined: false, seq: e.seq });
       if (this.remote) this.rooms.get(room)?.memberCommitted(e.author, false);
     } else if (room !== undefined && (e.kind === "kicked" || e.kind === "banned") && typeof e.body.user === "string") {
       // Likewise: every device of theirs got the event that removed them.
-      this.user(e.body.user).post({ kind: "membership", room, joined: false, seq: e.seq });
+      this.users.get(e.body.user)?.post({ kind: "membership", room, joined: false, seq: e.seq });
       if (this.remote) this.rooms.get(room)?.memberCommitted(e.body.user, false);
     }
     if (s?.kind === "room" && this.config.retain > 0 && e.seq % 1000 === 0) this.prune(e.stream);
@@ -343,7 +349,7 @@ export class Hub implements ActorContext {
   private joinCommitted(e: EventData, room: string): void {
     this.publishing = e;
     try {
-      this.user(e.author).post({ kind: "membership", room, joined: true, seq: e.seq, event: e });
+      this.users.get(e.author)?.post({ kind: "membership", room, joined: true, seq: e.seq, event: e });
     } finally {
       this.publishing = undefined;
     }
