@@ -4,6 +4,9 @@
  * `hello`, joining a room of 100 (`one`: the same room for all); prints the rate until every
  * connection is ready (synced, or its join acked). Relative shares only (see bench/profile.ts);
  * the rate against raw Bun is `bun bench/connect-rate.ts` or `bun run bench connections`.
+ * BENCH_IDLE=S then keeps every connection open and silent for S seconds (after a 2 s settle)
+ * before closing, and prints where that idle window lies, counted back from the profile's end,
+ * so an idle joined server's samples can be read apart from the connect phase's.
  */
 import { resolve } from "node:path";
 import { SUBPROTOCOLS } from "../src/protocol/index.ts";
@@ -36,8 +39,18 @@ for (let i = 0; i < n; i += 256) {
 const deadline = Date.now() + 120_000;
 while (ready < n && Date.now() < deadline) await Bun.sleep(10);
 const seconds = (performance.now() - t0) / 1000;
+const idle = Number(process.env.BENCH_IDLE ?? 0);
+let idleFrom = 0, idleTo = 0;
+if (idle > 0) {
+  await Bun.sleep(2000);
+  idleFrom = performance.now();
+  await Bun.sleep(idle * 1000);
+  idleTo = performance.now();
+}
 for (const ws of sockets) ws.close();
 await server.stop();
+// The server writes its profile as it exits, so its end is about now.
+if (idle > 0) console.log(`idle window: from ${((performance.now() - idleFrom) / 1000).toFixed(2)} s to ${((performance.now() - idleTo) / 1000).toFixed(2)} s before the profile's end`);
 removeTempDbs();
 console.log(`${ready} of ${n} ${mode === "hello" ? "hello" : "hello + join"} in ${seconds.toFixed(2)} s: ${(ready / seconds).toFixed(0)}/s (profiled, on whatever else this machine runs); profile in ${dir}`);
 process.exit(0);
