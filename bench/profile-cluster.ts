@@ -5,7 +5,9 @@
  * batch applied to the replica), so a change can be judged by where a node's time goes, not only
  * by the ratio. Shares and per-message figures only: the machine is shared (bench/results/analysis.md).
  *
- *   VARIANTS="a:K=V,K2=V2;b:K=V"  each cluster setup once per variant (the nodes' environment), same round
+ *   VARIANTS="a:K=V,K2=V2;b:K=V"  each cluster setup once per variant (the nodes' environment), same round;
+ *                                 CWD=DIR in a variant runs that checkout's src/main.ts instead (old
+ *                                 against new code in the same round, e.g. a `git archive` of main)
  *   PERF=DIR                      `perf record -g` of the nodes over the measured window
  *   BENCH_CPU_PROF=DIR            Bun's CPU profile of every node (BENCH_CPU_PROF_INTERVAL µs between samples)
  *   BENCH_WARMUP_S=N              a longer warm-up (the JIT of fresh processes), default 1
@@ -20,14 +22,15 @@ const seconds = Number(process.argv[3] ?? 3);
 const only = process.argv[4]?.split(",").map(Number);
 const n = Number(process.env.BENCH_CLUSTER_N ?? 256), window = Math.max(1, Math.round(256 / n));
 
-interface Variant { name: string; env: Record<string, string> }
+interface Variant { name: string; env: Record<string, string>; cwd?: string }
 const variants: Variant[] = (process.env.VARIANTS ?? ":").split(";").map((v) => {
   const [name = "", env = ""] = v.split(":");
-  return { name, env: Object.fromEntries(env.split(",").filter(Boolean).map((kv) => kv.split("=") as [string, string])) };
+  const { CWD: cwd, ...rest } = Object.fromEntries(env.split(",").filter(Boolean).map((kv) => kv.split("=") as [string, string]));
+  return { name, env: rest, cwd };
 });
-const setups: (Setup & { env: Record<string, string> })[] = SETUPS
+const setups: (Setup & { env: Record<string, string>; cwd?: string })[] = SETUPS
   .filter((s) => !only || only.includes(s.nodes))
-  .flatMap((s) => s.nodes === 1 ? [{ ...s, env: {} }] : variants.map((v) => ({ ...s, name: `${s.name} ${v.name}`.trim(), env: v.env })));
+  .flatMap((s) => s.nodes === 1 ? [{ ...s, env: {} }] : variants.map((v) => ({ ...s, name: `${s.name} ${v.name}`.trim(), env: v.env, cwd: v.cwd })));
 
 interface Health { journal: { transactions: number; events: number }; cluster?: { commits: { transactions: number; events: number }; applied: { batches: number; events: number } } }
 const per = (a: number, b: number) => (b > 0 ? a / b : 0).toFixed(1);
@@ -36,7 +39,7 @@ const ratios = new Map<string, number[]>();
 for (let r = 0; r < rounds; r++) {
   let base = 0;
   for (const s of setups) {
-    const setup = await startSetup(s, { env: s.env });
+    const setup = await startSetup(s, { env: s.env, cwd: s.cwd });
     try {
       let start: { user: number; sys: number }[] = [], end: { user: number; sys: number }[] = [];
       let perf: ReturnType<typeof Bun.spawn> | undefined;
