@@ -85,8 +85,12 @@ export interface WatchHandlers {
   /**
    * A hint that the head may have moved to `pos` (or beyond). Hints can be late, duplicated,
    * coalesced or lost (a dropped connection loses those sent meanwhile): never rely on them alone.
+   * `events`, when the engine sends them (PostgreSQL, when they fit in a NOTIFY payload): the
+   * events of the commit that made `pos` the head, ascending, the last at `pos`, exactly as
+   * `readAfter` returns them. Committed, so a follower whose position is right before the first
+   * may apply them without reading; any other follower reads as usual.
    */
-  onHead(pos: number): void;
+  onHead(pos: number, events?: StoredEvent[]): void;
   /**
    * The watch is (again) in place — first at start and after every reconnect. Anything committed
    * while it was not may have produced no hint, so a follower reads after its position here.

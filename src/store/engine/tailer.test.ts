@@ -165,6 +165,89 @@ describe("Tailer: staged failures (memory engine wrapped)", () => {
   }, SLOW);
 });
 
+describe("Tailer: hints that carry their commit's events (memory engine wrapped)", () => {
+  /**
+   * The memory engine, with hints that carry the events committed since the previous hint, as
+   * PostgreSQL's NOTIFY does; `lose(n)` drops the n-th hint (1-based) entirely. Counts reads.
+   */
+  function hinting(storage: MemoryEngineStorage, lose = (_n: number) => false) {
+    const inner = createMemoryEngine(storage);
+    const counts = { reads: 0 };
+    let sent = 0, hints = 0;
+    const engine: Engine = {
+      ...inner,
+      readAfter: async (pos, limit) => { counts.reads++; return inner.readAfter(pos, limit); },
+      watch: (h) => inner.watch({
+        ...h,
+        onHead: (pos) => {
+          const events = storage.events.slice(sent, pos).map((e) => structuredClone(e));
+          sent = pos;
+          if (!lose(++hints)) h.onHead(pos, events);
+        },
+      }),
+    };
+    return { engine, counts };
+  }
+
+  test("events that follow on from its position are delivered from the hint, without a read", async () => {
+    const storage = new MemoryEngineStorage();
+    const writer = createMemoryEngine(storage);
+    await writer.append([msg("room:h", "u", "before")]);
+    const { engine, counts } = hinting(storage);
+    const f = follow(engine, { pollMs: 60_000 }); // no poll during the test: only hints
+    try {
+      await f.tailer.waitFor(1, 10_000);
+      const readsAtStart = counts.reads;
+      for (let i = 0; i < 5; i++) await writer.append([msg("room:h", "u", `a${i}`), msg("room:i", "v", `b${i}`)]);
+      await f.tailer.waitFor(11, 10_000);
+      expect(counts.reads).toBe(readsAtStart);
+      expect(f.got).toEqual(await readAll(writer, 100));
+    } finally { await f.tailer.stop(); }
+  }, SLOW);
+
+  test("a lost hint: the next hint's events do not follow on, so it reads, and delivers everything once", async () => {
+    const storage = new MemoryEngineStorage();
+    const writer = createMemoryEngine(storage);
+    const { engine, counts } = hinting(storage, (n) => n === 2);
+    const f = follow(engine, { pollMs: 60_000 });
+    try {
+      await f.tailer.verified;
+      await writer.append([msg("room:h", "u", "1")]);
+      await f.tailer.waitFor(1, 10_000);
+      const reads = counts.reads;
+      await writer.append([msg("room:h", "u", "2"), msg("room:h", "u", "3")]); // its hint is lost
+      await writer.append([msg("room:h", "u", "4")]);
+      await f.tailer.waitFor(4, 10_000);
+      expect(counts.reads).toBeGreaterThan(reads);
+      expect(f.got).toEqual(await readAll(writer, 100));
+    } finally { await f.tailer.stop(); }
+  }, SLOW);
+
+  test("a batch from a hint whose onBatch throws is read and delivered again", async () => {
+    const storage = new MemoryEngineStorage();
+    const writer = createMemoryEngine(storage);
+    const { engine } = hinting(storage);
+    let failOnce = true;
+    const got: StoredEvent[] = [];
+    const tailer = startTailer(engine, {
+      afterPos: 0, pollMs: 60_000, retryMs: 1,
+      onBatch: (b) => {
+        if (b[0]!.pos === 2 && failOnce) { failOnce = false; throw new Error("staged apply failure"); }
+        for (const e of b) { if (e.pos !== (got.at(-1)?.pos ?? 0) + 1) throw new Error(`gap at ${e.pos}`); got.push(e); }
+      },
+    });
+    try {
+      await tailer.verified;
+      await writer.append([msg("room:h", "u", "1")]);
+      await tailer.waitFor(1, 10_000);
+      await writer.append([msg("room:h", "u", "2")]);
+      await tailer.waitFor(2, 10_000);
+      expect(failOnce).toBe(false);
+      expect(got.map((e) => e.pos)).toEqual([1, 2]);
+    } finally { await tailer.stop(); }
+  }, SLOW);
+});
+
 describe("Tailer: a restored older backup (memory engine)", () => {
   test("same epoch, head grown past the follower again: the event at its position differs, and it stops with 'diverged'", async () => {
     const original = new MemoryEngineStorage();

@@ -10,7 +10,10 @@
  *   (or its promise settled). If `onBatch` throws, the same events are delivered again later, so
  *   the consumer should apply a batch all or nothing.
  * - Wake-ups: the engine's watch (LISTEN/NOTIFY on PostgreSQL) for low latency, a read on every
- *   (re)LISTEN, and a poll every `pollMs` in case a hint was lost. Hints only trigger reads.
+ *   (re)LISTEN, and a poll every `pollMs` in case a hint was lost. A hint that carries its
+ *   commit's events (WatchHandlers.onHead) is delivered without a read when its first event is
+ *   the one after the tailer's position; any other hint triggers a read. The same pos-by-pos
+ *   check applies to both, so events never skip or repeat, whichever way they came.
  * - Errors (connection lost, database restarting) are reported to `onError` and retried with
  *   backoff; the position is kept, so nothing is skipped or repeated across a drop.
  * - Divergence: if the engine's epoch is not the one the tailer started with, or its head is behind
@@ -83,6 +86,10 @@ export function startTailer(engine: Engine, opts: TailerOptions): Tailer {
   let checkHead = true; // verify epoch/head before the next read (at start, after every (re)LISTEN and error)
   let retryDelay = retryBase;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  // Events that hints carried, in commit order, not yet delivered; bounded (reads cover the rest).
+  let hinted: StoredEvent[] = [];
+  let hintedHead = 0;
+  let mustRead = true; // set by every wake-up that is not a hint with its events: the next pump reads
   const waiters = new Set<{ pos: number; resolve: () => void; reject: (e: unknown) => void; timer: ReturnType<typeof setTimeout> }>();
 
   let verify!: { resolve: () => void; reject: (e: unknown) => void };
@@ -102,13 +109,43 @@ export function startTailer(engine: Engine, opts: TailerOptions): Tailer {
   async function ensureWatch(): Promise<void> {
     if (watch || stopped) return;
     watching ??= engine.watch({
-      onHead: (pos) => { if (pos > position) wake(); },
-      onListening: () => { checkHead = true; wake(); },
+      onHead: (pos, events) => {
+        if (pos <= position) return;
+        if (events && events.length > 0 && hinted.length + events.length <= pageSize) {
+          hinted.push(...events);
+          hintedHead = Math.max(hintedHead, pos);
+        } else mustRead = true;
+        wake();
+      },
+      onListening: () => { checkHead = true; mustRead = true; wake(); },
     }).then((w) => {
       if (stopped) return void w.stop().catch(() => {});
       watch = w;
     }).finally(() => { watching = undefined; });
     await watching;
+  }
+
+  async function deliver(batch: StoredEvent[]): Promise<void> {
+    await opts.onBatch(batch);
+    last = batch[batch.length - 1]!;
+    position = last.pos;
+    settleWaiters();
+  }
+
+  /**
+   * The hinted events that follow on from the tailer's position, consecutive; drops those at or
+   * before it. If the first left is not the next pos (a hint was lost or came late), the rest
+   * stay, and the caller reads.
+   */
+  function takeHinted(): StoredEvent[] {
+    let i = 0;
+    while (i < hinted.length && hinted[i]!.pos <= position) i++;
+    let n = 0;
+    while (i + n < hinted.length && hinted[i + n]!.pos === position + 1 + n) n++;
+    const run = hinted.slice(i, i + n);
+    hinted = n > 0 || i > 0 ? hinted.slice(i + n) : hinted;
+    if (n === 0 && hinted.length > 0) { mustRead = true; hinted = []; }
+    return run;
   }
 
   async function pumpOnce(): Promise<void> {
@@ -128,17 +165,22 @@ export function startTailer(engine: Engine, opts: TailerOptions): Tailer {
     }
     for (;;) {
       if (stopped) return;
+      const fromHints = takeHinted();
+      if (fromHints.length > 0) {
+        await deliver(fromHints);
+        continue;
+      }
+      // Every hinted event is delivered (or was read): no read is needed until a wake-up says so.
+      if (!mustRead && hinted.length === 0 && position >= hintedHead) return;
+      mustRead = false;
       const page = await engine.readAfter(position, pageSize);
       let n = 0;
       while (n < page.length && page[n]!.pos === position + 1 + n) n++;
       if (n < page.length) report(new Error(`tailer: expected pos ${position + 1 + n}, read ${page[n]!.pos}; re-reading`));
       if (n === 0) return; // nothing new, or a hole right after us: the next poll re-reads
-      const batch = n === page.length ? page : page.slice(0, n);
-      await opts.onBatch(batch);
-      last = batch[batch.length - 1]!;
-      position = last.pos;
-      settleWaiters();
+      await deliver(n === page.length ? page : page.slice(0, n));
       if (page.length < pageSize) return;
+      mustRead = true; // a full page: there may be more
     }
   }
 
@@ -146,26 +188,32 @@ export function startTailer(engine: Engine, opts: TailerOptions): Tailer {
     if (stopped) return;
     if (running) { again = true; return; }
     if (retryTimer) return; // an error backoff is pending; it will pump
+    // `running` is cleared by the loop itself, in the same microtask as its last `again` check: a
+    // wake-up that came after that check (a hint queued before a `.finally` callback) starts a
+    // new pump instead of setting an `again` nobody reads any more.
     running = (async () => {
-      do {
-        again = false;
-        try {
-          await pumpOnce();
-          retryDelay = retryBase;
-        } catch (e) {
-          report(e);
-          if (e instanceof EngineError && e.code === "diverged") { failure = e; stopped = true; settleWaiters(); break; }
-          checkHead = true;
-          const delay = retryDelay;
-          retryDelay = Math.min(retryMax, retryDelay * 2);
-          retryTimer = setTimeout(() => { retryTimer = undefined; wake(); }, delay);
-          break;
-        }
-      } while (again && !stopped);
-    })().finally(() => { running = undefined; });
+      try {
+        do {
+          again = false;
+          try {
+            await pumpOnce();
+            retryDelay = retryBase;
+          } catch (e) {
+            report(e);
+            if (e instanceof EngineError && e.code === "diverged") { failure = e; stopped = true; settleWaiters(); break; }
+            checkHead = true;
+            mustRead = true; // a batch that failed to apply may have come from hints: read it again
+            const delay = retryDelay;
+            retryDelay = Math.min(retryMax, retryDelay * 2);
+            retryTimer = setTimeout(() => { retryTimer = undefined; wake(); }, delay);
+            break;
+          }
+        } while (again && !stopped);
+      } finally { running = undefined; }
+    })();
   }
 
-  const poll = setInterval(wake, pollMs);
+  const poll = setInterval(() => { mustRead = true; wake(); }, pollMs);
   poll.unref?.();
   wake();
 

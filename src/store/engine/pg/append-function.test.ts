@@ -3,12 +3,15 @@
  * statement: that the engine sends nothing else, what the function answers when called directly,
  * and that a write it cannot complete keeps nothing of the batch. The rules it decides (duplicates,
  * guards, effects, seqs) are the engine contract's, run against every engine in engine.test.ts.
+ * Also its NOTIFY (migration 0002): the head, and the commit's events when they fit.
  */
 import { describe, expect, test } from "bun:test";
 import { msg, SLOW } from "../engine.contract.ts";
 import { createPgSchema, PG_URL } from "../testing/pg.ts";
 import { bunSqlClient } from "./bun-sql.ts";
 import type { PgClient } from "./client.ts";
+import { parseHint } from "./pg-engine.ts";
+import type { StoredEvent } from "../engine.ts";
 
 describe("hubbub_append", () => {
   test("an append is ONE statement, the function call: no BEGIN, no other statement", async () => {
@@ -87,4 +90,50 @@ describe("hubbub_append", () => {
       await s.dispose();
     }
   }, SLOW);
+
+  test("the NOTIFY carries the commit's events exactly as readAfter returns them; a commit too big for a payload only its head", async () => {
+    const s = await createPgSchema();
+    try {
+      const writer = await s.open();
+      const follower = await s.open();
+      const hints: { pos: number; events?: StoredEvent[] }[] = [];
+      let listening!: () => void;
+      const ready = new Promise<void>((r) => { listening = r; });
+      let seen!: () => void;
+      const both = new Promise<void>((r) => { seen = r; });
+      const w = await follower.watch({ onHead: (pos, events) => { hints.push({ pos, events }); if (hints.length === 2) seen(); }, onListening: () => listening() });
+      await ready;
+      const member = { scope: "room:n", key: "u" };
+      await writer.append([
+        { ...msg("room:n", "u", "j"), kind: "joined", effects: { add: [member] } },
+        { ...msg("room:n", "u", "m", "ünïcödé, a \u0000 and \"quotes\""), guard: { require: [member] } },
+        msg("room:o", "v"),
+      ]);
+      await writer.append([msg("room:n", "u", "big", "x".repeat(9000))]);
+      await both;
+      await w.stop();
+      expect(hints[0]).toEqual({ pos: 3, events: await follower.readAfter(0, 3) });
+      expect(hints[1]).toEqual({ pos: 4, events: undefined });
+    } finally {
+      await s.dispose();
+    }
+  }, SLOW);
+
+  test("parseHint: a head alone, a head with its events, and payloads that are no hint or carry unusable events", () => {
+    expect(parseHint("7")).toEqual({ pos: 7 });
+    expect(parseHint(`2 [[1, "room:a", 1, "message", "u", 5, "c", {"text":"a"}], [2, "room:a", 2, "left", "u", 6, null, {}]]`)).toEqual({
+      pos: 2,
+      events: [
+        { stream: "room:a", seq: 1, pos: 1, at: 5, author: "u", kind: "message", body: { text: "a" }, cmid: "c" },
+        { stream: "room:a", seq: 2, pos: 2, at: 6, author: "u", kind: "left", body: {} },
+      ],
+    });
+    expect(parseHint("")).toBeUndefined();
+    expect(parseHint("x")).toBeUndefined();
+    expect(parseHint("0")).toBeUndefined();
+    expect(parseHint("3 [not json")).toEqual({ pos: 3 });
+    expect(parseHint("3 []")).toEqual({ pos: 3 });
+    // The last event must be the announced head, or the events are not this hint's.
+    expect(parseHint(`3 [[2, "room:a", 2, "message", "u", 5, null, {}]]`)).toEqual({ pos: 3 });
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * The engine on PostgreSQL (the cluster's system of record). One append = ONE statement,
  * `SELECT hubbub_append(batch, channel)`, a PL/pgSQL function created by migration 0001
- * (migrations/0001_append_function.sql), so one implicit transaction that:
+ * (migrations/0001_append_function.sql,
+ * replaced by 0002_hinted_events.sql), so one implicit transaction that:
  *   1. locks the log_meta row (FOR UPDATE) FIRST: appends are serialised from there to COMMIT, so
  *      commit order = pos order, and everything after sees every earlier commit;
  *   2. looks up the batch's (cmid, author) pairs and the facts its guards name;
@@ -9,7 +10,7 @@
  *      (duplicate, repeat, guard, effects; the contract suite holds all three to the same rules);
  *   4. inserts the events with their seqs, bumps `heads`, writes the facts' net changes, sets
  *      log_meta.pos and `pg_notify(channel, new head)` — delivered only at COMMIT, in commit
- *      order, carrying only the pos.
+ *      order, carrying the batch's events too when they fit (migration 0002; parseHint below).
  * Readers need no lock: `SELECT … WHERE pos > $last ORDER BY pos` is complete by step 1's rule.
  */
 import { asc, eq, fillPlaceholders, gt, sql } from "drizzle-orm";
@@ -121,6 +122,30 @@ function toEvent(r: PgRow): StoredEvent {
   return e;
 }
 
+/** An event as hubbub_append's NOTIFY carries it: [pos, stream, seq, kind, author, at, cmid, body]. */
+type WireEvent = [pos: number, stream: string, seq: number, kind: string, author: string, at: number, cmid: string | null, body: EventBody];
+
+/**
+ * hubbub_append's NOTIFY payload (migrations/0002_hinted_events.sql): the new head, then, when the
+ * commit's events fit in a payload, a space and the events as JSON. A payload that does not parse
+ * is no hint at all (the tailer's poll still reads); events that do not parse leave the head alone.
+ */
+export function parseHint(payload: string): { pos: number; events?: StoredEvent[] } | undefined {
+  const space = payload.indexOf(" ");
+  const pos = Number(space < 0 ? payload : payload.slice(0, space));
+  if (!Number.isSafeInteger(pos) || pos < 1) return undefined;
+  if (space < 0) return { pos };
+  let wire: WireEvent[];
+  try { wire = JSON.parse(payload.slice(space + 1)) as WireEvent[]; } catch { return { pos }; }
+  if (!Array.isArray(wire) || wire.length === 0 || wire[wire.length - 1]?.[0] !== pos) return { pos };
+  const events = wire.map(([p, stream, seq, kind, author, at, cmid, body]) => {
+    const e: StoredEvent = { stream, seq, pos: p, at, author, kind: kind as EventKind, body };
+    if (cmid !== null) e.cmid = cmid;
+    return e;
+  });
+  return { pos, events };
+}
+
 /**
  * SQLSTATEs (and driver codes) after which the same call may succeed: the connection or server went
  * away (class 08, 57P01–57P03 admin shutdown/crash/cannot connect now), or a serialisation retry.
@@ -213,8 +238,8 @@ export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
       (await client.query(holdsQuery.sql, fillPlaceholders(holdsQuery.params, { scope: f.scope, key: f.key }))).length > 0),
     watch: (handlers: WatchHandlers) => guarded("watch", async () => {
       const sub = await client.listen(channel, (payload) => {
-        const pos = Number(payload);
-        if (Number.isFinite(pos)) handlers.onHead(pos);
+        const hint = parseHint(payload);
+        if (hint) handlers.onHead(hint.pos, hint.events);
       }, () => handlers.onListening?.());
       const stop = async () => { stops.delete(stop); await sub.stop(); };
       stops.add(stop);
