@@ -308,7 +308,7 @@ export class Hub implements ActorContext {
    * (after a rejected join or leave: the engine knew better).
    */
   resyncMember(room: string, user: string): void {
-    this.rooms.get(room)?.memberCommitted(user, this.projection.rooms.get(room)?.has(user) ?? false);
+    this.rooms.get(room)?.memberCommitted(user);
   }
 
   /**
@@ -328,11 +328,11 @@ export class Hub implements ActorContext {
       // Published above while the user's sockets still followed the room, so every device of
       // theirs got its own leave; from here on none of them follows it.
       this.users.get(e.author)?.post({ kind: "membership", room, joined: false, seq: e.seq });
-      if (this.remote) this.rooms.get(room)?.memberCommitted(e.author, false);
+      if (this.remote) this.rooms.get(room)?.memberCommitted(e.author);
     } else if (room !== undefined && (e.kind === "kicked" || e.kind === "banned") && typeof e.body.user === "string") {
       // Likewise: every device of theirs got the event that removed them.
       this.users.get(e.body.user)?.post({ kind: "membership", room, joined: false, seq: e.seq });
-      if (this.remote) this.rooms.get(room)?.memberCommitted(e.body.user, false);
+      if (this.remote) this.rooms.get(room)?.memberCommitted(e.body.user);
     }
     if (s?.kind === "room" && this.config.retain > 0 && e.seq % 1000 === 0) this.prune(e.stream);
     this.sinceSnapshot += 1;
@@ -354,7 +354,7 @@ export class Hub implements ActorContext {
       this.publishing = undefined;
     }
     // Cluster mode: a join made on another node reaches this node's room actor here.
-    if (this.remote) this.rooms.get(room)?.memberCommitted(e.author, true);
+    if (this.remote) this.rooms.get(room)?.memberCommitted(e.author);
   }
 
   addConnection(c: Connected): void {

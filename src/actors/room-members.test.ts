@@ -65,3 +65,32 @@ describe("room_info's member list", () => {
     expect(r.members).toEqual(names.slice(0, MAX_LISTED_MEMBERS));
   });
 });
+
+describe("membership as the room actor checks it", () => {
+  test("a refused join followed by a leave and a join that commit leaves the user a member, as the log says", async () => {
+    // The first join's transaction fails (the journal then retries each command alone, and only
+    // that one fails again); the leave and the second join behind it, accepted in the same tick,
+    // commit. The room's actor once undid the refused join on its own copy of the members, so it
+    // refused the member's messages until it was retired.
+    const log = createMemoryLog();
+    const bad = new WeakSet<AppendRequest>();
+    let marked = false;
+    const append = log.append.bind(log);
+    log.append = (requests) => {
+      for (const r of requests) if (!marked && r.kind === "joined" && r.author === "bob") { bad.add(r); marked = true; }
+      if (requests.some((r) => bad.has(r))) throw new Error("this one cannot be stored");
+      return append(requests);
+    };
+    const th = testHub({ log });
+    const bob = await connected(th, "bob");
+    bob.send({ type: "join", id: "j1", room: "r" });
+    bob.send({ type: "leave", id: "l", room: "r" });
+    bob.send({ type: "join", id: "j2", room: "r" });
+    await settle();
+    expect(bob.socket.reply("j1")).toMatchObject({ type: "error", code: "internal" });
+    expect(bob.socket.reply("j2")).toMatchObject({ type: "ack" });
+    expect(th.hub.projection.rooms.get("r")?.has("bob")).toBe(true);
+    const sent = await ask(bob, { type: "send", to: { room: "r" }, cmid: "0000000000000000000000000A", text: "still here" });
+    expect(sent).toMatchObject({ type: "ack" });
+  });
+});

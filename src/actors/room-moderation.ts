@@ -30,7 +30,7 @@ export interface ModeratedRoom {
   isMember(user: string): boolean;
   /** Accepted membership, every name (for `room_info`'s member list). */
   memberNames(): ReadonlySet<string>;
-  /** Removes a member at once (a kick or ban about to be appended); `undo` puts them back if the append fails. */
+  /** Removes a member at once (a kick or ban about to be appended); call the result once the append is answered, either way. */
   removeMember(user: string): () => void;
   /** Appends, counted as a membership change in flight until answered. */
   appendTracked(requests: AppendRequest[], done: (r: Result) => void): void;
@@ -124,9 +124,9 @@ const leftStream = (user: string, by: string, room: string, reason: "kicked" | "
   ({ stream: userStream(user), kind: "room_left", author: by, body: { room, reason }, at });
 
 function removeMember(room: ModeratedRoom, requests: AppendRequest[], user: string, reply: (r: Result) => void): void {
-  const undo = room.removeMember(user);
+  const answered = room.removeMember(user);
   room.appendTracked(requests, (r) => {
-    if (r instanceof AppendError) undo();
+    answered(); // committed: the projection has it; refused: the user is a member as before
     reply(r);
   });
 }

@@ -27,6 +27,9 @@ const ROOM_MAILBOX: MailboxLimits = { capacity: 50_000, overflow: "reject" };
 const MAYBE_STALE: ReadonlySet<string> = new Set<ErrorCode>([
   ErrorCode.NotMember, ErrorCode.NotInvited, ErrorCode.Banned, ErrorCode.Forbidden, ErrorCode.UnknownUser, ErrorCode.TooManyRooms,
 ]);
+/** A change of membership accepted and not answered yet. */
+interface Accepted { readonly member: boolean }
+
 const isCommand = (m: RoomMessage): m is RoomCommand =>
   m.kind === "join" || m.kind === "leave" || m.kind === "send" || m.kind === "change" || m.kind === "who" || m.kind === "topic" || m.kind === "moderate" || m.kind === "info";
 
@@ -34,19 +37,21 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
   readonly stream: string;
   private readonly mailbox: Mailbox<RoomMessage>;
   /**
-   * Members as this actor has accepted them, including joins/leaves submitted but not yet
-   * committed, so a send right behind a join in the same tick is accepted (the journal keeps the order).
+   * Joins, leaves, kicks and bans this actor accepted and whose append is not answered yet: user
+   * -> the latest one's record. Membership as the actor checks it is this on top of the committed
+   * membership in the projection, so a send right behind a join in the same tick is accepted (the
+   * journal keeps the order). Only the difference is kept: a copy of every member (a Set) cost a
+   * table entry per member of every active room, ~0.08 KB per joined connection. Made on the first.
    */
-  private readonly members: Set<string>;
+  private accepted: Map<string, Accepted> | undefined;
   private readonly presence: RoomPresence;
-  /** Joins and leaves submitted and not yet answered: `members` differs from the projection until they are. */
+  /** Joins and leaves submitted and not yet answered: `accepted` may differ from the projection until they are. */
   private membershipInFlight = 0;
   /** The room's creating join is submitted and not yet committed: until it is, the projection does not know the room. */
   private creating: RoomVisibility | undefined;
 
   constructor(readonly name: string, readonly hub: ActorContext) {
     this.stream = roomStream(name);
-    this.members = new Set(hub.projection.rooms.get(name)?.keys() ?? []);
     this.mailbox = new Mailbox<RoomMessage>(this, ROOM_MAILBOX);
     this.presence = new RoomPresence({
       name,
@@ -73,17 +78,41 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
   /** Messages waiting in this room's mailbox (metrics). */
   get queued(): number { return this.mailbox.size; }
 
-  isMember(user: string): boolean { return this.members.has(user); }
-  memberNames(): ReadonlySet<string> { return this.members; }
+  isMember(user: string): boolean {
+    const a = this.accepted?.get(user);
+    return a !== undefined ? a.member : this.hub.projection.rooms.get(this.name)?.has(user) ?? false;
+  }
+
+  memberNames(): ReadonlySet<string> {
+    const names = new Set(this.hub.projection.rooms.get(this.name)?.keys() ?? []);
+    if (this.accepted) for (const [user, a] of this.accepted) { if (a.member) names.add(user); else names.delete(user); }
+    return names;
+  }
+
+  /**
+   * Accepts a change of `user`'s membership ahead of its commit; returns what to call once its
+   * append is answered (committed or refused). From then on the committed membership decides again,
+   * unless a later change of the same user is still in flight (the latest accepted one stands).
+   */
+  private accept(user: string, member: boolean): () => void {
+    const a: Accepted = { member };
+    (this.accepted ??= new Map()).set(user, a);
+    return () => {
+      if (this.accepted?.get(user) !== a) return;
+      this.accepted.delete(user);
+      if (this.accepted.size === 0) this.accepted = undefined;
+    };
+  }
 
   /**
    * Cluster mode: a join or leave committed (on any node, as followed by this node's tailer), or
    * the committed state after a rejected one. Another node's membership changes reach this
    * actor's view only this way; the engine's guard is what decides, this view is the fast check.
    */
-  memberCommitted(user: string, member: boolean): void {
-    if (member) this.members.add(user);
-    else this.members.delete(user);
+  memberCommitted(user: string): void {
+    // The projection holds the committed state already: it decides over what this actor accepted.
+    this.accepted?.delete(user);
+    if (this.accepted?.size === 0) this.accepted = undefined;
   }
 
   /** Cluster mode: the other nodes' presence changed (hub.remotePresence: called between this actor's messages). */
@@ -107,7 +136,7 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
    */
   private cannotBeRefused(m: RoomCommand): boolean {
     const k = m.kind;
-    return (k === "send" || k === "change" || k === "topic" || k === "who" || k === "join") && this.members.has(m.conn.user);
+    return (k === "send" || k === "change" || k === "topic" || k === "who" || k === "join") && this.isMember(m.conn.user);
   }
 
   /**
@@ -159,7 +188,7 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
       case "send": return this.send(m.conn, m.frame);
       case "change": return this.change(m.conn, m.frame);
       case "typing":
-        if (this.members.has(m.conn.user)) this.hub.typing([roomGroup(this.name)], { type: "typing", stream: this.stream, user: m.conn.user });
+        if (this.isMember(m.conn.user)) this.hub.typing([roomGroup(this.name)], { type: "typing", stream: this.stream, user: m.conn.user });
         return;
       case "who": return this.who(m.conn, m.id);
       case "topic": return this.topic(m.conn, m.frame);
@@ -175,7 +204,7 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
 
   private join(conn: Conn, id: CommandId | undefined, makePrivate: boolean): void {
     const user = conn.user;
-    if (this.members.has(user)) {
+    if (this.isMember(user)) {
       const seq = this.hub.projection.rooms.get(this.name)?.get(user);
       conn.reply({ type: "ack", id, stream: this.stream, seq: seq ?? this.hub.log.head(this.stream), pos: 0, duplicate: true });
       return;
@@ -211,7 +240,7 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
   }
 
   private leave(conn: Conn, id: CommandId | undefined): void {
-    if (!this.members.has(conn.user)) return conn.reply(errorFrame(id, ErrorCode.NotMember, `you are not a member of ${this.name}`));
+    if (!this.isMember(conn.user)) return conn.reply(errorFrame(id, ErrorCode.NotMember, `you are not a member of ${this.name}`));
     this.changeMembership(conn, id, false);
   }
 
@@ -223,14 +252,13 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
   /** `settled` sees the outcome first; when it returns true it has answered the command itself. */
   private changeMembership(conn: Conn, id: CommandId | undefined, joining: boolean, body: EventBody = {}, settled?: (r: AppendOutcome[] | AppendError) => boolean): void {
     const user = conn.user;
-    const apply = (member: boolean) => (member ? this.members.add(user) : this.members.delete(user));
-    apply(joining);
+    const answered = this.accept(user, joining);
     const at = Date.now();
     this.appendTracked([
       { stream: this.stream, kind: joining ? "joined" : "left", author: user, body, at },
       { stream: userStream(user), kind: joining ? "room_joined" : "room_left", author: user, body: { room: this.name }, at },
     ], (r) => {
-      if (r instanceof AppendError) apply(!joining);
+      answered(); // committed: the projection has it; refused: the committed membership stands
       if (settled?.(r)) return;
       conn.reply(appendReply(id, r));
     });
@@ -246,11 +274,8 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
     this.membershipInFlight += 1;
   }
 
-  /** A kick or ban accepted: the user is no member from now on (back again if the append fails). */
-  removeMember(user: string): () => void {
-    this.members.delete(user);
-    return () => { this.members.add(user); };
-  }
+  /** A kick or ban accepted: the user is no member from now on; call the result once its append is answered. */
+  removeMember(user: string): () => void { return this.accept(user, false); }
 
   /**
    * A room with nobody online in it, no presence change to announce and no join or leave in
@@ -262,7 +287,7 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
   }
 
   private send(conn: Conn, f: SendFrame): void {
-    if (!this.members.has(conn.user)) {
+    if (!this.isMember(conn.user)) {
       // A retry is answered with the original ack even if the sender has left since (its first
       // ack may have been lost). Members need no lookup: the append itself dedupes by cmid.
       const original = this.hub.log.findByCmid(conn.user, f.cmid);
@@ -276,13 +301,13 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
   }
 
   private change(conn: Conn, f: ChangeFrame): void {
-    if (!this.members.has(conn.user)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `join ${this.name} first`));
+    if (!this.isMember(conn.user)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `join ${this.name} first`));
     changeMessage(this.hub, conn, f);
   }
 
   /** A topic is an event in the room, so it replays and reaches every member's devices. */
   private topic(conn: Conn, f: TopicFrame): void {
-    if (!this.members.has(conn.user)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `join ${this.name} to set its topic`));
+    if (!this.isMember(conn.user)) return conn.reply(errorFrame(f.id, ErrorCode.NotMember, `join ${this.name} to set its topic`));
     this.hub.append(
       [{ stream: this.stream, kind: "topic", author: conn.user, body: { text: f.text }, at: Date.now() }],
       (r) => conn.reply(appendReply(f.id, r)),
@@ -291,7 +316,7 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
 
   /** Who is online, with device ids, is for members only: it says where a person is right now. */
   private who(conn: Conn, id: CommandId | undefined): void {
-    if (!this.members.has(conn.user)) return conn.reply(errorFrame(id, ErrorCode.NotMember, `join ${this.name} to see who is in it`));
+    if (!this.isMember(conn.user)) return conn.reply(errorFrame(id, ErrorCode.NotMember, `join ${this.name} to see who is in it`));
     conn.reply({ type: "presence", id, room: this.name, online: this.presence.online() });
   }
 }
