@@ -8,7 +8,8 @@
  *    per batch, without the cmid index, synchronous OFF.
  * 2. hub.applyFollowed per event (a no-op fan-out): replica append against the commit path.
  * 3. The PostgreSQL engine (needs HUBBUB_TEST_PG or 127.0.0.1:5432): client CPU per append
- *    transaction and per read, as a writer and a tailer pay it.
+ *    transaction (unguarded, and with the membership guard the cluster sends) and per read, as a
+ *    writer and a tailer pay it, and per commit taken from its NOTIFY instead (parseHint).
  */
 import { Database } from "bun:sqlite";
 import { openBunSqliteLog } from "../src/store/sqlite/bun-sqlite.ts";
@@ -19,6 +20,7 @@ import { createAuthenticator } from "../src/server/auth.ts";
 import { silentLogger } from "../src/observability/log.ts";
 import type { AppendRequest, StoredEvent } from "../src/store/event-log.ts";
 import { createPgSchema } from "../src/store/engine/testing/pg.ts";
+import { parseHint } from "../src/store/engine/pg/pg-engine.ts";
 import type { Fanout } from "../src/fanout/ports.ts";
 import { ownCpuSeconds } from "./lib/proc.ts";
 import { removeTempDbs, tempDb } from "./lib/temp.ts";
@@ -94,6 +96,19 @@ async function pgEngine(): Promise<void> {
     for (let i = 0; i < txs; i++) await e.append(Array.from({ length: 8 }, (_, k) => mk(i * 8 + k)));
     const perTx = (1000 * (cpuMs() - c0)) / txs;
     console.log(`  append, 8 messages per transaction: ${perTx.toFixed(0)} µs per transaction, ${(perTx / 8).toFixed(1)} µs per event`);
+    const member = (i: number) => ({ scope: "room:bench", key: `u${i % 256}` });
+    await e.append(Array.from({ length: 256 }, (_, i) => ({ ...mk(i), kind: "joined" as const, body: {}, cmid: undefined, effects: { add: [member(i)] } })));
+    const c2 = cpuMs();
+    for (let i = 0; i < txs; i++) await e.append(Array.from({ length: 8 }, (_, k) => ({ ...mk(i * 8 + k), guard: { require: [member(i * 8 + k)] } })));
+    const perGuarded = (1000 * (cpuMs() - c2)) / txs;
+    console.log(`  append, 8 membership-guarded messages per transaction: ${perGuarded.toFixed(0)} µs per transaction, ${(perGuarded / 8).toFixed(1)} µs per event`);
+    // What a follower pays instead of a read when the commit's NOTIFY carries its events.
+    const page = await e.readAfter(1000, 8);
+    const payload = `${page.at(-1)!.pos} ${JSON.stringify(page.map((x) => [x.pos, x.stream, x.seq, x.kind, x.author, x.at, x.cmid ?? null, x.body]))}`;
+    const hints = 200_000, c3 = cpuMs();
+    for (let i = 0; i < hints; i++) parseHint(payload);
+    const perHint = (1000 * (cpuMs() - c3)) / hints;
+    console.log(`  parseHint, 8 events per NOTIFY: ${perHint.toFixed(1)} µs per commit, ${(perHint / 8).toFixed(2)} µs per event`);
     for (const b of [1, 8, 32]) {
       const reads = Math.floor(16_000 / b), c1 = cpuMs();
       let pos = 0;
