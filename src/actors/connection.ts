@@ -19,7 +19,7 @@ import {
 } from "../protocol/index.ts";
 import { isKnownUser, isMember, readCursor, roomsOf } from "../projections/projection.ts";
 import { unreadMentions } from "../projections/mentions.ts";
-import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
+import { Actor, type MailboxLimits } from "./mailbox.ts";
 import type { ActorContext } from "./context.ts";
 import type { Connected, ConnectionMessage, Postable, RoomMessage } from "./messages.ts";
 import { type Socket, topicFor } from "../fanout/ports.ts";
@@ -63,7 +63,7 @@ const CONNECTION_MAILBOX: MailboxLimits = { capacity: 1000, overflow: "reject" }
 
 let nextConnectionId = 1;
 
-export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connected {
+export class ConnectionActor extends Actor<ConnectionMessage> implements Connected {
   readonly id = nextConnectionId++;
   user = "";
   device = "";
@@ -71,7 +71,6 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   /** false when the hello said `presence: false` (a one-shot command): never announced in a room. */
   private announce = true;
   private phase: "new" | "greeting" | "live" | "closed" = "new";
-  private readonly mailbox: Mailbox<ConnectionMessage>;
   /**
    * Delivery groups this socket is subscribed to. An array, not a Set: it holds two or three
    * entries on most connections, and a Set's table costs several times that on every one.
@@ -94,8 +93,8 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
   private flushScheduled = false;
 
   constructor(private readonly socket: Socket, private readonly codec: Codec, private readonly hub: ActorContext) {
+    super();
     const { helloTimeoutMs } = hub.config;
-    this.mailbox = new Mailbox<ConnectionMessage>(this, CONNECTION_MAILBOX);
     this.helloTimer = setTimeout(() => {
       if (this.phase === "new") { this.hub.metrics.hellos.timeout.inc(); this.closeSocket(CloseCode.HelloTimeout, "no hello in time"); }
     }, helloTimeoutMs);
@@ -104,7 +103,8 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
 
   get encoding(): Encoding { return this.socket.encoding; }
   /** Messages waiting in this connection's mailbox (metrics). */
-  get queued(): number { return this.mailbox.size; }
+  get queued(): number { return this.waiting; }
+  protected get limits(): MailboxLimits { return CONNECTION_MAILBOX; }
 
   /** For the mailbox only. */
   failed(e: unknown, m: ConnectionMessage): void {
@@ -119,7 +119,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
 
   post(m: ConnectionMessage): void {
     if (this.phase === "closed" && m.kind !== "closed") return;
-    if (this.mailbox.post(m) === "rejected") this.closeSocket(CloseCode.Flood, "too many frames in flight");
+    if (this.enqueue(m) === "rejected") this.closeSocket(CloseCode.Flood, "too many frames in flight");
   }
 
   /** Queue a frame for this client, after anything already queued for it. */
@@ -131,7 +131,7 @@ export class ConnectionActor implements MailboxOwner<ConnectionMessage>, Connect
     if (this.phase === "closed") return;
     this.phase = "closed";
     this.stopHelloTimer();
-    this.mailbox.close();
+    this.closeMailbox();
     this.cleanup();
   }
 

@@ -12,8 +12,11 @@
  * re-enters.
  *
  * Memory: there is one mailbox per connection and per user, so an idle one must cost little.
- * The owner is an object with methods (not closures per actor), the limits object is shared by
- * every actor of a kind, and a drained queue is dropped so no handled message stays reachable.
+ * An actor extends `Actor`, so its mailbox's three fields live in the actor's own object (a
+ * Mailbox object of its own, with a pointer each way, cost ~0.1 KB of JS heap per hello'd
+ * connection: two actors each); the limits are a getter on the actor's class, shared by every
+ * actor of a kind; and a drained queue is dropped so no handled message stays reachable.
+ * `Mailbox` is the same for an owner that is a separate object.
  */
 export type Overflow = "reject" | "drop-oldest";
 
@@ -34,87 +37,110 @@ export interface MailboxLimits {
 export type PostResult = "accepted" | "rejected" | "dropped-oldest";
 
 const NOTHING_QUEUED: never[] = [];
+const RUNNING = 1;
+const CLOSED = 2;
 
-export class Mailbox<M> {
-  private queue: M[] = NOTHING_QUEUED;
-  private head = 0;
-  private running = false;
-  private closed = false;
+/** An actor: a MailboxOwner whose mailbox is part of itself (see the top of this file). */
+export abstract class Actor<M> implements MailboxOwner<M> {
+  private mbQueue: M[] = NOTHING_QUEUED;
+  private mbHead = 0;
+  /** RUNNING and CLOSED bits: one field, not two. */
+  private mbFlags = 0;
 
-  constructor(private readonly owner: MailboxOwner<M>, private readonly limits: MailboxLimits) {}
+  /** The same object for every actor of a kind: a getter on the class, not a field on each actor. */
+  protected abstract get limits(): MailboxLimits;
+  abstract receive(message: M): void | Promise<void>;
+  abstract failed(error: unknown, message: M): void;
+  dropped?(message: M): void;
 
   /** Messages waiting (not counting the one running). */
-  get size(): number { return this.queue.length - this.head; }
+  protected get waiting(): number { return this.mbQueue.length - this.mbHead; }
 
-  post(message: M): PostResult {
-    if (this.closed) return "rejected";
-    if (!this.running) {
-      this.run(message);
+  /** Runs `message` now if idle, else queues it (applying the overflow policy). */
+  protected enqueue(message: M): PostResult {
+    if (this.mbFlags & CLOSED) return "rejected";
+    if (!(this.mbFlags & RUNNING)) {
+      this.mbRun(message);
       return "accepted";
     }
     let result: PostResult = "accepted";
-    if (this.size >= this.limits.capacity) {
+    if (this.waiting >= this.limits.capacity) {
       if (this.limits.overflow === "reject") return "rejected";
-      const dropped = this.queue[this.head] as M;
-      this.head += 1;
+      const dropped = this.mbQueue[this.mbHead] as M;
+      this.mbHead += 1;
       result = "dropped-oldest";
-      this.owner.dropped?.(dropped);
+      this.dropped?.(dropped);
     }
-    if (this.queue === NOTHING_QUEUED) this.queue = [];
-    this.queue.push(message);
+    if (this.mbQueue === NOTHING_QUEUED) this.mbQueue = [];
+    this.mbQueue.push(message);
     return result;
   }
 
   /** Stops accepting messages; queued ones are discarded. */
-  close(): void {
-    this.closed = true;
-    this.queue = NOTHING_QUEUED;
-    this.head = 0;
+  protected closeMailbox(): void {
+    this.mbFlags |= CLOSED;
+    this.mbQueue = NOTHING_QUEUED;
+    this.mbHead = 0;
   }
 
-  private take(): M | undefined {
-    if (this.head >= this.queue.length) {
-      if (this.queue !== NOTHING_QUEUED) {
-        this.queue = NOTHING_QUEUED;
-        this.head = 0;
+  private mbTake(): M | undefined {
+    if (this.mbHead >= this.mbQueue.length) {
+      if (this.mbQueue !== NOTHING_QUEUED) {
+        this.mbQueue = NOTHING_QUEUED;
+        this.mbHead = 0;
       }
       return undefined;
     }
-    const m = this.queue[this.head] as M;
-    this.head += 1;
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
+    const m = this.mbQueue[this.mbHead] as M;
+    this.mbHead += 1;
+    if (this.mbHead > 1024 && this.mbHead * 2 > this.mbQueue.length) {
+      this.mbQueue = this.mbQueue.slice(this.mbHead);
+      this.mbHead = 0;
     }
     return m;
   }
 
   /** Runs `first`, then whatever was queued meanwhile, until the queue is empty or a receive goes async. */
-  private run(first: M): void {
-    this.running = true;
-    for (let m: M | undefined = first; m !== undefined; m = this.take()) {
+  private mbRun(first: M): void {
+    this.mbFlags |= RUNNING;
+    for (let m: M | undefined = first; m !== undefined; m = this.mbTake()) {
       let result: void | Promise<void>;
       try {
-        result = this.owner.receive(m);
+        result = this.receive(m);
       } catch (e) {
-        this.owner.failed(e, m);
+        this.failed(e, m);
         continue;
       }
       if (result instanceof Promise) {
         const current = m;
         result.then(
-          () => this.resume(),
-          (e: unknown) => { this.owner.failed(e, current); this.resume(); },
+          () => this.mbResume(),
+          (e: unknown) => { this.failed(e, current); this.mbResume(); },
         );
         return; // still running: the promise continues
       }
     }
-    this.running = false;
+    this.mbFlags &= ~RUNNING;
   }
 
-  private resume(): void {
-    const next = this.take();
-    if (next === undefined) this.running = false;
-    else this.run(next);
+  private mbResume(): void {
+    const next = this.mbTake();
+    if (next === undefined) this.mbFlags &= ~RUNNING;
+    else this.mbRun(next);
   }
+}
+
+/** A mailbox for an owner that is a separate object. */
+export class Mailbox<M> extends Actor<M> {
+  constructor(private readonly owner: MailboxOwner<M>, private readonly ownerLimits: MailboxLimits) { super(); }
+
+  protected get limits(): MailboxLimits { return this.ownerLimits; }
+  receive(message: M): void | Promise<void> { return this.owner.receive(message); }
+  failed(error: unknown, message: M): void { this.owner.failed(error, message); }
+  override dropped(message: M): void { this.owner.dropped?.(message); }
+
+  /** Messages waiting (not counting the one running). */
+  get size(): number { return this.waiting; }
+  post(message: M): PostResult { return this.enqueue(message); }
+  close(): void { this.closeMailbox(); }
 }

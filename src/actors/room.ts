@@ -4,7 +4,7 @@
  * A command's events are submitted to the journal in the order the room accepted them.
  */
 import { ErrorCode, roomStream, type CommandId, type ChangeFrame, type EventBody, type RoomVisibility, type SendFrame, type ServerFrame, type TopicFrame } from "../protocol/index.ts";
-import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
+import { Actor, type MailboxLimits } from "./mailbox.ts";
 import type { ActorContext } from "./context.ts";
 import type { Conn, RoomCommand, RoomMessage } from "./messages.ts";
 import { AppendError } from "./journal.ts";
@@ -33,9 +33,8 @@ interface Accepted { readonly member: boolean }
 const isCommand = (m: RoomMessage): m is RoomCommand =>
   m.kind === "join" || m.kind === "leave" || m.kind === "send" || m.kind === "change" || m.kind === "who" || m.kind === "topic" || m.kind === "moderate" || m.kind === "info";
 
-export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
+export class RoomActor extends Actor<RoomMessage> implements ModeratedRoom {
   readonly stream: string;
-  private readonly mailbox: Mailbox<RoomMessage>;
   /**
    * Joins, leaves, kicks and bans this actor accepted and whose append is not answered yet: user
    * -> the latest one's record. Membership as the actor checks it is this on top of the committed
@@ -51,8 +50,8 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
   private creating: RoomVisibility | undefined;
 
   constructor(readonly name: string, readonly hub: ActorContext) {
+    super();
     this.stream = roomStream(name);
-    this.mailbox = new Mailbox<RoomMessage>(this, ROOM_MAILBOX);
     this.presence = new RoomPresence({
       name,
       announce: (frame) => hub.publish([roomGroup(name)], frame),
@@ -70,13 +69,14 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
   }
 
   post(m: RoomMessage): void {
-    if (this.mailbox.post(m) === "rejected" && "conn" in m) {
+    if (this.enqueue(m) === "rejected" && "conn" in m) {
       m.conn.reply(errorFrame(undefined, ErrorCode.Overloaded, `room ${this.name} is overloaded; retry shortly`));
     }
   }
 
   /** Messages waiting in this room's mailbox (metrics). */
-  get queued(): number { return this.mailbox.size; }
+  get queued(): number { return this.waiting; }
+  protected get limits(): MailboxLimits { return ROOM_MAILBOX; }
 
   isMember(user: string): boolean {
     const a = this.accepted?.get(user);
@@ -283,7 +283,7 @@ export class RoomActor implements MailboxOwner<RoomMessage>, ModeratedRoom {
    * so its actor leaves the hub's directory; the next command for the room makes a fresh one.
    */
   retireIfIdle(): void {
-    if (this.membershipInFlight === 0 && this.presence.idle() && this.mailbox.size === 0) this.hub.retireRoom(this);
+    if (this.membershipInFlight === 0 && this.presence.idle() && this.waiting === 0) this.hub.retireRoom(this);
   }
 
   private send(conn: Conn, f: SendFrame): void {

@@ -8,7 +8,7 @@ import {
   type ChangeFrame, type CommandId, type ReadFrame, type SendFrame,
 } from "../protocol/index.ts";
 import { isKnownUser, readCursor } from "../projections/projection.ts";
-import { Mailbox, type MailboxLimits, type MailboxOwner } from "./mailbox.ts";
+import { Actor, type MailboxLimits } from "./mailbox.ts";
 import type { ActorContext } from "./context.ts";
 import type { Conn, UserMessage } from "./messages.ts";
 import { appendReply, errorFrame } from "./replies.ts";
@@ -18,8 +18,7 @@ import { userGroup } from "./topics.ts";
 
 const USER_MAILBOX: MailboxLimits = { capacity: 10_000, overflow: "reject" };
 
-export class UserActor implements MailboxOwner<UserMessage> {
-  private readonly mailbox: Mailbox<UserMessage>;
+export class UserActor extends Actor<UserMessage> {
   /** This user's connections. An array: most users have one or two, and a Set's table would cost more than the actor. */
   readonly devices: Conn[] = [];
   /** Read cursors submitted but maybe not committed yet: a cursor never moves backwards. Made on the first read. */
@@ -27,12 +26,11 @@ export class UserActor implements MailboxOwner<UserMessage> {
   /** Appends submitted and not answered yet: the actor stays in the hub's directory until they are. */
   private inFlight = 0;
 
-  constructor(readonly name: string, private readonly hub: ActorContext) {
-    this.mailbox = new Mailbox<UserMessage>(this, USER_MAILBOX);
-  }
+  constructor(readonly name: string, private readonly hub: ActorContext) { super(); }
 
   /** Messages waiting in this user's mailbox (metrics). */
-  get queued(): number { return this.mailbox.size; }
+  get queued(): number { return this.waiting; }
+  protected get limits(): MailboxLimits { return USER_MAILBOX; }
 
   /** For the mailbox only. */
   failed(e: unknown, m: UserMessage): void {
@@ -41,7 +39,7 @@ export class UserActor implements MailboxOwner<UserMessage> {
   }
 
   post(m: UserMessage): void {
-    if (this.mailbox.post(m) === "rejected" && "conn" in m) {
+    if (this.enqueue(m) === "rejected" && "conn" in m) {
       m.conn.reply(errorFrame(undefined, ErrorCode.Overloaded, "too many commands in flight; retry shortly"));
     }
   }
@@ -76,7 +74,7 @@ export class UserActor implements MailboxOwner<UserMessage> {
    * memory follows the users online, not every name ever seen.
    */
   private retireIfIdle(): void {
-    if (this.devices.length === 0 && this.inFlight === 0 && this.mailbox.size === 0) this.hub.retireUser(this);
+    if (this.devices.length === 0 && this.inFlight === 0 && this.waiting === 0) this.hub.retireUser(this);
   }
 
   /** Counts an append until its answer, then lets the actor retire if that was the last thing keeping it. */
