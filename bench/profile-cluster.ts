@@ -1,8 +1,8 @@
 /**
  * `bun bench/profile-cluster.ts [rounds] [seconds] [nodes,…]`: the cluster-fanout scenario
  * (bench/cluster-scale.bench.ts) with each node's CPU over the measured window split into user and
- * system time per message sent (µs), and the batch sizes from /health (events per commit, and per
- * batch applied to the replica), so a change can be judged by where a node's time goes, not only
+ * system time per message sent (µs), and the batch sizes from /health (events per commit, per
+ * batch applied, and per transaction written to the replica when it is written behind), so a change can be judged by where a node's time goes, not only
  * by the ratio. Shares and per-message figures only: the machine is shared (bench/results/analysis.md).
  *
  *   VARIANTS="a:K=V,K2=V2;b:K=V"  each cluster setup once per variant (the nodes' environment), same round;
@@ -32,7 +32,7 @@ const setups: (Setup & { env: Record<string, string>; cwd?: string })[] = SETUPS
   .filter((s) => !only || only.includes(s.nodes))
   .flatMap((s) => s.nodes === 1 ? [{ ...s, env: {} }] : variants.map((v) => ({ ...s, name: `${s.name} ${v.name}`.trim(), env: v.env, cwd: v.cwd })));
 
-interface Health { journal: { transactions: number; events: number }; cluster?: { commits: { transactions: number; events: number }; applied: { batches: number; events: number } } }
+interface Health { journal: { transactions: number; events: number }; cluster?: { commits: { transactions: number; events: number }; applied: { batches: number; events: number }; replicaWrites?: { transactions: number; events: number } } }
 const per = (a: number, b: number) => (b > 0 ? a / b : 0).toFixed(1);
 
 const ratios = new Map<string, number[]>();
@@ -56,7 +56,8 @@ for (let r = 0; r < rounds; r++) {
       });
       const health = await Promise.all(setup.procs.map(async (p) => (await (await fetch(`http://127.0.0.1:${p.port}/health`)).json()) as Health));
       const batches = health.map((h) => h.cluster
-        ? `commit ${per(h.cluster.commits.events, h.cluster.commits.transactions)} apply ${per(h.cluster.applied.events, h.cluster.applied.batches)}`
+        ? `commit ${per(h.cluster.commits.events, h.cluster.commits.transactions)} apply ${per(h.cluster.applied.events, h.cluster.applied.batches)}` +
+          (h.cluster.replicaWrites ? ` write ${per(h.cluster.replicaWrites.events, h.cluster.replicaWrites.transactions)}` : "")
         : `commit ${per(h.journal.events, h.journal.transactions)}`);
       const messages = (run.deliveriesPerSec * seconds) / n;
       const us = (k: "user" | "sys") => end.map((e, i) => Math.round(((e[k] - start[i]![k]) / messages) * 1e6));

@@ -31,6 +31,7 @@ import { TestClient, settle, testHub, type TestHub } from "../server/testing/hub
 import { mayRead, memberAsOf, readable, type LogView } from "../actors/testing/read-rights.ts";
 import { MemoryPresenceNetwork } from "./memory-presence-bus.ts";
 import { startClusterNode, type ClusterNode } from "./node.ts";
+import { ReplicaLog } from "./replica-log.ts";
 
 const NODES = 3;
 const USERS = ["ann", "bob", "cy"] as const;
@@ -51,7 +52,8 @@ interface Device {
 }
 
 interface Node {
-  log: EventLog;
+  /** The hub's view of its replica: written behind (replica-log.ts), as on a real node. */
+  log: ReplicaLog;
   th: TestHub;
   cluster: ClusterNode;
 }
@@ -109,7 +111,10 @@ class World {
   }
 
   /** A node on `log` (its replica): a hub with the projection rebuilt from it, following the engine. */
-  async boot(i: number, log: EventLog): Promise<Node> {
+  async boot(i: number, written: EventLog): Promise<Node> {
+    // A short write-behind delay, so that crashes find unwritten tails as often as written ones.
+    const log = new ReplicaLog(written, { flushMs: 1 });
+    log.onFailed = (e) => this.violations.push(`n${i} replica write failed: ${e.message}`);
     const th = testHub({ log, fanout: new FakeFanout() });
     const cluster = startClusterNode(th.hub, await this.store.open(), silentLogger, {
       commitMaxEvents: 1000, node: `n${i}`, presenceBus: this.presence.bus(), presenceTimeoutMs: 60_000, storeTimeoutMs: 60_000,
@@ -214,7 +219,8 @@ class World {
     const old = this.nodes[i]!;
     await old.cluster.tailer.stop();
     await old.cluster.presence.stop();
-    this.nodes[i] = await this.boot(i, keepReplica ? old.log : createMemoryLog());
+    // What was written survives; the unwritten tail dies with the process.
+    this.nodes[i] = await this.boot(i, keepReplica ? old.log.abandon() : createMemoryLog());
     coverage.crashes += 1;
     if (!keepReplica) coverage.rebuilt += 1;
   }

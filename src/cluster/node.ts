@@ -22,6 +22,7 @@ import type { PresenceTracker } from "./presence-tracker.ts";
 import { StoreMonitor } from "./store-monitor.ts";
 import { alreadySo, refusalCode } from "./guards.ts";
 import { coalesced } from "./coalesced.ts";
+import { ReplicaLog } from "./replica-log.ts";
 
 /** How long a hello waits for this node's replica to catch up with the engine before failing (the client reconnects). */
 export const CATCH_UP_MS = 10_000;
@@ -128,6 +129,9 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
       writer.applied(replica.lastPos());
     },
   });
+  // A replica written behind (replica-log.ts) that finds it diverged while writing its tail stops
+  // the node like any divergence (its later appends throw the same error into `apply`).
+  if (replica instanceof ReplicaLog) replica.onFailed = (e) => { void tailer.stop(); diverged(e); };
   const tailer = startTailer(engine, {
     afterPos,
     lastEvent: lastEvent?.pos === afterPos ? lastEvent : undefined,
@@ -191,6 +195,7 @@ export function startClusterNode(hub: Hub, engine: Engine, logger: Logger, opts:
     status: () => ({
       node: opts.node, engine: engine.kind, epoch: engine.epoch, appliedPos: replica.lastPos(), tailerPos: tailer.position,
       following: tailer.failure === undefined, commits: { ...writer.stats }, applied: { ...applies }, presence: presence.status(),
+      ...(replica instanceof ReplicaLog ? { replicaWrites: { ...replica.writes } } : {}),
     }),
     problems: () => [
       ...(monitor.down ? [`the shared store has not answered since ${new Date(monitor.down.since).toISOString()} (${monitor.down.error}); sockets are closed with ${CloseCode.StoreUnreachable}`] : []),

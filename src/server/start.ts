@@ -27,6 +27,7 @@ import type { EventLog } from "../store/event-log.ts";
 import type { Engine } from "../store/engine/engine.ts";
 import { nodeName } from "./config.ts";
 import { type ClusterNode, startClusterNode } from "../cluster/node.ts";
+import { ReplicaLog } from "../cluster/replica-log.ts";
 import { alignReplica, moveReplicaAside, openClusterEngine, openClusterPresenceBus, redactUrl } from "./cluster-storage.ts";
 import { StartupError } from "./startup-error.ts";
 import { OpenLog } from "./open-log.ts";
@@ -124,6 +125,13 @@ async function run(config: Config, logger: Logger, lock: DbLock | undefined, log
     rebuilt = rebuild(log);
   } catch (e) {
     throw openFailure(config.db, e);
+  }
+  // Cluster mode: the replica is written behind the apply block, many commits per transaction
+  // (cluster/replica-log.ts); reads see every applied event. `log.close()` below writes the rest.
+  if (engine) {
+    const replica = new ReplicaLog(log);
+    replica.onRetry = (e) => logger.warn("writing the replica failed; retrying", { event: "cluster.replica_retry", error: (e as Error)?.message ?? String(e) });
+    log = replica;
   }
   const { projection, report } = rebuilt;
   const startedAt = Date.now();
