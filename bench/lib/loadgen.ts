@@ -26,10 +26,19 @@ export interface Counters {
   /** Send → ack latency samples (ms), recorded while `recording` is on (servers that ack: hubbub, the durable relay). */
   ackLat: Float64Array;
   ackCount: number;
+  /**
+   * Send → the sender's own copy latency samples (ms), recorded while `recording` is on: the ack's
+   * fair comparison. The protocol sends the ack right after the sender's own copy, and in a
+   * closed loop run by one thread the own copy is always a whole loop away while the other
+   * receivers read a message on average half a loop after it was sent (analysis.md, "Acks and
+   * deliveries at saturation").
+   */
+  ownLat: Float64Array;
+  ownCount: number;
 }
 
 export function newCounters(maxSamples = 4_000_000): Counters {
-  return { received: 0, sent: 0, lat: new Float64Array(maxSamples), latCount: 0, recording: false, windowDeliveries: 0, ackLat: new Float64Array(Math.max(1, maxSamples >> 4)), ackCount: 0 };
+  return { received: 0, sent: 0, lat: new Float64Array(maxSamples), latCount: 0, recording: false, windowDeliveries: 0, ackLat: new Float64Array(Math.max(1, maxSamples >> 4)), ackCount: 0, ownLat: new Float64Array(Math.max(1, maxSamples >> 4)), ownCount: 0 };
 }
 
 /**
@@ -121,7 +130,9 @@ export const padFor = (chars: number | undefined): string => (chars && chars > 2
 function delivered(c: Counters, hit: [number, number] | undefined, id: number, onOwn: () => void): void {
   if (!hit) return;
   record(c, hit[1]);
-  if (hit[0] === id) onOwn();
+  if (hit[0] !== id) return;
+  if (c.recording && c.ownCount < c.ownLat.length) c.ownLat[c.ownCount++] = performance.now() - hit[1];
+  onOwn();
 }
 
 function record(c: Counters, t: number): void {
