@@ -4,7 +4,7 @@
  * with each run's server CPU-seconds and the load generator's own CPU beside the rate, so a
  * change to hello or join can be judged as a ratio against raw Bun in the same run without the
  * idle and fan-out phases. Kinds (comma-separated): raw, hello, join (rooms of 100), one (one
- * room of everyone). Connections open 256 at a time, as in connections.bench.ts (BENCH_INFLIGHT, BENCH_WAIT: below). A kind may name
+ * room of everyone). Clients say `batch: true` in hello as the SDK does (BENCH_BATCH=0: not). Connections open 256 at a time, as in connections.bench.ts (BENCH_INFLIGHT, BENCH_WAIT: below). A kind may name
  * another checkout to run hubbub from, `join@/path/to/checkout`, to compare two versions in one run.
  * BENCH_IDLE=S then also measures the server's idle CPU over S seconds once everyone is ready
  * (after a 2 s settle; every client silent, as the SDK's are against hubbub's heartbeat), the
@@ -26,6 +26,11 @@ const ROOM = 100;
 /** Connections opening at once; with BENCH_WAIT=1 each of these waits until its connection is ready before opening the next (BENCH_INFLIGHT=1 BENCH_WAIT=1: one client at a time). */
 const INFLIGHT = Number(process.env.BENCH_INFLIGHT ?? 256);
 const WAIT = process.env.BENCH_WAIT === "1";
+/**
+ * Clients say `batch: true` in hello, as the SDK does (a commit's events of one stream come as one
+ * `events` frame; a server before that ignores the field). BENCH_BATCH=0: they do not.
+ */
+const BATCH = process.env.BENCH_BATCH !== "0";
 /** Seconds of idle CPU to measure after the connect phase (0: none). */
 const IDLE = Number(process.env.BENCH_IDLE ?? 0);
 
@@ -66,7 +71,7 @@ async function once(setup: string): Promise<Run> {
         };
         await new Promise<void>((resolve, reject) => { ws.onopen = () => resolve(); ws.onerror = () => reject(new Error(`connection ${i} failed`)); });
         if (kind !== "raw") {
-          ws.send(JSON.stringify({ type: "hello", user: `idle${i}`, device: "d", client: "bench" }));
+          ws.send(JSON.stringify({ type: "hello", user: `idle${i}`, device: "d", client: "bench", ...(BATCH ? { batch: true } : {}) }));
           if (kind !== "hello") ws.send(JSON.stringify({ type: "join", id: "j", room: kind === "one" ? "everyone" : `r${Math.floor(i / ROOM)}` }));
         }
         sockets.push(ws);

@@ -69,7 +69,8 @@ async function once(server: ServerProc, report: string, n: number, hosts: string
   const t0 = performance.now();
   const sockets = await openMany(n, url, hubbub ? SUBPROTOCOLS.json : undefined, (ws, i) => {
     if (!hubbub) return;
-    ws.send(JSON.stringify({ type: "hello", user: `idle${i}`, device: "d", client: "bench" }));
+    // `batch: true`, as the SDK says: a commit's events of one stream (the `joined` events of a room) come as one frame.
+    ws.send(JSON.stringify({ type: "hello", user: `idle${i}`, device: "d", client: "bench", batch: true }));
     if (greeting.kind === "join") ws.send(JSON.stringify({ type: "join", id: "j", room: greeting.room(i) }));
   }, onMessage);
   // Bounded: a run that cannot get every connection ready in 5 minutes reports the rate of those

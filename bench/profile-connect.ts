@@ -29,7 +29,7 @@ for (let i = 0; i < n; i += 256) {
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, SUBPROTOCOLS.json);
     ws.onmessage = (m) => { const s = String(m.data); if (s.includes(mark) && (mode === "hello" || s.startsWith('{"type":"ack"'))) ready++; };
     ws.onopen = () => {
-      ws.send(JSON.stringify({ type: "hello", user: `u${i + k}`, device: "d", client: "bench" }));
+      ws.send(JSON.stringify({ type: "hello", user: `u${i + k}`, device: "d", client: "bench", batch: true }));
       if (mode !== "hello") ws.send(JSON.stringify({ type: "join", id: "j", room: mode === "one" ? "everyone" : `r${Math.floor((i + k) / 100)}` }));
       sockets.push(ws); ok();
     };

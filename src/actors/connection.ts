@@ -70,6 +70,8 @@ export class ConnectionActor extends Actor<ConnectionMessage> implements Connect
   client = "";
   /** false when the hello said `presence: false` (a one-shot command): never announced in a room. */
   private announce = true;
+  /** true when the hello said `batch: true`: the client takes `events` frames, and this socket follows the batch topics; undefined before hello. */
+  batch: boolean | undefined;
   private phase: "new" | "greeting" | "live" | "closed" = "new";
   /**
    * Delivery groups this socket is subscribed to. An array, not a Set: it holds two or three
@@ -327,6 +329,9 @@ export class ConnectionActor extends Actor<ConnectionMessage> implements Connect
     this.device = f.device;
     this.client = f.client;
     this.announce = f.presence !== false;
+    // Before the first subscription: every topic of this socket is a batch topic, or none is.
+    this.batch = f.batch === true;
+    this.hub.greeted(this);
     this.hub.metrics.helloOk(this.encoding, f.client);
     this.hub.user(this.user).post({ kind: "attach", conn: this });
 
@@ -417,7 +422,7 @@ export class ConnectionActor extends Actor<ConnectionMessage> implements Connect
 
   private subscribe(group: string): void {
     if (this.groups.includes(group)) return;
-    this.hub.fanout.subscribe(this.socket, topicFor(group, this.socket.encoding));
+    this.hub.fanout.subscribe(this.socket, topicFor(group, this.socket.encoding, this.batch === true));
     this.groups.push(group);
   }
 
@@ -450,7 +455,7 @@ export class ConnectionActor extends Actor<ConnectionMessage> implements Connect
   private followRoomLive(room: string, from: number, joined: EventData | undefined): void | Promise<void> {
     if (this.rooms.includes(room) || !isMember(this.hub.projection, room, this.user)) return;
     if (joined !== undefined && joined.seq === from + 1 && this.hub.publishing === joined && this.phase === "live") {
-      this.followAtCommit(room);
+      this.followAtCommit(room, joined);
     } else {
       return this.followRoomThenAnnounce(room, from);
     }
@@ -470,10 +475,23 @@ export class ConnectionActor extends Actor<ConnectionMessage> implements Connect
    * holds without reading the log, and the event reaches this socket through the topic, in the
    * same write as the rest of the turn's events.
    */
-  private followAtCommit(room: string): void {
+  private followAtCommit(room: string, joined: EventData): void {
     const group = roomGroup(room);
     this.addRoom(room);
     if (this.groups.includes(group)) return;
+    // The commit holds its events back to send each stream's together (Hub.commitBlock): this
+    // socket gets the held ones from its `joined` on, directly, and subscribes, in that one block.
+    const later = this.hub.followAtFlush(joined.stream, (held) => {
+      if (this.closed() || !this.rooms.includes(room) || this.groups.includes(group)) return;
+      this.flushOut();
+      const frames = held.from(joined.seq, this.batch === true);
+      if (frames.length > 0) {
+        for (const f of frames) this.deliver(f);
+        this.flushOut();
+      }
+      this.subscribe(group);
+    });
+    if (later) return;
     this.flushOut();
     this.subscribe(group);
   }
@@ -500,7 +518,7 @@ export class ConnectionActor extends Actor<ConnectionMessage> implements Connect
   revokeRoom(room: string): void {
     if (!this.forgetRoom(room)) return;
     const group = roomGroup(room);
-    this.hub.fanout.unsubscribe(this.socket, topicFor(group, this.socket.encoding));
+    this.hub.fanout.unsubscribe(this.socket, topicFor(group, this.socket.encoding, this.batch === true));
     const at = this.groups.indexOf(group);
     if (at >= 0) this.groups.splice(at, 1);
     this.hub.room(room)?.post({ kind: "presence-off", conn: this });

@@ -13,6 +13,7 @@ import type { Connected, Postable, RoomMessage, UserMessage } from "./messages.t
 import type { Logger } from "../observability/log.ts";
 import type { HubMetrics } from "../observability/hub-metrics.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
+import type { HeldFrames } from "./held-frames.ts";
 
 /** The settings actors read. The server's Config satisfies it; tests pass their own. */
 export interface ActorConfig {
@@ -105,11 +106,21 @@ export interface ActorContext {
   readonly clustered: boolean;
   /**
    * The event the commit path is about to publish, while its reactions run (a `joined` event's
-   * run before its publish), else undefined. While it is set, every event of its stream before
-   * it has been published and neither it nor anything after it has: a connection told of its
-   * own `joined` event right then subscribes to the room and needs no replay at all.
+   * run before its publish), else undefined. While it is set, neither it nor anything after it
+   * has been published, and every event of its stream before it has been or goes out before it
+   * (held back in the same commit block: see followAtFlush): a connection told of its own
+   * `joined` event right then follows the room from it and needs no replay at all.
    */
   readonly publishing: EventData | undefined;
+  /**
+   * While a commit's events are held back to go out together (Hub.commitBlock): calls `follow`
+   * right after the events of `stream` held now are published, with their frames (for the caller
+   * to send those from its own `joined` on directly, then subscribe, in that one block), and
+   * returns true. False when nothing is held back: subscribe now.
+   */
+  followAtFlush(stream: string, follow: (held: HeldFrames) => void): boolean;
+  /** The connection's hello was accepted: it follows topics from now on, the batch ones if `c.batch` (its hello said `batch: true`). */
+  greeted(c: Connected): void;
   /** Appends through the journal; `done` runs after COMMIT and after the commit path (projection, publish). */
   append(requests: AppendRequest[], done: (result: AppendOutcome[] | AppendError) => void): void;
   /** Encodes once per encoding in use and publishes to every group. */

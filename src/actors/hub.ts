@@ -6,7 +6,7 @@
  */
 import {
   BROADCAST_STREAM, ENCODINGS, ErrorCode, codecFor, parseStream,
-  eventFrame, type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type PresenceEntry, type ServerFrame, type TypingEventFrame,
+  eventFrame, eventsFrame, type AckFrame, type Codec, type Encoding, type EventData, type HelloFrame, type PresenceEntry, type ServerFrame, type TypingEventFrame, type WireData,
 } from "../protocol/index.ts";
 import type { AppendOutcome, AppendRequest, EventLog, StoredEvent } from "../store/event-log.ts";
 import { type Projection, USERS_STREAM, apply } from "../projections/projection.ts";
@@ -18,12 +18,20 @@ import { Budgets, burstFor, type RateLimiter } from "./rate-limiter.ts";
 import { RoomActor } from "./room.ts";
 import type { PresenceLink, RemoteChange } from "./room-presence.ts";
 import { TurnBudget } from "./turn-budget.ts";
+import { HeldFrames } from "./held-frames.ts";
 import { UserActor } from "./user.ts";
 import type { ActorConfig, ActorContext, Authenticator } from "./context.ts";
 import type { Connected, Postable, RoomMessage, UserMessage } from "./messages.ts";
 import type { Logger } from "../observability/log.ts";
 import { HubMetrics, type MailboxKind } from "../observability/hub-metrics.ts";
 import { noopMetrics } from "../observability/metrics.ts";
+
+/** A stream's events held back in a commit block, and the connections to start following it when they are published. */
+interface HeldStream {
+  readonly groups: string[];
+  readonly events: EventData[];
+  followers: ((held: HeldFrames) => void)[] | undefined;
+}
 
 /**
  * A commit of this many events or more means the server is busy, and the next commit may wait
@@ -64,6 +72,16 @@ export class Hub implements ActorContext {
   private publishedSinceSweep = false;
   /** Open connections per wire encoding: fan-out skips an encoding nobody speaks. */
   private readonly speakers: Record<Encoding, number> = { json: 0, msgpack: 0 };
+  /** Of those, the hello'd ones whose client takes `events` frames (they follow the batch topics), and the hello'd ones that do not. */
+  private readonly batchers: Record<Encoding, number> = { json: 0, msgpack: 0 };
+  private readonly plain: Record<Encoding, number> = { json: 0, msgpack: 0 };
+  /**
+   * Inside a commit block (see commitBlock): the events of each stream committed in it, held back
+   * to be published together, in the order their streams first appear; undefined outside one.
+   */
+  private held: Map<string, HeldStream> | undefined;
+  /** Inside a commit block: the appends' answers (acks), run after its events are published. */
+  private afterFlush: ((broken: boolean) => void)[] = [];
   private readonly rooms = new Map<string, RoomActor>();
   /** User actors of users with a connection or a command in flight; an idle one retires (see UserActor). */
   private readonly users = new Map<string, UserActor>();
@@ -120,6 +138,7 @@ export class Hub implements ActorContext {
       coalesceMs: config.commitWindowMs,
       coalesceAfter: BUSY_COMMIT_EVENTS,
       onError: (e) => logger.error("commit failed", e, { event: "commit.failed" }),
+      commitBlock: (run) => this.commitBlock(run),
       onCommit: metrics.enabled ? (n, seconds) => { metrics.commitEvents.observe(n); metrics.commitSeconds.observe(seconds); } : undefined,
     });
     this.userBudgets = config.rateLimit > 0 ? new Budgets(config.rateLimit, burstFor(config.rateLimit)) : undefined;
@@ -212,10 +231,7 @@ export class Hub implements ActorContext {
     const t0 = this.metrics.enabled ? performance.now() : 0;
     if (this.remote) {
       // The commit path has already run for these events (the tailer applied them) when `done` runs.
-      this.remote.submit(requests, (result) => {
-        done(result);
-        if (t0 > 0) this.metrics.ackSeconds.observe((performance.now() - t0) / 1000);
-      });
+      this.remote.submit(requests, (result) => this.answer(done, result, t0));
       return;
     }
     if (this.commitPathFailed !== undefined) return done(stopping());
@@ -224,12 +240,137 @@ export class Hub implements ActorContext {
         for (const o of result) {
           if (o.duplicate || this.committedOrStopped(o.event)) continue;
           // Durable, but not folded or published: the retry (same cmid) after the restart gets the original ack.
-          return done(stopping());
+          return this.answer(done, stopping(), 0);
         }
       }
-      done(result);
-      if (t0 > 0) this.metrics.ackSeconds.observe((performance.now() - t0) / 1000);
+      this.answer(done, result, t0);
     });
+  }
+
+  /**
+   * Answers an append now, or, inside a commit block, once the block's events are published (an
+   * ack never overtakes its event); if publishing them failed, retryably (see commitBlock).
+   */
+  private answer(done: (result: AppendOutcome[] | AppendError) => void, result: AppendOutcome[] | AppendError, t0: number): void {
+    const f = (broken: boolean) => {
+      done(broken && !(result instanceof AppendError) ? stopping() : result);
+      if (t0 > 0) this.metrics.ackSeconds.observe((performance.now() - t0) / 1000);
+    };
+    if (this.held) this.afterFlush.push(f);
+    else f(false);
+  }
+
+  /**
+   * Runs the commit path of one transaction (`run`: the journal's callbacks, or the tailer's
+   * events) with every event it publishes held back, then publishes each stream's events
+   * together — one `events` frame per stream to the clients that take them, the same `event`
+   * frames as ever to the others — and only then runs the appends' answers. All in one
+   * synchronous block, so "commit and publish are one block" still holds: nothing can read the
+   * log and subscribe between the commit and the publish. Within the block, whatever must see a
+   * stream's earlier events published first publishes them first (a leave before it unsubscribes
+   * the leaver, flushStream), and a connection that starts following a room at its own `joined`
+   * event is handed the held events from that one on (followAtFlush).
+   */
+  commitBlock(run: () => void): void {
+    if (this.held) return run();
+    this.held = new Map();
+    let broken: unknown;
+    try {
+      run();
+    } finally {
+      const held = this.held;
+      this.held = undefined;
+      // Published even if `run` failed on a later event: these were folded, as before holding.
+      for (const h of held.values()) {
+        try {
+          this.publishHeld(h);
+        } catch (e) {
+          // The events are durable but some subscribers missed them: a silent gap if it went on
+          // (the rule of committedOrStopped). So nothing more is published, and the server stops.
+          const first = h.events[0];
+          this.commitPathFailed ??= `${first ? `${first.stream}#${first.seq} at pos ${first.pos}` : "a held stream"}: ${(e as Error)?.message ?? String(e)}`;
+          this.logger.error("commit path failed publishing committed events: the server stops", e, { event: "commit_path_failed", pos: first?.pos });
+          broken = e ?? new Error("the publish threw nothing");
+          break;
+        }
+      }
+      const answers = this.afterFlush;
+      this.afterFlush = [];
+      for (const f of answers) {
+        try { f(broken !== undefined); } catch (e) { this.logger.error("an append's answer failed", e, { event: "commit.answer_failed" }); }
+      }
+    }
+    if (broken !== undefined) {
+      if (this.remote) throw new CommitPathError(`the commit path failed on ${this.commitPathFailed}`, { cause: broken });
+      this.onBroken?.(`the commit path failed on ${this.commitPathFailed}`);
+    }
+  }
+
+  /** Publishes what is held of `stream` now (the block goes on: later events of it are held again). */
+  private flushStream(stream: string): void {
+    const h = this.held?.get(stream);
+    if (h === undefined) return;
+    this.held!.delete(stream);
+    this.publishHeld(h);
+  }
+
+  /** Publishes an event now, or holds it back inside a commit block. */
+  private publishEvent(groups: string[], e: EventData): void {
+    const held = this.held;
+    if (held === undefined) return this.publish(groups, eventFrame(e));
+    const h = held.get(e.stream);
+    if (h === undefined) held.set(e.stream, { groups, events: [e], followers: undefined });
+    else h.events.push(e);
+  }
+
+  /**
+   * One stream's held events: to the plain topics as one `event` frame each, to the batch topics
+   * as one frame (one `events` frame, or the `event` frame when there is one event); then the
+   * connections that start following here get theirs and subscribe.
+   */
+  private publishHeld(h: HeldStream): void {
+    this.publishedSinceSweep = true;
+    const { groups, events } = h;
+    for (const enc of ENCODINGS) {
+      if (this.speakers[enc] === 0) continue;
+      const codec = this.codecs[enc];
+      const plain = this.plain[enc] > 0;
+      let single: WireData | undefined;
+      if (plain) {
+        for (const e of events) {
+          single = codec.encode(eventFrame(e));
+          for (const g of groups) this.fanout.publish(topicFor(g, enc), single);
+        }
+      }
+      if (this.batchers[enc] > 0) {
+        const data = events.length === 1 && single !== undefined ? single : codec.encode(eventsFrame(events));
+        for (const g of groups) this.fanout.publish(topicFor(g, enc, true), data);
+      }
+    }
+    if (h.followers) {
+      const frames = new HeldFrames(events);
+      for (const follow of h.followers) follow(frames);
+    }
+  }
+
+  followAtFlush(stream: string, follow: (held: HeldFrames) => void): boolean {
+    const held = this.held;
+    if (held === undefined) return false;
+    let h = held.get(stream);
+    if (h === undefined) {
+      const s = parseStream(stream);
+      if (!s) return false;
+      h = { groups: groupsOf(s), events: [], followers: undefined };
+      held.set(stream, h);
+    }
+    (h.followers ??= []).push(follow);
+    return true;
+  }
+
+  greeted(c: Connected): void {
+    if (!this.connections.has(c)) return;
+    if (c.batch) this.batchers[c.encoding] += 1;
+    else this.plain[c.encoding] += 1;
   }
 
   /**
@@ -261,10 +402,13 @@ export class Hub implements ActorContext {
     // So it stops at the first failure and the node must stop too (CommitPathError, node.ts); a
     // restart rebuilds the projection from the replica and clients resume, gap-free, from it or
     // from another node.
-    for (const e of fresh) {
-      const err = this.commitPathError(e, "commit path failed on a followed event: this node stops", "cluster.apply_failed");
-      if (err !== undefined) throw new CommitPathError(`the commit path failed on ${this.commitPathFailed}`, { cause: err });
-    }
+    // One commit block: each stream's events of this batch go out together (see commitBlock).
+    this.commitBlock(() => {
+      for (const e of fresh) {
+        const err = this.commitPathError(e, "commit path failed on a followed event: this node stops", "cluster.apply_failed");
+        if (err !== undefined) throw new CommitPathError(`the commit path failed on ${this.commitPathFailed}`, { cause: err });
+      }
+    });
     return fresh.length;
   }
 
@@ -323,7 +467,10 @@ export class Hub implements ActorContext {
     this.metrics.eventsAppended[e.kind].inc();
     const room = s?.kind === "room" ? s.room : undefined;
     if (room !== undefined && e.kind === "joined") this.joinCommitted(e, room);
-    if (s) this.publish(groupsOf(s), eventFrame(e));
+    if (s) this.publishEvent(groupsOf(s), e);
+    // A leave, kick or ban unsubscribes the user's sockets from the room below: what the commit
+    // holds of the room, this event included, goes out first (see commitBlock).
+    if (room !== undefined && (e.kind === "left" || e.kind === "kicked" || e.kind === "banned")) this.flushStream(e.stream);
     if (room !== undefined && e.kind === "left") {
       // Published above while the user's sockets still followed the room, so every device of
       // theirs got its own leave; from here on none of them follows it.
@@ -363,7 +510,11 @@ export class Hub implements ActorContext {
   }
 
   removeConnection(c: Connected): void {
-    if (this.connections.delete(c)) this.speakers[c.encoding] -= 1;
+    if (this.connections.delete(c)) {
+      this.speakers[c.encoding] -= 1;
+      if (c.batch === true) this.batchers[c.encoding] -= 1;
+      else if (c.batch === false) this.plain[c.encoding] -= 1;
+    }
     this.suspects.delete(c);
   }
 
@@ -389,7 +540,12 @@ export class Hub implements ActorContext {
     for (const enc of ENCODINGS) {
       if (this.speakers[enc] === 0) continue;
       const data = this.codecs[enc].encode(frame);
-      for (const g of groups) this.fanout.publish(topicFor(g, enc), data);
+      const plain = this.plain[enc] > 0;
+      const batch = this.batchers[enc] > 0;
+      for (const g of groups) {
+        if (plain) this.fanout.publish(topicFor(g, enc), data);
+        if (batch) this.fanout.publish(topicFor(g, enc, true), data);
+      }
     }
   }
 

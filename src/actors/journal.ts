@@ -15,7 +15,7 @@
  * stays that of committing every turn; see docs/architecture.md for the measurements.
  *
  * After COMMIT, and in the same synchronous block, each submitter's callback runs with its
- * outcomes, in submission order. Nothing is visible or acknowledged before that point, and
+ * outcomes, in submission order (inside `commitBlock`, which publishes what they held back). Nothing is visible or acknowledged before that point, and
  * because commit and fan-out happen in one block, a reader that reads the log and subscribes
  * in one block of its own can never fall between them.
  */
@@ -59,6 +59,12 @@ export interface JournalOptions {
   onError: (error: unknown) => void;
   /** Told after each successful transaction: its events and how long it took (metrics). */
   onCommit?: (events: number, seconds: number) => void;
+  /**
+   * Runs the callbacks of one committed transaction (`run`), in the same synchronous block: the
+   * hub holds back the events they publish and sends each stream's events of the transaction
+   * together when `run` returns (see Hub.commitBlock). Absent: `run` is called as it is.
+   */
+  commitBlock?: (run: () => void) => void;
   /** Interval of the recovery probe while storage fails, ms (default 1000). */
   probeMs?: number;
 }
@@ -147,12 +153,16 @@ export class Journal {
     this.stats.events += n;
     if (n > this.stats.largestBatch) this.stats.largestBatch = n;
     this.opts.onCommit?.(n, (performance.now() - t0) / 1000);
-    let i = 0;
-    for (const p of batch) {
-      const mine = outcomes.slice(i, i + p.requests.length);
-      i += p.requests.length;
-      try { p.done(mine); } catch (e) { this.opts.onError(e); }
-    }
+    const run = () => {
+      let i = 0;
+      for (const p of batch) {
+        const mine = outcomes.slice(i, i + p.requests.length);
+        i += p.requests.length;
+        try { p.done(mine); } catch (e) { this.opts.onError(e); }
+      }
+    };
+    if (this.opts.commitBlock) this.opts.commitBlock(run);
+    else run();
   }
 
   /** Stops probing a failing storage (at shutdown, before the log closes). */

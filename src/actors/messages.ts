@@ -28,6 +28,8 @@ export interface Conn {
 /** A connection as the hub keeps it: a `Conn` it can also sweep and close. */
 export interface Connected extends Conn {
   readonly encoding: Encoding;
+  /** Its client takes `events` frames (true) or not (false); undefined before its hello (see ActorContext.greeted). */
+  readonly batch: boolean | undefined;
   /**
    * One look at the unsent backlog: "closed" when it stayed over the limit since the previous
    * look (the socket is then closed), "over" when over it now, "ok" otherwise.

@@ -8,10 +8,11 @@ import type { Codec, Encoding, ServerFrame, WireData } from "../protocol/index.t
 export class SharedFrame {
   private readonly encoded: Partial<Record<Encoding, WireData>> = {};
 
-  constructor(readonly frame: ServerFrame) {}
+  /** `encodeWith`: makes the frame's bytes for a codec, exactly as `codec.encode(frame)` would (see eventTails). */
+  constructor(readonly frame: ServerFrame, private readonly encodeWith?: (codec: Codec) => WireData) {}
 
   /** The frame in `codec`'s encoding; the bytes are shared, so nobody may change them. */
   encode(codec: Codec): WireData {
-    return (this.encoded[codec.encoding] ??= codec.encode(this.frame));
+    return (this.encoded[codec.encoding] ??= this.encodeWith ? this.encodeWith(codec) : codec.encode(this.frame));
   }
 }

@@ -72,6 +72,23 @@ describe("connection", () => {
     expect(events.map((e) => `${e.stream}#${e.seq}`)).toEqual(["room:a#1", "room:a#2", "room:a#3", "room:b#1"]);
   });
 
+  test("the hello says batch: true, and an events frame is handled as its events one by one: duplicates dropped, cursor at the last", () => {
+    const { c, events, live, sockets } = clientHarness();
+    c.connect();
+    const s = live();
+    expect(sockets[0]!.sent[0]).toMatchObject({ type: "hello", batch: true });
+    s.push(ev("room:a", 1));
+    const data = (seq: number) => { const { type: _t, ...d } = ev("room:a", seq); return d; };
+    s.push({ type: "events", stream: "room:a", events: [data(1), data(2), data(3)] });
+    s.push({ type: "events", stream: "room:a", events: [data(3), data(4)] });
+    s.push(ev("room:a", 5));
+    expect(events.map((e) => `${e.type} ${e.stream}#${e.seq}`)).toEqual(["event room:a#1", "event room:a#2", "event room:a#3", "event room:a#4", "event room:a#5"]);
+    s.serverClose(1006);
+    c.retryNow();
+    sockets[1]!.open();
+    expect(sockets[1]!.sent[0]).toMatchObject({ type: "hello", batch: true, cursors: { "room:a": 5 } });
+  });
+
   test("a close code that means stop (bad credentials, banned, protocol) never reconnects", () => {
     for (const code of [4001, 4002, 4003, 4050]) {
       const { c, sockets, clock } = clientHarness();

@@ -6,7 +6,7 @@
  * Runtime-neutral: only web-standard APIs (WebSocket, setTimeout, crypto).
  */
 import {
-  CloseCode, RETRYABLE_ERRORS, SUBPROTOCOLS, closeAdvice, codecFor, newCmid, roomStream, unreachable, userStream,
+  CloseCode, RETRYABLE_ERRORS, SUBPROTOCOLS, closeAdvice, codecFor, eventFrame, newCmid, roomStream, unreachable, userStream,
   type AckFrame, type ClientFrame, type Codec, type Encoding, type EventFrame, type PageFrame, type PresenceFrame, type UserInfoFrame, type SearchResultsFrame,
   type RoomListFrame, type RoomSettingsFrame, type RoomVisibility, type SendTarget, type ServerFrame, type ServerFrameType, type WelcomeFrame,
 } from "../protocol/index.ts";
@@ -34,7 +34,7 @@ const DEFAULT_HEARTBEAT_MS = 10_000;
 
 /** Every server frame type (a Record, so adding one to the protocol fails to compile until it is here). */
 const SERVER_FRAME_TYPES: Record<ServerFrameType, true> = {
-  welcome: true, event: true, ack: true, synced: true, truncated: true, presence: true,
+  welcome: true, event: true, events: true, ack: true, synced: true, truncated: true, presence: true,
   typing: true, page: true, room_list: true, error: true, pong: true, user_info: true, search_results: true,
   room_settings: true,
 };
@@ -295,6 +295,7 @@ export class HubbubClient {
         type: "hello", id: "hello", user: this.opts.user, token: this.opts.token, device: this.device, client: this.opts.client,
         cursors: this.resuming ? cursors : undefined,
         ...(this.opts.presence === false ? { presence: false } : {}),
+        batch: true,
       });
     };
     ws.onmessage = (m) => {
@@ -385,6 +386,8 @@ export class HubbubClient {
         for (const item of this.outbox.pending()) this.transmitSend(item);
         return;
       case "event": return this.delivery.accept(f);
+      // Several events of one stream (this client says `batch: true` in its hello): each as its own `event`.
+      case "events": for (const e of f.events) this.delivery.accept(eventFrame(e)); return;
       case "ack": case "error": case "page": case "room_list": case "pong": case "user_info": case "search_results": case "room_settings": return this.onReply(f);
       case "presence": if (f.id !== undefined) this.onReply(f); this.emitter.emit("presence", f); return;
       case "typing": this.emitter.emit("typing", f); return;

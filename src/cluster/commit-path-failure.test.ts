@@ -10,7 +10,7 @@ import { createMemoryEngine, MemoryEngineStorage } from "../store/engine/memory-
 import { createMemoryLog } from "../store/memory-log.ts";
 import { silentLogger } from "../observability/log.ts";
 import { FakeFanout } from "../actors/testing/fakes.ts";
-import { TestClient, testHub, type TestHub } from "../server/testing/hub-harness.ts";
+import { connected, testHub, type TestHub } from "../server/testing/hub-harness.ts";
 import { CommitPathError } from "../actors/hub.ts";
 import type { WireData } from "../protocol/index.ts";
 import { MemoryPresenceNetwork } from "./memory-presence-bus.ts";
@@ -34,7 +34,6 @@ const message = (text: string) => ({ stream: "room:r", kind: "message" as const,
 test("a followed event whose publish fails stops the node: reported once, nothing after it applied or published, no snapshot", async () => {
   const storage = new MemoryEngineStorage();
   const th = testHub({ log: createMemoryLog(), fanout: new FailingFanout() });
-  new TestClient(th); // someone speaks JSON here, so events are encoded and published
   const reports: string[] = [];
   let stopped!: () => void;
   const failed = new Promise<void>((r) => { stopped = r; });
@@ -44,6 +43,7 @@ test("a followed event whose publish fails stops the node: reported once, nothin
     onCommitPathFailed: (why) => { reports.push(why); stopped(); },
   });
   running.push({ th, node });
+  await connected(th, "watcher"); // someone hello'd speaks JSON here, so events are encoded and published (its sign-in is pos 1)
   const other = createMemoryEngine(storage); // another node's writes
   await other.append([message("one")]);
   await node.caughtUp();
@@ -56,11 +56,11 @@ test("a followed event whose publish fails stops the node: reported once, nothin
   expect(reports).toHaveLength(1);
   expect(reports[0]).toContain("room:r#2");
   // The replica holds both events of that batch (one transaction); the node applies nothing more.
-  expect(th.log.lastPos()).toBe(3);
+  expect(th.log.lastPos()).toBe(4);
   await other.append([message("four")]);
   await expect(node.caughtUp(200)).rejects.toThrow();
-  expect(() => th.hub.applyFollowed([{ ...message("five"), seq: 5, pos: 5 }])).toThrow(CommitPathError);
-  expect(th.log.lastPos()).toBe(3);
+  expect(() => th.hub.applyFollowed([{ ...message("five"), seq: 5, pos: 6 }])).toThrow(CommitPathError);
+  expect(th.log.lastPos()).toBe(4);
   th.hub.snapshot();
   expect(th.log.loadSnapshot("projection")).toBeUndefined();
   expect(th.hub.clusterProblems().join(" ")).toContain("stopped applying");

@@ -38,5 +38,9 @@ export interface Fanout {
   subscriberCount(topic: string): number;
 }
 
-/** The topic a socket of a given encoding subscribes to for a delivery group (see actors/topics.ts). */
-export const topicFor = (group: string, encoding: Encoding): string => `${group}|${encoding}`;
+/**
+ * The topic a socket of a given encoding subscribes to for a delivery group (see actors/topics.ts);
+ * `batch`: the socket's client takes `events` frames (several events of one stream in one frame),
+ * so it follows its own topic, on which a commit's events of a stream are one frame.
+ */
+export const topicFor = (group: string, encoding: Encoding, batch = false): string => batch ? `${group}|${encoding}|b` : `${group}|${encoding}`;

@@ -29,7 +29,7 @@ const clean = <T extends object>(a: fc.Arbitrary<T>): fc.Arbitrary<T> =>
 export const clientFrameArb: fc.Arbitrary<ClientFrame> = clean(fc.oneof(
   fc.record({ type: fc.constant("hello" as const), id, user: fc.option(name, { nil: undefined }), token: fc.option(fc.string(), { nil: undefined }),
     device: name, client: fc.constantFrom("web", "cli"), cursors: fc.option(fc.dictionary(stream, seq), { nil: undefined }),
-    presence: fc.option(fc.constant(false), { nil: undefined }) }),
+    presence: fc.option(fc.constant(false), { nil: undefined }), batch: fc.option(fc.constant(true), { nil: undefined }) }),
   fc.record({ type: fc.constant("join" as const), id, room: name, private: fc.option(fc.constant(true as const), { nil: undefined }) }),
   fc.record({ type: fc.constantFrom("invite" as const, "uninvite" as const, "kick" as const, "ban" as const, "unban" as const), id, room: name, user: name }),
   fc.record({ type: fc.constant("set_role" as const), id, room: name, user: name, role: fc.constantFrom("moderator" as const, "member" as const) }),
@@ -57,6 +57,7 @@ export const serverFrameArb: fc.Arbitrary<ServerFrame> = clean(fc.oneof(
     streams: fc.array(fc.record({ stream, kind: fc.constantFrom("room" as const, "dm" as const, "user" as const, "broadcast" as const), name, head: seq, unread: seq, mentions: seq }), { maxLength: 5 }),
     reads: fc.dictionary(stream, seq), heartbeatMs: fc.nat(), limits: fc.record({ maxPayload: fc.nat(), maxText: fc.nat() }) }),
   eventDataArb.map((e) => ({ type: "event" as const, ...e })),
+  fc.record({ type: fc.constant("events" as const), stream, events: fc.array(eventDataArb.map(clean1), { minLength: 2, maxLength: 4 }) }),
   fc.record({ type: fc.constant("ack" as const), id, stream, seq, pos: seq, duplicate: fc.option(fc.constant(true), { nil: undefined }) }),
   fc.record({ type: fc.constant("synced" as const), id }),
   fc.record({ type: fc.constant("truncated" as const), stream, cursor: seq, first: seq }),

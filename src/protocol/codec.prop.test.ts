@@ -1,19 +1,39 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { Encoder } from "@msgpack/msgpack";
-import { ENCODINGS, codecFor, jsonCodec, msgpackCodec } from "./codec.ts";
-import { clientFrameArb, serverFrameArb } from "./arbitraries.ts";
+import { ENCODINGS, codecFor, eventTails, jsonCodec, msgpackCodec } from "./codec.ts";
+import { clientFrameArb, eventDataArb, serverFrameArb } from "./arbitraries.ts";
+import { eventsFrame } from "./frames.ts";
 import { guardClientFrame } from "./guards.ts";
 import type { ClientFrameType, ServerFrameType } from "./frames.ts";
 
 const CLIENT_TYPES: ClientFrameType[] = ["hello", "join", "leave", "send", "edit", "delete", "history", "read", "typing", "ping", "rooms", "who", "whois", "search", "topic", "react",
   "invite", "uninvite", "kick", "ban", "unban", "set_role", "set_visibility", "room_info"];
-const SERVER_TYPES: ServerFrameType[] = ["welcome", "event", "ack", "synced", "truncated", "presence", "typing", "page", "room_list", "error", "pong", "user_info", "search_results", "room_settings"];
+const SERVER_TYPES: ServerFrameType[] = ["welcome", "event", "events", "ack", "synced", "truncated", "presence", "typing", "page", "room_list", "error", "pong", "user_info", "search_results", "room_settings"];
 const limits = { maxText: 10_000, maxCursors: 10_000, maxPage: 500 };
 
 function toWire(d: string | Uint8Array): string | Uint8Array {
   return typeof d === "string" ? d : new Uint8Array(d); // a copy, as if from the network
 }
+
+describe("codecs: the tails of a commit's events (eventTails)", () => {
+  for (const enc of ENCODINGS) {
+    test(`every tail is byte for byte the ${enc} encoding of its frame (events, or event for the last alone), and decodes to it`, () => {
+      const codec = codecFor(enc);
+      fc.assert(fc.property(fc.array(eventDataArb, { minLength: 1, maxLength: 6 }), (arb) => {
+        const events = arb.map((e, i) => ({ ...e, stream: arb[0]!.stream, seq: arb[0]!.seq + i })); // one stream, consecutive
+        const tails = eventTails(codec, events);
+        for (let from = events.length - 1; from >= 0; from--) {
+          const frame = eventsFrame(events.slice(from));
+          const wire = tails(from);
+          expect(wire).toEqual(codec.encode(frame));
+          expect(codec.decode(toWire(wire))).toStrictEqual(JSON.parse(JSON.stringify(frame)));
+          expect(frame.type).toBe(from === events.length - 1 ? "event" : "events");
+        }
+      }), { numRuns: 300 });
+    });
+  }
+});
 
 describe("codecs: round-trip", () => {
   for (const enc of ENCODINGS) {

@@ -7,6 +7,7 @@ import { Decoder, Encoder } from "@msgpack/msgpack";
 import { DEFAULT_MAX_DEPTH, scanMsgpack } from "./msgpack-scan.ts";
 import { encodeMsgpack } from "./msgpack-encode.ts";
 import { decodeMsgpack, type DecodeLimits } from "./msgpack-decode.ts";
+import { eventsFrame, type EventData } from "./frames.ts";
 
 export type Encoding = "json" | "msgpack";
 export const ENCODINGS: readonly Encoding[] = ["json", "msgpack"];
@@ -75,4 +76,23 @@ export function msgpackCodec(limits: MsgpackLimits = { maxPayload: 1 << 20 }): C
 
 export function codecFor(encoding: Encoding, limits?: MsgpackLimits): Codec {
   return encoding === "json" ? jsonCodec : msgpackCodec(limits);
+}
+
+/**
+ * The frames of the tails of `events` (consecutive events of one stream): `from(i)` is exactly
+ * `codec.encode(eventsFrame(events.slice(i)))` — an `event` frame for the last one alone. With
+ * JSON each event is encoded once, however many tails are asked for: k newcomers of one commit
+ * each get the commit's events of the room from their own `joined` on, which encoded whole
+ * would be k²/2 event encodes. Other codecs encode each tail whole.
+ */
+export function eventTails(codec: Codec, events: readonly EventData[]): (from: number) => WireData {
+  if (codec.encoding !== "json") return (from) => codec.encode(eventsFrame(events.slice(from)));
+  let parts: string[] | undefined;
+  let head: string | undefined;
+  return (from) => {
+    if (from === events.length - 1) return codec.encode(eventsFrame(events.slice(from)));
+    parts ??= (eventsFrame(events) as { events: EventData[] }).events.map((e) => JSON.stringify(e));
+    head ??= `{"type":"events","stream":${JSON.stringify(events[0]!.stream)},"events":[`;
+    return `${head}${parts.slice(from).join(",")}]}`;
+  };
 }

@@ -34,6 +34,12 @@ export interface HelloFrame {
    * connects, does one thing and leaves). Absent or true: it is.
    */
   presence?: boolean;
+  /**
+   * true: this client understands `events` frames (several consecutive events of one stream in
+   * one frame), and the server sends a stream's events committed together that way. Absent or
+   * false: every event comes as its own `event` frame, as in the first version of the protocol.
+   */
+  batch?: boolean;
 }
 /**
  * Joins a room. A room that does not exist yet is created by its first join, and its creator is
@@ -159,6 +165,27 @@ export function eventFrame(e: EventData): EventFrame {
   return f;
 }
 
+/**
+ * Several events of one stream, consecutive in seq (no gap between them, in seq order), sent as
+ * one frame to a client that said `batch: true` in its hello: what a commit (one event-loop turn
+ * of the log's writer) appended to the stream, e.g. every `joined` of a room in that turn. A
+ * client handles it exactly as the `event` frames of its events, one after another.
+ */
+export interface EventsFrame { type: "events"; stream: string; events: EventData[] }
+
+/** The frame for consecutive events of one stream: one `event` frame when there is one, else an `events` frame. */
+export function eventsFrame(events: readonly EventData[]): EventFrame | EventsFrame {
+  if (events.length === 1) return eventFrame(events[0]!);
+  return { type: "events", stream: events[0]!.stream, events: events.map(eventData) };
+}
+
+/** An event's data alone, as `page` and `events` carry it (no `type`). */
+function eventData(e: EventData): EventData {
+  const d: EventData = { stream: e.stream, seq: e.seq, pos: e.pos, at: e.at, author: e.author, kind: e.kind, body: e.body };
+  if (e.cmid !== undefined) d.cmid = e.cmid;
+  return d;
+}
+
 export interface StreamInfo {
   stream: string;
   kind: "room" | "dm" | "user" | "broadcast";
@@ -235,7 +262,7 @@ export interface PongFrame { type: "pong"; id?: CommandId; t?: number }
 export interface UserInfoFrame { type: "user_info"; id?: CommandId; user: string; known: boolean }
 
 export type ServerFrame =
-  | WelcomeFrame | EventFrame | AckFrame | SyncedFrame | TruncatedFrame | PresenceFrame
+  | WelcomeFrame | EventFrame | EventsFrame | AckFrame | SyncedFrame | TruncatedFrame | PresenceFrame
   | TypingEventFrame | PageFrame | RoomListFrame | ErrorFrame | PongFrame | UserInfoFrame | SearchResultsFrame
   | RoomSettingsFrame;
 export type ServerFrameType = ServerFrame["type"];

@@ -101,12 +101,14 @@ function parse(o: Obj, id: CommandId | undefined, limits: GuardLimits): ClientFr
       if (!isDeviceId(o.device)) field("device", "a device id (1-64 of A-Z a-z 0-9 _ . -)");
       if (!isDeviceId(o.client)) field("client", "a client kind such as web or cli");
       if (o.presence !== undefined && typeof o.presence !== "boolean") field("presence", "true or false");
+      if (o.batch !== undefined && typeof o.batch !== "boolean") field("batch", "true or false");
       const hello: HelloFrame = {
         type: "hello", id, device: o.device as string, client: o.client as string,
         user: o.user as string | undefined, token: o.token as string | undefined,
         cursors: cursors(o.cursors, limits),
       };
       if (o.presence === false) hello.presence = false;
+      if (o.batch === true) hello.batch = true;
       return hello;
     }
     case "join": {

@@ -47,9 +47,9 @@ export class TestClient {
   }
 
   /** Opens, says hello, waits for `synced`. */
-  static async connect(url: string, user: string, opts: { device?: string; encoding?: Encoding; cursors?: Record<string, number> } = {}): Promise<TestClient> {
+  static async connect(url: string, user: string, opts: { device?: string; encoding?: Encoding; cursors?: Record<string, number>; batch?: boolean } = {}): Promise<TestClient> {
     const c = await TestClient.open(url, opts.encoding ?? "json");
-    c.send({ type: "hello", user, device: opts.device ?? "d1", client: "cli", cursors: opts.cursors });
+    c.send({ type: "hello", user, device: opts.device ?? "d1", client: "cli", cursors: opts.cursors, ...(opts.batch ? { batch: true } : {}) });
     await c.waitFor((f) => f.type === "synced");
     return c;
   }
@@ -96,8 +96,14 @@ export class TestClient {
     return this.closeEvent;
   }
 
+  /** Every event received, in order: `event` frames, and each event of an `events` frame (a client that said `batch: true`). */
   events(stream?: string): EventFrame[] {
-    return this.frames.filter((f): f is EventFrame => f.type === "event" && (stream === undefined || f.stream === stream));
+    const out: EventFrame[] = [];
+    for (const f of this.frames) {
+      if (f.type === "event") { if (stream === undefined || f.stream === stream) out.push(f); }
+      else if (f.type === "events" && (stream === undefined || f.stream === stream)) for (const e of f.events) out.push({ type: "event", ...e });
+    }
+    return out;
   }
 
   /** The last seq seen per stream: what a client would send as cursors. */

@@ -61,7 +61,8 @@ async function marker(p: Peer): Promise<void> {
 
 async function hello(url: string, encoding: Encoding, user: string): Promise<Peer> {
   const p = await Peer.open(url, encoding);
-  p.send({ type: "hello", id: "h", user, device: "fuzz", client: "cli" });
+  // MessagePack peers take `events` frames (the SDK's hello), JSON ones do not: both kinds get checked.
+  p.send({ type: "hello", id: "h", user, device: "fuzz", client: "cli", ...(encoding === "msgpack" ? { batch: true } : {}) });
   const r = await p.waitFor((f) => f.type === "synced" || f.type === "error", ANSWER_MS, `hello of ${user}`);
   if (r === "closed" || r.type === "error") throw new Error(`fuzz user ${user} could not say hello: ${JSON.stringify(r)} close ${p.closeCode}`);
   return p;

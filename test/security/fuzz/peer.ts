@@ -3,7 +3,7 @@ import { CloseCode, ErrorCode, SUBPROTOCOLS, codecFor, isUserName, type Encoding
 
 /** Every server frame type (a Record, so a type added to the protocol fails to compile until it is here). */
 const SERVER_TYPES = new Set(Object.keys({
-  welcome: 1, event: 1, ack: 1, synced: 1, truncated: 1, presence: 1, typing: 1, page: 1, room_list: 1, error: 1, pong: 1,
+  welcome: 1, event: 1, events: 1, ack: 1, synced: 1, truncated: 1, presence: 1, typing: 1, page: 1, room_list: 1, error: 1, pong: 1,
   user_info: 1, search_results: 1, room_settings: 1,
 } satisfies Record<ServerFrameType, 1>));
 export const ERROR_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
@@ -15,6 +15,14 @@ function malformed(f: unknown): string | undefined {
   const o = f as Record<string, unknown>;
   if (typeof o.type !== "string" || !SERVER_TYPES.has(o.type)) return `unknown type ${String(o.type)}`;
   if (o.type === "error" && !ERROR_CODES.has(o.code as string)) return `undocumented error code ${String(o.code)}`;
+  if (o.type === "events") {
+    if (typeof o.stream !== "string" || !Array.isArray(o.events) || o.events.length < 2) return "events without stream or with fewer than two events";
+    for (const [i, e] of (o.events as Record<string, unknown>[]).entries()) {
+      const bad = malformed({ ...e, type: "event" });
+      if (bad) return `events[${i}]: ${bad}`;
+      if (e.stream !== o.stream || (i > 0 && e.seq !== (o.events as { seq: number }[])[i - 1]!.seq + 1)) return "events not consecutive in one stream";
+    }
+  }
   if (o.type === "event") {
     if (typeof o.stream !== "string" || !Number.isInteger(o.seq) || (o.seq as number) < 1 || !Number.isInteger(o.pos)) return "event without stream/seq/pos";
     if (!isUserName(o.author) && o.author !== "@operator") return `event author ${String(o.author)}`;
