@@ -92,6 +92,12 @@ export interface WatchHandlers {
    */
   onHead(pos: number, events?: StoredEvent[]): void;
   /**
+   * The follower's position, if it has one: a hint whose head is at or before it tells the
+   * follower nothing, and the engine may drop it without decoding it (its own commits, which a
+   * node has applied by the time their NOTIFY comes: half of them with 2 nodes).
+   */
+  known?(): number;
+  /**
    * The watch is (again) in place — first at start and after every reconnect. Anything committed
    * while it was not may have produced no hint, so a follower reads after its position here.
    */

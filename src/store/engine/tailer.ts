@@ -118,6 +118,7 @@ export function startTailer(engine: Engine, opts: TailerOptions): Tailer {
         wake();
       },
       onListening: () => { checkHead = true; mustRead = true; wake(); },
+      known: () => position,
     }).then((w) => {
       if (stopped) return void w.stop().catch(() => {});
       watch = w;

@@ -119,6 +119,29 @@ describe("hubbub_append", () => {
     }
   }, SLOW);
 
+  test("a watcher that says what it knows gets no hint at or before it (its own commits are not decoded again)", async () => {
+    const s = await createPgSchema();
+    try {
+      const writer = await s.open();
+      const follower = await s.open();
+      const heads: number[] = [];
+      let listening!: () => void;
+      const ready = new Promise<void>((r) => { listening = r; });
+      let seen!: () => void;
+      const last = new Promise<void>((r) => { seen = r; });
+      const w = await follower.watch({ onHead: (pos) => { heads.push(pos); if (pos === 4) seen(); }, onListening: () => listening(), known: () => 3 });
+      await ready;
+      await writer.append([msg("room:k", "u", "a"), msg("room:k", "u", "b")]);
+      await writer.append([msg("room:k", "u", "c")]);
+      await writer.append([msg("room:k", "u", "d")]);
+      await last;
+      await w.stop();
+      expect(heads).toEqual([4]);
+    } finally {
+      await s.dispose();
+    }
+  }, SLOW);
+
   test("parseHint: a head alone, a head with its events, and payloads that are no hint or carry unusable events", () => {
     expect(parseHint("7")).toEqual({ pos: 7 });
     expect(parseHint(`2 [[1, "room:a", 1, "message", "u", 5, "c", {"text":"a"}], [2, "room:a", 2, "left", "u", 6, null, {}]]`)).toEqual({

@@ -130,9 +130,15 @@ type WireEvent = [pos: number, stream: string, seq: number, kind: string, author
  * commit's events fit in a payload, a space and the events as JSON. A payload that does not parse
  * is no hint at all (the tailer's poll still reads); events that do not parse leave the head alone.
  */
+/** The head a NOTIFY payload names (NaN if none), without decoding its events. */
+export function headOf(payload: string): number {
+  const space = payload.indexOf(" ");
+  return Number(space < 0 ? payload : payload.slice(0, space));
+}
+
 export function parseHint(payload: string): { pos: number; events?: StoredEvent[] } | undefined {
   const space = payload.indexOf(" ");
-  const pos = Number(space < 0 ? payload : payload.slice(0, space));
+  const pos = headOf(payload);
   if (!Number.isSafeInteger(pos) || pos < 1) return undefined;
   if (space < 0) return { pos };
   let wire: WireEvent[];
@@ -238,6 +244,7 @@ export async function openPgEngine(opts: PgEngineOptions): Promise<Engine> {
       (await client.query(holdsQuery.sql, fillPlaceholders(holdsQuery.params, { scope: f.scope, key: f.key }))).length > 0),
     watch: (handlers: WatchHandlers) => guarded("watch", async () => {
       const sub = await client.listen(channel, (payload) => {
+        if (handlers.known && headOf(payload) <= handlers.known()) return;
         const hint = parseHint(payload);
         if (hint) handlers.onHead(hint.pos, hint.events);
       }, () => handlers.onListening?.());
