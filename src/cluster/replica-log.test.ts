@@ -153,4 +153,16 @@ describe("ReplicaLog", () => {
     expect(failed[0]).toBeInstanceOf(ReplicaDivergedError);
     expect(() => log.append([{ stream: "room:b", kind: "message", author: "u", body: {}, at: 3 }])).toThrow(ReplicaDivergedError);
   });
+
+  test("closing with a tail the storage refuses does not throw, and closes the replica (the tail is read again at the next start)", () => {
+    const inner = createMemoryLog();
+    let closed = false;
+    inner.append = () => { throw new StoreUnavailableError("disk full"); };
+    const close = inner.close.bind(inner);
+    inner.close = () => { closed = true; close(); };
+    const log = new ReplicaLog(inner, { flushMs: 60_000 });
+    log.append([{ stream: "room:a", kind: "message", author: "u", body: {}, at: 1 }]);
+    expect(() => log.close()).not.toThrow();
+    expect(closed).toBe(true);
+  });
 });

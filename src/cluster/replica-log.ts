@@ -214,12 +214,15 @@ export class ReplicaLog implements EventLog {
     this.inner.saveSnapshot(name, snapshot);
   }
 
-  /** Writes the tail (if it can) and closes the replica. */
+  /**
+   * Writes the tail if it can, and closes the replica. Never throws for the tail: one that cannot
+   * be written is read again from the engine at the next start, and a server stopping must still
+   * release its locks.
+   */
   close(): void {
-    try { if (!this.failure) this.flush(); } finally {
-      if (this.timer !== undefined) clearTimeout(this.timer);
-      if (!this.abandoned) this.inner.close();
-    }
+    try { if (!this.failure) this.flush(); } catch (e) { this.onRetry?.(e); }
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (!this.abandoned) this.inner.close();
   }
 
   /**
