@@ -480,14 +480,17 @@ export class ConnectionActor extends Actor<ConnectionMessage> implements Connect
     this.addRoom(room);
     if (this.groups.includes(group)) return;
     // The commit holds its events back to send each stream's together (Hub.commitBlock): this
-    // socket gets the held ones from its `joined` on, directly, and subscribes, in that one block.
-    const later = this.hub.followAtFlush(joined.stream, (held) => {
+    // socket subscribes when they are published — a plain one right before its own `joined`, a
+    // batch one after being handed the commit's events from its `joined` on — in that one block.
+    const later = this.hub.followAtFlush(joined.stream, joined.seq, this, (held, final) => {
       if (this.closed() || !this.rooms.includes(room) || this.groups.includes(group)) return;
-      this.flushOut();
-      const frames = held.from(joined.seq, this.batch === true);
-      if (frames.length > 0) {
-        for (const f of frames) this.deliver(f);
+      if (held === undefined) {
         this.flushOut();
+      } else {
+        for (const f of held.from(joined.seq)) this.deliver(f);
+        // Nothing more of the room goes out in this block when `final`: the frames may wait for
+        // this turn's one write (with the join's ack, which follows them); else they go first.
+        if (!final) this.flushOut();
       }
       this.subscribe(group);
     });

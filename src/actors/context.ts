@@ -13,7 +13,7 @@ import type { Connected, Postable, RoomMessage, UserMessage } from "./messages.t
 import type { Logger } from "../observability/log.ts";
 import type { HubMetrics } from "../observability/hub-metrics.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
-import type { HeldFrames } from "./held-frames.ts";
+import type { FollowHeld } from "./held-frames.ts";
 
 /** The settings actors read. The server's Config satisfies it; tests pass their own. */
 export interface ActorConfig {
@@ -113,12 +113,13 @@ export interface ActorContext {
    */
   readonly publishing: EventData | undefined;
   /**
-   * While a commit's events are held back to go out together (Hub.commitBlock): calls `follow`
-   * right after the events of `stream` held now are published, with their frames (for the caller
-   * to send those from its own `joined` on directly, then subscribe, in that one block), and
-   * returns true. False when nothing is held back: subscribe now.
+   * While a commit's events are held back to go out together (Hub.commitBlock): `c` starts
+   * following `stream` at its own `joined` (seq `seq`); calls `follow` when it may subscribe (see
+   * FollowHeld: right before that event goes to the plain topic, or after the batch topic got the
+   * commit's frame, with the frames to send first), in that one block, and returns true. False
+   * when nothing is held back: subscribe now.
    */
-  followAtFlush(stream: string, follow: (held: HeldFrames) => void): boolean;
+  followAtFlush(stream: string, seq: number, c: Connected, follow: FollowHeld): boolean;
   /** The connection's hello was accepted: it follows topics from now on, the batch ones if `c.batch` (its hello said `batch: true`). */
   greeted(c: Connected): void;
   /** Appends through the journal; `done` runs after COMMIT and after the commit path (projection, publish). */

@@ -18,7 +18,7 @@ import { Budgets, burstFor, type RateLimiter } from "./rate-limiter.ts";
 import { RoomActor } from "./room.ts";
 import type { PresenceLink, RemoteChange } from "./room-presence.ts";
 import { TurnBudget } from "./turn-budget.ts";
-import { HeldFrames } from "./held-frames.ts";
+import { type FollowHeld, HeldFrames } from "./held-frames.ts";
 import { UserActor } from "./user.ts";
 import type { ActorConfig, ActorContext, Authenticator } from "./context.ts";
 import type { Connected, Postable, RoomMessage, UserMessage } from "./messages.ts";
@@ -30,7 +30,15 @@ import { noopMetrics } from "../observability/metrics.ts";
 interface HeldStream {
   readonly groups: string[];
   readonly events: EventData[];
-  followers: ((held: HeldFrames) => void)[] | undefined;
+  followers: HeldFollower[] | undefined;
+}
+
+/** A connection that starts following a held stream at its own `joined` (Hub.followAtFlush). */
+interface HeldFollower {
+  readonly seq: number;
+  readonly encoding: Encoding;
+  readonly batch: boolean;
+  readonly follow: FollowHeld;
 }
 
 /**
@@ -283,7 +291,7 @@ export class Hub implements ActorContext {
       // Published even if `run` failed on a later event: these were folded, as before holding.
       for (const h of held.values()) {
         try {
-          this.publishHeld(h);
+          this.publishHeld(h, true);
         } catch (e) {
           // The events are durable but some subscribers missed them: a silent gap if it went on
           // (the rule of committedOrStopped). So nothing more is published, and the server stops.
@@ -311,7 +319,7 @@ export class Hub implements ActorContext {
     const h = this.held?.get(stream);
     if (h === undefined) return;
     this.held!.delete(stream);
-    this.publishHeld(h);
+    this.publishHeld(h, false);
   }
 
   /** Publishes an event now, or holds it back inside a commit block. */
@@ -325,19 +333,22 @@ export class Hub implements ActorContext {
 
   /**
    * One stream's held events: to the plain topics as one `event` frame each, to the batch topics
-   * as one frame (one `events` frame, or the `event` frame when there is one event); then the
-   * connections that start following here get theirs and subscribe.
+   * as one frame (one `events` frame, or the `event` frame when there is one event). A plain
+   * follower subscribes right before its own `joined` is published (as before holding: the topic
+   * carries it and the rest, no frame of its own); a batch follower is handed the commit's events
+   * from its `joined` on (one shared frame per tail), then subscribes. `final`: see FollowHeld.
    */
-  private publishHeld(h: HeldStream): void {
+  private publishHeld(h: HeldStream, final: boolean): void {
     this.publishedSinceSweep = true;
-    const { groups, events } = h;
+    const { groups, events, followers } = h;
+    let waiting = followers?.filter((f) => !f.batch);
     for (const enc of ENCODINGS) {
       if (this.speakers[enc] === 0) continue;
       const codec = this.codecs[enc];
-      const plain = this.plain[enc] > 0;
       let single: WireData | undefined;
-      if (plain) {
+      if (this.plain[enc] > 0) {
         for (const e of events) {
+          if (waiting !== undefined && waiting.length > 0) waiting = this.startFollowing(waiting, enc, e.seq, final);
           single = codec.encode(eventFrame(e));
           for (const g of groups) this.fanout.publish(topicFor(g, enc), single);
         }
@@ -347,13 +358,25 @@ export class Hub implements ActorContext {
         for (const g of groups) this.fanout.publish(topicFor(g, enc, true), data);
       }
     }
-    if (h.followers) {
+    // A plain follower whose `joined` was not among them (none is expected) subscribes now.
+    if (waiting) for (const f of waiting) f.follow(undefined, final);
+    if (followers?.some((f) => f.batch)) {
       const frames = new HeldFrames(events);
-      for (const follow of h.followers) follow(frames);
+      for (const f of followers) if (f.batch) f.follow(frames, final);
     }
   }
 
-  followAtFlush(stream: string, follow: (held: HeldFrames) => void): boolean {
+  /** Lets the plain followers of `enc` whose `joined` is `seq` subscribe; returns those still waiting. */
+  private startFollowing(waiting: HeldFollower[], enc: Encoding, seq: number, final: boolean): HeldFollower[] {
+    const rest: HeldFollower[] = [];
+    for (const f of waiting) {
+      if (f.encoding === enc && f.seq === seq) f.follow(undefined, final);
+      else rest.push(f);
+    }
+    return rest;
+  }
+
+  followAtFlush(stream: string, seq: number, c: Connected, follow: FollowHeld): boolean {
     const held = this.held;
     if (held === undefined) return false;
     let h = held.get(stream);
@@ -363,7 +386,7 @@ export class Hub implements ActorContext {
       h = { groups: groupsOf(s), events: [], followers: undefined };
       held.set(stream, h);
     }
-    (h.followers ??= []).push(follow);
+    (h.followers ??= []).push({ seq, encoding: c.encoding, batch: c.batch === true, follow });
     return true;
   }
 
